@@ -1,0 +1,97 @@
+// Server settings: what the command line (lib/cli.ts) produces and what the
+// server, the store and `stats settings` read. Names follow memcached's
+// `settings` struct where one exists.
+
+import type { EvictionPolicy } from '../segments/types.js';
+
+export type BindingProtocol = 'auto' | 'ascii' | 'binary';
+
+export interface Settings {
+  /** TCP port (-p); 0 picks an ephemeral port (tests). */
+  port: number;
+  /** UDP port (-U); only 0 (off) is supported. */
+  udpPort: number;
+  /** Addresses to listen on (-l, repeatable or comma-separated). */
+  listen: string[];
+  /** Unix socket path (-s); disables TCP when set. */
+  unixSocket: string | undefined;
+  /** Unix socket permission mask (-a), octal. */
+  unixMask: number;
+  /** Segment heap in bytes (-m MiB). */
+  maxBytes: number;
+  /** Max simultaneous connections (-c). */
+  maxConns: number;
+  /** Worker threads (-t); reported, the event loop is single-threaded today. */
+  threads: number;
+  /** Largest item (-I), bytes. */
+  itemSizeMax: number;
+  /** 0 quiet, 1 errors/warnings (-v), 2 commands and replies (-vv), 3 (-vvv). */
+  verbosity: number;
+  /** -M: answer out of memory instead of evicting. */
+  evictionPolicy: EvictionPolicy;
+  /** -A: allow the `shutdown` command. */
+  shutdownEnabled: boolean;
+  /** -R: requests handled per connection per event before yielding. */
+  reqsPerEvent: number;
+  /** -C disables CAS. */
+  casEnabled: boolean;
+  /** -b: listen backlog. */
+  backlog: number;
+  /** -B */
+  bindingProtocol: BindingProtocol;
+  /** -F disables flush_all. */
+  flushEnabled: boolean;
+  /** -S: SASL over the binary protocol. */
+  saslEnabled: boolean;
+  /** SASL password file (MEMCACHED_SASL_PWDB or --sasl-pwdb). */
+  saslPwdb: string | undefined;
+  /** -Y: ASCII auth file. */
+  authFile: string | undefined;
+  /** -Z: TLS. */
+  tlsEnabled: boolean;
+  tlsChainCert: string | undefined;
+  tlsKey: string | undefined;
+  tlsCaCert: string | undefined;
+  /** ssl_verify_mode 0..3 as memcached. */
+  tlsVerifyMode: number;
+  /** -o idle_timeout=N seconds, 0 = never. */
+  idleTimeout: number;
+  /** -o hashpower=N, 0 = default. */
+  hashPowerInit: number;
+  /** -o maxconns_fast (on by default). */
+  maxConnsFast: boolean;
+  /** --metrics-listen host:port for the Prometheus endpoint, undefined = off. */
+  metricsListen: string | undefined;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  port: 11211,
+  udpPort: 0,
+  listen: ['127.0.0.1'],
+  unixSocket: undefined,
+  unixMask: 0o700,
+  maxBytes: 64 * 1024 * 1024,
+  maxConns: 1024,
+  threads: 4,
+  itemSizeMax: 1024 * 1024,
+  verbosity: 0,
+  evictionPolicy: 'merge',
+  shutdownEnabled: false,
+  reqsPerEvent: 20,
+  casEnabled: true,
+  backlog: 1024,
+  bindingProtocol: 'auto',
+  flushEnabled: true,
+  saslEnabled: false,
+  saslPwdb: undefined,
+  authFile: undefined,
+  tlsEnabled: false,
+  tlsChainCert: undefined,
+  tlsKey: undefined,
+  tlsCaCert: undefined,
+  tlsVerifyMode: 0,
+  idleTimeout: 0,
+  hashPowerInit: 0,
+  maxConnsFast: true,
+  metricsListen: undefined,
+};

@@ -1,0 +1,185 @@
+// The store's public contract: what lib/ may call. The store knows nothing of
+// any wire protocol; results are small string codes, never exceptions on the
+// hot path.
+//
+// Item references: a lookup returns an `ItemRef` (a non-negative number, the
+// item's address in the segment heap) or -1 for a miss (absent, expired or
+// flushed). A ref is valid only until the next mutating call on the store
+// (set, delete, touch, incr, flush, expiry tick...), so read what you need
+// from it (flags, value bytes, CAS) right away.
+
+/** Item address in the heap, or -1 for a miss. */
+export type ItemRef = number;
+
+/** Per-item bits kept in the item header for the meta protocol. */
+export const ITEM_FETCHED = 1; // read at least once since stored (mg `h`)
+export const ITEM_STALE = 2; // invalidated by md/ms `I` (mg `X`)
+export const ITEM_WIN_SENT = 4; // a client got the recache win token (mg `W`/`Z`)
+
+export type EvictionPolicy = 'merge' | 'fifo' | 'random' | 'none';
+
+/** Seconds clock; injectable so tests control time without sleeping. */
+export interface Clock {
+  /** Current unix time in milliseconds (Date.now() in production). */
+  nowMs(): number;
+}
+
+export interface StoreOptions {
+  /** Segment heap size in bytes (memcached `-m` × 1 MiB). */
+  memoryLimitBytes: number;
+  /** Largest item value accepted in bytes (memcached `-I`). */
+  itemSizeMax: number;
+  /** Segment size in bytes; default derived from itemSizeMax (at least 1 MiB). */
+  segmentSize?: number;
+  /** Default 'merge'. 'none' = memcached `-M`: out_of_memory instead of evicting. */
+  evictionPolicy?: EvictionPolicy;
+  /** Initial hash table power of two in slots (memcached `-o hashpower`); default from memory. */
+  hashPower?: number;
+  /** Default true. False = memcached `-C`: CAS tokens are 0 and cas always answers exists. */
+  casEnabled?: boolean;
+  clock?: Clock;
+  /** Seed for the key hash; default random per process. */
+  hashSeed?: number;
+}
+
+export type StoreStatus =
+  | 'stored'
+  | 'not_stored'
+  | 'exists'
+  | 'not_found'
+  | 'too_large'
+  | 'out_of_memory';
+
+export type DeleteStatus = 'deleted' | 'not_found' | 'exists';
+
+export type ArithStatus = 'ok' | 'not_found' | 'non_numeric' | 'exists' | 'out_of_memory';
+
+export type TouchStatus = 'touched' | 'not_found';
+
+/** Plain numeric counters the server reports (stats, /metrics). Read at will; never reset by the store except `resetCounters`. */
+export interface StoreCounters {
+  /** Live items (memcached curr_items). */
+  items: number;
+  /** Bytes of live items inside segments, headers included (memcached `bytes`). */
+  bytes: number;
+  /** Items ever stored (memcached total_items). */
+  totalItems: number;
+  getHits: number;
+  getMisses: number;
+  getExpired: number;
+  getFlushed: number;
+  casHits: number;
+  casMisses: number;
+  casBadval: number;
+  incrHits: number;
+  incrMisses: number;
+  decrHits: number;
+  decrMisses: number;
+  deleteHits: number;
+  deleteMisses: number;
+  touchHits: number;
+  touchMisses: number;
+  /** Live items dropped to make room (memcached evictions). */
+  evictions: number;
+  /** Items dropped because they had expired (memcached reclaimed + expired_unfetched sense). */
+  expiredReclaimed: number;
+  /** Segments freed whole by proactive expiry. */
+  expiredSegments: number;
+  /** Merge-eviction passes. */
+  merges: number;
+  /** Sets refused: value over the item limit / no memory (store_too_large, store_no_memory). */
+  storeTooLarge: number;
+  storeNoMemory: number;
+}
+
+/** A snapshot of the store's shape, for stats and the segment map. */
+export interface StoreShape {
+  segmentSize: number;
+  segmentsTotal: number;
+  segmentsFree: number;
+  /** Bytes of the hash table arrays (outside the -m heap, as memcached's). */
+  hashBytes: number;
+  hashPower: number;
+  /** Live items / slots. */
+  hashLoad: number;
+  hashIsExpanding: boolean;
+  /** Per TTL bucket with at least one segment: [bucket index, segment count]. */
+  ttlBucketSegments: Array<[number, number]>;
+}
+
+/**
+ * The Segcache-style store. Keys are byte slices: `key` plus optional
+ * [start, end) so callers can pass a view of their read buffer without
+ * slicing. Exptimes are memcached's raw exptime (0 never, negative already
+ * expired, up to 30 days relative, above that absolute unix seconds).
+ */
+export interface CacheStore {
+  readonly counters: StoreCounters;
+  readonly options: Readonly<Required<Omit<StoreOptions, 'clock' | 'hashSeed' | 'hashPower'>>>;
+
+  /** Look up for a read: counts a hit or miss and bumps frequency. */
+  get(key: Buffer): ItemRef;
+  /** Look up without touching counters or frequency (add/replace checks, meta peeks). */
+  peek(key: Buffer): ItemRef;
+
+  itemFlags(ref: ItemRef): number;
+  itemValueLength(ref: ItemRef): number;
+  /** A view of the value bytes inside the segment (no copy); valid like the ref. */
+  itemValue(ref: ItemRef): Buffer;
+  /** Copy the value into `target` at `offset`; returns bytes copied. */
+  copyValue(ref: ItemRef, target: Buffer, offset: number): number;
+  /** The CAS unique of this item version (0 when CAS is disabled). */
+  itemCas(ref: ItemRef): number;
+  /** Seconds until expiry, -1 for never (meta `t`). */
+  itemTtlRemaining(ref: ItemRef): number;
+  /** A view of the key bytes. */
+  itemKey(ref: ItemRef): Buffer;
+  /** Per-item bits for the meta protocol (ITEM_FETCHED, ITEM_STALE, ITEM_WIN_SENT). */
+  itemBits(ref: ItemRef): number;
+  /** Set per-item bits in place; does not change the CAS. */
+  setItemBits(ref: ItemRef, bits: number): void;
+  /** Seconds since the item was last read, if tracked; -1 if not (meta `l`). */
+  itemLastAccess(ref: ItemRef): number;
+
+  /**
+   * set/add/replace/append/prepend/cas. `cas` 0 means "no compare" except in
+   * mode 'cas'. append/prepend ignore flags and exptime (memcached). Any
+   * mode with a nonzero `cas` compares first (binary protocol semantics).
+   */
+  store(
+    mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas',
+    key: Buffer,
+    value: Buffer,
+    flags: number,
+    exptime: number,
+    cas: number,
+  ): StoreStatus;
+  /** CAS of the item the last successful store() wrote (for binary replies and meta `c`). */
+  readonly lastCas: number;
+
+  /**
+   * incr/decr on an unsigned 64-bit decimal value. incr wraps at 2^64, decr
+   * floors at 0. When `initial` is given and the key is missing, the item is
+   * created with that value and `exptime` (binary semantics). The new value is
+   * left in `lastArithValue`.
+   */
+  arith(key: Buffer, incr: boolean, delta: bigint, initial: bigint | undefined, exptime: number, cas: number): ArithStatus;
+  readonly lastArithValue: bigint;
+
+  touch(key: Buffer, exptime: number): TouchStatus;
+  /** get-and-touch: a ref to the touched item or -1; counts as a get. */
+  getAndTouch(key: Buffer, exptime: number): ItemRef;
+  /** Delete; with a nonzero `cas`, only if it matches (else 'exists'). */
+  delete(key: Buffer, cas: number): DeleteStatus;
+  /** flush_all: items stored before now + delay (memcached exptime rules for delay) become misses. */
+  flushAll(delay: number): void;
+
+  /** Run proactive expiry now (the timer calls this about once a second). */
+  expireNow(): void;
+  /** Start / stop the unref'd background timer. */
+  start(): void;
+  stop(): void;
+
+  shape(): StoreShape;
+  resetCounters(): void;
+}
