@@ -54,7 +54,7 @@ export class ReplyWriter {
   /** Write a string of one-byte characters (ASCII / latin1). */
   writeAscii(s: string): void {
     const off = this.reserve(s.length);
-    this.pos = off + this.chunk.latin1Write(s, off);
+    this.pos = off + this.chunk.write(s, off, 'latin1');
   }
 
   /** Write a non-negative safe integer in decimal. */
