@@ -1,0 +1,72 @@
+// What a protocol responder needs from the server: the store, settings,
+// counters, and the few server-wide actions (stats, flush, shutdown). One
+// `ServerContext` per server; one `Session` per connection.
+//
+// Responders (lib/respond-text.ts, lib/respond-meta.ts,
+// lib/respond-binary.ts) take a parsed Request, act through the context,
+// and write reply bytes into the connection's ReplyWriter.
+
+import type { CacheStore } from '../segments/types.js';
+import type { Request } from '../protocol/request.js';
+import type { ReplyWriter } from '../protocol/reply-writer.js';
+import type { ServerCounters } from './server-stats.js';
+import type { Settings } from './settings.js';
+
+/** A stats group rendered as ordered name/value pairs; null = unknown group. */
+export type StatLines = Array<[name: string, value: string]> | null;
+
+export interface ServerContext {
+  readonly store: CacheStore;
+  readonly settings: Settings;
+  readonly counters: ServerCounters;
+  /** memcached-style version string, e.g. '1.6.18-grow-a-cache-0.1.0'. */
+  readonly version: string;
+  /** `stats` and its groups ('' = general, 'settings', 'items', 'slabs', 'sizes', 'conns'). 'reset' resets. */
+  stats(group: string, args: string): StatLines;
+  /** flush_all with memcached's delay rules; false when disabled by -F. */
+  flushAll(delay: number): boolean;
+  /** `shutdown` was accepted (only with -A): stop the server gracefully. */
+  shutdown(): void;
+  /** SASL PLAIN check; undefined when SASL is off. */
+  readonly sasl: SaslVerifier | undefined;
+  /** Logging at -vv: one line per command/reply, never values or secrets. */
+  readonly log: CommandLog;
+}
+
+export interface SaslVerifier {
+  /** Mechanisms offered, space separated ('PLAIN'). */
+  readonly mechanisms: string;
+  /** Verify a PLAIN message `authzid\0user\0password`; returns the user or undefined. Constant-time. */
+  verifyPlain(message: Buffer): string | undefined;
+}
+
+export interface CommandLog {
+  /** Verbosity level now (changes with the `verbosity` command). */
+  level: number;
+  /** Print a line to stderr when level >= `minLevel`. */
+  line(minLevel: number, text: string): void;
+}
+
+/** Per-connection state a responder may read and change. */
+export interface Session {
+  /** Stable id for logs and `stats conns` (memcached prints the fd). */
+  readonly id: number;
+  /** SASL / ASCII-auth state: true when no auth is required or it succeeded. */
+  authenticated: boolean;
+  /** Close the connection once pending replies are written (quit, fatal errors). */
+  closeAfterWrite(): void;
+}
+
+/** A responder: executes one request and writes its reply (possibly none). */
+export type Responder = (req: Request, ctx: ServerContext, session: Session, out: ReplyWriter) => void;
+
+/** One open connection as `stats conns` shows it. */
+export interface ConnectionInfo {
+  readonly id: number;
+  /** e.g. 'tcp:127.0.0.1:46678' or 'unix:/tmp/mc.sock'. */
+  readonly addr: string;
+  readonly listenAddr: string;
+  /** memcached state name, e.g. 'conn_new_cmd', 'conn_nread', 'conn_listening'. */
+  readonly state: string;
+  readonly secsSinceLastCmd: number;
+}
