@@ -117,7 +117,11 @@ export interface CacheStore {
   readonly counters: StoreCounters;
   readonly options: Readonly<Required<Omit<StoreOptions, 'clock' | 'hashSeed' | 'hashPower'>>>;
 
-  /** Look up for a read: counts a hit or miss and bumps frequency. */
+  /**
+   * Look up for a read: counts a hit or miss and bumps frequency. A hit also
+   * sets ITEM_FETCHED and the last-access time, so read those through
+   * peek() first when the state before this fetch matters (meta `h`, `l`).
+   */
   get(key: Buffer): ItemRef;
   /** Look up without touching counters or frequency (add/replace checks, meta peeks). */
   peek(key: Buffer): ItemRef;
@@ -136,7 +140,7 @@ export interface CacheStore {
   itemKey(ref: ItemRef): Buffer;
   /** Per-item bits for the meta protocol (ITEM_FETCHED, ITEM_STALE, ITEM_WIN_SENT). */
   itemBits(ref: ItemRef): number;
-  /** Set per-item bits in place; does not change the CAS. */
+  /** Replace the three per-item bits with `bits`, in place; does not change the CAS. */
   setItemBits(ref: ItemRef, bits: number): void;
   /** Seconds since the item was last read, if tracked; -1 if not (meta `l`). */
   itemLastAccess(ref: ItemRef): number;
@@ -167,7 +171,11 @@ export interface CacheStore {
   readonly lastArithValue: bigint;
 
   touch(key: Buffer, exptime: number): TouchStatus;
-  /** get-and-touch: a ref to the touched item or -1; counts as a get. */
+  /**
+   * get-and-touch: a ref to the touched item or -1; counts as a get
+   * (frequency, ITEM_FETCHED) but, as memcached, in touchHits/touchMisses
+   * rather than getHits/getMisses. The CAS is kept.
+   */
   getAndTouch(key: Buffer, exptime: number): ItemRef;
   /** Delete; with a nonzero `cas`, only if it matches (else 'exists'). */
   delete(key: Buffer, cas: number): DeleteStatus;

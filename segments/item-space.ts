@@ -1,0 +1,407 @@
+// Where items live: the segment heap, the TTL chains and the hash index, and
+// the operations that keep them consistent with each other and with the
+// byte/item counters: finding a key (treating an expired item as absent and
+// unlinking it on the spot), writing a record, linking or unlinking it,
+// freeing whole segments, the expiry sweep and getting a segment for a
+// writer (free pool, then expired segments, then eviction).
+//
+// It knows nothing of memcached commands; segment-store.ts builds those on
+// top. Eviction policies (eviction.ts, merge-eviction.ts) work through it.
+
+import { hashBytes, tagOf } from './key-hash.js';
+import { HashIndex, type KeySource } from './hash-index.js';
+import {
+  BIT_DEAD,
+  BIT_HAS_CAS,
+  BIT_HAS_DEADLINE,
+  BIT_HAS_FLAGS,
+  MAX_KEY_BYTES,
+  fieldWord,
+  keyOffset,
+  makeWordA,
+  recordBytes,
+} from './item-layout.js';
+import { LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap } from './segment-heap.js';
+import { NEVER_BUCKET, TtlChains, bucketForTtl } from './ttl-buckets.js';
+import { NEVER } from './expiry-time.js';
+import type { EvictionPolicy, StoreCounters } from './types.js';
+
+/** Frees at least one segment or reports that it cannot. */
+export type Evictor = (space: ItemSpace, nowS: number) => boolean;
+
+export interface ItemSpaceOptions {
+  memoryLimitBytes: number;
+  segmentSize: number;
+  hashSeed: number;
+  /** Initial primary slots of the hash index. */
+  hashSlots: number;
+  /** Items / primary slots above which the index doubles. */
+  hashMaxLoad: number;
+  evictionPolicy: EvictionPolicy;
+  evictor: Evictor | null;
+}
+
+const TWO_32 = 0x100000000;
+
+export class ItemSpace implements KeySource {
+  readonly heap: SegmentHeap;
+  readonly chains: TtlChains;
+  readonly index: HashIndex;
+  readonly segmentSize: number;
+  /** Segment size in 8-byte units (location tokens). */
+  readonly segmentUnits: number;
+  readonly seed: number;
+  /** A segment eviction and the sweep must leave alone (holds an item being rewritten). */
+  pinned = NO_SEGMENT;
+  /** Set by lookup(): hash and tag of the key, and whether a miss was an expired item. */
+  lastHash = 0;
+  lastTag = 0;
+  lastMissExpired = false;
+  private readonly evictor: Evictor | null;
+
+  constructor(
+    options: ItemSpaceOptions,
+    readonly counters: StoreCounters,
+  ) {
+    this.heap = new SegmentHeap(options.memoryLimitBytes, options.segmentSize);
+    this.chains = new TtlChains(this.heap);
+    this.segmentSize = options.segmentSize;
+    this.segmentUnits = options.segmentSize / 8;
+    this.seed = options.hashSeed;
+    this.evictor = options.evictionPolicy === 'none' ? null : options.evictor;
+    this.index = new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995);
+  }
+
+  // ---- addresses -------------------------------------------------------
+
+  segmentOf(addr: number): number {
+    return Math.floor(addr / this.segmentSize);
+  }
+
+  /** Hash-slot location of an address. */
+  locOf(addr: number): number {
+    return addr / 8 + 1;
+  }
+
+  addrOf(loc: number): number {
+    return (loc - 1) * 8;
+  }
+
+  // ---- record fields (addr = segment * segmentSize + offset) ------------
+
+  wordA(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    return this.heap.words[seg]![(addr - seg * this.segmentSize) >>> 2]!;
+  }
+
+  valueLength(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    return this.heap.words[seg]![((addr - seg * this.segmentSize) >>> 2) + 1]!;
+  }
+
+  /** Deadline of the record, NEVER when it has none. */
+  deadline(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = this.heap.words[seg]!;
+    const a = words[w]!;
+    return a & (BIT_HAS_DEADLINE << 8) ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
+  }
+
+  flags(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = this.heap.words[seg]!;
+    const a = words[w]!;
+    return a & (BIT_HAS_FLAGS << 8) ? words[fieldWord(w, a, BIT_HAS_FLAGS)]! : 0;
+  }
+
+  /** The explicit CAS field, or 0 when the record has none. */
+  explicitCas(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = this.heap.words[seg]!;
+    const a = words[w]!;
+    if (!(a & (BIT_HAS_CAS << 8))) return 0;
+    const at = fieldWord(w, a, BIT_HAS_CAS);
+    return words[at]! + words[at + 1]! * TWO_32;
+  }
+
+  /**
+   * CAS token derived from where the record lives: the segment's generation
+   * (fresh every time a segment is opened or compacted) and the offset.
+   * Unique because a generation is never reused and a segment is append-only
+   * within one generation. Below 2^53 for 2^53 / (segmentSize / 8) segment
+   * openings: 2^36 with 1 MiB segments.
+   */
+  locationCas(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    return this.heap.generation[seg]! * this.segmentUnits + (addr - seg * this.segmentSize) / 8 + 1;
+  }
+
+  /** Byte offset (within its segment) of the record's key. */
+  keyStart(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const off = addr - seg * this.segmentSize;
+    return keyOffset(off, this.heap.words[seg]![off >>> 2]!);
+  }
+
+  /** Byte offset (within its segment) of the record's value. */
+  valueStart(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const off = addr - seg * this.segmentSize;
+    const a = this.heap.words[seg]![off >>> 2]!;
+    return keyOffset(off, a) + (a & 0xff);
+  }
+
+  recordSize(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = this.heap.words[seg]!;
+    const a = words[w]!;
+    return recordBytes(a & 0xff, words[w + 1]!, (a >>> 8) & 0xff);
+  }
+
+  // ---- KeySource --------------------------------------------------------
+
+  keyMatches(loc: number, key: Uint8Array): boolean {
+    const addr = (loc - 1) * 8;
+    const seg = Math.floor(addr / this.segmentSize);
+    const off = addr - seg * this.segmentSize;
+    const a = this.heap.words[seg]![off >>> 2]!;
+    const n = key.length;
+    if ((a & 0xff) !== n) return false;
+    const bytes = this.heap.bytes[seg]!;
+    const p = keyOffset(off, a);
+    if (n > 32) return bytes.compare(key, 0, n, p, p + n) === 0;
+    for (let i = 0; i < n; i++) if (bytes[p + i] !== key[i]) return false;
+    return true;
+  }
+
+  hashAt(loc: number): number {
+    const addr = (loc - 1) * 8;
+    const seg = Math.floor(addr / this.segmentSize);
+    const off = addr - seg * this.segmentSize;
+    const a = this.heap.words[seg]![off >>> 2]!;
+    const p = keyOffset(off, a);
+    return hashBytes(this.heap.bytes[seg]!, p, p + (a & 0xff), this.seed);
+  }
+
+  // ---- lookup and linking -----------------------------------------------
+
+  /**
+   * Address of the live item for `key`, or -1. An expired item found here is
+   * unlinked at once (counted in expiredReclaimed) and `lastMissExpired` set.
+   * Leaves the key's hash and tag in lastHash / lastTag and the slot found in
+   * the index for countHit / relink.
+   */
+  lookup(key: Uint8Array, nowS: number): number {
+    this.lastMissExpired = false;
+    const n = key.length;
+    if (n === 0 || n > MAX_KEY_BYTES) return -1;
+    const hash = hashBytes(key, 0, n, this.seed);
+    const tag = tagOf(hash);
+    this.lastHash = hash;
+    this.lastTag = tag;
+    const loc = this.index.find(key, hash, tag);
+    if (loc === 0) return -1;
+    const addr = (loc - 1) * 8;
+    const deadline = this.deadline(addr);
+    if (deadline !== NEVER && nowS >= deadline) {
+      this.index.removeFound();
+      this.retire(addr);
+      this.counters.expiredReclaimed++;
+      this.lastMissExpired = true;
+      return -1;
+    }
+    return addr;
+  }
+
+  /**
+   * Mark a record dead and take it off its segment's and the store's live
+   * counts. Its slot must already be gone or relinked elsewhere.
+   */
+  retire(addr: number): void {
+    const seg = Math.floor(addr / this.segmentSize);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = this.heap.words[seg]!;
+    const a = words[w]!;
+    const size = recordBytes(a & 0xff, words[w + 1]!, (a >>> 8) & 0xff);
+    words[w] = (a | (BIT_DEAD << 8)) >>> 0;
+    this.heap.liveItems[seg]!--;
+    this.heap.liveBytes[seg]! -= size;
+    this.counters.items--;
+    this.counters.bytes -= size;
+  }
+
+  /** Unlink the live item at `addr` whose key hashes to `hash` (delete, negative exptime). */
+  unlink(addr: number, hash: number): void {
+    if (this.index.findLoc(hash, this.locOf(addr))) this.index.removeFound();
+    this.retire(addr);
+  }
+
+  /** Link a freshly written record: replaces `oldAddr`'s slot, or inserts when oldAddr < 0. */
+  link(addr: number, oldAddr: number, hash: number, tag: number): void {
+    const loc = this.locOf(addr);
+    if (oldAddr >= 0 && this.index.findLoc(hash, this.locOf(oldAddr))) {
+      this.index.relinkFound(loc);
+      this.retire(oldAddr);
+    } else {
+      this.index.insert(hash, tag, loc);
+    }
+    this.counters.items++;
+    this.counters.bytes += this.recordSize(addr);
+  }
+
+  // ---- writing ----------------------------------------------------------
+
+  /** TTL bucket for an item with `deadline` written at `nowS`. */
+  bucketFor(deadline: number, nowS: number): number {
+    return deadline === NEVER ? NEVER_BUCKET : bucketForTtl(deadline - nowS);
+  }
+
+  /**
+   * Reserve `size` bytes at the tail of `bucket`, opening a segment if needed
+   * (free pool, then expired segments, then eviction). Returns the address,
+   * or -1 when no segment can be had.
+   */
+  allocate(bucket: number, size: number, nowS: number): number {
+    const heap = this.heap;
+    const tail = this.chains.tail[bucket]!;
+    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize) {
+      const off = heap.writeOffset[tail]!;
+      heap.writeOffset[tail] = off + size;
+      return tail * this.segmentSize + off;
+    }
+    const seg = this.obtainSegment(nowS);
+    if (seg === NO_SEGMENT) return -1;
+    this.chains.append(bucket, seg);
+    heap.writeOffset[seg] = size;
+    return seg * this.segmentSize;
+  }
+
+  private obtainSegment(nowS: number): number {
+    let seg = this.heap.take(nowS);
+    if (seg !== NO_SEGMENT) return seg;
+    // Expired bytes go first: never evict live data while dead segments wait.
+    this.sweep(nowS);
+    seg = this.heap.take(nowS);
+    if (seg !== NO_SEGMENT || this.evictor === null) return seg;
+    for (let attempt = 0; attempt <= this.heap.segmentCount; attempt++) {
+      if (!this.evictor(this, nowS)) return NO_SEGMENT;
+      seg = this.heap.take(nowS);
+      if (seg !== NO_SEGMENT) return seg;
+    }
+    return NO_SEGMENT;
+  }
+
+  /**
+   * Write a record header and key at `addr` (from allocate) and account it
+   * in its segment. Returns the byte offset of the value within the segment;
+   * the caller copies the value bytes there. `cas` 0 = no explicit CAS.
+   */
+  writeRecord(
+    addr: number,
+    key: Uint8Array,
+    valueLength: number,
+    flags: number,
+    deadline: number,
+    cas: number,
+    metaBits: number,
+    nowS: number,
+  ): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const off = addr - seg * this.segmentSize;
+    const heap = this.heap;
+    const words = heap.words[seg]!;
+    let bits = metaBits;
+    if (flags !== 0) bits |= BIT_HAS_FLAGS;
+    if (deadline !== NEVER) bits |= BIT_HAS_DEADLINE;
+    if (cas !== 0) bits |= BIT_HAS_CAS;
+    const n = key.length;
+    let w = off >>> 2;
+    words[w] = makeWordA(n, bits, nowS);
+    words[w + 1] = valueLength;
+    w += 2;
+    if (cas !== 0) {
+      words[w] = cas % TWO_32;
+      words[w + 1] = Math.floor(cas / TWO_32);
+      w += 2;
+    }
+    if (flags !== 0) words[w++] = flags;
+    if (deadline !== NEVER) words[w++] = deadline;
+    const keyAt = w * 4;
+    heap.bytes[seg]!.set(key, keyAt);
+    heap.liveItems[seg]!++;
+    heap.liveBytes[seg]! += recordBytes(n, valueLength, bits);
+    const latest = deadline === NEVER ? LATEST_NEVER : deadline;
+    if (latest > heap.latestDeadline[seg]!) heap.latestDeadline[seg] = latest;
+    return keyAt + n;
+  }
+
+  // ---- freeing segments ---------------------------------------------------
+
+  /**
+   * Drop every live item of `seg` (expired ones count as reclaimed, the rest
+   * as evictions), unlink it from its chain and return it to the pool.
+   */
+  freeSegment(seg: number, nowS: number): void {
+    const heap = this.heap;
+    if (heap.liveItems[seg]! > 0) {
+      const words = heap.words[seg]!;
+      const end = heap.writeOffset[seg]!;
+      const base = seg * this.segmentSize;
+      for (let off = 0; off < end; ) {
+        const w = off >>> 2;
+        const a = words[w]!;
+        const bits = (a >>> 8) & 0xff;
+        const size = recordBytes(a & 0xff, words[w + 1]!, bits);
+        if (!(bits & BIT_DEAD)) {
+          const addr = base + off;
+          const loc = addr / 8 + 1;
+          if (this.index.findLoc(this.hashAt(loc), loc)) {
+            this.index.removeFound();
+            const deadline = bits & BIT_HAS_DEADLINE ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
+            if (deadline !== NEVER && nowS >= deadline) this.counters.expiredReclaimed++;
+            else this.counters.evictions++;
+            this.retire(addr);
+          }
+        }
+        off += size;
+      }
+    }
+    this.chains.unlink(seg);
+    heap.release(seg);
+  }
+
+  /**
+   * Proactive expiry: free every segment whose items have all expired (its
+   * latest deadline passed) or that holds no live item. Reads segment
+   * headers only; item records are read just in the segments being freed.
+   */
+  sweep(nowS: number): void {
+    const heap = this.heap;
+    for (let seg = 0; seg < heap.segmentCount; seg++) {
+      const bucket = heap.bucket[seg]!;
+      if (bucket === FREE_BUCKET || seg === this.pinned) continue;
+      if (heap.liveItems[seg] === 0) {
+        // Emptied by deletes, overwrites or lazily expired reads.
+        if (bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS) this.counters.expiredSegments++;
+        this.chains.unlink(seg);
+        heap.release(seg);
+      } else if (bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS) {
+        this.freeSegment(seg, nowS);
+        this.counters.expiredSegments++;
+      }
+    }
+  }
+
+  /** Forget every item (flush_all). */
+  clearAll(): void {
+    this.index.clear();
+    this.chains.clear();
+    this.heap.releaseAll();
+    this.counters.items = 0;
+    this.counters.bytes = 0;
+  }
+}

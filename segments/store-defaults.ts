@@ -1,0 +1,51 @@
+// Defaults the store derives from its options: the segment size for a
+// memory limit and item size, and a zeroed counter set.
+
+import type { StoreCounters } from './types.js';
+import { MAX_HEADER_BYTES, MAX_KEY_BYTES } from './item-layout.js';
+
+const MIB = 1024 * 1024;
+const MAX_WIDENED = 1024 * MIB;
+
+/**
+ * Default segment size: room for the largest item (max value + largest
+ * header + 250-byte key), at least 1 MiB, then widened so the segments
+ * divide the memory limit exactly (no unused remainder).
+ */
+export function defaultSegmentSize(memoryLimitBytes: number, itemSizeMax: number): number {
+  const least = (Math.max(MIB, itemSizeMax + MAX_HEADER_BYTES + MAX_KEY_BYTES) + 7) & ~7;
+  const count = Math.floor(memoryLimitBytes / least);
+  if (count < 1) return least;
+  // Widening stops at 1 GiB: offsets within a segment stay well inside 31 bits.
+  return Math.max(least, Math.min(MAX_WIDENED, Math.floor(memoryLimitBytes / count / 8) * 8));
+}
+
+/** Counters all at zero. */
+export function newCounters(): StoreCounters {
+  return {
+    items: 0,
+    bytes: 0,
+    totalItems: 0,
+    getHits: 0,
+    getMisses: 0,
+    getExpired: 0,
+    getFlushed: 0,
+    casHits: 0,
+    casMisses: 0,
+    casBadval: 0,
+    incrHits: 0,
+    incrMisses: 0,
+    decrHits: 0,
+    decrMisses: 0,
+    deleteHits: 0,
+    deleteMisses: 0,
+    touchHits: 0,
+    touchMisses: 0,
+    evictions: 0,
+    expiredReclaimed: 0,
+    expiredSegments: 0,
+    merges: 0,
+    storeTooLarge: 0,
+    storeNoMemory: 0,
+  };
+}

@@ -1,0 +1,78 @@
+// TTL buckets: Segcache's 1024 buckets grouping segments by item lifetime,
+// plus one bucket for items that never expire. Each bucket is a doubly
+// linked chain of segments in creation order (links live in the heap's
+// segment headers); writes append to the chain's tail segment.
+//
+// Widths as Segcache: 8 s up to 2047 s, 128 s up to 32767 s, 2048 s up to
+// 524287 s, 32768 s beyond (the last bucket takes everything longer). Bucket
+// rounding never decides when an item dies (each item has its own deadline);
+// it only groups items that die at about the same time so whole segments
+// free up together.
+
+import { NO_SEGMENT, type SegmentHeap } from './segment-heap.js';
+
+/** Buckets for expiring items. */
+export const TTL_BUCKETS = 1024;
+/** The bucket for items without a deadline: never swept, only evicted. */
+export const NEVER_BUCKET = TTL_BUCKETS;
+export const BUCKET_COUNT = TTL_BUCKETS + 1;
+
+/** Bucket index for an item living `ttl` more seconds (ttl >= 1). */
+export function bucketForTtl(ttl: number): number {
+  if (ttl < 2048) return ttl <= 0 ? 0 : ttl >>> 3;
+  if (ttl < 32768) return (ttl >>> 7) + 256;
+  if (ttl < 524288) return (ttl >>> 11) + 512;
+  if (ttl < 8388608) return (ttl >>> 15) + 768;
+  return TTL_BUCKETS - 1;
+}
+
+/** Chains of segments per bucket. */
+export class TtlChains {
+  readonly head = new Int32Array(BUCKET_COUNT).fill(NO_SEGMENT);
+  readonly tail = new Int32Array(BUCKET_COUNT).fill(NO_SEGMENT);
+  readonly count = new Int32Array(BUCKET_COUNT);
+  /** Merge eviction resumes here (a segment id, validated before use). */
+  readonly mergeCursor = new Int32Array(BUCKET_COUNT).fill(NO_SEGMENT);
+  /** Last merge cutoff (frequency per byte) of the bucket. */
+  readonly mergeCutoff = new Float64Array(BUCKET_COUNT).fill(1);
+
+  constructor(private readonly heap: SegmentHeap) {}
+
+  /** Append `seg` as the new tail of `bucket`. */
+  append(bucket: number, seg: number): void {
+    const heap = this.heap;
+    const tail = this.tail[bucket]!;
+    heap.bucket[seg] = bucket;
+    heap.prev[seg] = tail;
+    heap.next[seg] = NO_SEGMENT;
+    if (tail === NO_SEGMENT) this.head[bucket] = seg;
+    else heap.next[tail] = seg;
+    this.tail[bucket] = seg;
+    this.count[bucket]!++;
+  }
+
+  /** Remove `seg` from its bucket's chain (the header's bucket stays until released). */
+  unlink(seg: number): void {
+    const heap = this.heap;
+    const bucket = heap.bucket[seg]!;
+    const prev = heap.prev[seg]!;
+    const next = heap.next[seg]!;
+    if (prev === NO_SEGMENT) this.head[bucket] = next;
+    else heap.next[prev] = next;
+    if (next === NO_SEGMENT) this.tail[bucket] = prev;
+    else heap.prev[next] = prev;
+    heap.prev[seg] = NO_SEGMENT;
+    heap.next[seg] = NO_SEGMENT;
+    if (this.mergeCursor[bucket] === seg) this.mergeCursor[bucket] = NO_SEGMENT;
+    this.count[bucket]!--;
+  }
+
+  /** Forget every chain (flush_all). */
+  clear(): void {
+    this.head.fill(NO_SEGMENT);
+    this.tail.fill(NO_SEGMENT);
+    this.count.fill(0);
+    this.mergeCursor.fill(NO_SEGMENT);
+    this.mergeCutoff.fill(1);
+  }
+}

@@ -1,0 +1,57 @@
+// The segment heap: sizing from the memory limit, the free pool, generations.
+
+import t from 'tap';
+import { SegmentHeap } from '../../segments/segment-heap.js';
+import { defaultSegmentSize } from '../../segments/store-defaults.js';
+
+t.test('segments fill the limit without exceeding it', async (t) => {
+  const heap = new SegmentHeap(10_000, 1024);
+  t.equal(heap.segmentCount, 9);
+  t.equal(heap.dataBytes, 9216);
+  t.equal(heap.freeCount, 9);
+  t.equal(heap.bytes.length, 9);
+  t.equal(heap.words[0]!.length, 256);
+  heap.bytes[3]![5] = 7;
+  t.equal(heap.bytes[3]![5], 7);
+  t.equal(heap.bytes[2]![1029], undefined, 'views do not overlap');
+});
+
+t.test('take and release', async (t) => {
+  const heap = new SegmentHeap(4096, 1024);
+  const a = heap.take(100);
+  const b = heap.take(101);
+  t.not(a, b);
+  t.equal(heap.createTime[b], 101);
+  t.ok(heap.generation[b]! > heap.generation[a]!);
+  const g = heap.generation[a]!;
+  heap.renew(a);
+  t.ok(heap.generation[a]! > g, 'renew gives a fresh generation');
+  heap.take(0);
+  heap.take(0);
+  t.equal(heap.take(0), -1, 'empty pool');
+  heap.bucket[b] = 3;
+  t.notOk(heap.isFree(b));
+  heap.release(b);
+  t.ok(heap.isFree(b));
+  t.equal(heap.take(5), b, 'the last freed is reused first');
+  t.equal(heap.writeOffset[b], 0);
+  heap.releaseAll();
+  t.equal(heap.freeCount, 4);
+});
+
+t.test('bad sizes are refused at construction', async (t) => {
+  t.throws(() => new SegmentHeap(100, 1024), RangeError);
+  t.throws(() => new SegmentHeap(4096, 1001), RangeError);
+  t.throws(() => new SegmentHeap(4096, 32), RangeError);
+});
+
+t.test('default segment size', async (t) => {
+  const mib = 1024 * 1024;
+  const s64 = defaultSegmentSize(64 * mib, mib);
+  t.ok(s64 >= mib + 24 + 250, 'a max-size item with the largest header and key fits');
+  t.equal(s64 % 8, 0);
+  t.equal(Math.floor((64 * mib) / s64), 63);
+  t.ok(64 * mib - 63 * s64 < 63 * 8, 'segments divide the limit with less than 8 bytes each left over');
+  t.ok(defaultSegmentSize(1024 * mib, 128 * mib) >= 128 * mib + 274);
+  t.equal(defaultSegmentSize(mib / 2, mib), mib + 280, 'too small a limit: the least size (the heap then refuses)');
+});
