@@ -1,0 +1,159 @@
+// Logging shaped like memcached's -v / -vv / -vvv output.
+//
+// Quiet by default. Level 1 (-v) prints errors and warnings, level 2 (-vv)
+// prints each command and reply the way memcached does (`<17 get foo`,
+// `>17 END`), level 3 adds internal detail. The formatters here never print
+// a value, a SASL payload or a password: only command names, keys, numbers.
+// The server calls `log.line(level, text)` only after checking `log.level`,
+// so a quiet server pays one comparison per request.
+
+import type { CommandLog } from './context.js';
+import type { Request } from '../protocol/request.js';
+
+/** Where finished lines go; one call per line, without the newline. */
+export type LogSink = (line: string) => void;
+
+export const LOG_ERRORS = 1;
+export const LOG_COMMANDS = 2;
+export const LOG_DETAIL = 3;
+
+/** Longest key text we print; longer keys are cut so one line stays bounded. */
+const MAX_KEY_CHARS = 250;
+/** Longest reply line we print (a VALUE line with a 250-byte key fits). */
+const MAX_REPLY_CHARS = 300;
+/** Longest line we ever emit (a multi-get of many keys is truncated). */
+const MAX_LINE_CHARS = 2048;
+
+const stderrSink: LogSink = (line) => {
+  process.stderr.write(line + '\n');
+};
+
+/** A CommandLog writing to `sink` (stderr by default) at verbosity `level`. */
+export function createCommandLog(level: number, sink: LogSink = stderrSink): CommandLog {
+  return {
+    level,
+    line(minLevel: number, text: string): void {
+      if (this.level >= minLevel) sink(truncate(text));
+    },
+  };
+}
+
+/** -v: an error line (memcached prints these unprefixed at level 1). */
+export function logError(log: CommandLog, text: string): void {
+  log.line(LOG_ERRORS, text);
+}
+
+/** -v: a warning line, prefixed so operators can grep for it. */
+export function logWarning(log: CommandLog, text: string): void {
+  log.line(LOG_ERRORS, 'WARNING: ' + text);
+}
+
+/** `<17 new auto-negotiating client connection` as memcached -vv prints on accept. */
+export function formatNewConnection(sessionId: number): string {
+  return `<${sessionId} new auto-negotiating client connection`;
+}
+
+/** `<17 connection closed.` as memcached -vv prints on close. */
+export function formatConnectionClosed(sessionId: number): string {
+  return `<${sessionId} connection closed.`;
+}
+
+/**
+ * The -vv line for an incoming request: `<fd ` + the command as a client
+ * would type it, minus the data block. Values, SASL data and auth payloads
+ * are never included.
+ */
+export function formatCommandLine(sessionId: number, req: Request): string {
+  return `<${sessionId} ${summarizeRequest(req)}`;
+}
+
+/**
+ * The -vv line for a reply: `>fd ` + the reply's first line (e.g. `END`,
+ * `STORED`). A bare number is an incr/decr result, i.e. the item's value,
+ * which memcached would print; we print a placeholder instead.
+ */
+export function formatReplyLine(sessionId: number, replySummary: string): string {
+  const text = /^\d+$/.test(replySummary) ? '[number]' : printable(replySummary, MAX_REPLY_CHARS, true);
+  return `>${sessionId} ${text}`;
+}
+
+/** A one-line, value-free description of a request. */
+export function summarizeRequest(req: Request): string {
+  switch (req.type) {
+    case 'get': {
+      const name = req.touchExptime !== undefined ? (req.withCas ? 'gats' : 'gat') : req.withCas ? 'gets' : 'get';
+      const head = req.touchExptime !== undefined ? `${name} ${req.touchExptime}` : name;
+      return binaryTag(req.protocol, `${head} ${req.keys.map(keyText).join(' ')}`);
+    }
+    case 'store': {
+      const cas = req.mode === 'cas' ? ` ${req.cas}` : '';
+      return binaryTag(
+        req.protocol,
+        `${req.mode} ${keyText(req.key)} ${req.flags} ${req.exptime} ${req.value.length}${cas}${quietText(req.quiet)}`,
+      );
+    }
+    case 'arith':
+      return binaryTag(req.protocol, `${req.incr ? 'incr' : 'decr'} ${keyText(req.key)} ${req.delta}${quietText(req.quiet)}`);
+    case 'touch':
+      return binaryTag(req.protocol, `touch ${keyText(req.key)} ${req.exptime}${quietText(req.quiet)}`);
+    case 'delete':
+      return binaryTag(req.protocol, `delete ${keyText(req.key)}${quietText(req.quiet)}`);
+    case 'flush_all':
+      return binaryTag(req.protocol, req.delay ? `flush_all ${req.delay}` : 'flush_all');
+    case 'stats':
+      return binaryTag(req.protocol, req.group ? `stats ${req.group}${req.args ? ' ' + req.args : ''}` : 'stats');
+    case 'verbosity':
+    case 'cache_memlimit':
+      return binaryTag(req.protocol, `${req.type} ${req.arg}`);
+    case 'version':
+    case 'quit':
+    case 'noop':
+    case 'shutdown':
+    case 'mn':
+    case 'sasl_list':
+      return binaryTag(req.protocol, req.type);
+    case 'sasl_auth':
+    case 'sasl_step':
+      // The mechanism is public; the data carries the password and is never logged.
+      return binaryTag(req.protocol, `${req.type} ${printable(req.mechanism, 32)}`);
+    case 'mg':
+    case 'ms':
+    case 'md':
+    case 'ma':
+    case 'me': {
+      const key = req.base64Key ? req.key.toString('base64') : keyText(req.key);
+      const size = req.type === 'ms' ? ` ${req.value.length}` : '';
+      return `${req.type} ${key}${size}${metaFlagsText(req.flags)}`;
+    }
+  }
+}
+
+function binaryTag(protocol: Request['protocol'], text: string): string {
+  return protocol === 'binary' ? `(binary) ${text}` : text;
+}
+
+function quietText(quiet: boolean): string {
+  return quiet ? ' noreply' : '';
+}
+
+function metaFlagsText(flags: Map<string, string | true>): string {
+  let out = '';
+  for (const [flag, token] of flags) out += token === true ? ` ${flag}` : ` ${flag}${printable(token, 64)}`;
+  return out;
+}
+
+/** Keys are printed as text with control and non-ASCII bytes escaped, so a log line stays one line. */
+function keyText(key: Buffer): string {
+  return printable(key.toString('latin1'), MAX_KEY_CHARS);
+}
+
+/** Escape bytes outside printable ASCII (and spaces, unless `keepSpaces`) so a log entry stays one unambiguous line. */
+function printable(text: string, max: number, keepSpaces = false): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  const escaped = cut.replace(keepSpaces ? /[^\x20-\x7e]/g : /[^\x21-\x7e]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+  return text.length > max ? escaped + '...' : escaped;
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) + '...' : text;
+}

@@ -1,0 +1,229 @@
+// The `stats` command's groups, rendered as memcached 1.6 names and formats.
+//
+// Tools parse these lines (memcached_exporter, memcached-tool, libmemcached's
+// memstat), so names, order and number formats follow memcached 1.6.18.
+// Fields that describe memcached internals we do not have (slab mover, LRU
+// maintainer, per-thread buffers) are left out rather than faked; the keys
+// tools require to be present are ones we can fill honestly. Segment-store
+// facts follow under `segcache_*` names. The caller writes `STAT name value`
+// lines and `END` (or `RESET` for the 'reset' group, `ERROR` for null).
+
+import type { CacheStore, Clock } from '../segments/types.js';
+import type { Settings } from './settings.js';
+import type { ServerCounters } from './server-stats.js';
+import type { ConnectionInfo, StatLines } from './context.js';
+
+export interface StatsSources {
+  store: CacheStore;
+  settings: Settings;
+  counters: ServerCounters;
+  version: string;
+  connections(): Iterable<ConnectionInfo>;
+  /** Wall clock for `time` and `uptime`; Date.now() when absent (tests inject one). */
+  clock?: Clock;
+}
+
+type Lines = Array<[name: string, value: string]>;
+
+/**
+ * Render one `stats` group. `group` is the first word after `stats` ('' for
+ * plain stats), `args` the rest of the line. Returns null for a group
+ * memcached would answer with ERROR (or one whose reply we cannot give).
+ */
+export function renderStats(group: string, args: string, src: StatsSources): StatLines {
+  switch (group) {
+    case '':
+      return generalStats(src);
+    case 'settings':
+      return settingsStats(src.settings);
+    case 'items':
+      // No slab classes: memcached prints nothing per class when none are in use.
+      return [];
+    case 'slabs':
+      return slabsStats(src.store);
+    case 'sizes':
+      // memcached without -o track_sizes.
+      return [['sizes_status', 'disabled']];
+    case 'conns':
+      return connsStats(src);
+    case 'reset':
+      src.counters.reset();
+      src.store.resetCounters();
+      return [];
+    case 'extstore':
+      // memcached built with extstore but not using it answers a bare END.
+      return [];
+    case 'detail':
+      // Per-prefix detail is never enabled here, so a dump is empty; `on`/`off`
+      // (memcached: OK) are not supported.
+      return args.trim() === 'dump' ? [] : null;
+    case 'cachedump':
+      // No slab classes hold items, so a well-formed dump is empty.
+      return /^\s*\d+\s+\d+\s*$/.test(args) ? [] : null;
+    default:
+      return null;
+  }
+}
+
+/** memcached's `rusage_*` format: whole seconds, a dot, six digits of microseconds. */
+export function formatRusage(micros: number): string {
+  const whole = Math.floor(micros / 1_000_000);
+  const frac = Math.floor(micros % 1_000_000);
+  return `${whole}.${String(frac).padStart(6, '0')}`;
+}
+
+function nowMs(src: StatsSources): number {
+  return src.clock ? src.clock.nowMs() : Date.now();
+}
+
+function yesNo(on: boolean): string {
+  return on ? 'yes' : 'no';
+}
+
+function generalStats(src: StatsSources): Lines {
+  const { counters: c, store, settings } = src;
+  const s = store.counters;
+  const shape = store.shape();
+  const now = nowMs(src);
+  const cpu = process.cpuUsage();
+  const segmentsUsed = shape.segmentsTotal - shape.segmentsFree;
+  const lines: Lines = [
+    ['pid', String(process.pid)],
+    ['uptime', String(Math.max(0, Math.floor((now - c.startedAtMs) / 1000)))],
+    ['time', String(Math.floor(now / 1000))],
+    ['version', src.version],
+    // We run on libuv, not libevent; tools print the value, none parse it.
+    ['libevent', `libuv-${process.versions.uv}`],
+    ['pointer_size', process.arch.endsWith('64') ? '64' : '32'],
+    ['rusage_user', formatRusage(cpu.user)],
+    ['rusage_system', formatRusage(cpu.system)],
+    ['max_connections', String(settings.maxConns)],
+    ['curr_connections', String(c.currConnections)],
+    ['total_connections', String(c.totalConnections)],
+    ['rejected_connections', String(c.rejectedConnections)],
+    ['connection_structures', String(c.connectionStructures)],
+    ['cmd_get', String(c.cmdGet)],
+    ['cmd_set', String(c.cmdSet)],
+    ['cmd_flush', String(c.cmdFlush)],
+    ['cmd_touch', String(c.cmdTouch)],
+    ['cmd_meta', String(c.cmdMeta)],
+    ['get_hits', String(s.getHits)],
+    ['get_misses', String(s.getMisses)],
+    ['get_expired', String(s.getExpired)],
+    ['get_flushed', String(s.getFlushed)],
+    ['delete_misses', String(s.deleteMisses)],
+    ['delete_hits', String(s.deleteHits)],
+    ['incr_misses', String(s.incrMisses)],
+    ['incr_hits', String(s.incrHits)],
+    ['decr_misses', String(s.decrMisses)],
+    ['decr_hits', String(s.decrHits)],
+    ['cas_misses', String(s.casMisses)],
+    ['cas_hits', String(s.casHits)],
+    ['cas_badval', String(s.casBadval)],
+    ['touch_hits', String(s.touchHits)],
+    ['touch_misses', String(s.touchMisses)],
+    ['store_too_large', String(s.storeTooLarge)],
+    ['store_no_memory', String(s.storeNoMemory)],
+    ['auth_cmds', String(c.authCmds)],
+    ['auth_errors', String(c.authErrors)],
+  ];
+  // memcached lists idle_kicks only when -o idle_timeout is on.
+  if (settings.idleTimeout > 0) lines.push(['idle_kicks', String(c.idleKicks)]);
+  lines.push(
+    ['bytes_read', String(c.bytesRead)],
+    ['bytes_written', String(c.bytesWritten)],
+    ['limit_maxbytes', String(settings.maxBytes)],
+    ['accepting_conns', String(c.acceptingConns)],
+    ['listen_disabled_num', String(c.listenDisabledNum)],
+    ['threads', String(settings.threads)],
+    ['conn_yields', String(c.connYields)],
+    ['hash_power_level', String(shape.hashPower)],
+    ['hash_bytes', String(shape.hashBytes)],
+    ['hash_is_expanding', shape.hashIsExpanding ? '1' : '0'],
+    ['bytes', String(s.bytes)],
+    ['curr_items', String(s.items)],
+    ['total_items', String(s.totalItems)],
+    ['evictions', String(s.evictions)],
+    ['reclaimed', String(s.expiredReclaimed)],
+    // The segment store's own view (Segcache): no memcached equivalent.
+    ['segcache_segment_size', String(shape.segmentSize)],
+    ['segcache_segments_total', String(shape.segmentsTotal)],
+    ['segcache_segments_free', String(shape.segmentsFree)],
+    ['segcache_segments_used', String(segmentsUsed)],
+    ['segcache_merges', String(s.merges)],
+    ['segcache_expired_segments', String(s.expiredSegments)],
+    ['segcache_hash_load', shape.hashLoad.toFixed(4)],
+    ['segcache_bytes_per_item', s.items > 0 ? (s.bytes / s.items).toFixed(1) : '0.0'],
+    ['text_requests', String(c.textRequests)],
+    ['binary_requests', String(c.binaryRequests)],
+    ['meta_requests', String(c.metaRequests)],
+  );
+  return lines;
+}
+
+const BINDING_PROTOCOL_NAMES: Record<Settings['bindingProtocol'], string> = {
+  auto: 'auto-negotiate',
+  ascii: 'ascii',
+  binary: 'binary',
+};
+
+function settingsStats(st: Settings): Lines {
+  return [
+    ['maxbytes', String(st.maxBytes)],
+    ['maxconns', String(st.maxConns)],
+    ['tcpport', String(st.port)],
+    ['udpport', String(st.udpPort)],
+    ['inter', st.listen.length > 0 ? st.listen.join(',') : 'NULL'],
+    ['verbosity', String(st.verbosity)],
+    ['evictions', st.evictionPolicy === 'none' ? 'off' : 'on'],
+    ['domain_socket', st.unixSocket ?? 'NULL'],
+    ['umask', st.unixMask.toString(8)],
+    ['shutdown_command', yesNo(st.shutdownEnabled)],
+    ['num_threads', String(st.threads)],
+    ['detail_enabled', 'no'],
+    ['reqs_per_event', String(st.reqsPerEvent)],
+    ['cas_enabled', yesNo(st.casEnabled)],
+    ['tcp_backlog', String(st.backlog)],
+    ['binding_protocol', BINDING_PROTOCOL_NAMES[st.bindingProtocol]],
+    ['auth_enabled_sasl', yesNo(st.saslEnabled)],
+    ['auth_enabled_ascii', st.authFile ?? 'no'],
+    ['item_size_max', String(st.itemSizeMax)],
+    ['maxconns_fast', yesNo(st.maxConnsFast)],
+    ['hashpower_init', String(st.hashPowerInit)],
+    // No LRU crawler; memcached_exporter reads the LRU keys only when this is yes.
+    ['lru_crawler', 'no'],
+    ['flush_enabled', yesNo(st.flushEnabled)],
+    // Neither cachedump nor lru_crawler metadump can list keys here.
+    ['dump_enabled', 'no'],
+    ['idle_timeout', String(st.idleTimeout)],
+    ['ssl_enabled', yesNo(st.tlsEnabled)],
+    ['ssl_chain_cert', st.tlsChainCert ?? '(null)'],
+    ['ssl_key', st.tlsKey ?? '(null)'],
+    ['ssl_verify_mode', String(st.tlsVerifyMode)],
+    ['ssl_ca_cert', st.tlsCaCert ?? 'NULL'],
+    ['eviction_policy', st.evictionPolicy],
+    ['metrics_listen', st.metricsListen ?? 'NULL'],
+  ];
+}
+
+function slabsStats(store: CacheStore): Lines {
+  const shape = store.shape();
+  // No slab classes to list; the segment heap is what is allocated.
+  return [
+    ['active_slabs', '0'],
+    ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
+  ];
+}
+
+function connsStats(src: StatsSources): Lines {
+  const lines: Lines = [];
+  for (const conn of src.connections()) {
+    const prefix = `${conn.id}:`;
+    lines.push([prefix + 'addr', conn.addr]);
+    // Listeners have no listen_addr line in memcached.
+    if (conn.state !== 'conn_listening' && conn.listenAddr !== '') lines.push([prefix + 'listen_addr', conn.listenAddr]);
+    lines.push([prefix + 'state', conn.state]);
+    lines.push([prefix + 'secs_since_last_cmd', String(Math.max(0, Math.floor(conn.secsSinceLastCmd)))]);
+  }
+  return lines;
+}
