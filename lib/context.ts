@@ -31,6 +31,8 @@ export interface ServerContext {
   readonly sasl: SaslVerifier | undefined;
   /** Logging at -vv: one line per command/reply, never values or secrets. */
   readonly log: CommandLog;
+  /** Unix time in whole seconds on the server's clock (the store's; tests inject one). */
+  nowSeconds(): number;
 }
 
 export interface SaslVerifier {

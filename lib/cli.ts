@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The `grow-a-cache` command: memcached's command line, then the server.
+// SIGTERM/SIGINT (and an accepted `shutdown` command) close it gracefully
+// and exit 0; a second signal exits at once.
+
+import { parseCommandLine } from './cli-options.js';
+import { startServer } from './server.js';
+import type { RunningServer } from './server.js';
+import { SaslPasswordFileError } from './sasl.js';
+import { AsciiAuthFileError } from './ascii-auth.js';
+
+/** memcached's exit code when it cannot listen (EX_OSERR). */
+const EX_OSERR = 71;
+/** Give up on a graceful close after this long. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+async function main(): Promise<void> {
+  const parsed = parseCommandLine(process.argv.slice(2), process.env);
+  if (parsed.kind === 'exit') {
+    if (parsed.stdout) process.stdout.write(parsed.stdout);
+    if (parsed.stderr) process.stderr.write(parsed.stderr);
+    process.exitCode = parsed.code;
+    return;
+  }
+  for (const warning of parsed.warnings) process.stderr.write(`WARNING: ${warning}\n`);
+  const { settings } = parsed;
+
+  let server: RunningServer;
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) {
+      process.exit(0);
+    }
+    stopping = true;
+    const deadline = setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  };
+
+  try {
+    server = await startServer(settings, { onShutdown: () => stop() });
+  } catch (err) {
+    if (err instanceof SaslPasswordFileError || err instanceof AsciiAuthFileError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const where = settings.unixSocket ?? settings.listen.join(',');
+    const reason = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`failed to listen on one of interface(s) ${where}: ${reason}\n`);
+    process.exitCode = EX_OSERR;
+    return;
+  }
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  if (settings.verbosity > 0) {
+    const where = settings.unixSocket ?? `${server.address}:${server.port}`;
+    process.stderr.write(`grow-a-cache listening on ${where}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

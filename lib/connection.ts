@@ -1,0 +1,452 @@
+// One client connection: reads bytes, parses requests, runs them through a
+// responder and writes the replies, like memcached's per-connection state
+// machine (conn_new_cmd / conn_nread / conn_swallow / conn_mwrite /
+// conn_closing).
+//
+// - The protocol is chosen on the first byte (0x80 = binary), or fixed by -B.
+// - All complete requests of a read are answered in order and their replies
+//   leave in one socket write.
+// - Partial input waits in an InputBuffer (no re-copy per chunk).
+// - Backpressure: when unsent replies pass OUTPUT_LIMIT bytes the connection
+//   stops parsing and reading, and resumes on 'drain'; a client that
+//   pipelines without reading cannot make the server buffer without bound.
+// - -R: after `reqsPerEvent` requests in one turn the connection yields to
+//   other connections (setImmediate) and counts conn_yields.
+// - Requests may hold views into the read buffer; they are executed before
+//   the next read touches it.
+
+import type { Socket } from 'node:net';
+import type { ConnectionInfo, Responder, ServerContext, Session } from './context.js';
+import type { ParseResult, ParserLimits, Request } from '../protocol/request.js';
+import { ReplyWriter } from '../protocol/reply-writer.js';
+import { InputBuffer } from './input-buffer.js';
+import { formatCommandLine, formatReplyLine } from './logger.js';
+import { refusedSetKey } from './refused-set.js';
+import { REPLY } from '../protocol/text/replies.js';
+import { MAX_GET_LINE_BYTES } from '../protocol/text/parse.js';
+
+/** A wire protocol: a pure parser plus the responder for its requests. */
+export interface ProtocolHandler {
+  parse(buf: Buffer, offset: number, limits: ParserLimits): ParseResult;
+  respond: Responder;
+}
+
+export interface ConnectionOptions {
+  ctx: ServerContext;
+  /** Text and meta requests (one parser handles both). */
+  text: ProtocolHandler;
+  binary: ProtocolHandler;
+  /** -Y: what a text connection speaks until it has authenticated (lib/ascii-auth.ts). */
+  auth?: ProtocolHandler;
+  limits: ParserLimits;
+  id: number;
+  /** e.g. 'tcp:127.0.0.1:46678' */
+  addr: string;
+  listenAddr: string;
+  /** Called once when the socket has closed. */
+  onClose(conn: Connection): void;
+}
+
+/** Unsent reply bytes above which the connection stops reading (backpressure). */
+export const OUTPUT_LIMIT = 4 * 1024 * 1024;
+/** Reply chunk size per connection; bigger replies get their own chunk. */
+const REPLY_CHUNK = 16 * 1024;
+/**
+ * Unparsed input allowed beyond the largest legal request: an item of -I
+ * bytes plus its command line, or the longest multi-get line the parser
+ * accepts. More than that without a complete request closes the connection
+ * (the parsers normally refuse first, with memcached's error).
+ */
+const INPUT_SLACK = 64 * 1024;
+
+const FIRST_BINARY_BYTE = 0x80;
+/** How long a closing connection waits for the peer to close its side. */
+const LINGER_MS = 5000;
+const LOG_COMMANDS = 2;
+
+/** Binary status "value too large" (E2BIG) in a reply header. */
+const BINARY_STATUS_E2BIG = 0x0003;
+
+/** The parser refused a value over the item limit (text, meta or binary reply; empty = noreply). */
+function isTooLargeReply(reply: Buffer): boolean {
+  if (reply.length === 0) return true;
+  if (reply[0] === 0x81) return reply.length >= 24 && reply.readUInt16BE(6) === BINARY_STATUS_E2BIG;
+  return reply.equals(REPLY.SERVER_ERROR_TOO_LARGE);
+}
+
+type Phase = 'new_cmd' | 'swallow' | 'closing' | 'closed';
+
+export class Connection implements Session, ConnectionInfo {
+  readonly id: number;
+  readonly addr: string;
+  readonly listenAddr: string;
+  authenticated: boolean;
+
+  /** Largest amount of unsent reply bytes seen (socket queue + writer). */
+  peakPendingOutput = 0;
+
+  private readonly socket: Socket;
+  private readonly ctx: ServerContext;
+  private readonly opts: ConnectionOptions;
+  private readonly out = new ReplyWriter(REPLY_CHUNK);
+  private readonly input = new InputBuffer();
+  private readonly maxPendingInput: number;
+
+  private handler: ProtocolHandler | null = null;
+  private phase: Phase = 'new_cmd';
+  private swallowRemaining = 0;
+  /** Reading is paused because the client is not reading our replies. */
+  private waitingForDrain = false;
+  /** A setImmediate continuation is scheduled after an -R yield. */
+  private yielded = false;
+  /** The client half-closed; finish what was read, then close. */
+  private inputEnded = false;
+  /** Stop after the replies now pending (quit, fatal errors, shutdown). */
+  private closeRequested = false;
+  private lastCommandMs = Date.now();
+  /** A request of this connection is being answered (stats conns: conn_parse_cmd). */
+  private executing = false;
+
+  constructor(socket: Socket, opts: ConnectionOptions) {
+    this.socket = socket;
+    this.opts = opts;
+    this.ctx = opts.ctx;
+    this.id = opts.id;
+    this.addr = opts.addr;
+    this.listenAddr = opts.listenAddr;
+    this.authenticated = !opts.ctx.settings.saslEnabled && opts.auth === undefined;
+    this.maxPendingInput = Math.max(opts.limits.maxValueBytes, MAX_GET_LINE_BYTES) + INPUT_SLACK;
+
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => {
+      // A reset or broken pipe; 'close' follows and cleans up.
+    });
+    socket.on('close', () => this.onSocketClose());
+    const idle = opts.ctx.settings.idleTimeout;
+    if (idle > 0) {
+      socket.setTimeout(idle * 1000, () => this.onIdle());
+    }
+  }
+
+  // ---- ConnectionInfo ---------------------------------------------------------
+
+  /** memcached's state name for `stats conns`. */
+  get state(): string {
+    if (this.executing) return 'conn_parse_cmd';
+    if (this.isClosing()) return 'conn_closing';
+    if (this.phase === 'swallow') return 'conn_swallow';
+    if (this.waitingForDrain) return 'conn_mwrite';
+    if (this.input.length > 0) return 'conn_nread';
+    return 'conn_new_cmd';
+  }
+
+  get secsSinceLastCmd(): number {
+    return Math.max(0, Math.floor((Date.now() - this.lastCommandMs) / 1000));
+  }
+
+  /** Bytes this connection holds: unparsed input and unsent replies. */
+  get bufferedBytes(): { input: number; output: number } {
+    return { input: this.input.capacity, output: this.pendingOutput() };
+  }
+
+  /** True while reading is paused because the client does not read. */
+  get isWaitingForDrain(): boolean {
+    return this.waitingForDrain;
+  }
+
+  private isClosing(): boolean {
+    return this.phase === 'closing' || this.phase === 'closed';
+  }
+
+  // ---- Session ---------------------------------------------------------------
+
+  closeAfterWrite(): void {
+    this.closeRequested = true;
+  }
+
+  /**
+   * Server shutdown: answer what was already received (ignoring -R), then
+   * close. A client that does not read its replies is cut off by the
+   * server's close deadline.
+   */
+  shutdown(): void {
+    if (this.isClosing()) return;
+    this.socket.pause();
+    if (!this.waitingForDrain && !this.closeRequested) {
+      this.yielded = false;
+      this.processInput(Number.POSITIVE_INFINITY);
+    }
+    // Stop after what is pending; a connection waiting for 'drain' finishes
+    // its input when the client reads (or is cut off by the server's deadline).
+    this.closeRequested = true;
+    this.finishIfDone();
+  }
+
+  /** Close now, dropping unsent replies. */
+  destroy(): void {
+    this.phase = 'closing';
+    this.socket.destroy();
+  }
+
+  // ---- input -------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.ctx.counters.bytesRead += chunk.length;
+    if (this.isClosing()) return;
+    let from = 0;
+    if (this.swallowRemaining > 0) {
+      from = Math.min(this.swallowRemaining, chunk.length);
+      this.swallowRemaining -= from;
+      if (this.swallowRemaining === 0) this.phase = 'new_cmd';
+      if (from === chunk.length) return;
+    }
+    if (this.input.length === 0 && !this.yielded && !this.waitingForDrain && !this.closeRequested) {
+      // Fast path: parse straight from the chunk, keep only a partial tail.
+      const stop = this.runRequests(chunk, from, this.ctx.settings.reqsPerEvent);
+      if (stop < chunk.length && !this.isClosing()) this.input.append(chunk, stop);
+      this.afterRun();
+      return;
+    }
+    this.input.append(chunk, from);
+    if (!this.yielded && !this.waitingForDrain) this.processInput(this.ctx.settings.reqsPerEvent);
+  }
+
+  private onEnd(): void {
+    this.inputEnded = true;
+    this.finishIfDone();
+  }
+
+  private onDrain(): void {
+    if (!this.waitingForDrain) return;
+    if (this.pendingOutput() > OUTPUT_LIMIT) return;
+    this.waitingForDrain = false;
+    if (this.isClosing()) return;
+    this.processInput(this.ctx.settings.reqsPerEvent);
+    if (!this.waitingForDrain && !this.yielded && !this.closeRequested) this.socket.resume();
+  }
+
+  private onIdle(): void {
+    if (this.isClosing()) return;
+    this.ctx.counters.idleKicks++;
+    this.ctx.log.line(1, `<${this.id} idle timeout, closing`);
+    this.destroy();
+  }
+
+  private onSocketClose(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.input.clear();
+    this.opts.onClose(this);
+  }
+
+  /** Parse and answer what the InputBuffer holds, up to `budget` requests. */
+  private processInput(budget: number): void {
+    if (this.input.length === 0) {
+      this.afterRun();
+      return;
+    }
+    const view = this.input.view();
+    const stop = this.runRequests(view, this.input.start, budget);
+    if (!this.isClosing()) this.input.consumeTo(stop);
+    this.afterRun();
+  }
+
+  /**
+   * The core loop: parse and execute requests from buf[offset..], at most
+   * `budget` of them; returns where it stopped. Replies accumulate in
+   * `this.out` and are flushed once by afterRun(), or earlier when they pass
+   * OUTPUT_LIMIT.
+   */
+  private runRequests(buf: Buffer, offset: number, budget: number): number {
+    const end = buf.length;
+    let count = 0;
+    while (offset < end && !this.isClosing() && !this.closeRequested) {
+      if (this.out.length + this.socket.writableLength > OUTPUT_LIMIT) {
+        this.flush();
+        if (this.pendingOutput() > OUTPUT_LIMIT) {
+          this.pauseForDrain();
+          return offset;
+        }
+      }
+      if (count >= budget) {
+        this.yieldTurn();
+        return offset;
+      }
+      const handler = this.handlerFor(buf[offset] as number);
+      const result = handler.parse(buf, offset, this.opts.limits);
+      switch (result.kind) {
+        case 'incomplete':
+          if (end - offset > this.maxPendingInput) {
+            this.ctx.log.line(1, `<${this.id} request larger than ${this.maxPendingInput} bytes, closing`);
+            this.closeNow();
+          }
+          return offset;
+        case 'ok':
+          offset += result.consumed;
+          count++;
+          this.execute(handler, result.request);
+          break;
+        case 'error':
+          offset += result.consumed;
+          count++;
+          this.out.writeBuffer(result.reply);
+          if (result.close) {
+            this.closeRequested = true;
+            return offset;
+          }
+          break;
+        case 'swallow': {
+          if (isTooLargeReply(result.reply)) this.dropRefusedSet(buf, offset, offset + result.consumed);
+          offset += result.consumed;
+          count++;
+          this.out.writeBuffer(result.reply);
+          const now = Math.min(result.remaining, end - offset);
+          offset += now;
+          if (result.remaining > now) {
+            this.swallowRemaining = result.remaining - now;
+            this.phase = 'swallow';
+            return offset;
+          }
+          break;
+        }
+      }
+    }
+    return offset;
+  }
+
+  /** A set refused as too large also drops the key's old value, as memcached does. */
+  private dropRefusedSet(buf: Buffer, start: number, end: number): void {
+    const key = refusedSetKey(buf, start, end);
+    if (key !== undefined && key.length > 0 && key.length <= this.opts.limits.maxKeyBytes) this.ctx.store.delete(key, 0);
+  }
+
+  private execute(handler: ProtocolHandler, req: Request): void {
+    const { ctx } = this;
+    const counters = ctx.counters;
+    if (req.protocol === 'binary') counters.binaryRequests++;
+    else if (req.protocol === 'meta') counters.metaRequests++;
+    else counters.textRequests++;
+    this.lastCommandMs = Date.now();
+    this.executing = true;
+    if (ctx.log.level >= LOG_COMMANDS) {
+      ctx.log.line(LOG_COMMANDS, formatCommandLine(this.id, req));
+      const before = this.out.length;
+      handler.respond(req, ctx, this, this.out);
+      if (req.protocol !== 'binary') this.logReply(before);
+    } else {
+      handler.respond(req, ctx, this, this.out);
+    }
+    this.executing = false;
+  }
+
+  /** -vv: the first line of the reply just written, as memcached's `>fd ...`. */
+  private logReply(before: number): void {
+    const written = this.out.length - before;
+    if (written <= 0) return;
+    // The reply is the last `written` bytes; when it sits in the current
+    // chunk (nearly always) read its first line from there.
+    const start = this.out.pos - written;
+    if (start < 0) return;
+    const chunk = this.out.chunk;
+    const nl = chunk.indexOf(10, start);
+    const stop = nl < 0 || nl >= this.out.pos ? this.out.pos : nl;
+    const text = chunk.toString('latin1', start, stop > start && chunk[stop - 1] === 13 ? stop - 1 : stop);
+    this.ctx.log.line(LOG_COMMANDS, formatReplyLine(this.id, text));
+  }
+
+  private handlerFor(first: number): ProtocolHandler {
+    const handler = this.handler ?? this.pickProtocol(first);
+    // Under -Y a text connection only authenticates until it has.
+    if (handler === this.opts.text && this.opts.auth !== undefined && !this.authenticated) return this.opts.auth;
+    return handler;
+  }
+
+  private pickProtocol(first: number): ProtocolHandler {
+    const { settings } = this.ctx;
+    let binary: boolean;
+    if (settings.bindingProtocol === 'binary' || settings.saslEnabled) binary = true;
+    else if (settings.bindingProtocol === 'ascii') binary = false;
+    else binary = first === FIRST_BINARY_BYTE;
+    this.handler = binary ? this.opts.binary : this.opts.text;
+    return this.handler;
+  }
+
+  // ---- output and flow control ----------------------------------------------
+
+  private pendingOutput(): number {
+    return this.out.length + this.socket.writableLength;
+  }
+
+  /** Hand everything written so far to the socket in one write. */
+  private flush(): void {
+    const data = this.out.take();
+    if (data === null) return;
+    if (this.phase === 'closed' || this.socket.destroyed) return;
+    if (Array.isArray(data)) {
+      let bytes = 0;
+      this.socket.cork();
+      for (const part of data) {
+        bytes += part.length;
+        this.socket.write(part);
+      }
+      this.socket.uncork();
+      this.ctx.counters.bytesWritten += bytes;
+    } else {
+      this.socket.write(data);
+      this.ctx.counters.bytesWritten += data.length;
+    }
+    const pending = this.socket.writableLength;
+    if (pending > this.peakPendingOutput) this.peakPendingOutput = pending;
+  }
+
+  private pauseForDrain(): void {
+    this.waitingForDrain = true;
+    this.socket.pause();
+  }
+
+  private yieldTurn(): void {
+    this.ctx.counters.connYields++;
+    this.yielded = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielded = false;
+      if (this.isClosing()) return;
+      this.processInput(this.ctx.settings.reqsPerEvent);
+      if (!this.waitingForDrain && !this.yielded && !this.closeRequested) this.socket.resume();
+    });
+  }
+
+  /** After a run: flush replies, then close if asked to and nothing is left. */
+  private afterRun(): void {
+    const peak = this.out.length + this.socket.writableLength;
+    if (peak > this.peakPendingOutput) this.peakPendingOutput = peak;
+    this.flush();
+    this.finishIfDone();
+  }
+
+  private finishIfDone(): void {
+    if (this.isClosing()) return;
+    if (this.yielded || this.waitingForDrain) return;
+    if (this.closeRequested || (this.inputEnded && this.swallowRemaining === 0)) {
+      this.closeNow();
+    }
+  }
+
+  /**
+   * Send what is pending, then FIN. Further input is read and dropped so the
+   * close completes; a peer that keeps its side open is cut off after
+   * LINGER_MS (destroying at once could reset the connection before the
+   * peer has read our last replies).
+   */
+  private closeNow(): void {
+    this.flush();
+    this.phase = 'closing';
+    this.input.clear();
+    this.socket.end();
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+  }
+}

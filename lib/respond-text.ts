@@ -1,0 +1,266 @@
+// Executes text-protocol requests (get, set, incr, stats, ...) against the
+// store and writes memcached 1.6.18's exact replies.
+//
+// Parsing errors never reach here: the parser answers them. With `noreply`
+// (req.quiet) memcached suppresses every reply of the command, errors
+// included, and so do we. Meta requests that arrive here are handed to the
+// meta responder, so the connection may send any ASCII request to either.
+
+import type { Responder, ServerContext, Session } from './context.js';
+import type {
+  ArithmeticRequest,
+  DeleteRequest,
+  FlushRequest,
+  GetRequest,
+  SimpleRequest,
+  StatsRequest,
+  StoreRequest,
+  TouchRequest,
+} from '../protocol/request.js';
+import type { ReplyWriter } from '../protocol/reply-writer.js';
+import type { StoreStatus } from '../segments/types.js';
+import { REPLY, REPLY_PREFIX } from '../protocol/text/replies.js';
+import { respondMeta } from './respond-meta.js';
+import { writeBigDecimal, writeUnsigned, writeValueBlock } from './item-output.js';
+
+const GET_REPLY_TOO_LARGE = Buffer.from('SERVER_ERROR out of memory writing get response\r\n', 'latin1');
+
+/** memcached caps `verbosity N` at this level. */
+const MAX_VERBOSITY = 2;
+/** cache_memlimit bounds (megabytes), as memcached checks them. */
+const MEMLIMIT_MIN_MB = 8;
+const MEMLIMIT_MAX_MB = 1_000_000_000;
+
+
+export const respondText: Responder = (req, ctx, session, out) => {
+  switch (req.type) {
+    case 'get':
+      return respondGet(req, ctx, out);
+    case 'store':
+      return respondStore(req, ctx, out);
+    case 'arith':
+      return respondArith(req, ctx, out);
+    case 'touch':
+      return respondTouch(req, ctx, out);
+    case 'delete':
+      return respondDelete(req, ctx, out);
+    case 'flush_all':
+      return respondFlush(req, ctx, out);
+    case 'stats':
+      return respondStats(req, ctx, out);
+    case 'mg':
+    case 'ms':
+    case 'md':
+    case 'ma':
+    case 'me':
+      return respondMeta(req, ctx, session, out);
+    case 'sasl_auth':
+    case 'sasl_step':
+      // Binary-only commands; no text spelling reaches here from our parser.
+      out.writeBuffer(REPLY.ERROR);
+      return;
+    default:
+      return respondSimple(req, ctx, session, out);
+  }
+};
+
+/**
+ * Largest reply one get may build. memcached hands out references to items;
+ * we copy values into the reply, so a multi-get naming the same large item
+ * thousands of times would otherwise hold gigabytes. Over this, the whole
+ * get is answered with memcached's own out-of-memory line instead.
+ */
+export const MAX_GET_REPLY_BYTES = 32 * 1024 * 1024;
+/** Per-hit overhead of `VALUE <key> <flags> <bytes> <cas>\r\n...\r\n` beyond key and value. */
+const VALUE_LINE_OVERHEAD = 6 + 1 + 10 + 1 + 10 + 1 + 20 + 2 + 2;
+
+/** Would this get's reply exceed the cap? Checked without counting hits, only when it could. */
+function getReplyTooLarge(req: GetRequest, ctx: ServerContext): boolean {
+  if (req.keys.length * (ctx.settings.itemSizeMax + 250 + VALUE_LINE_OVERHEAD) <= MAX_GET_REPLY_BYTES) return false;
+  let total = 0;
+  for (const key of req.keys) {
+    const ref = ctx.store.peek(key);
+    if (ref >= 0) total += ctx.store.itemValueLength(ref) + key.length + VALUE_LINE_OVERHEAD;
+    if (total > MAX_GET_REPLY_BYTES) return true;
+  }
+  return false;
+}
+
+function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
+  const { store, counters } = ctx;
+  const touching = req.touchExptime !== undefined;
+  if (getReplyTooLarge(req, ctx)) {
+    out.writeBuffer(GET_REPLY_TOO_LARGE);
+    return;
+  }
+  for (const key of req.keys) {
+    const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
+    if (touching) counters.cmdTouch++;
+    else counters.cmdGet++;
+    if (ref < 0) continue;
+    // VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n
+    const length = store.itemValueLength(ref);
+    out.writeBuffer(REPLY_PREFIX.VALUE);
+    out.writeBuffer(key);
+    out.writeAscii(' ');
+    writeUnsigned(out, store.itemFlags(ref));
+    out.writeAscii(' ');
+    out.writeDecimal(length);
+    if (req.withCas) {
+      out.writeAscii(' ');
+      writeUnsigned(out, store.itemCas(ref));
+    }
+    out.writeCRLF();
+    writeValueBlock(out, store, ref, length);
+  }
+  out.writeBuffer(REPLY.END);
+}
+
+function respondStore(req: StoreRequest, ctx: ServerContext, out: ReplyWriter): void {
+  const { store } = ctx;
+  ctx.counters.cmdSet++;
+  const status = store.store(req.mode, req.key, req.value, req.flags, req.exptime, req.cas);
+  if ((status === 'too_large' || status === 'out_of_memory') && req.mode === 'set') {
+    // memcached drops the old value when a set fails, so a later get cannot
+    // return data the client believes it replaced.
+    store.delete(req.key, 0);
+  }
+  if (req.quiet) return;
+  out.writeBuffer(storeReply(status, req.mode === 'append' || req.mode === 'prepend'));
+}
+
+/** Text reply for a store outcome. append/prepend past the item limit answer NOT_STORED as memcached. */
+export function storeReply(status: StoreStatus, appending: boolean): Buffer {
+  switch (status) {
+    case 'stored':
+      return REPLY.STORED;
+    case 'not_stored':
+      return REPLY.NOT_STORED;
+    case 'exists':
+      return REPLY.EXISTS;
+    case 'not_found':
+      return appending ? REPLY.NOT_STORED : REPLY.NOT_FOUND;
+    case 'too_large':
+      return appending ? REPLY.NOT_STORED : REPLY.SERVER_ERROR_TOO_LARGE;
+    case 'out_of_memory':
+      return REPLY.SERVER_ERROR_OUT_OF_MEMORY;
+  }
+}
+
+function respondArith(req: ArithmeticRequest, ctx: ServerContext, out: ReplyWriter): void {
+  const { store } = ctx;
+  // Text incr/decr never creates a missing key (unlike binary).
+  const status = store.arith(req.key, req.incr, req.delta, undefined, 0, 0);
+  if (req.quiet) return;
+  switch (status) {
+    case 'ok':
+      writeBigDecimal(out, store.lastArithValue);
+      out.writeCRLF();
+      return;
+    case 'not_found':
+      out.writeBuffer(REPLY.NOT_FOUND);
+      return;
+    case 'non_numeric':
+      out.writeBuffer(REPLY.CLIENT_ERROR_NON_NUMERIC);
+      return;
+    case 'exists':
+      out.writeBuffer(REPLY.EXISTS);
+      return;
+    case 'out_of_memory':
+      out.writeBuffer(REPLY.SERVER_ERROR_OUT_OF_MEMORY_ARITH);
+      return;
+  }
+}
+
+function respondTouch(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): void {
+  ctx.counters.cmdTouch++;
+  const status = ctx.store.touch(req.key, req.exptime);
+  if (req.quiet) return;
+  out.writeBuffer(status === 'touched' ? REPLY.TOUCHED : REPLY.NOT_FOUND);
+}
+
+function respondDelete(req: DeleteRequest, ctx: ServerContext, out: ReplyWriter): void {
+  const status = ctx.store.delete(req.key, req.cas);
+  if (req.quiet) return;
+  out.writeBuffer(status === 'deleted' ? REPLY.DELETED : status === 'exists' ? REPLY.EXISTS : REPLY.NOT_FOUND);
+}
+
+function respondFlush(req: FlushRequest, ctx: ServerContext, out: ReplyWriter): void {
+  const allowed = ctx.flushAll(req.delay);
+  if (req.quiet) return;
+  out.writeBuffer(allowed ? REPLY.OK : REPLY.CLIENT_ERROR_FLUSH_NOT_ALLOWED);
+}
+
+function respondStats(req: StatsRequest, ctx: ServerContext, out: ReplyWriter): void {
+  const lines = ctx.stats(req.group, req.args);
+  if (lines === null) {
+    out.writeBuffer(REPLY.ERROR);
+    return;
+  }
+  if (req.group === 'reset') {
+    out.writeBuffer(REPLY.RESET);
+    return;
+  }
+  for (const [name, value] of lines) {
+    out.writeBuffer(REPLY_PREFIX.STAT);
+    out.writeAscii(name);
+    out.writeAscii(' ');
+    out.writeAscii(value);
+    out.writeCRLF();
+  }
+  out.writeBuffer(REPLY.END);
+}
+
+function respondSimple(req: SimpleRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
+  switch (req.type) {
+    case 'version':
+      out.writeBuffer(REPLY_PREFIX.VERSION);
+      out.writeAscii(ctx.version);
+      out.writeCRLF();
+      return;
+    case 'quit':
+      session.closeAfterWrite();
+      return;
+    case 'verbosity':
+      ctx.log.level = Math.min(req.arg, MAX_VERBOSITY);
+      ctx.settings.verbosity = ctx.log.level;
+      if (!req.quiet) out.writeBuffer(REPLY.OK);
+      return;
+    case 'cache_memlimit':
+      return respondMemlimit(req, ctx, out);
+    case 'shutdown':
+      if (!ctx.settings.shutdownEnabled) {
+        out.writeBuffer(REPLY.ERROR_SHUTDOWN_NOT_ENABLED);
+        return;
+      }
+      // memcached closes the asking connection without a reply and exits.
+      session.closeAfterWrite();
+      ctx.shutdown();
+      return;
+    case 'mn':
+      out.writeBuffer(REPLY.META_MN);
+      return;
+    case 'noop':
+    case 'sasl_list':
+      // Binary-only; a text client never produces these.
+      out.writeBuffer(REPLY.ERROR);
+      return;
+  }
+}
+
+/**
+ * cache_memlimit: memcached resizes its slab limit. The segment heap is
+ * fixed at start-up, so an in-range value is acknowledged (as memcached
+ * does) and logged at -v, but the heap keeps its size.
+ */
+function respondMemlimit(req: SimpleRequest, ctx: ServerContext, out: ReplyWriter): void {
+  if (req.quiet) return;
+  if (req.arg < MEMLIMIT_MIN_MB) {
+    out.writeBuffer(REPLY.MEMLIMIT_TOO_SMALL);
+  } else if (req.arg > MEMLIMIT_MAX_MB) {
+    out.writeBuffer(REPLY.MEMLIMIT_NOT_BYTES);
+  } else {
+    ctx.log.line(1, `cache_memlimit ${req.arg}: the segment heap keeps its start-up size`);
+    out.writeBuffer(REPLY.OK);
+  }
+}

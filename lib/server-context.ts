@@ -1,0 +1,68 @@
+// Builds the ServerContext every responder works through: the store, the
+// settings, counters, version, stats rendering, flush_all, shutdown, SASL
+// and the -v/-vv log. One per server.
+
+import type { CommandLog, ConnectionInfo, SaslVerifier, ServerContext, StatLines } from './context.js';
+import type { CacheStore, Clock } from '../segments/types.js';
+import type { Settings } from './settings.js';
+import { ServerCounters } from './server-stats.js';
+import { renderStats } from './stats-report.js';
+import type { StatsSources } from './stats-report.js';
+import { SERVER_VERSION } from './version.js';
+
+export interface ServerContextParts {
+  settings: Settings;
+  store: CacheStore;
+  log: CommandLog;
+  sasl: SaslVerifier | undefined;
+  /** Open connections, for `stats conns`. */
+  connections(): Iterable<ConnectionInfo>;
+  /** A client's `shutdown` was accepted (-A). */
+  onShutdown(): void;
+  counters?: ServerCounters;
+  clock?: Clock;
+  version?: string;
+}
+
+export interface ServerContextWithSources extends ServerContext {
+  /** What `stats` and /metrics read. */
+  readonly sources: StatsSources;
+}
+
+export function createServerContext(parts: ServerContextParts): ServerContextWithSources {
+  const counters = parts.counters ?? new ServerCounters();
+  const version = parts.version ?? SERVER_VERSION;
+  const sources: StatsSources = {
+    store: parts.store,
+    settings: parts.settings,
+    counters,
+    version,
+    connections: parts.connections,
+    ...(parts.clock ? { clock: parts.clock } : {}),
+  };
+  return {
+    store: parts.store,
+    settings: parts.settings,
+    counters,
+    version,
+    sasl: parts.sasl,
+    log: parts.log,
+    sources,
+    stats(group: string, args: string): StatLines {
+      return renderStats(group, args, sources);
+    },
+    flushAll(delay: number): boolean {
+      // memcached counts the attempt even when -F refuses it.
+      counters.cmdFlush++;
+      if (!parts.settings.flushEnabled) return false;
+      parts.store.flushAll(delay);
+      return true;
+    },
+    shutdown(): void {
+      parts.onShutdown();
+    },
+    nowSeconds(): number {
+      return Math.floor((parts.clock ? parts.clock.nowMs() : Date.now()) / 1000);
+    },
+  };
+}

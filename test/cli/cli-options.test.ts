@@ -1,0 +1,185 @@
+// memcached's command line parsed in-process: flags, defaults, getopt
+// clusters, and memcached's messages and exit codes for bad values.
+
+import t from 'tap';
+import { atoi, normalizeShortOptions, parseCommandLine, parseItemSize } from '../../lib/cli-options.js';
+import type { CliResult } from '../../lib/cli-options.js';
+import { DEFAULT_SETTINGS } from '../../lib/settings.js';
+import type { Settings } from '../../lib/settings.js';
+
+function settingsOf(result: CliResult): Settings {
+  if (result.kind !== 'run') throw new Error(`expected settings, got exit ${result.code}: ${result.stderr}${result.stdout}`);
+  return result.settings;
+}
+
+function run(...argv: string[]): Settings {
+  return settingsOf(parseCommandLine(argv));
+}
+
+function exitOf(...argv: string[]): { code: number; stdout: string; stderr: string } {
+  const r = parseCommandLine(argv);
+  if (r.kind !== 'exit') throw new Error('expected an exit');
+  return r;
+}
+
+t.test('defaults are memcached defaults, except listening on 127.0.0.1', async (t) => {
+  const s = run();
+  t.same(s, { ...DEFAULT_SETTINGS });
+  t.same(s.listen, ['127.0.0.1']);
+  t.equal(s.port, 11211);
+  t.equal(s.maxBytes, 64 * 1024 * 1024);
+  t.equal(s.maxConns, 1024);
+  t.equal(s.itemSizeMax, 1024 * 1024);
+});
+
+t.test('short and long flags', async (t) => {
+  const s = run(
+    '-p', '12345', '-m', '128', '-c', '10', '-t', '2', '-R', '7', '-b', '99', '-B', 'ascii',
+    '-I', '2m', '-A', '-M', '-C', '-F', '-vv', '-l', '0.0.0.0', '-o', 'idle_timeout=5,hashpower=20',
+    '--metrics-listen', '127.0.0.1:9150',
+  );
+  t.equal(s.port, 12345);
+  t.equal(s.maxBytes, 128 * 1024 * 1024);
+  t.equal(s.maxConns, 10);
+  t.equal(s.threads, 2);
+  t.equal(s.reqsPerEvent, 7);
+  t.equal(s.backlog, 99);
+  t.equal(s.bindingProtocol, 'ascii');
+  t.equal(s.itemSizeMax, 2 * 1024 * 1024);
+  t.equal(s.shutdownEnabled, true);
+  t.equal(s.evictionPolicy, 'none');
+  t.equal(s.casEnabled, false);
+  t.equal(s.flushEnabled, false);
+  t.equal(s.verbosity, 2);
+  t.same(s.listen, ['0.0.0.0']);
+  t.equal(s.idleTimeout, 5);
+  t.equal(s.hashPowerInit, 20);
+  t.equal(s.metricsListen, '127.0.0.1:9150');
+
+  const l = run('--port=4000', '--memory-limit', '32', '--conn-limit=5', '--enable-shutdown', '--verbose', '--listen', '127.0.0.1,::1');
+  t.equal(l.port, 4000);
+  t.equal(l.maxBytes, 32 * 1024 * 1024);
+  t.equal(l.maxConns, 5);
+  t.equal(l.shutdownEnabled, true);
+  t.equal(l.verbosity, 1);
+  t.same(l.listen, ['127.0.0.1', '::1']);
+});
+
+t.test('getopt clusters and attached values', async (t) => {
+  t.same(normalizeShortOptions(['-Avv', '-p11211', '-I1m', '-l', 'x']), [
+    '--enable-shutdown', '--verbose', '--verbose', '--port=11211', '--max-item-size=1m', '--listen=x',
+  ]);
+  const s = run('-vvv', '-p11311', '-MI512k');
+  t.equal(s.verbosity, 3);
+  t.equal(s.port, 11311);
+  t.equal(s.evictionPolicy, 'none');
+  t.equal(s.itemSizeMax, 512 * 1024);
+  t.same(run('-l', 'a', '-l', 'b,c').listen, ['a', 'b', 'c'], '-l repeats and commas add up');
+  t.equal(run('-p', '1', '-p', '2').port, 2, 'the last value wins');
+  t.equal(run('-a', '755').unixMask, 0o755, '-a is octal');
+  t.equal(run('-s', '/tmp/x.sock').unixSocket, '/tmp/x.sock');
+});
+
+t.test('numbers follow atoi, -I takes k/m suffixes', async (t) => {
+  t.equal(atoi('42'), 42);
+  t.equal(atoi('  42abc'), 42);
+  t.equal(atoi('abc'), 0);
+  t.equal(atoi('-3'), -3);
+  t.equal(parseItemSize('1024'), 1024);
+  t.equal(parseItemSize('4k'), 4096);
+  t.equal(parseItemSize('4K'), 4096);
+  t.equal(parseItemSize('2m'), 2 * 1024 * 1024);
+  t.equal(parseItemSize('2M'), 2 * 1024 * 1024);
+});
+
+t.test('-h, -V and -i print and exit 0', async (t) => {
+  const h = exitOf('-h');
+  t.equal(h.code, 0);
+  t.match(h.stdout, /^memcached 1\.6\.18 \(grow-a-cache /);
+  t.match(h.stdout, /-p, --port=<num>/);
+  t.match(h.stdout, /--metrics-listen/);
+  const v = exitOf('--version');
+  t.equal(v.code, 0);
+  t.match(v.stdout, /^memcached 1\.6\.18 \(grow-a-cache \d+\.\d+\.\d+\)\n$/);
+  t.equal(exitOf('-i').code, 0);
+});
+
+t.test("bad values: memcached's messages and exit codes", async (t) => {
+  const cases: Array<[string[], number, RegExp]> = [
+    [['-Q'], 1, /invalid option -- 'Q'\nIllegal argument "\?"/],
+    [['--bogus'], 1, /unrecognized option '--bogus'/],
+    [['--bogus=1'], 1, /unrecognized option '--bogus'/],
+    [['-p'], 1, /option requires an argument -- 'p'/],
+    [['-I', '40m'], 64, /^Cannot set item size limit higher than 1\/2 of memory max\.\n$/],
+    [['-m', '0'], 64, /^Cannot set item size limit higher than 1\/2 of memory max\.\n$/],
+    [['-I', '500'], 64, /^Item max size cannot be less than 1024 bytes\.\n$/],
+    [['-m', '4096', '-I', '2000m'], 64, /^Cannot set item size limit higher than a gigabyte\.\n$/],
+    [['-B', 'foo'], 64, /^Invalid value for binding protocol: foo\n -- should be one of auto, binary, or ascii\n$/],
+    [['-c', 'abc'], 1, /^Maximum connections must be greater than 0\n$/],
+    [['-t', '0'], 1, /^Number of threads must be greater than 0\n$/],
+    [['-R', '0'], 1, /^Number of requests per event must be greater than 0\n$/],
+    [['-p', '70000'], 64, /^ERROR: Invalid port number 70000\.\n$/],
+    [['-U', '11211'], 64, /UDP is not supported/],
+    [['-o', 'hashpower=3'], 1, /^Initial hashtable multiplier of 3 is too low\n$/],
+    [['-o', 'hashpower=70'], 1, /^Initial hashtable multiplier of 70 is too high\n/],
+    [['-o', 'hashpower'], 1, /^Missing numeric argument for hashpower\n$/],
+    [['-o', 'idle_timeout'], 1, /^Missing numeric argument for idle_timeout\n$/],
+    [['-o', 'hash_algorithm=md5'], 1, /^Unknown hash_algorithm option/],
+    [['-f', '1'], 1, /^Factor must be greater than 1\n$/],
+    [['-n', '0'], 1, /^Chunk size must be greater than 0\n$/],
+    [['-S', '-B', 'ascii', '--sasl-pwdb', '/x'], 64, /^ERROR: You cannot allow the ASCII protocol while using SASL\.\n$/],
+    [['-S'], 64, /password file/],
+    [['-Y', '/tmp/auth', '-B', 'binary'], 64, /^ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens\.\n$/],
+    [['-Y', '/tmp/auth', '-S', '--sasl-pwdb', '/x'], 64, /cannot be used together/],
+    [['-Z'], 64, /not supported/],
+  ];
+  for (const [argv, code, message] of cases) {
+    const r = exitOf(...argv);
+    t.equal(r.code, code, `${argv.join(' ')} exits ${code}`);
+    t.match(r.stderr, message, `${argv.join(' ')}: ${JSON.stringify(r.stderr)}`);
+  }
+  const sub = exitOf('-o', 'bogus');
+  t.equal(sub.code, 1);
+  t.equal(sub.stdout, 'Illegal suboption "bogus"\n', 'memcached prints this one on stdout');
+});
+
+t.test('flags with no meaning here are accepted with a warning', async (t) => {
+  const r = parseCommandLine(['-d', '-P', '/tmp/pid', '-r', '-k', '-L', '-f', '1.5', '-n', '64', '-u', 'memcache', '-D', ':', '-e', '/tmp/m', '-N', '2', '-X', '-W', '-o', 'no_lru_crawler,modern,maxconns_fast,hash_algorithm=murmur3']);
+  const s = settingsOf(r);
+  t.equal(s.port, 11211, 'still a normal configuration');
+  if (r.kind !== 'run') return;
+  for (const flag of ['-d', '-P', '-r', '-k', '-L', '-f', '-n', '-u', '-D', '-e', '-N']) {
+    t.ok(r.warnings.some((w) => w.startsWith(flag + ':')), `warning for ${flag}`);
+  }
+  t.ok(r.warnings.some((w) => w.startsWith('-o no_lru_crawler')), 'warning for an ignored -o');
+  t.ok(r.warnings.every((w) => !w.includes('\n')), 'one line each');
+  const extra = parseCommandLine(['-p', '1', 'stray']);
+  t.equal(extra.kind, 'run', 'non-option arguments are ignored, as getopt leaves them');
+  if (extra.kind === 'run') t.match(extra.warnings.join('\n'), /ignoring non-option arguments: stray/);
+});
+
+t.test('SASL: -S selects the binary protocol and needs a password file', async (t) => {
+  const viaFlag = run('-S', '--sasl-pwdb', '/etc/pw');
+  t.equal(viaFlag.saslEnabled, true);
+  t.equal(viaFlag.bindingProtocol, 'binary');
+  t.equal(viaFlag.saslPwdb, '/etc/pw');
+  const viaEnv = settingsOf(parseCommandLine(['-S'], { MEMCACHED_SASL_PWDB: '/etc/pw2' }));
+  t.equal(viaEnv.saslPwdb, '/etc/pw2');
+  t.equal(run('-S', '-B', 'binary', '--sasl-pwdb', '/x').bindingProtocol, 'binary');
+});
+
+t.test('-Y selects the ASCII protocol', async (t) => {
+  const s = run('-Y', '/etc/auth');
+  t.equal(s.authFile, '/etc/auth');
+  t.equal(s.bindingProtocol, 'ascii');
+});
+
+t.test('-o ssl_* options are kept for stats settings', async (t) => {
+  const s = run('-o', 'ssl_chain_cert=/c.pem,ssl_key=/k.pem,ssl_ca_cert=/ca.pem,ssl_verify_mode=2');
+  t.equal(s.tlsChainCert, '/c.pem');
+  t.equal(s.tlsKey, '/k.pem');
+  t.equal(s.tlsCaCert, '/ca.pem');
+  t.equal(s.tlsVerifyMode, 2);
+  t.equal(exitOf('-o', 'ssl_verify_mode=9').code, 1);
+  t.equal(exitOf('-o', 'ssl_key').code, 1);
+});

@@ -1,0 +1,32 @@
+// Starts a grow-a-cache server in-process for a test: 127.0.0.1, an
+// ephemeral port, log lines kept in memory, closed when the test ends.
+
+import type { Test } from 'tap';
+import { startServer } from '../../../lib/server.js';
+import type { RunningServer, ServerOptions } from '../../../lib/server.js';
+import { DEFAULT_SETTINGS } from '../../../lib/settings.js';
+import type { Settings } from '../../../lib/settings.js';
+
+export interface StartedServer {
+  server: RunningServer;
+  port: number;
+  logLines: string[];
+}
+
+export async function startTestServer(
+  t: Test,
+  overrides: Partial<Settings> = {},
+  opts: ServerOptions = {},
+): Promise<StartedServer> {
+  const logLines: string[] = [];
+  const settings: Settings = {
+    ...DEFAULT_SETTINGS,
+    port: 0,
+    listen: ['127.0.0.1'],
+    maxBytes: 16 * 1024 * 1024,
+    ...overrides,
+  };
+  const server = await startServer(settings, { logSink: (l) => logLines.push(l), closeTimeoutMs: 2000, ...opts });
+  t.teardown(() => server.close());
+  return { server, port: server.port, logLines };
+}
