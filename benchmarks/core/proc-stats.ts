@@ -1,0 +1,53 @@
+// Server resource use from Linux /proc: CPU time (utime + stime of
+// /proc/<pid>/stat, all threads) and resident memory (VmRSS of
+// /proc/<pid>/status). Parsers are separate from the reads so they can be
+// tested on fixed text.
+
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+/**
+ * utime + stime in clock ticks from the text of /proc/<pid>/stat. The
+ * command name (field 2) may hold spaces and parentheses, so fields are
+ * counted from the last ')'.
+ */
+export function parseCpuTicks(statText: string): number {
+  const close = statText.lastIndexOf(')');
+  if (close < 0) throw new Error('malformed /proc/<pid>/stat');
+  // After ')': field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
+  const fields = statText.slice(close + 2).trim().split(/\s+/);
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('malformed /proc/<pid>/stat');
+  return utime + stime;
+}
+
+/** VmRSS in bytes from the text of /proc/<pid>/status; NaN when absent. */
+export function parseRssBytes(statusText: string): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(statusText);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+let ticksPerSecond = 0;
+
+/** Kernel clock ticks per second (getconf CLK_TCK), 100 if unknown. */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === 0) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function processCpuSeconds(pid: number): number {
+  return parseCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / clockTicksPerSecond();
+}
+
+/** Resident set size of a process in bytes. */
+export function processRssBytes(pid: number): number {
+  return parseRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+}

@@ -1,0 +1,250 @@
+// The throughput load generator: N connections each keeping `depth`
+// requests in flight, a seeded get/set mix over a fixed key space, latency
+// per request into a log-linear histogram, server CPU from /proc. Closed
+// loop: a connection sends as many new requests as replies it just got, in
+// one write.
+
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { LatencyHistogram } from '../core/histogram.js';
+import { SplitMix64 } from '../core/splitmix64.js';
+import { processCpuSeconds } from '../core/proc-stats.js';
+import { TextConnection } from '../core/text-connection.js';
+import { KIND_GET, KIND_SET, ReplyScanner } from './reply-scanner.js';
+import { fillerValue, keyTable } from './keys.js';
+import type { LoadConfig, LoadResult } from './config.js';
+
+/** Builds request bytes for one run's key space and value size. */
+class RequestBuilder {
+  private readonly keys: Buffer;
+  private readonly value: Buffer;
+  private readonly setHeader: Buffer;
+  /** Upper bound of one request's size. */
+  readonly maxRequestBytes: number;
+
+  constructor(private readonly config: LoadConfig) {
+    this.keys = keyTable(config.keyCount, config.keySize);
+    this.value = fillerValue(config.valueSize);
+    this.setHeader = Buffer.from(` 0 0 ${config.valueSize}\r\n`, 'latin1');
+    const getBytes = 4 + config.keysPerGet * (config.keySize + 1) + 2;
+    const setBytes = 4 + config.keySize + this.setHeader.length + config.valueSize + 2;
+    this.maxRequestBytes = Math.max(getBytes, setBytes);
+  }
+
+  /** Write a get of `n` random keys at `off`; returns the new offset. */
+  writeGet(out: Buffer, off: number, rng: SplitMix64): number {
+    out.write('get', off, 'latin1');
+    off += 3;
+    const { keyCount, keySize, keysPerGet } = this.config;
+    for (let k = 0; k < keysPerGet; k++) {
+      out[off++] = 32;
+      const start = rng.nextBelow(keyCount) * keySize;
+      off += this.keys.copy(out, off, start, start + keySize);
+    }
+    out[off++] = 13;
+    out[off++] = 10;
+    return off;
+  }
+
+  /** Write a set of key `index` at `off`; returns the new offset. */
+  writeSet(out: Buffer, off: number, index: number): number {
+    const { keySize } = this.config;
+    out.write('set ', off, 'latin1');
+    off += 4;
+    off += this.keys.copy(out, off, index * keySize, (index + 1) * keySize);
+    off += this.setHeader.copy(out, off);
+    off += this.value.copy(out, off);
+    out[off++] = 13;
+    out[off++] = 10;
+    return off;
+  }
+}
+
+interface Counters {
+  measuring: boolean;
+  ops: number;
+  keys: number;
+  getKeys: number;
+  hits: number;
+  histogram: LatencyHistogram;
+}
+
+/** One connection's closed loop. */
+class LoadConnection {
+  private readonly scanner: ReplyScanner;
+  private readonly sentAt: Float64Array;
+  private readonly sentKeys: Uint8Array;
+  private sentHead = 0;
+  private running = true;
+  private valuesSeen = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly config: LoadConfig,
+    private readonly builder: RequestBuilder,
+    private readonly rng: SplitMix64,
+    private readonly counters: Counters,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.scanner = new ReplyScanner(config.depth);
+    this.sentAt = new Float64Array(config.depth);
+    this.sentKeys = new Uint8Array(config.depth);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.running && onError(err));
+    socket.on('close', () => this.running && onError(new Error('server closed a load connection')));
+  }
+
+  get errors(): number {
+    return this.scanner.errors;
+  }
+
+  get lastError(): string {
+    return this.scanner.lastError;
+  }
+
+  start(): void {
+    this.send(this.config.depth, performance.now());
+  }
+
+  stop(): void {
+    this.running = false;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (!this.running) return;
+    let completed: number;
+    try {
+      completed = this.scanner.scan(chunk);
+    } catch (err) {
+      this.onError(err as Error);
+      return;
+    }
+    if (completed === 0) return;
+    const now = performance.now();
+    const c = this.counters;
+    const depth = this.config.depth;
+    const valuesNow = this.scanner.values;
+    for (let i = 0; i < completed; i++) {
+      const slot = this.sentHead;
+      this.sentHead = (slot + 1) % depth;
+      if (c.measuring) {
+        c.histogram.record((now - this.sentAt[slot]!) * 1000);
+        c.ops++;
+        const keys = this.sentKeys[slot]!;
+        c.keys += keys === 0 ? 1 : keys;
+        if (keys > 0) c.getKeys += keys;
+      }
+    }
+    if (c.measuring) c.hits += valuesNow - this.valuesSeen;
+    this.valuesSeen = valuesNow;
+    this.send(completed, now);
+  }
+
+  /** Send `n` new requests in one write. */
+  private send(n: number, now: number): void {
+    const { config, builder, rng } = this;
+    const out = Buffer.allocUnsafe(n * builder.maxRequestBytes);
+    let off = 0;
+    const depth = config.depth;
+    for (let i = 0; i < n; i++) {
+      const slot = (this.sentHead + this.scanner.inFlight) % depth;
+      if (config.getRatio > 0 && (config.getRatio >= 1 || rng.nextFloat() < config.getRatio)) {
+        off = builder.writeGet(out, off, rng);
+        this.scanner.push(KIND_GET);
+        this.sentKeys[slot] = config.keysPerGet;
+      } else {
+        off = builder.writeSet(out, off, rng.nextBelow(config.keyCount));
+        this.scanner.push(KIND_SET);
+        this.sentKeys[slot] = 0;
+      }
+      this.sentAt[slot] = now;
+    }
+    this.socket.write(out.subarray(0, off));
+  }
+}
+
+function openSocket(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port, noDelay: true });
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Store every key once, pipelined over a few connections. */
+export async function preloadKeys(config: LoadConfig): Promise<void> {
+  const builder = new RequestBuilder(config);
+  const lanes = Math.min(4, config.connections);
+  const window = 128;
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      const conn = await TextConnection.open(config.host, config.port);
+      let failed: Error | null = null;
+      conn.onFailure((err) => (failed = err));
+      for (let i = lane; i < config.keyCount; i += lanes) {
+        const req = Buffer.allocUnsafe(builder.maxRequestBytes);
+        const len = builder.writeSet(req, 0, i);
+        conn.send(req.subarray(0, len), 'line');
+        if (conn.pending >= window) await conn.drain();
+        if (failed) throw failed;
+      }
+      await conn.drain();
+      conn.close();
+    }),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function runLoad(config: LoadConfig): Promise<LoadResult> {
+  if (config.depth < 1 || config.depth > 4096) throw new Error('depth must be in 1..4096');
+  if (config.keysPerGet < 1 || config.keysPerGet > 100) throw new Error('keysPerGet must be in 1..100');
+  if (config.preload) await preloadKeys(config);
+  const builder = new RequestBuilder(config);
+  const counters: Counters = { measuring: false, ops: 0, keys: 0, getKeys: 0, hits: 0, histogram: new LatencyHistogram() };
+  let failure: Error | null = null;
+  const sockets = await Promise.all(Array.from({ length: config.connections }, () => openSocket(config.host, config.port)));
+  const conns = sockets.map(
+    (s, i) => new LoadConnection(s, config, builder, new SplitMix64(config.seed * 1000 + i), counters, (err) => (failure ??= err)),
+  );
+  for (const c of conns) c.start();
+
+  await sleep(config.warmupMs);
+  const cpu0 = config.serverPid > 0 ? processCpuSeconds(config.serverPid) : NaN;
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+  counters.measuring = true;
+  await sleep(config.durationMs);
+  counters.measuring = false;
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = config.serverPid > 0 ? processCpuSeconds(config.serverPid) : NaN;
+  const client = process.cpuUsage(client0);
+  for (const c of conns) c.stop();
+  if (failure) throw failure;
+
+  const h = counters.histogram;
+  const serverCpuSec = cpu1 - cpu0;
+  const errors = conns.reduce((n, c) => n + c.errors, 0);
+  return {
+    opsPerSec: counters.ops / seconds,
+    keysPerSec: counters.keys / seconds,
+    p50Us: h.quantile(0.5),
+    p99Us: h.quantile(0.99),
+    p999Us: h.quantile(0.999),
+    maxUs: h.max,
+    ops: counters.ops,
+    seconds,
+    getHitRatio: counters.getKeys > 0 ? counters.hits / counters.getKeys : NaN,
+    errors,
+    lastError: conns.find((c) => c.errors > 0)?.lastError ?? '',
+    serverCpuSec,
+    serverCpuUsPerOp: (serverCpuSec / counters.ops) * 1e6,
+    clientCpuSec: (client.user + client.system) / 1e6,
+  };
+}

@@ -1,0 +1,50 @@
+import t from 'tap';
+import { WrittenModel } from '../../benchmarks/hitratio/written-model.js';
+
+const TOL = 1500;
+
+t.test('misses are put down to their cause', async (t) => {
+  const m = new WrittenModel(100, TOL);
+  t.equal(m.classifyMiss(5, 1000), 'compulsory', 'never stored');
+  t.equal(m.classifyMiss(500, 1000), 'compulsory', 'one-hit wonder beyond the key space');
+  m.stored(5, 1, 20_000);
+  t.equal(m.classifyMiss(5, 10_000), 'capacity', 'stored, well before its deadline');
+  t.equal(m.classifyMiss(5, 18_400), 'capacity', 'just outside the tolerance');
+  t.equal(m.classifyMiss(5, 18_500), 'expired', 'within the tolerance of the deadline');
+  t.equal(m.classifyMiss(5, 30_000), 'expired', 'past the deadline');
+  m.stored(6, 2, Infinity);
+  t.equal(m.classifyMiss(6, 1e12), 'capacity', 'no TTL never expires');
+  m.deleted(6);
+  t.equal(m.classifyMiss(6, 0), 'deleted');
+  m.deleted(7);
+  t.equal(m.classifyMiss(7, 0), 'compulsory', 'deleting a never-stored key keeps it compulsory');
+  m.writeFailed(8);
+  t.equal(m.classifyMiss(8, 0), 'capacity', 'a refused write is a capacity problem');
+});
+
+t.test('hits must be the latest version and in time', async (t) => {
+  const m = new WrittenModel(100, TOL);
+  const is = (v: number) => (version: number) => version === v;
+  t.equal(m.judgeHit(1, 0, is(1)), 'wrong', 'a hit on a key never written');
+  t.equal(m.judgeHit(1000, 0, is(1)), 'wrong', 'a hit on a one-hit wonder');
+  m.stored(1, 3, 10_000);
+  t.equal(m.judgeHit(1, 5_000, is(3)), 'ok');
+  t.equal(m.judgeHit(1, 5_000, is(2)), 'wrong', 'bytes of an older version');
+  t.equal(m.judgeHit(1, 11_500, is(3)), 'ok', 'within the tolerance after the deadline');
+  t.equal(m.judgeHit(1, 11_501, is(3)), 'expired', 'served after deadline + tolerance');
+  m.stored(1, 4, 20_000);
+  t.equal(m.judgeHit(1, 12_000, is(3)), 'wrong', 'the overwritten version is wrong now');
+  t.equal(m.judgeHit(1, 12_000, is(4)), 'ok');
+  m.deleted(1);
+  t.equal(m.judgeHit(1, 12_000, is(4)), 'wrong', 'a hit after delete');
+  m.stored(2, 1, 5_000);
+  m.writeFailed(2);
+  t.equal(m.judgeHit(2, 100, is(1)), 'wrong', 'a value surviving a failed overwrite is stale');
+});
+
+t.test('writes beyond the key space are not tracked', async (t) => {
+  const m = new WrittenModel(10, TOL);
+  m.stored(10, 1, 100);
+  t.equal(m.version(10), 0);
+  t.equal(m.deadline(10), Infinity);
+});
