@@ -12,8 +12,12 @@ import type { ReplyWriter } from '../protocol/reply-writer.js';
 import type { ServerCounters } from './server-stats.js';
 import type { Settings } from './settings.js';
 
-/** A stats group rendered as ordered name/value pairs; null = unknown group. */
-export type StatLines = Array<[name: string, value: string]> | null;
+/**
+ * A stats group's answer: ordered name/value pairs (sent as STAT lines then
+ * END), a single reply line without CRLF for the few sub-commands memcached
+ * answers that way (`stats detail on` -> 'OK'), or null for an unknown group.
+ */
+export type StatLines = Array<[name: string, value: string]> | string | null;
 
 export interface ServerContext {
   readonly store: CacheStore;

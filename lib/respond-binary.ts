@@ -229,6 +229,11 @@ function respondFlush(req: FlushRequest, ctx: ServerContext, out: ReplyWriter): 
 function respondStats(req: StatsRequest, ctx: ServerContext, out: ReplyWriter): void {
   const lines = ctx.stats(req.group, req.args);
   if (lines === null) return writeError(out, req.binaryOpcode, req.opaque, STATUS_KEY_ENOENT);
+  if (typeof lines === 'string') {
+    // A one-line answer (`detail on` -> OK): success; a usage error is "Not found", as memcached's binary stats.
+    if (lines.startsWith('CLIENT_ERROR')) return writeError(out, req.binaryOpcode, req.opaque, STATUS_KEY_ENOENT);
+    return writeEmptySuccess(out, req.binaryOpcode, req.opaque);
+  }
   for (const [name, value] of lines) writeStat(out, req.binaryOpcode, req.opaque, name, value);
   writeEmptySuccess(out, req.binaryOpcode, req.opaque);
 }

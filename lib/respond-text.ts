@@ -197,6 +197,11 @@ function respondStats(req: StatsRequest, ctx: ServerContext, out: ReplyWriter): 
     out.writeBuffer(REPLY.ERROR);
     return;
   }
+  if (typeof lines === 'string') {
+    out.writeAscii(lines);
+    out.writeCRLF();
+    return;
+  }
   if (req.group === 'reset') {
     out.writeBuffer(REPLY.RESET);
     return;

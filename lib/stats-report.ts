@@ -54,15 +54,23 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
       // memcached built with extstore but not using it answers a bare END.
       return [];
     case 'detail':
-      // Per-prefix detail is never enabled here, so a dump is empty; `on`/`off`
-      // (memcached: OK) are not supported.
-      return args.trim() === 'dump' ? [] : null;
+      return detailStats(args.trim());
     case 'cachedump':
       // No slab classes hold items, so a well-formed dump is empty.
-      return /^\s*\d+\s+\d+\s*$/.test(args) ? [] : null;
+      return /^\s*\d+\s+\d+\s*$/.test(args) ? [] : 'CLIENT_ERROR bad command line';
     default:
       return null;
   }
+}
+
+/**
+ * `stats detail on|off|dump`. Per-prefix detail is not collected, so `on` and
+ * `off` are accepted (as memcached's replies say) and a dump is empty.
+ */
+function detailStats(mode: string): StatLines {
+  if (mode === 'on' || mode === 'off') return 'OK';
+  if (mode === 'dump') return [];
+  return 'CLIENT_ERROR usage: stats detail on|off|dump';
 }
 
 /** memcached's `rusage_*` format: whole seconds, a dot, six digits of microseconds. */

@@ -41,11 +41,16 @@ export function makeSources(settings: Partial<Settings> = {}, store: Partial<Sto
   };
 }
 
+/** renderStats for a group that answers STAT lines (throws otherwise). */
+export function statPairs(group: string, src: StatsSources, args = ''): Array<[string, string]> {
+  const lines = renderStats(group, args, src);
+  if (!Array.isArray(lines)) throw new Error(`stats ${group} ${args} gave no STAT lines: ${String(lines)}`);
+  return lines;
+}
+
 /** renderStats as a name → value map (throws on an unknown group). */
 export function statsMap(group: string, src: StatsSources, args = ''): Map<string, string> {
-  const lines = renderStats(group, args, src);
-  if (lines === null) throw new Error(`unknown stats group ${group}`);
-  return new Map(lines);
+  return new Map(statPairs(group, src, args));
 }
 
 /** A port nobody listens on right now (for processes that cannot report theirs). */
@@ -100,6 +105,7 @@ function answer(line: string, src: StatsSources): string {
   const group = m[1] ?? '';
   const lines = renderStats(group, m[2] ?? '', src);
   if (lines === null) return 'ERROR\r\n';
+  if (typeof lines === 'string') return `${lines}\r\n`;
   if (group === 'reset') return 'RESET\r\n';
   return lines.map(([name, value]) => `STAT ${name} ${value}\r\n`).join('') + 'END\r\n';
 }

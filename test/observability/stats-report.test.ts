@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import { formatRusage, renderStats } from '../../lib/stats-report.js';
-import { makeSources, statsMap } from './helpers.js';
+import { makeSources, statPairs, statsMap } from './helpers.js';
 
 const k = (s: string): Buffer => Buffer.from(s);
 
@@ -29,7 +29,7 @@ const EXPORTER_NUMERIC_KEYS = [
 
 t.test('general stats: memcached names, order and single-token values', async (t) => {
   const src = makeSources();
-  const lines = renderStats('', '', src)!;
+  const lines = statPairs('', src);
   t.same(lines.slice(0, MEMCACHED_HEAD.length).map(([name]) => name), MEMCACHED_HEAD);
   const names = lines.map(([name]) => name);
   t.equal(new Set(names).size, names.length, 'no duplicate keys');
@@ -274,11 +274,12 @@ t.test('other groups answer as memcached 1.6.18 does where we can', async (t) =>
   t.equal(renderStats('foo', '', src), null, 'unknown group: ERROR');
   t.equal(renderStats('SETTINGS', '', src), null, 'groups are case-sensitive');
   t.same(renderStats('detail', 'dump', src), [], 'detail is off: an empty dump');
-  t.equal(renderStats('detail', 'on', src), null, 'detail on is not supported');
-  t.equal(renderStats('detail', '', src), null);
+  t.equal(renderStats('detail', 'on', src), 'OK', 'detail on/off answer OK as memcached');
+  t.equal(renderStats('detail', 'off', src), 'OK');
+  t.equal(renderStats('detail', '', src), 'CLIENT_ERROR usage: stats detail on|off|dump');
   t.same(renderStats('cachedump', '1 10', src), [], 'no slab class holds items');
-  t.equal(renderStats('cachedump', '', src), null);
-  t.equal(renderStats('cachedump', 'x y', src), null);
+  t.equal(renderStats('cachedump', '', src), 'CLIENT_ERROR bad command line');
+  t.equal(renderStats('cachedump', 'x y', src), 'CLIENT_ERROR bad command line');
   t.same(renderStats('extstore', '', src), [], 'no extstore: bare END');
 });
 
@@ -286,7 +287,7 @@ t.test('idle_kicks is listed only with an idle timeout, as memcached does', asyn
   t.notOk(statsMap('', makeSources()).has('idle_kicks'));
   const src = makeSources({ idleTimeout: 30 });
   src.counters.idleKicks = 3;
-  const lines = renderStats('', '', src)!;
+  const lines = statPairs('', src);
   const at = lines.findIndex(([name]) => name === 'idle_kicks');
   t.same(lines[at], ['idle_kicks', '3']);
   t.equal(lines[at - 1]![0], 'auth_errors', 'after auth_errors');

@@ -298,6 +298,11 @@ export const TEXT_CASES: ExchangeCase[] = [
       { send: 'stats reset\r\n', expect: 'RESET\r\n' },
       { send: 'stats bogus\r\n', expect: 'ERROR\r\n' },
       { send: 'stats sizes\r\n', expect: 'STAT sizes_status disabled\r\nEND\r\n' },
+      { send: 'stats detail on\r\n', expect: 'OK\r\n' },
+      { send: 'stats detail off\r\n', expect: 'OK\r\n' },
+      { send: 'stats detail\r\n', expect: 'CLIENT_ERROR usage: stats detail on|off|dump\r\n' },
+      { send: 'stats detail dump\r\n', expect: 'END\r\n' },
+      { send: 'stats cachedump\r\n', expect: 'CLIENT_ERROR bad command line\r\n' },
     ],
   },
   {
