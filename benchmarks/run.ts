@@ -31,6 +31,20 @@ import { DEFAULT_PROFILES, KNOWN_PROFILES, runHitRatio } from './suites/hitratio
 const SUITES = ['throughput', 'crosscheck', 'memory', 'expiry', 'hitratio'] as const;
 type SuiteName = (typeof SUITES)[number];
 
+const USAGE = `usage: node dist/benchmarks/run.js [options]   (npm run bench, bench:quick, bench:<suite>)
+  --quick                  short smoke run (~1.5 min); writes no RESULTS.md
+  --only LIST              suites: ${['throughput', 'crosscheck', 'memory', 'expiry', 'hitratio'].join(',')}
+  --scenarios LIST         throughput scenarios a,b,c,d
+  --profiles LIST          hit-ratio profiles (default ${DEFAULT_PROFILES.join(',')}; also cluster12)
+  --rounds N               throughput rounds (default 5, quick 1)
+  --ours-cmd "CMD"         compare memcached with CMD (given memcached's flags) instead of dist/lib/cli.js
+  --no-ours                measure memcached alone
+  --cpu-prof               run ours under node --cpu-prof and print its hotspots
+  --json FILE              write the raw per-run results
+  --write-results | --no-write-results   RESULTS.md (default: only on a full run)
+  --seed N                 workload seed (default 42)
+`;
+
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const resultsPath = join(repoRoot, 'benchmarks', 'RESULTS.md');
 
@@ -84,9 +98,14 @@ async function main(): Promise<void> {
       'write-results': { type: 'boolean' },
       'no-write-results': { type: 'boolean', default: false },
       seed: { type: 'string', default: '42' },
+      help: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const quick = values.quick ?? false;
   const suites = (list(values.only, SUITES, 'suite') ?? [...SUITES]) as SuiteName[];
   const scenarios = list(values.scenarios, SCENARIOS.map((s) => s.id), 'scenario');

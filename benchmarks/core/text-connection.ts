@@ -50,11 +50,6 @@ export class TextConnection {
     return this.parser.pending;
   }
 
-  /** Bytes queued in the socket and not yet handed to the kernel. */
-  get writeBacklog(): number {
-    return this.socket.writableLength;
-  }
-
   /** Called once if the connection breaks (error, unparseable reply, early close). */
   onFailure(listener: (err: Error) => void): void {
     if (this.failure) listener(this.failure);

@@ -103,7 +103,7 @@ export function formatValue(value: number, unit: Unit): string {
     case 'ratio':
       return `${value.toFixed(2)}x`;
     case 'percent':
-      return `${(value * 100).toFixed(value >= 0.1 ? 1 : 2)}%`;
+      return `${(value * 100).toFixed(2)}%`;
     case 'seconds':
       return `${value.toFixed(1)} s`;
   }

@@ -2,10 +2,21 @@
 // to the client core, and return its JSON result.
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pinned } from '../servers/cpu-plan.js';
 
-const workerEntry = fileURLToPath(new URL('../worker.js', import.meta.url));
+/**
+ * Node arguments that start the worker: the compiled dist/benchmarks/worker.js,
+ * or, when this module runs from the TypeScript sources (under tap's
+ * loader), worker.ts with the same loader flags this process got.
+ */
+export function workerCommand(): string[] {
+  const compiled = fileURLToPath(new URL('../worker.js', import.meta.url));
+  const source = fileURLToPath(new URL('../worker.ts', import.meta.url));
+  if (!existsSync(compiled) && existsSync(source)) return [...process.execArgv, source];
+  return [compiled];
+}
 
 export interface WorkerOptions {
   core: number | undefined;
@@ -16,7 +27,7 @@ export interface WorkerOptions {
 }
 
 export function runWorker<T>(task: string, config: object, options: WorkerOptions): Promise<T> {
-  const [command, args] = pinned(options.core, process.execPath, [workerEntry, task, JSON.stringify(config)]);
+  const [command, args] = pinned(options.core, process.execPath, [...workerCommand(), task, JSON.stringify(config)]);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

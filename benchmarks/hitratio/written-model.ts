@@ -53,7 +53,7 @@ export class WrittenModel {
     if (id < this.keySpace && this.versions[id] !== NEVER_STORED) this.versions[id] = DELETED;
   }
 
-  /** Why a get of `id` sent at `sentMs` and answered at `answeredMs` missed. */
+  /** Why a get of `id` answered (with a miss) at `answeredMs` missed. */
   classifyMiss(id: number, answeredMs: number): MissCause {
     const v = this.version(id);
     if (v === NEVER_STORED) return 'compulsory';

@@ -51,7 +51,7 @@ t.test('formatting', async (t) => {
   t.equal(formatValue(479, 'us'), '479 µs');
   t.equal(formatValue(1471, 'us'), '1.47 ms');
   t.equal(formatValue(441472, 'items'), '441,472');
-  t.equal(formatValue(0.8123, 'percent'), '81.2%');
+  t.equal(formatValue(0.8123, 'percent'), '81.23%');
   t.equal(formatValue(0.0123, 'percent'), '1.23%');
   t.equal(formatValue(NaN, 'bytes'), '–');
   t.equal(formatCell({ value: 100000, spread: 0.1 }, 'ops/s'), '100.0k ±5%');

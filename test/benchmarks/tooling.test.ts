@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planCpus, pinned } from '../../benchmarks/servers/cpu-plan.js';
 import { commandSpec, memcachedFlags, memcachedSpec } from '../../benchmarks/servers/server-specs.js';
-import { cpuModels } from '../../benchmarks/harness/machine.js';
+import { cpuModels, describeMachine, loadAverage } from '../../benchmarks/harness/machine.js';
 import { NOTES_MARKER, keptNotes, renderResults, writeResults } from '../../benchmarks/harness/results-file.js';
 import { renderHotspots, summarizeProfile, summarizeProfileFile } from '../../benchmarks/profile/cpu-profile.js';
 import { freePort } from '../../benchmarks/servers/free-port.js';
@@ -37,6 +37,8 @@ t.test('free ports are usable', async (t) => {
 t.test('cpu models from /proc/cpuinfo text', async (t) => {
   const text = 'processor\t: 0\nmodel name\t: AMD EPYC\nprocessor\t: 1\nmodel name\t: AMD EPYC\nprocessor\t: 2\nmodel name\t: Other CPU\n';
   t.same(cpuModels(text), [['AMD EPYC', 2], ['Other CPU', 1]]);
+  t.match(describeMachine(), new RegExp(`Node ${process.version.replace(/\./g, '\\.')}`));
+  t.match(loadAverage(), /^\d+\.\d\d$/);
 });
 
 t.test('RESULTS.md keeps the hand-written notes', async (t) => {
