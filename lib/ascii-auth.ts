@@ -5,9 +5,16 @@
 //   set <any key> <any flags> <any exptime> <bytes>\r\n<user> <password>\r\n
 //
 // answered STORED (then the connection works normally) or
-// `CLIENT_ERROR authentication failure`. Any other line gets
-// `CLIENT_ERROR unauthenticated`. None of these close the connection; a line
-// of more than 2048 bytes without a newline does, as in memcached.
+// `CLIENT_ERROR authentication failure`; both count in auth_cmds, failures
+// also in auth_errors. Any other line gets `CLIENT_ERROR unauthenticated`.
+// None of these close the connection; a line of more than 2048 bytes
+// without a newline does, as in memcached.
+//
+// As in memcached 1.6.18, the line and the payload are C strings (they end
+// at a NUL byte), split on spaces only, and <bytes> is read like
+// safe_strtoul. memcached 1.6.18 buffers any payload size; we buffer up to
+// MAX_AUTH_PAYLOAD (later memcached releases refuse bigger ones too) and
+// swallow bigger ones with `CLIENT_ERROR bad authentication token format`.
 //
 // The file holds `user:password` lines (memcached reads at most 8). Like
 // lib/sasl.ts, passwords are kept as SHA-256 digests and compared in
@@ -16,12 +23,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ParseResult, ParserLimits, SaslRequest } from '../protocol/request.js';
+import { parseUint32Token } from '../protocol/text/numbers.js';
 import type { ProtocolHandler } from './connection.js';
 import type { Responder } from './context.js';
 
 /** memcached stops reading the file after this many entries. */
 const MAX_ENTRIES = 8;
 const MAX_LINE_WITHOUT_NEWLINE = 2048;
+/** Largest `user password` payload read; bigger ones are swallowed unread. */
+export const MAX_AUTH_PAYLOAD = 16 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
@@ -94,15 +104,17 @@ export function loadAuthFile(path: string): AsciiAuthTable {
   return parseAuthFile(text, path);
 }
 
-/** Split on spaces, as memcached's tokenizer does (no tabs). */
+/** Split on spaces, as memcached's tokenizer does (no tabs), up to the first NUL (a C string). */
 function spaceTokens(buf: Buffer, start: number, end: number): Array<[number, number]> {
+  const nul = buf.indexOf(0, start);
+  const stop = nul >= 0 && nul < end ? nul : end;
   const tokens: Array<[number, number]> = [];
   let i = start;
-  while (i < end) {
-    while (i < end && buf[i] === SPACE) i++;
-    if (i >= end) break;
+  while (i < stop) {
+    while (i < stop && buf[i] === SPACE) i++;
+    if (i >= stop) break;
     const from = i;
-    while (i < end && buf[i] !== SPACE) i++;
+    while (i < stop && buf[i] !== SPACE) i++;
     tokens.push([from, i]);
   }
   return tokens;
@@ -117,7 +129,7 @@ function fail(reply: Buffer, consumed: number, close = false): ParseResult {
  * becomes a `sasl_auth` request with mechanism 'ascii' and data
  * `user NUL password`, for `respondAsciiAuth`.
  */
-export function parseAsciiAuth(buf: Buffer, offset: number, limits: ParserLimits): ParseResult {
+export function parseAsciiAuth(buf: Buffer, offset: number, _limits: ParserLimits): ParseResult {
   const nl = buf.indexOf(LF, offset);
   if (nl < 0) {
     return buf.length - offset > MAX_LINE_WITHOUT_NEWLINE ? fail(NOTHING, buf.length - offset, true) : { kind: 'incomplete' };
@@ -126,11 +138,11 @@ export function parseAsciiAuth(buf: Buffer, offset: number, limits: ParserLimits
   const afterLine = nl + 1;
   const tokens = spaceTokens(buf, offset, lineEnd);
   const sizeToken = tokens[4];
-  const size = sizeToken && /^\d+$/.test(buf.toString('latin1', sizeToken[0], sizeToken[1])) ? Number(buf.toString('latin1', sizeToken[0], sizeToken[1])) : -1;
+  const size = sizeToken === undefined ? Number.NaN : parseUint32Token(buf, sizeToken[0], sizeToken[1]);
   const first = tokens[0];
   const isSet = first !== undefined && buf.toString('latin1', first[0], first[1]) === 'set';
-  if (tokens.length < 5 || !isSet || size < 0) return fail(UNAUTHENTICATED, afterLine - offset);
-  if (size > limits.maxValueBytes) {
+  if (tokens.length < 5 || !isSet || Number.isNaN(size)) return fail(UNAUTHENTICATED, afterLine - offset);
+  if (size > MAX_AUTH_PAYLOAD) {
     return { kind: 'swallow', reply: BAD_TOKEN_FORMAT, consumed: afterLine - offset, remaining: size + 2 };
   }
   const dataEnd = afterLine + size + 2;

@@ -486,7 +486,13 @@ function validate(s: Settings, protocolGiven: boolean): void {
       throw usageError('ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.');
     }
   }
-  if (s.tlsEnabled) throw usageError('ERROR: -Z (TLS) is not supported; terminate TLS in front of the server');
+  if (s.tlsEnabled) {
+    if (s.unixSocket !== undefined) throw usageError('ERROR: You cannot enable SSL without a TCP port.');
+    // memcached fails the same way in ssl_init when it cannot load the chain.
+    if (s.tlsChainCert === undefined) {
+      throw usageError('Error loading the certificate chain: (null) : -Z needs -o ssl_chain_cert=FILE[,ssl_key=FILE]');
+    }
+  }
   if (s.udpPort !== 0) throw usageError(`ERROR: UDP is not supported (-U ${s.udpPort}); run with -U 0`);
   if (s.port < 0 || s.port > 65535) throw usageError(`ERROR: Invalid port number ${s.port}.`);
 }

@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // The `grow-a-cache` command: memcached's command line, then the server.
-// SIGTERM/SIGINT (and an accepted `shutdown` command) close it gracefully
-// and exit 0; a second signal exits at once.
+// SIGTERM/SIGINT/SIGUSR1 (and an accepted `shutdown [graceful]`) close it
+// gracefully: stop accepting, answer what was already read, exit 0; a second
+// signal exits at once. SIGHUP is ignored, as memcached does.
 
 import { parseCommandLine } from './cli-options.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
 import { SaslPasswordFileError } from './sasl.js';
 import { AsciiAuthFileError } from './ascii-auth.js';
+import { TlsConfigError } from './tls.js';
 
 /** memcached's exit code when it cannot listen (EX_OSERR). */
 const EX_OSERR = 71;
+/** memcached's exit code for unusable settings, e.g. TLS files (EX_USAGE). */
+const EX_USAGE = 64;
 /** Give up on a graceful close after this long. */
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -48,6 +52,11 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       return;
     }
+    if (err instanceof TlsConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = EX_USAGE;
+      return;
+    }
     const where = settings.unixSocket ?? settings.listen.join(',');
     const reason = err instanceof Error ? err.message : String(err);
     process.stderr.write(`failed to listen on one of interface(s) ${where}: ${reason}\n`);
@@ -56,6 +65,12 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // memcached stops gracefully on SIGUSR1 (`shutdown graceful` raises it)
+  // and survives SIGHUP, which would otherwise end a Node process.
+  process.on('SIGUSR1', stop);
+  process.on('SIGHUP', () => {
+    if (settings.verbosity > 0) process.stderr.write('SIGHUP: ignored\n');
+  });
   if (settings.verbosity > 0) {
     const where = settings.unixSocket ?? `${server.address}:${server.port}`;
     process.stderr.write(`grow-a-cache listening on ${where}\n`);

@@ -15,7 +15,7 @@
 // - Requests may hold views into the read buffer; they are executed before
 //   the next read touches it.
 
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { ConnectionInfo, Responder, ServerContext, Session } from './context.js';
 import type { ParseResult, ParserLimits, Request } from '../protocol/request.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
@@ -24,6 +24,7 @@ import { formatCommandLine, formatReplyLine } from './logger.js';
 import { refusedSetKey } from './refused-set.js';
 import { REPLY } from '../protocol/text/replies.js';
 import { MAX_GET_LINE_BYTES } from '../protocol/text/parse.js';
+import { batchClock } from '../segments/batch-clock.js';
 
 /** A wire protocol: a pure parser plus the responder for its requests. */
 export interface ProtocolHandler {
@@ -89,6 +90,12 @@ export class Connection implements Session, ConnectionInfo {
   private readonly ctx: ServerContext;
   private readonly opts: ConnectionOptions;
   private readonly out = new ReplyWriter(REPLY_CHUNK);
+  /**
+   * A kernel socket (TCP, Unix, TLS): a write it reports complete has been
+   * copied out of our buffers, so the reply chunk can be reused. A plain
+   * Duplex (tests) may keep the Buffers it is given, so it never is.
+   */
+  private readonly copiesOnWrite: boolean;
   private readonly input = new InputBuffer();
   private readonly maxPendingInput: number;
 
@@ -116,6 +123,7 @@ export class Connection implements Session, ConnectionInfo {
     this.listenAddr = opts.listenAddr;
     this.authenticated = !opts.ctx.settings.saslEnabled && opts.auth === undefined;
     this.maxPendingInput = Math.max(opts.limits.maxValueBytes, MAX_GET_LINE_BYTES) + INPUT_SLACK;
+    this.copiesOnWrite = socket instanceof Socket;
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -125,10 +133,6 @@ export class Connection implements Session, ConnectionInfo {
       // A reset or broken pipe; 'close' follows and cleans up.
     });
     socket.on('close', () => this.onSocketClose());
-    const idle = opts.ctx.settings.idleTimeout;
-    if (idle > 0) {
-      socket.setTimeout(idle * 1000, () => this.onIdle());
-    }
   }
 
   // ---- ConnectionInfo ---------------------------------------------------------
@@ -228,6 +232,20 @@ export class Connection implements Session, ConnectionInfo {
     if (!this.waitingForDrain && !this.yielded && !this.closeRequested) this.socket.resume();
   }
 
+  /**
+   * -o idle_timeout: the server's sweep calls this. Like memcached's
+   * conn_timeout thread, idle means no command line for more than `idleMs`
+   * (socket traffic without a whole command does not count), and only a
+   * connection waiting for a command is kicked (not one swallowing a value
+   * or waiting for the client to read). Returns true when it closed.
+   */
+  closeIfIdle(nowMs: number, idleMs: number): boolean {
+    if (this.isClosing() || this.phase === 'swallow' || this.waitingForDrain) return false;
+    if (nowMs - this.lastCommandMs <= idleMs) return false;
+    this.onIdle();
+    return true;
+  }
+
   private onIdle(): void {
     if (this.isClosing()) return;
     this.ctx.counters.idleKicks++;
@@ -261,6 +279,17 @@ export class Connection implements Session, ConnectionInfo {
    * OUTPUT_LIMIT.
    */
   private runRequests(buf: Buffer, offset: number, budget: number): number {
+    // One clock reading for the whole batch (store expiry checks, last
+    // command time): see segments/batch-clock.ts.
+    batchClock.hold();
+    try {
+      return this.runBatch(buf, offset, budget);
+    } finally {
+      batchClock.release();
+    }
+  }
+
+  private runBatch(buf: Buffer, offset: number, budget: number): number {
     const end = buf.length;
     let count = 0;
     while (offset < end && !this.isClosing() && !this.closeRequested) {
@@ -290,6 +319,8 @@ export class Connection implements Session, ConnectionInfo {
           this.execute(handler, result.request);
           break;
         case 'error':
+          // A refused line is still a command line (memcached's last_cmd_time).
+          this.lastCommandMs = batchClock.nowMs();
           offset += result.consumed;
           count++;
           this.out.writeBuffer(result.reply);
@@ -299,6 +330,7 @@ export class Connection implements Session, ConnectionInfo {
           }
           break;
         case 'swallow': {
+          this.lastCommandMs = batchClock.nowMs();
           if (isTooLargeReply(result.reply)) this.dropRefusedSet(buf, offset, offset + result.consumed);
           offset += result.consumed;
           count++;
@@ -329,7 +361,7 @@ export class Connection implements Session, ConnectionInfo {
     if (req.protocol === 'binary') counters.binaryRequests++;
     else if (req.protocol === 'meta') counters.metaRequests++;
     else counters.textRequests++;
-    this.lastCommandMs = Date.now();
+    this.lastCommandMs = batchClock.nowMs();
     this.executing = true;
     if (ctx.log.level >= LOG_COMMANDS) {
       ctx.log.line(LOG_COMMANDS, formatCommandLine(this.id, req));
@@ -400,6 +432,10 @@ export class Connection implements Session, ConnectionInfo {
     }
     const pending = this.socket.writableLength;
     if (pending > this.peakPendingOutput) this.peakPendingOutput = pending;
+    // Nothing queued: the kernel took every byte during write(), no view of
+    // the chunk is held any more, and the next replies may overwrite it
+    // (a busy connection then allocates no reply chunks at all).
+    if (pending === 0 && this.copiesOnWrite) this.out.recycle();
   }
 
   private pauseForDrain(): void {
@@ -430,7 +466,9 @@ export class Connection implements Session, ConnectionInfo {
   private finishIfDone(): void {
     if (this.isClosing()) return;
     if (this.yielded || this.waitingForDrain) return;
-    if (this.closeRequested || (this.inputEnded && this.swallowRemaining === 0)) {
+    // After the client's FIN nothing more can arrive, not even the rest of a
+    // value being swallowed: close once the replies are out.
+    if (this.closeRequested || this.inputEnded) {
       this.closeNow();
     }
   }

@@ -1,10 +1,13 @@
-// The TCP (or unix socket) server: listens where the settings say, accepts
-// connections up to -c, and hands each one to a Connection. Also owns the
-// store and the optional Prometheus endpoint, and closes all of it
-// gracefully: stop accepting, answer what was already received, close the
-// connections, stop the store's timer.
+// The TCP (or unix socket) server: listens where the settings say (over TLS
+// with -Z), accepts connections up to -c, and hands each one to a
+// Connection. Also owns the store, the optional Prometheus endpoint and the
+// -o idle_timeout sweep, and closes all of it gracefully: stop accepting,
+// answer what was already received, close the connections, stop the
+// store's timer.
 
 import net from 'node:net';
+import tls from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
 import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { CacheStore, Clock } from '../segments/types.js';
@@ -26,6 +29,7 @@ import { asciiAuthHandler, loadAuthFile } from './ascii-auth.js';
 import { startMetricsServer } from './metrics.js';
 import type { MetricsServer } from './metrics.js';
 import { createStore } from '../segments/index.js';
+import { acceptPeer, tlsServerOptions } from './tls.js';
 
 /** Keys longer than this are refused, as memcached. */
 const MAX_KEY_BYTES = 250;
@@ -33,6 +37,12 @@ const MAX_KEY_BYTES = 250;
 const REJECT_LINGER_MS = 2000;
 /** How long close() waits for clients to take their last replies. */
 const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
+/** How often -o idle_timeout looks for idle connections (memcached: about once a second). */
+const IDLE_SWEEP_MS = 1000;
+/** A TLS client must finish its handshake within this long (it does not count against -c until then). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** TCP sockets a TLS listener keeps beyond -c, so over-limit clients can still be told why. */
+const TLS_HANDSHAKE_SLACK = 64;
 
 export interface ServerOptions {
   /** Use this store instead of creating one from the settings. */
@@ -72,6 +82,8 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
   const store = opts.store ?? createStoreFor(settings, opts.clock);
   const sasl = opts.sasl ?? (settings.saslEnabled && settings.saslPwdb ? createSaslVerifier(settings.saslPwdb) : undefined);
   const auth = settings.authFile !== undefined ? asciiAuthHandler(loadAuthFile(settings.authFile)) : undefined;
+  // -Z: certificates are read (and refused) before anything listens.
+  const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings) : undefined;
   const open = new Set<Connection>();
   /** Listening sockets as `stats conns` shows them (memcached lists them first). */
   const listenerInfos: ConnectionInfo[] = [];
@@ -97,6 +109,11 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
 
   const onConnection = (socket: Socket, listenAddr: string): void => {
     if (closing) {
+      socket.destroy();
+      return;
+    }
+    if (tlsOptions !== undefined && !acceptPeer(socket as TLSSocket, settings.tlsVerifyMode)) {
+      log.line(1, 'TLS client certificate did not verify, closing');
       socket.destroy();
       return;
     }
@@ -140,7 +157,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     if (settings.unixSocket !== undefined) {
       const path = settings.unixSocket;
       removeStaleSocket(path);
-      const server = await listen({ path, backlog: settings.backlog }, (s) => onConnection(s, `unix:${path}`));
+      const server = await listen({ path, backlog: settings.backlog }, undefined, (s) => onConnection(s, `unix:${path}`));
       chmodSync(path, settings.unixMask);
       listeners.push(server);
       listenerInfos.push(listenerInfo(nextId++, `unix:${path}`));
@@ -150,7 +167,8 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       let sharedPort = settings.port;
       for (const entry of settings.listen) {
         const { host, port: entryPort } = parseListenEntry(entry);
-        const server = await listen({ host, port: entryPort ?? sharedPort, backlog: settings.backlog }, (s) =>
+        const tlsListen = tlsOptions === undefined ? undefined : { options: tlsOptions, maxSockets: settings.maxConns + TLS_HANDSHAKE_SLACK };
+        const server = await listen({ host, port: entryPort ?? sharedPort, backlog: settings.backlog }, tlsListen, (s) =>
           onConnection(s, `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`),
         );
         listeners.push(server);
@@ -169,12 +187,24 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
 
   store.start();
 
+  // -o idle_timeout: close TCP connections that sent no command for that
+  // long (memcached leaves unix-socket connections alone).
+  const idleMs = settings.idleTimeout * 1000;
+  const idleSweep =
+    idleMs > 0 && settings.unixSocket === undefined
+      ? setInterval(() => {
+          const now = Date.now();
+          for (const conn of open) conn.closeIfIdle(now, idleMs);
+        }, Math.min(IDLE_SWEEP_MS, idleMs)).unref()
+      : undefined;
+
   let metrics: MetricsServer | undefined;
   if (settings.metricsListen !== undefined) {
     try {
       metrics = await startMetricsServer(settings.metricsListen, context.sources);
     } catch (err) {
       for (const l of listeners) l.close();
+      if (idleSweep) clearInterval(idleSweep);
       store.stop();
       throw err;
     }
@@ -183,6 +213,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
   const close = (): Promise<void> => {
     closing ??= (async () => {
       counters.acceptingConns = 0;
+      if (idleSweep) clearInterval(idleSweep);
       const stopped = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
       for (const conn of open) conn.shutdown();
       if (open.size > 0) {
@@ -197,7 +228,9 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
           };
         });
       }
-      await Promise.all(stopped);
+      // A listener's close completes once its last socket is gone; a TLS
+      // client stuck in its handshake is not waited for beyond the grace period.
+      await Promise.race([Promise.all(stopped), delay(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)]);
       if (metrics) await metrics.close();
       store.stop();
       if (settings.unixSocket !== undefined) removeStaleSocket(settings.unixSocket);
@@ -226,11 +259,31 @@ function createStoreFor(settings: Settings, clock: Clock | undefined): CacheStor
   });
 }
 
-function listen(options: net.ListenOptions, onSocket: (s: Socket) => void): Promise<Server> {
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** With TLS: the server options, and the cap on TCP sockets (handshaking or not). */
+interface TlsListen {
+  options: TlsOptions;
+  maxSockets: number;
+}
+
+function listen(options: net.ListenOptions, tlsListen: TlsListen | undefined, onSocket: (s: Socket) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
     // allowHalfOpen: a client that shuts down its side still gets the
     // replies to everything it sent.
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, onSocket);
+    let server: Server;
+    if (tlsListen === undefined) {
+      server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, onSocket);
+    } else {
+      const secure = tls.createServer({ ...tlsListen.options, allowHalfOpen: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+      secure.on('secureConnection', onSocket);
+      // Failed handshakes (wrong certificate, plain text on the TLS port) only close that socket.
+      secure.on('tlsClientError', () => {});
+      secure.maxConnections = tlsListen.maxSockets;
+      server = secure;
+    }
     server.once('error', reject);
     server.listen(options, () => {
       server.off('error', reject);

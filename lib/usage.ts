@@ -42,13 +42,18 @@ export function usageText(): string {
 -W, --disable-watch       accepted (no watch)
 -Y, --auth-file=<file>    require ASCII authentication (user:password lines)
 -e, --memory-file=<file>  accepted, no effect
--Z, --enable-ssl          not supported
+-Z, --enable-ssl          TLS on the TCP port(s); needs -o ssl_chain_cert
 -N, --napi-ids=<num>      accepted, no effect
 -o, --extended            comma separated options:
    - maxconns_fast        answer and close connections over -c (always on)
    - hashpower=<num>      initial hash table size, power of two (12-32)
    - idle_timeout=<secs>  close connections idle this long (default: 0, never)
    - hash_algorithm=...   accepted (jenkins, murmur3, xxh3); our own hash is used
+   - ssl_chain_cert=<file> certificate chain in PEM format (-Z)
+   - ssl_key=<file>       private key in PEM, if not part of ssl_chain_cert
+   - ssl_ca_cert=<file>   PEM file of acceptable client CAs
+   - ssl_verify_mode=<n>  client certificates: 0 none (default), 1 request,
+                          2 require, 3 once
    - memcached's slab, LRU and extstore options are accepted and ignored
 --sasl-pwdb=<file>        SASL password file, user:password per line
                           (default: $MEMCACHED_SASL_PWDB)

@@ -44,8 +44,12 @@ import { parseMetaCommand } from '../meta/parse.js';
 
 /** memcached closes a connection with this many bytes buffered and no newline. */
 export const MAX_LINE_WITHOUT_NEWLINE = 2048;
-/** Our bound on a get/gets line still without newline (memcached has none). */
-export const MAX_GET_LINE_BYTES = 512 * 1024;
+/**
+ * Our bound on a get/gets line still without newline (memcached has none).
+ * libmemcached's mget of 20,000 keys is a ~900 KB line; 4 MiB leaves room
+ * for that with long keys.
+ */
+export const MAX_GET_LINE_BYTES = 4 * 1024 * 1024;
 /** memcached's allowance of leading spaces before a long get line. */
 const MAX_LEADING_SPACES = 100;
 

@@ -1,0 +1,84 @@
+// TLS for -Z: memcached's `-o ssl_chain_cert=FILE,ssl_key=FILE[,ssl_ca_cert=FILE]
+// [,ssl_verify_mode=N]` turned into node:tls server options, and the
+// per-connection check that mode 1 needs.
+//
+// Verify modes, as memcached maps them onto OpenSSL:
+//   0 none     - no client certificate asked for;
+//   1 request  - asked for; none is fine, but one that does not verify fails
+//                the handshake (OpenSSL SSL_VERIFY_PEER). Node accepts any
+//                certificate with rejectUnauthorized off, so acceptPeer()
+//                drops such connections right after the handshake;
+//   2 require  - a certificate that verifies is required;
+//   3 once     - as 2 (CLIENT_ONCE only matters on renegotiation, which
+//                Node refuses on the server side anyway).
+// Without ssl_ca_cert, client certificates are checked against Node's
+// bundled roots (memcached's OpenSSL context would trust nothing).
+//
+// Files are read once at start-up; errors carry memcached's wording and
+// the CLI exits 64 (EX_USAGE) on them, as memcached's ssl_init does.
+
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import type { TLSSocket, TlsOptions } from 'node:tls';
+import type { Settings } from './settings.js';
+
+export const TLS_VERIFY_NONE = 0;
+export const TLS_VERIFY_REQUEST = 1;
+export const TLS_VERIFY_REQUIRE = 2;
+export const TLS_VERIFY_ONCE = 3;
+
+/** -Z settings that cannot be used (the CLI prints `message` and exits 64). */
+export class TlsConfigError extends Error {
+  readonly code = 'MC_ERR_TLS';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TlsConfigError';
+  }
+}
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new TlsConfigError(`Error loading the ${what}: ${path} : ${reason}`);
+  }
+}
+
+/** Build tls.createServer options from the settings; throws TlsConfigError. */
+export function tlsServerOptions(settings: Settings): TlsOptions {
+  if (settings.tlsChainCert === undefined) {
+    throw new TlsConfigError('Error loading the certificate chain: (null) : -Z needs -o ssl_chain_cert=FILE');
+  }
+  const cert = readPem(settings.tlsChainCert, 'certificate chain');
+  // memcached: the key may be part of the chain file when ssl_key is not given.
+  const key = settings.tlsKey === undefined ? cert : readPem(settings.tlsKey, 'key');
+  const ca = settings.tlsCaCert === undefined ? undefined : readPem(settings.tlsCaCert, 'CA certificate');
+  const mode = settings.tlsVerifyMode;
+  const options: TlsOptions = {
+    cert,
+    key,
+    minVersion: 'TLSv1.2',
+    requestCert: mode !== TLS_VERIFY_NONE,
+    rejectUnauthorized: mode === TLS_VERIFY_REQUIRE || mode === TLS_VERIFY_ONCE,
+    ...(ca !== undefined ? { ca } : {}),
+  };
+  try {
+    // Load once here so a bad certificate, key or mismatch fails at start-up.
+    createSecureContext(options);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new TlsConfigError(`Error validating the certificate: ${reason}`);
+  }
+  return options;
+}
+
+/**
+ * Verify mode 1: a client that sent a certificate that does not verify is
+ * refused (no certificate at all is fine). Other modes: Node already did it.
+ */
+export function acceptPeer(socket: TLSSocket, mode: number): boolean {
+  if (mode !== TLS_VERIFY_REQUEST || socket.authorized) return true;
+  const peer = socket.getPeerCertificate();
+  return peer === null || Object.keys(peer).length === 0;
+}
