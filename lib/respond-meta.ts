@@ -145,6 +145,16 @@ function setBits(store: CacheStore, ref: ItemRef, set: number, clear: number): v
   if (next !== bits) store.setItemBits(ref, next);
 }
 
+/**
+ * The item's ref after a touch: where it lives now, or, when the new TTL
+ * expired it (T-1), the old ref, whose bytes stay readable until the next
+ * mutation (as getAndTouch's); memcached answers from the item it holds.
+ */
+function refAfterTouch(store: CacheStore, key: Buffer, old: ItemRef): ItemRef {
+  const moved = store.peek(key);
+  return moved >= 0 ? moved : old;
+}
+
 // ---- mg ----------------------------------------------------------------------
 
 function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
@@ -213,7 +223,7 @@ function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
     switch (flag) {
       case 'T':
         store.touch(req.key, nums.ttl as number);
-        ref = store.peek(req.key);
+        ref = refAfterTouch(store, req.key, ref);
         ttlApplied = true;
         break;
       case 'N':
@@ -221,7 +231,7 @@ function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
           // Only matters when a T came first: N then sets the TTL, as memcached.
           if (ttlApplied) {
             store.touch(req.key, nums.vivifyTtl as number);
-            ref = store.peek(req.key);
+            ref = refAfterTouch(store, req.key, ref);
           }
           won = true;
         }

@@ -20,8 +20,9 @@ import type {
 import type { ReplyWriter } from '../protocol/reply-writer.js';
 import type { StoreStatus } from '../segments/types.js';
 import { REPLY, REPLY_PREFIX } from '../protocol/text/replies.js';
+import { SHUTDOWN_MODE } from '../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
-import { writeBigDecimal, writeUnsigned, writeValueBlock } from './item-output.js';
+import { writeBigDecimal, writeValueItem } from './item-output.js';
 
 const GET_REPLY_TOO_LARGE = Buffer.from('SERVER_ERROR out of memory writing get response\r\n', 'latin1');
 
@@ -98,20 +99,7 @@ function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void
     if (touching) counters.cmdTouch++;
     else counters.cmdGet++;
     if (ref < 0) continue;
-    // VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n
-    const length = store.itemValueLength(ref);
-    out.writeBuffer(REPLY_PREFIX.VALUE);
-    out.writeBuffer(key);
-    out.writeAscii(' ');
-    writeUnsigned(out, store.itemFlags(ref));
-    out.writeAscii(' ');
-    out.writeDecimal(length);
-    if (req.withCas) {
-      out.writeAscii(' ');
-      writeUnsigned(out, store.itemCas(ref));
-    }
-    out.writeCRLF();
-    writeValueBlock(out, store, ref, length);
+    writeValueItem(out, store, key, ref, req.withCas);
   }
   out.writeBuffer(REPLY.END);
 }
@@ -236,6 +224,10 @@ function respondSimple(req: SimpleRequest, ctx: ServerContext, session: Session,
     case 'shutdown':
       if (!ctx.settings.shutdownEnabled) {
         out.writeBuffer(REPLY.ERROR_SHUTDOWN_NOT_ENABLED);
+        return;
+      }
+      if (req.arg === SHUTDOWN_MODE.INVALID) {
+        out.writeBuffer(REPLY.CLIENT_ERROR_INVALID_SHUTDOWN_MODE);
         return;
       }
       // memcached closes the asking connection without a reply and exits.

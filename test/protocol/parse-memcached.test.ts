@@ -46,8 +46,8 @@ if (probe.error !== undefined || probe.status !== 0) {
       if (expected === null) continue;
       compared++;
       const input = expected.closed ? c.input : c.input + SENTINEL;
-      const got = await exchange(socketPath, input, expected.closed);
       const want = expected.closed ? expected.bytes : expected.bytes + SENTINEL_REPLY;
+      const got = await exchange(socketPath, input, expected.closed, want.length);
       tt.equal(JSON.stringify(got.bytes), JSON.stringify(want), `${c.name}: reply bytes`);
       tt.equal(got.closed, expected.closed, `${c.name}: closed`);
     }
@@ -75,7 +75,12 @@ function transcript(c: Case, versionReply: string): { bytes: string; closed: boo
 }
 
 /** Send `input` on a new connection; read until the sentinel reply or the close. */
-function exchange(socketPath: string, input: string, expectClose: boolean): Promise<{ bytes: string; closed: boolean }> {
+/**
+ * Send `input`, collect the reply until the sentinel's reply ends it (and at
+ * least `minBytes` arrived: a case whose own reply is `MN` must not stop early),
+ * or until the server closes.
+ */
+function exchange(socketPath: string, input: string, expectClose: boolean, minBytes = 0): Promise<{ bytes: string; closed: boolean }> {
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
     let bytes = '';
@@ -91,7 +96,7 @@ function exchange(socketPath: string, input: string, expectClose: boolean): Prom
     const timer = setTimeout(finish, EXCHANGE_LIMIT_MS);
     socket.on('data', (chunk) => {
       bytes += chunk.toString('latin1');
-      if (!expectClose && bytes.endsWith(SENTINEL_REPLY)) finish();
+      if (!expectClose && bytes.length >= minBytes && bytes.endsWith(SENTINEL_REPLY)) finish();
     });
     socket.on('close', () => {
       closed = true;

@@ -29,6 +29,16 @@ export const META_CASES: ExchangeCase[] = [
     ],
   },
   {
+    name: 'mg T-1 on a hit answers from the item, which is then gone',
+    steps: [
+      { send: 'set mgt1 0 0 1\r\nx\r\n', expect: 'STORED\r\n' },
+      { send: 'mg mgt1 T-1 v\r\n', expect: 'VA 1\r\nx\r\n' },
+      { send: 'mg mgt1 v\r\n', expect: 'EN\r\n' },
+      { send: 'set mgt2 0 0 2\r\nyz\r\n', expect: 'STORED\r\n' },
+      { send: 'mg mgt2 s T-1 v\r\n', expect: 'VA 2 s2\r\nyz\r\n' },
+    ],
+  },
+  {
     name: 'mg q still answers a hit (1.6.18)',
     steps: [
       { send: 'set mgq 0 0 1\r\nx\r\n', expect: 'STORED\r\n' },
