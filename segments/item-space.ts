@@ -244,7 +244,8 @@ export class ItemSpace implements KeySource {
   link(addr: number, oldAddr: number, hash: number, tag: number): void {
     const loc = this.locOf(addr);
     if (oldAddr >= 0 && this.index.findLoc(hash, this.locOf(oldAddr))) {
-      this.index.relinkFound(loc);
+      // A new version keeps the key's read frequency (merge eviction ranks by it).
+      this.index.relinkFoundWithFrequency(loc, this.index.foundFrequency());
       this.retire(oldAddr);
     } else {
       this.index.insert(hash, tag, loc);

@@ -31,6 +31,8 @@ export class SegmentHeap {
   readonly bytes: Buffer[] = [];
   /** Per-segment Uint32Array view over the same data (word = byte offset / 4). */
   readonly words: Uint32Array[] = [];
+  /** Per-segment DataView over the same data: small values are copied out 4 bytes at a time through it. */
+  readonly views: DataView[] = [];
 
   // Segment headers, indexed by segment id.
   /** End of written data (next record offset). */
@@ -70,6 +72,7 @@ export class SegmentHeap {
       for (let i = 0; i < n; i++) {
         this.bytes.push(Buffer.from(buffer, i * segmentSize, segmentSize));
         this.words.push(new Uint32Array(buffer, i * segmentSize, segmentSize / 4));
+        this.views.push(new DataView(buffer, i * segmentSize, segmentSize));
       }
     }
     this.writeOffset = new Int32Array(count);

@@ -33,8 +33,6 @@ export class TtlChains {
   readonly count = new Int32Array(BUCKET_COUNT);
   /** Merge eviction resumes here (a segment id, validated before use). */
   readonly mergeCursor = new Int32Array(BUCKET_COUNT).fill(NO_SEGMENT);
-  /** Last merge cutoff (frequency per byte) of the bucket. */
-  readonly mergeCutoff = new Float64Array(BUCKET_COUNT).fill(1);
 
   constructor(private readonly heap: SegmentHeap) {}
 
@@ -73,6 +71,5 @@ export class TtlChains {
     this.tail.fill(NO_SEGMENT);
     this.count.fill(0);
     this.mergeCursor.fill(NO_SEGMENT);
-    this.mergeCutoff.fill(1);
   }
 }

@@ -130,8 +130,12 @@ export interface CacheStore {
   itemValueLength(ref: ItemRef): number;
   /** A view of the value bytes inside the segment (no copy); valid like the ref. */
   itemValue(ref: ItemRef): Buffer;
-  /** Copy the value into `target` at `offset`; returns bytes copied. */
-  copyValue(ref: ItemRef, target: Buffer, offset: number): number;
+  /**
+   * Copy the value into `target` at `offset`; returns bytes copied.
+   * `targetView`, a DataView over exactly `target`'s bytes, lets small
+   * values be copied without allocating (reply writers keep one per chunk).
+   */
+  copyValue(ref: ItemRef, target: Buffer, offset: number, targetView?: DataView<ArrayBufferLike>): number;
   /** The CAS unique of this item version (0 when CAS is disabled). */
   itemCas(ref: ItemRef): number;
   /** Seconds until expiry, -1 for never (meta `t`). */

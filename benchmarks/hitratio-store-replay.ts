@@ -1,0 +1,192 @@
+// Store-level hit-ratio replay: the hit-ratio suite's seeded streams
+// (hitratio/*), sized and paced as `npm run bench:hitratio` sizes them,
+// driven straight into a SegmentStore on a virtual clock instead of over the
+// wire. No sockets and no real time, so a profile replays in seconds and
+// eviction parameters can be compared quickly; the wire suite stays the
+// reference for claims against memcached.
+//
+// Look-aside as the wire replayer: a get miss is followed by a set of the
+// key with its size and TTL; explicit set/add/cas/delete at their shares.
+// Misses are split into compulsory / expired / capacity with the same model
+// and the same 1.5 s clock allowance; hits are checked by flags (which carry
+// the version), so a stale copy is still caught.
+//
+//   npm run build && node dist/benchmarks/hitratio-store-replay.js [--profiles a,b] [--seed N]
+//     [--policy merge|fifo|random] [--shift N]   (--shift: move the hot set every N requests)
+
+import { parseArgs } from 'node:util';
+import { SegmentStore } from '../segments/segment-store.js';
+import type { EvictionPolicy } from '../segments/types.js';
+import { calibrateRun } from './hitratio/calibrate.js';
+import { KeyAttributes } from './hitratio/key-attributes.js';
+import { profileByName, type ClusterProfile } from './hitratio/profiles.js';
+import { RequestStream } from './hitratio/request-stream.js';
+import { WrittenModel, type MissCause } from './hitratio/written-model.js';
+import { ZipfSampler } from './hitratio/zipf.js';
+import { DEFAULT_PROFILES, TTL_POLICY } from './suites/hitratio.js';
+
+const MEMORY_MB = 32;
+const ITEM_SIZE_MAX = 1024 * 1024;
+const MAX_RATE = 40_000;
+const MIN_SECONDS = 30;
+const TOLERANCE_MS = 1500;
+/** Virtual start time: any fixed unix time well past 30 days, so exptimes are relative. */
+const START_MS = 1_700_000_000_000;
+
+export interface StoreReplayResult {
+  profile: string;
+  requests: number;
+  gets: number;
+  hits: number;
+  compulsory: number;
+  expired: number;
+  capacity: number;
+  wrong: number;
+  evictions: number;
+  merges: number;
+}
+
+function flagsFor(version: number): number {
+  return version & 0xffff;
+}
+
+/**
+ * `shiftEvery` > 0 moves popularity every that many requests: Zipf rank r
+ * then maps to key id (r + k * keySpace / 7) mod keySpace at the k-th shift,
+ * so the hot set changes and a policy that never forgets pays for it.
+ */
+export function replayOnStore(profile: ClusterProfile, seed: number, policy: EvictionPolicy, shiftEvery = 0): StoreReplayResult {
+  const memoryBytes = MEMORY_MB * 1048576;
+  const size = calibrateRun(profile, {
+    memoryBytes,
+    targetMultiple: 3,
+    minRequests: 200_000,
+    maxRequests: 2_000_000,
+    seed,
+    ttl: TTL_POLICY,
+  });
+  const rate = Math.min(MAX_RATE, Math.ceil(size.requests / MIN_SECONDS));
+  let nowMs = START_MS;
+  const store = new SegmentStore(
+    { memoryLimitBytes: memoryBytes, itemSizeMax: ITEM_SIZE_MAX, evictionPolicy: policy, clock: { nowMs: () => nowMs } },
+    {},
+  );
+  const attrs = new KeyAttributes(profile, seed, TTL_POLICY);
+  const stream = new RequestStream(profile, new ZipfSampler(size.keySpace, profile.zipfAlpha), seed);
+  const model = new WrittenModel(size.keySpace, TOLERANCE_MS);
+  const filler = Buffer.alloc(ITEM_SIZE_MAX, 0x61);
+  const r = { gets: 0, hits: 0, compulsory: 0, expired: 0, capacity: 0, deleted: 0, wrong: 0 };
+  let nextVersion = 1;
+  let lastTick = START_MS;
+
+  const write = (id: number, key: Buffer, mode: 'set' | 'add' | 'cas', cas: number): void => {
+    const version = nextVersion++;
+    const ttl = attrs.ttlSec(id);
+    const status = store.store(mode, key, filler.subarray(0, attrs.valueSize(id)), flagsFor(version), ttl, cas);
+    if (status === 'stored') model.stored(id, version, ttl > 0 ? nowMs - START_MS + ttl * 1000 : Infinity);
+    else if (status !== 'not_stored' && status !== 'exists' && status !== 'not_found') model.writeFailed(id);
+  };
+
+  const checkHit = (id: number, ref: number): void => {
+    const flags = store.itemFlags(ref);
+    const verdict = model.judgeHit(id, nowMs - START_MS, (v) => flags === flagsFor(v) && store.itemValueLength(ref) === attrs.valueSize(id));
+    if (verdict !== 'ok') r.wrong++;
+  };
+
+  for (let i = 0; i < size.requests; i++) {
+    nowMs = START_MS + Math.floor((i * 1000) / rate);
+    // The server's expiry timer: once a second.
+    if (nowMs - lastTick >= 1000) {
+      lastTick = nowMs;
+      store.expireNow();
+    }
+    const req = stream.next();
+    const shifts = shiftEvery > 0 ? Math.floor(i / shiftEvery) : 0;
+    const id = req.fresh || shifts === 0 ? req.keyId : (req.keyId + shifts * Math.floor(size.keySpace / 7)) % size.keySpace;
+    const key = Buffer.from(attrs.key(id), 'latin1');
+    switch (req.op) {
+      case 'get':
+      case 'gets': {
+        r.gets++;
+        const ref = store.get(key);
+        if (ref >= 0) {
+          r.hits++;
+          checkHit(id, ref);
+        } else {
+          const cause: MissCause = model.classifyMiss(id, nowMs - START_MS);
+          r[cause]++;
+          write(id, key, 'set', 0);
+        }
+        break;
+      }
+      case 'set':
+      case 'add':
+        write(id, key, req.op, 0);
+        break;
+      case 'cas': {
+        const ref = store.get(key);
+        if (ref < 0) break;
+        checkHit(id, ref);
+        write(id, key, 'cas', store.itemCas(ref));
+        break;
+      }
+      case 'delete':
+        store.delete(key, 0);
+        model.deleted(id);
+        break;
+    }
+  }
+  return {
+    profile: profile.name,
+    requests: size.requests,
+    gets: r.gets,
+    hits: r.hits,
+    compulsory: r.compulsory,
+    expired: r.expired,
+    capacity: r.capacity,
+    wrong: r.wrong,
+    evictions: store.counters.evictions,
+    merges: store.counters.merges,
+  };
+}
+
+/** memcached's capacity misses / gets from the latest wire run (benchmarks/RESULTS.md, seed 42), for a rough ratio. */
+const MEMCACHED_CAPACITY: Record<string, number> = {
+  cluster52: 0.0156,
+  cluster24: 0.0051,
+  cluster29: 0.0076,
+  cluster41: 0.1629,
+};
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      profiles: { type: 'string', default: DEFAULT_PROFILES.join(',') },
+      seed: { type: 'string', default: '42' },
+      policy: { type: 'string', default: 'merge' },
+      shift: { type: 'string', default: '0' },
+    },
+  });
+  const seed = Number(values.seed);
+  const ratios: number[] = [];
+  for (const name of values.profiles!.split(',')) {
+    const t0 = Date.now();
+    const res = replayOnStore(profileByName(name), seed, values.policy as EvictionPolicy, Number(values.shift));
+    const cap = res.capacity / res.gets;
+    const miss = (res.compulsory + res.expired + res.capacity) / res.gets;
+    const mc = MEMCACHED_CAPACITY[name];
+    if (mc !== undefined) ratios.push(cap / mc);
+    console.log(
+      `${name.padEnd(10)} miss ${(miss * 100).toFixed(2)}%  capacity ${(cap * 100).toFixed(3)}%` +
+        (mc !== undefined ? ` (vs memcached wire ${(mc * 100).toFixed(2)}%: ${(cap / mc).toFixed(2)})` : '') +
+        `  compulsory ${res.compulsory} expired ${res.expired} capacity ${res.capacity} wrong ${res.wrong}` +
+        `  evictions ${res.evictions} merges ${res.merges}  ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
+  if (ratios.length > 1) {
+    const gm = Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length);
+    console.log(`geometric mean of capacity ratios vs memcached wire figures: ${gm.toFixed(2)}`);
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) main();
