@@ -11,7 +11,7 @@
 // and the same 1.5 s clock allowance; hits are checked by flags (which carry
 // the version), so a stale copy is still caught.
 //
-//   npm run build && node dist/benchmarks/hitratio-store-replay.js [--profiles a,b] [--seed N]
+//   npm run bench:hitratio-store -- [--profiles a,b] [--seed N]
 //     [--policy merge|fifo|random] [--shift N]   (--shift: move the hot set every N requests)
 
 import { parseArgs } from 'node:util';
@@ -178,7 +178,7 @@ function main(): void {
     if (mc !== undefined) ratios.push(cap / mc);
     console.log(
       `${name.padEnd(10)} miss ${(miss * 100).toFixed(2)}%  capacity ${(cap * 100).toFixed(3)}%` +
-        (mc !== undefined ? ` (vs memcached wire ${(mc * 100).toFixed(2)}%: ${(cap / mc).toFixed(2)})` : '') +
+        (mc !== undefined ? ` (vs memcached wire, seed 42: ${(mc * 100).toFixed(2)}%: ${(cap / mc).toFixed(2)})` : '') +
         `  compulsory ${res.compulsory} expired ${res.expired} capacity ${res.capacity} wrong ${res.wrong}` +
         `  evictions ${res.evictions} merges ${res.merges}  ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );

@@ -45,8 +45,6 @@ export function evictRandom(space: ItemSpace, nowS: number): boolean {
   return false;
 }
 
-export let fallbacks = 0;
-if (process.env.H9_DEBUG) process.on('exit', () => console.log('fallbacks', fallbacks));
 /** The evictor for a policy; null for 'none' (writes answer out_of_memory). */
 export function evictorFor(policy: EvictionPolicy): Evictor | null {
   switch (policy) {
@@ -56,7 +54,7 @@ export function evictorFor(policy: EvictionPolicy): Evictor | null {
       return evictRandom;
     case 'merge': {
       const merger = new MergeEvictor();
-      return (space, nowS) => merger.evict(space, nowS) || (fallbacks++, evictOldest(space, nowS));
+      return (space, nowS) => merger.evict(space, nowS) || evictOldest(space, nowS);
     }
     case 'none':
       return null;

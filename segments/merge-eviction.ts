@@ -1,27 +1,32 @@
 // Segcache-style merge eviction: take up to MERGE_SEGMENTS consecutive
 // segments of one TTL bucket (close in age, same lifetime), keep the items
-// worth most that fit in all but FREED_PER_MERGE of them, pack them toward
-// the first segment and free the rest. Expired and dead (overwritten,
-// deleted) records go first and cost nothing: a run that is mostly dead is
+// worth most that fit in one segment fewer, pack them toward the first
+// segment and free the rest. Dead records (overwritten, deleted) and
+// expired items go first and cost nothing: a run that is mostly dead is
 // just compacted, evicting nothing.
 //
 // Two passes over the run. The first finds every live item's slot, ranks
 // it by read frequency per byte (merge-ranking.ts) and adds its bytes to a
 // histogram; the cut is the lowest rank that still fits the room. The
-// second moves the survivors and drops the rest: below the cut, and of the
-// cut rank the oldest first. Differences from Segcache, each measured with
-// benchmarks/hitratio-store-replay.ts:
+// second moves the survivors and drops the rest: everything below the cut
+// and, of the cut rank, the oldest first. Where this departs from Segcache
+// (each measured with benchmarks/hitratio-store-replay.ts):
 //
-// - Segcache keeps about 1/N of each merge by an adaptive frequency cutoff
-//   and frees N-1 segments. With few distinct frequencies (most items read
-//   0-2 times between merges) that cutoff cannot hit its target, so merges
-//   evicted far more than needed and left destinations part empty: the heap
-//   held about 40% live bytes on the write-heavy profile. Here a merge evicts
-//   only what must go for the survivors to fit, so the heap stays ~90% live.
-// - It frees one segment per merge of four: each item competes with three
-//   segments' worth of neighbours instead of being cut to a quarter.
-// - Frequencies carry over a move (agedFrequency halves those of items not
-//   read for HORIZON_TURNOVERS heap turnovers) instead of restarting at 0.
+// - Segcache keeps about 1/N of a merge by an adaptive frequency cutoff and
+//   frees N-1 segments. With few distinct frequencies (most items are read
+//   0-2 times between merges) the cutoff cannot hit its target: merges
+//   evicted far more than needed and left destinations part empty, so the
+//   heap held ~40% live bytes on the write-heavy profile (cluster41). Here
+//   a merge evicts only what must go, and the heap stays ~90% live.
+// - A merge frees one segment, so an item competes with two segments' worth
+//   of neighbours for its place instead of being cut to a quarter. Except
+//   when nothing in the run was ever read: with no signal to rank by, it
+//   keeps one segment (the newest items) and frees the rest, as Segcache
+//   does, rather than pay for moving data no one asked for (a set-only load
+//   then costs what it did before).
+// - Frequencies carry over a move instead of restarting at 0; an item not
+//   read for HORIZON_TURNOVERS heap turnovers has its counter halved each
+//   time it moves, so items popular once are forgotten.
 //
 // Done in place (as Pelikan's Rust store): the first segment is compacted
 // toward its start, then the survivors of the next segments are appended
@@ -32,9 +37,8 @@
 // never a lost update. Destinations keep their place and create time, so
 // chains stay in age order.
 //
-// Each pass re-hashes every scanned key to find its slot (slots hold no
-// back pointer): a merge of four 1 MiB segments of 250-byte items hashes
-// about 17,000 keys twice, to free one segment.
+// Slots hold no back pointer, so the first pass hashes every scanned key to
+// find its slot; the second reuses those hashes (up to MAX_KEPT_HASHES).
 
 import type { ItemSpace } from './item-space.js';
 import { BIT_DEAD, BIT_HAS_DEADLINE, fieldWord, recordBytes } from './item-layout.js';
@@ -42,26 +46,27 @@ import { FREE_BUCKET, LATEST_NEVER, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
 import { RankHistogram, agedFrequency, rankOf } from './merge-ranking.js';
+import { HeapTurnover } from './heap-turnover.js';
 
-/** Segments merged per pass, at most. */
-export const MERGE_SEGMENTS = Number(process.env.H9_SEGMENTS ?? 4);
-/** Segments each merge frees at least (the survivors fit in the rest). */
-export const FREED_PER_MERGE = Number(process.env.H9_FREE ?? 1);
+/** Segments merged per pass, at most; a merge frees one of them. */
+export const MERGE_SEGMENTS = 3;
 /** Fewest mergeable consecutive segments. */
 const MIN_RUN = 2;
 /** Counters of items unread for this many heap turnovers are halved when they move. */
-const HORIZON_TURNOVERS = Number(process.env.H9_HORIZON ?? 8);
+const HORIZON_TURNOVERS = 8;
 /** Random picks of a bucket (weighted by its segment count) before scanning all buckets. */
 const RANDOM_PICKS = 8;
-/** Weight of the newest merge in the smoothed seconds per freed segment. */
-const RATE_WEIGHT = 0.1;
+/** Key hashes the first pass keeps for the second (4 bytes each); past this the second pass re-hashes. */
+const MAX_KEPT_HASHES = 1 << 18;
 
 export class MergeEvictor {
   private readonly run = new Int32Array(MERGE_SEGMENTS);
   private readonly histogram = new RankHistogram();
-  /** Smoothed seconds per segment freed by merges: times the segment count, one heap turnover. */
-  private secondsPerSegment = 0;
-  private lastMergeS = -1;
+  /** The first pass's key hashes, in scan order, for the second pass. */
+  private hashes = new Uint32Array(1024);
+  /** Whole-chunk views, so a move between segments is one copyWithin. */
+  private readonly chunkViews = new WeakMap<ArrayBufferLike, Uint8Array>();
+  private readonly turnover = new HeapTurnover();
 
   /**
    * Merge one run, freeing at least one segment. False when no bucket has
@@ -76,9 +81,7 @@ export class MergeEvictor {
     }
     for (let bucket = 0; bucket < BUCKET_COUNT && freed < 0; bucket++) freed = this.mergeBucket(space, bucket, nowS);
     if (freed <= 0) return false;
-    const dt = this.lastMergeS < 0 ? 0 : Math.max(0, nowS - this.lastMergeS);
-    this.lastMergeS = nowS;
-    this.secondsPerSegment += RATE_WEIGHT * (dt / freed - this.secondsPerSegment);
+    this.turnover.freed(nowS, freed);
     return true;
   }
 
@@ -109,10 +112,13 @@ export class MergeEvictor {
   private merge(space: ItemSpace, bucket: number, length: number, nowS: number): number {
     const heap = space.heap;
     const segmentSize = space.segmentSize;
-    const horizon = Math.max(1, HORIZON_TURNOVERS * this.secondsPerSegment * heap.segmentCount);
-    const keepSegments = Math.max(1, length - FREED_PER_MERGE);
+    const horizon = HORIZON_TURNOVERS * this.turnover.seconds(heap.segmentCount);
     this.rankRun(space, length, nowS, horizon);
-    this.histogram.cut(keepSegments * segmentSize);
+    // All but one segment's worth, best first; one segment when nothing was read.
+    const keepSegments = this.histogram.bytesAbove(0) > 0 ? length - 1 : 1;
+    // The gap estimate holds for items much smaller than a segment; capped for huge ones.
+    const gap = Math.min(this.histogram.packingGap(), segmentSize / 8);
+    this.histogram.cut(keepSegments * (segmentSize - gap));
     return this.moveSurvivors(space, bucket, length, keepSegments, nowS, horizon);
   }
 
@@ -123,6 +129,11 @@ export class MergeEvictor {
     const segmentSize = space.segmentSize;
     const histogram = this.histogram;
     histogram.clear();
+    let items = 0;
+    for (let r = 0; r < length; r++) items += heap.liveItems[this.run[r]!]!;
+    if (this.hashes.length < items) this.hashes = new Uint32Array(Math.min(MAX_KEPT_HASHES, Math.max(items, 2 * this.hashes.length)));
+    const hashes = this.hashes;
+    let n = 0;
     for (let r = 0; r < length; r++) {
       const src = this.run[r]!;
       const words = heap.words[src]!;
@@ -134,7 +145,14 @@ export class MergeEvictor {
         const bits = (a >>> 8) & 0xff;
         const size = recordBytes(a & 0xff, words[w + 1]!, bits);
         const loc = (src * segmentSize + off) / 8 + 1;
-        if (!(bits & BIT_DEAD) && index.findLoc(space.hashAt(loc), loc)) {
+        if (bits & BIT_DEAD) {
+          off += size;
+          continue;
+        }
+        const hash = space.hashAt(loc);
+        if (n < hashes.length) hashes[n] = hash;
+        n++;
+        if (index.findLoc(hash, loc)) {
           const deadline = bits & BIT_HAS_DEADLINE ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
           if (deadline === NEVER || nowS < deadline) {
             const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
@@ -159,6 +177,8 @@ export class MergeEvictor {
     const segmentSize = space.segmentSize;
     const cutRank = this.histogram.cutRank;
     const cutDropBytes = this.histogram.cutDropBytes;
+    const hashes = this.hashes;
+    let n = 0;
     let droppedAtCut = 0;
     let dst = this.run[0]!;
     let dstBytes = heap.bytes[dst]!;
@@ -171,6 +191,7 @@ export class MergeEvictor {
     for (let r = 0; r < length; r++) {
       const src = this.run[r]!;
       const srcBytes = heap.bytes[src]!;
+      const chunk = this.chunkOf(srcBytes);
       const words = heap.words[src]!;
       const end = heap.writeOffset[src]!;
       const meanSize = heap.liveItems[src]! > 0 ? heap.liveBytes[src]! / heap.liveItems[src]! : 1;
@@ -180,7 +201,14 @@ export class MergeEvictor {
         const bits = (a >>> 8) & 0xff;
         const size = recordBytes(a & 0xff, words[w + 1]!, bits);
         const loc = (src * segmentSize + off) / 8 + 1;
-        if (!(bits & BIT_DEAD) && index.findLoc(space.hashAt(loc), loc)) {
+        if (bits & BIT_DEAD) {
+          off += size;
+          continue;
+        }
+        // Same records in the same order as the first pass: its hash is at n.
+        const hash = n < hashes.length ? hashes[n]! : space.hashAt(loc);
+        n++;
+        if (index.findLoc(hash, loc)) {
           const deadline = bits & BIT_HAS_DEADLINE ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
           const expired = deadline !== NEVER && nowS >= deadline;
           const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
@@ -208,8 +236,14 @@ export class MergeEvictor {
               liveItems = 0;
               latest = 0;
             }
-            if (src === dst) dstBytes.copyWithin(write, off, off + size);
-            else srcBytes.copy(dstBytes, write, off, off + size);
+            if (src === dst) {
+              if (write !== off) dstBytes.copyWithin(write, off, off + size);
+            } else if (dstBytes.buffer === srcBytes.buffer) {
+              const from = srcBytes.byteOffset + off;
+              chunk.copyWithin(dstBytes.byteOffset + write, from, from + size);
+            } else {
+              srcBytes.copy(dstBytes, write, off, off + size);
+            }
             index.relinkFoundWithFrequency((dst * segmentSize + write) / 8 + 1, freq);
             write += size;
             liveItems++;
@@ -235,6 +269,16 @@ export class MergeEvictor {
     counters.merges++;
     if (this.close(space, dst, write, liveItems, latest)) freed++;
     return freed;
+  }
+
+  /** A view of the whole ArrayBuffer under a segment. */
+  private chunkOf(bytes: Buffer): Uint8Array {
+    let view = this.chunkViews.get(bytes.buffer);
+    if (view === undefined) {
+      view = new Uint8Array(bytes.buffer);
+      this.chunkViews.set(bytes.buffer, view);
+    }
+    return view;
   }
 
   /** Set a destination's header after compaction; frees it when it kept nothing. */
