@@ -4,7 +4,7 @@
 // tune) from the syscall cost the side-by-side benchmark also measures.
 // Loads like the throughput scenarios: 100k keys of 32 B, 100 B values.
 //
-//   npm run build && node dist/benchmarks/micro-requests.js [--seconds 2] [--only get10,get1,set100,set1k]
+//   npm run bench:micro -- [--seconds 2] [--only get10,get1,set100,set1k]
 //   env: MICRO_KEYS (key count, default 100000), MICRO_TYPICAL_ITEM (hash presizing, StoreTuning.typicalItemBytes)
 //
 // Prints CPU ns per request (median of 5 runs after a warm-up).

@@ -37,13 +37,12 @@ export function parseGet(
     first = 2;
   }
   const maxKey = limits.maxKeyBytes;
-  const keys: Buffer[] = [];
   for (let t = first; t < n; t++) {
-    const s = tokenStart[t]!;
-    const e = tokenEnd[t]!;
-    if (e - s > maxKey) return fail(REPLY.CLIENT_ERROR_BAD_FORMAT, consumed);
-    keys.push(buf.subarray(s, e));
+    if (tokenEnd[t]! - tokenStart[t]! > maxKey) return fail(REPLY.CLIENT_ERROR_BAD_FORMAT, consumed);
   }
+  // Sized up front: growing from [] by push over-allocates (the get hot path).
+  const keys: Buffer[] = new Array<Buffer>(n - first);
+  for (let t = first; t < n; t++) keys[t - first] = buf.subarray(tokenStart[t]!, tokenEnd[t]!);
   if (restStart >= 0) {
     // More keys than one tokenizer pass holds: scan the rest of the line.
     const stop = lineStop;
