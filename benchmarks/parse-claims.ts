@@ -68,7 +68,7 @@ function ours(chunks: string[]): string {
   const shown = result.outcomes.map((o) => {
     if (o.kind === 'ok') {
       const req = o.request;
-      if (req.type === 'get') return `get ${req.keys.map((k) => JSON.stringify(k.toString('latin1'))).join(' ')}`;
+      if (req.type === 'get') return `get ${req.keys.toStrings().map((k) => JSON.stringify(k)).join(' ')}`;
       return req.type;
     }
     return JSON.stringify(o.reply.toString('latin1'));

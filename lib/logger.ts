@@ -9,6 +9,7 @@
 
 import type { CommandLog } from './context.js';
 import type { Request } from '../protocol/request.js';
+import type { KeyList } from '../protocol/key-list.js';
 
 /** Where finished lines go; one call per line, without the newline. */
 export type LogSink = (line: string) => void;
@@ -83,7 +84,7 @@ export function summarizeRequest(req: Request): string {
     case 'get': {
       const name = req.touchExptime !== undefined ? (req.withCas ? 'gats' : 'gat') : req.withCas ? 'gets' : 'get';
       const head = req.touchExptime !== undefined ? `${name} ${req.touchExptime}` : name;
-      return binaryTag(req.protocol, `${head} ${req.keys.map(keyText).join(' ')}`);
+      return binaryTag(req.protocol, `${head} ${keysText(req.keys)}`);
     }
     case 'store': {
       const cas = req.mode === 'cas' ? ` ${req.cas}` : '';
@@ -143,6 +144,19 @@ function metaFlagsText(flags: Map<string, string | true>): string {
 }
 
 /** Keys are printed as text with control and non-ASCII bytes escaped, so a log line stays one line. */
+/** The keys of a get, stopping once the line is long enough to be cut anyway. */
+function keysText(keys: KeyList): string {
+  const parts: string[] = [];
+  let chars = 0;
+  for (const key of keys) {
+    if (chars > MAX_LINE_CHARS) break;
+    const text = keyText(key);
+    parts.push(text);
+    chars += text.length + 1;
+  }
+  return parts.join(' ');
+}
+
 function keyText(key: Buffer): string {
   return printable(key.toString('latin1'), MAX_KEY_CHARS);
 }

@@ -113,7 +113,8 @@ function allowedBeforeAuth(req: Request): boolean {
 
 function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store, counters } = ctx;
-  const key = req.keys[0] as Buffer;
+  // A binary get always has exactly one key (the parser refuses one without).
+  const key = req.keys.first() ?? EMPTY;
   let ref: number;
   // memcached's binary GAT counts as a touch command, Get as a get.
   if (req.touchExptime !== undefined) {

@@ -77,9 +77,10 @@ const VALUE_LINE_OVERHEAD = 6 + 1 + 10 + 1 + 10 + 1 + 20 + 2 + 2;
 
 /** Would this get's reply exceed the cap? Checked without counting hits, only when it could. */
 function getReplyTooLarge(req: GetRequest, ctx: ServerContext): boolean {
-  if (req.keys.length * (ctx.settings.itemSizeMax + 250 + VALUE_LINE_OVERHEAD) <= MAX_GET_REPLY_BYTES) return false;
+  const keys = req.keys;
+  if (keys.length * (ctx.settings.itemSizeMax + 250 + VALUE_LINE_OVERHEAD) <= MAX_GET_REPLY_BYTES) return false;
   let total = 0;
-  for (const key of req.keys) {
+  for (const key of keys) {
     const ref = ctx.store.peek(key);
     if (ref >= 0) total += ctx.store.itemValueLength(ref) + key.length + VALUE_LINE_OVERHEAD;
     if (total > MAX_GET_REPLY_BYTES) return true;
@@ -94,7 +95,12 @@ function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void
     out.writeBuffer(GET_REPLY_TOO_LARGE);
     return;
   }
-  for (const key of req.keys) {
+  const keys = req.keys;
+  const source = keys.source;
+  for (let s = keys.firstStart(); s < keys.end; ) {
+    const e = keys.keyEnd(s);
+    const key = source.subarray(s, e);
+    s = keys.nextStart(e);
     const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
     if (touching) counters.cmdTouch++;
     else counters.cmdGet++;

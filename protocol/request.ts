@@ -9,6 +9,8 @@
 // read buffer: they are valid only until the connection reads again, so the
 // executor must consume (copy into the store or into a reply) before that.
 
+import type { KeyList } from './key-list.js';
+
 /** Which wire protocol a request came from; decides how replies are encoded. */
 export type Protocol = 'text' | 'meta' | 'binary';
 
@@ -31,7 +33,8 @@ interface RequestBase {
 /** get, gets, gat, gats (text); Get/GetQ/GetK/GetKQ/GAT/GATQ/GATK/GATKQ (binary: one key). */
 export interface GetRequest extends RequestBase {
   type: 'get';
-  keys: Buffer[];
+  /** The keys as a range of the line (protocol/key-list.ts): no Buffer per key until used. */
+  keys: KeyList;
   /** gets/gats: return CAS; binary always returns CAS in the header. */
   withCas: boolean;
   /** gat/gats/binary GAT: new exptime to apply on hit, else undefined. */

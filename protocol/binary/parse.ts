@@ -26,6 +26,7 @@
 
 import type { ParseResult, ParserLimits, Request, StoreMode } from '../request.js';
 import { errorPacket } from './encode.js';
+import { KeyList } from '../key-list.js';
 import {
   ARITH_EXTRAS,
   FLUSH_EXTRAS,
@@ -286,7 +287,7 @@ export function parseBinaryRequest(buf: Buffer, offset: number, limits: ParserLi
         opaque,
         binaryOpcode: opcode,
         type: 'get',
-        keys: [key],
+        keys: KeyList.single(key),
         withCas: true,
         touchExptime: info.family === 'gat' ? readU32(buf, extStart) : undefined,
         withKey: info.withKey,

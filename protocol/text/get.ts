@@ -14,6 +14,7 @@ import { REPLY } from './replies.js';
 import { fail, ok } from './results.js';
 import { lineStop, restStart, tokenEnd, tokenStart } from './tokenize.js';
 import { parseInt32Token } from './numbers.js';
+import { KeyList } from '../key-list.js';
 
 /**
  * Build the request for a get-family line already split into `n` tokens.
@@ -36,16 +37,16 @@ export function parseGet(
     if (Number.isNaN(touchExptime)) return fail(REPLY.CLIENT_ERROR_INVALID_EXPTIME, consumed);
     first = 2;
   }
+  // Keys are checked and counted here but not cut out: the responder makes
+  // each key's view when it looks it up (protocol/key-list.ts).
   const maxKey = limits.maxKeyBytes;
   for (let t = first; t < n; t++) {
     if (tokenEnd[t]! - tokenStart[t]! > maxKey) return fail(REPLY.CLIENT_ERROR_BAD_FORMAT, consumed);
   }
-  // Sized up front: growing from [] by push over-allocates (the get hot path).
-  const keys: Buffer[] = new Array<Buffer>(n - first);
-  for (let t = first; t < n; t++) keys[t - first] = buf.subarray(tokenStart[t]!, tokenEnd[t]!);
+  let count = n - first;
+  const stop = lineStop;
   if (restStart >= 0) {
-    // More keys than one tokenizer pass holds: scan the rest of the line.
-    const stop = lineStop;
+    // More keys than one tokenizer pass holds: check the rest of the line.
     let i = restStart;
     while (i < stop) {
       if (buf[i] === 32) {
@@ -55,9 +56,11 @@ export function parseGet(
       const s = i;
       while (i < stop && buf[i] !== 32) i++;
       if (i - s > maxKey) return fail(REPLY.CLIENT_ERROR_BAD_FORMAT, consumed);
-      keys.push(buf.subarray(s, i));
+      count++;
     }
   }
+  // The tokens end at the line's first NUL (lineStop), so the range holds exactly these keys.
+  const keys = KeyList.spaced(buf, count > 0 ? tokenStart[first]! : stop, stop, count);
   const request: GetRequest = {
     protocol: 'text',
     quiet: false,

@@ -12,6 +12,7 @@
 
 import type { ParseResult, ParserLimits, Request } from '../request.js';
 import { parseTextRequest } from './parse.js';
+import { KeyList } from '../key-list.js';
 
 /** What the connection does for one parsed request. */
 export type ReplayOutcome =
@@ -88,6 +89,7 @@ export function describeRequest(request: Request): Record<string, unknown> {
   const plain: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(request)) {
     if (Buffer.isBuffer(value)) plain[name] = value.toString('latin1');
+    else if (value instanceof KeyList) plain[name] = value.toStrings();
     else if (value instanceof Map) plain[name] = [...value.entries()];
     else if (Array.isArray(value)) plain[name] = value.map((v: unknown) => (Buffer.isBuffer(v) ? v.toString('latin1') : v));
     else plain[name] = value;

@@ -7,6 +7,7 @@ import t from 'tap';
 import type { ParseResult, ParserLimits } from '../../protocol/request.js';
 import { DEFAULT_LIMITS } from '../../protocol/request.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
+import { KeyList } from '../../protocol/key-list.js';
 import { startServer } from '../../lib/server.js';
 import { DEFAULT_SETTINGS } from '../../lib/settings.js';
 import { runParserFuzz } from '../../fuzz/parser-fuzz.js';
@@ -52,7 +53,7 @@ t.test('the invariant checker catches broken parsers', async (t) => {
   t.match(checkStream(overConsuming, 'text', stream, limits)?.what, /consumed/);
   const badKey = (buf: Buffer, offset: number, l: ParserLimits): ParseResult => {
     const r = parseTextRequest(buf, offset, l);
-    if (r.kind === 'ok' && r.request.type === 'get') r.request.keys = [buf.subarray(offset, offset + 5)];
+    if (r.kind === 'ok' && r.request.type === 'get') r.request.keys = KeyList.single(buf.subarray(offset, offset + 5));
     return r;
   };
   t.match(checkStream(badKey, 'text', stream, limits)?.what, /space/);

@@ -14,6 +14,7 @@ import {
   LOG_COMMANDS,
 } from '../../lib/logger.js';
 import type { Request } from '../../protocol/request.js';
+import { KeyList } from '../../protocol/key-list.js';
 
 const base = { quiet: false, opaque: 0, binaryOpcode: 0 } as const;
 
@@ -72,15 +73,15 @@ t.test('a very long line is cut, so one log call stays bounded', async (t) => {
 });
 
 t.test('command lines look like memcached -vv', async (t) => {
-  const get: Request = { ...base, protocol: 'text', type: 'get', keys: [Buffer.from('foo'), Buffer.from('bar')], withCas: false, touchExptime: undefined, withKey: false };
+  const get: Request = { ...base, protocol: 'text', type: 'get', keys: KeyList.fromStrings(['foo', 'bar']), withCas: false, touchExptime: undefined, withKey: false };
   t.equal(formatCommandLine(17, get), '<17 get foo bar');
   t.equal(formatReplyLine(17, 'END'), '>17 END');
   t.equal(formatNewConnection(17), '<17 new auto-negotiating client connection');
   t.equal(formatConnectionClosed(17), '<17 connection closed.');
-  const gats: Request = { ...get, withCas: true, touchExptime: 30, keys: [Buffer.from('k')] };
+  const gats: Request = { ...get, withCas: true, touchExptime: 30, keys: KeyList.fromStrings(['k']) };
   t.equal(summarizeRequest(gats), 'gats 30 k');
   t.equal(summarizeRequest({ ...gats, withCas: false }), 'gat 30 k');
-  t.equal(summarizeRequest({ ...get, withCas: true, keys: [Buffer.from('k')] }), 'gets k');
+  t.equal(summarizeRequest({ ...get, withCas: true, keys: KeyList.fromStrings(['k']) }), 'gets k');
 });
 
 t.test('no value ever appears in a line', async (t) => {
@@ -128,11 +129,11 @@ t.test('every request type has a one-line summary', async (t) => {
 });
 
 t.test('keys with control bytes or spaces cannot forge extra log lines', async (t) => {
-  const get: Request = { ...base, protocol: 'binary', type: 'get', keys: [Buffer.from('a\r\nb c')], withCas: false, touchExptime: undefined, withKey: true };
+  const get: Request = { ...base, protocol: 'binary', type: 'get', keys: KeyList.single(Buffer.from('a\r\nb c')), withCas: false, touchExptime: undefined, withKey: true };
   const line = formatCommandLine(1, get);
   t.equal(line, '<1 (binary) get a\\x0d\\x0ab\\x20c');
   t.notMatch(line, /[\r\n]/);
-  const long: Request = { ...get, keys: [Buffer.alloc(300, 'k')] };
+  const long: Request = { ...get, keys: KeyList.single(Buffer.alloc(300, 'k')) };
   t.equal(summarizeRequest(long), `(binary) get ${'k'.repeat(250)}...`);
 });
 

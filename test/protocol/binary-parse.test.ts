@@ -7,6 +7,7 @@ import t from 'tap';
 import { parseBinaryRequest } from '../../protocol/binary/parse.js';
 import { DEFAULT_LIMITS, type ParseResult, type ParserLimits } from '../../protocol/request.js';
 import { arithExtras, decodeReplies, packet, reply, storeExtras, u32, type PacketSpec } from '../binary/packets.js';
+import { KeyList } from '../../protocol/key-list.js';
 
 /** ParseResult with Buffers turned into strings / decoded packets, for deep comparison. */
 function normalize(r: ParseResult): unknown {
@@ -20,7 +21,7 @@ function normalize(r: ParseResult): unknown {
     case 'ok': {
       const req: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(r.request)) {
-        req[k] = Buffer.isBuffer(v) ? v.toString('latin1') : Array.isArray(v) ? v.map((b: Buffer) => b.toString('latin1')) : v;
+        req[k] = Buffer.isBuffer(v) ? v.toString('latin1') : v instanceof KeyList ? v.toStrings() : v;
       }
       return { kind: 'ok', consumed: r.consumed, request: req };
     }
@@ -380,8 +381,8 @@ t.test('random headers never throw, never stall on a full packet, and keep keys 
     if (r.kind === 'ok') {
       ok++;
       if (r.consumed !== 24 + bodyLen) problems.push(`ok consumed ${r.consumed}, packet ${24 + bodyLen}: ${head}`);
-      const req = r.request as { key?: Buffer; keys?: Buffer[] };
-      const key = req.key ?? req.keys?.[0];
+      const req = r.request as { key?: Buffer; keys?: KeyList };
+      const key = req.key ?? req.keys?.first();
       if (key !== undefined && (key.length > 250 || (key.length === 0 && r.request.type !== 'stats'))) {
         problems.push(`bad key length ${key.length}: ${head}`);
       }
