@@ -20,10 +20,11 @@
 //   a merge evicts only what must go, and the heap stays ~90% live.
 // - A merge frees one segment, so an item competes with two segments' worth
 //   of neighbours for its place instead of being cut to a quarter. Except
-//   when nothing in the run was ever read: with no signal to rank by, it
-//   keeps one segment (the newest items) and frees the rest, as Segcache
-//   does, rather than pay for moving data no one asked for (a set-only load
-//   then costs what it did before).
+//   when nothing in the run was ever read (no segment's read mark is set):
+//   with no signal to rank by, a run whose live items fit one segment is
+//   compacted into it, and any other run loses its oldest segment whole, as
+//   FIFO would, rather than pay for hashing and moving data no one asked
+//   for (a set-only load then pauses for one segment, not three).
 // - Frequencies carry over a move instead of restarting at 0; an item not
 //   read for HORIZON_TURNOVERS heap turnovers has its counter halved each
 //   time it moves, so items popular once are forgotten.
@@ -112,6 +113,14 @@ export class MergeEvictor {
   private merge(space: ItemSpace, bucket: number, length: number, nowS: number): number {
     const heap = space.heap;
     const segmentSize = space.segmentSize;
+    if (!this.anyRead(heap, length) && this.liveBytesBefore(heap, length, nowS) > segmentSize) {
+      // Nothing in the run was ever read (no signal to rank by) and its live
+      // items fill more than the one segment a merge would keep: free the
+      // oldest segment whole, as FIFO would. A third of a merge's key
+      // hashing and no data moved, so set-heavy loads pause least.
+      space.freeSegment(this.run[0]!, nowS);
+      return 1;
+    }
     const horizon = HORIZON_TURNOVERS * this.turnover.seconds(heap.segmentCount);
     this.rankRun(space, length, nowS, horizon);
     // All but one segment's worth, best first; one segment when nothing was read.
@@ -120,6 +129,24 @@ export class MergeEvictor {
     const gap = Math.min(this.histogram.packingGap(), segmentSize / 8);
     this.histogram.cut(keepSegments * (segmentSize - gap));
     return this.moveSurvivors(space, bucket, length, keepSegments, nowS, horizon);
+  }
+
+  /** Has any item in run[0..length) been read (SegmentHeap.read)? */
+  private anyRead(heap: ItemSpace['heap'], length: number): boolean {
+    for (let r = 0; r < length; r++) if (heap.read[this.run[r]!] !== 0) return true;
+    return false;
+  }
+
+  /** Live bytes of run[0..length), counting a segment whose every deadline has passed as empty. */
+  private liveBytesBefore(heap: ItemSpace['heap'], length: number, nowS: number): number {
+    let bytes = 0;
+    for (let r = 0; r < length; r++) {
+      const seg = this.run[r]!;
+      const latest = heap.latestDeadline[seg]!;
+      if (latest !== LATEST_NEVER && latest !== 0 && latest <= nowS) continue;
+      bytes += heap.liveBytes[seg]!;
+    }
+    return bytes;
   }
 
   /** First pass: the byte histogram of the run's live, unexpired items by rank. */
@@ -245,6 +272,7 @@ export class MergeEvictor {
               srcBytes.copy(dstBytes, write, off, off + size);
             }
             index.relinkFoundWithFrequency((dst * segmentSize + write) / 8 + 1, freq);
+            if (freq > 0) heap.read[dst] = 1;
             write += size;
             liveItems++;
             const itemLatest = deadline === NEVER ? LATEST_NEVER : deadline;

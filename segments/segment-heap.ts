@@ -51,6 +51,8 @@ export class SegmentHeap {
   readonly latestDeadline: Float64Array;
   /** Global opening number, fresh each time the segment is (re)written: CAS tokens derive from it. */
   readonly generation: Float64Array;
+  /** 1 once any item in the segment has been read (merge eviction skips ranking runs never read). */
+  readonly read: Uint8Array;
 
   /** Free segment ids (a stack: the most recently freed is reused first, still warm). */
   private readonly freeStack: Int32Array;
@@ -84,6 +86,7 @@ export class SegmentHeap {
     this.createTime = new Float64Array(count);
     this.latestDeadline = new Float64Array(count);
     this.generation = new Float64Array(count);
+    this.read = new Uint8Array(count);
     this.freeStack = new Int32Array(count);
     this.releaseAll();
   }
@@ -101,6 +104,7 @@ export class SegmentHeap {
     this.liveItems[seg] = 0;
     this.createTime[seg] = nowS;
     this.latestDeadline[seg] = 0;
+    this.read[seg] = 0;
     this.renew(seg);
     return seg;
   }

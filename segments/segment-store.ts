@@ -466,6 +466,7 @@ export class SegmentStore implements CacheStore {
     const w = (addr - seg * this.segmentSize) >>> 2;
     const words = this.space.heap.words[seg]!;
     words[w] = ((words[w]! & 0xffff) | (1 << 8) | ((nowS & 0xffff) << 16)) >>> 0;
+    this.space.heap.read[seg] = 1;
   }
 
   /**

@@ -123,14 +123,33 @@ t.test('items near a segment in size: a merge of three read ones keeps two', asy
   t.same(audit(store), []);
 });
 
-t.test('a run nobody read keeps only its newest segment of items', async (t) => {
+t.test('a full run nobody read loses its oldest segment whole, nothing moved', async (t) => {
   const { store, clock, count } = filled(4);
-  const run = 3 * PER_SEGMENT;
-  t.ok(new MergeEvictor().evict(store.itemSpace, clock.seconds));
-  t.equal(chainLength(store), 2, 'two segments freed');
-  t.same(held(store, 0, count), range(2 * PER_SEGMENT, count), 'the newest third of the run and the tail kept');
-  t.equal(store.counters.evictions, 2 * PER_SEGMENT);
-  t.equal(getString(store, keyOf(run - 1)), valueOf(run - 1).toString());
+  const space = store.itemSpace;
+  const second = space.segmentOf(store.peek(b(keyOf(PER_SEGMENT))));
+  const before = store.peek(b(keyOf(PER_SEGMENT)));
+  t.ok(new MergeEvictor().evict(space, clock.seconds));
+  t.equal(chainLength(store), 3, 'one segment freed');
+  t.same(held(store, 0, count), range(PER_SEGMENT, count), 'the oldest segment of items gone, the rest kept');
+  t.equal(store.counters.evictions, PER_SEGMENT);
+  t.equal(store.counters.merges, 0, 'no merge ran');
+  t.equal(store.peek(b(keyOf(PER_SEGMENT))), before, 'the next segment was not rewritten');
+  t.equal(space.heap.read[second], 0);
+  t.equal(getString(store, keyOf(PER_SEGMENT)), valueOf(PER_SEGMENT).toString());
+  t.same(audit(store), []);
+});
+
+t.test('one read item is enough for a run to be merged by rank', async (t) => {
+  const { store, clock, count } = filled(4);
+  const space = store.itemSpace;
+  clock.advance(1);
+  t.ok(store.get(b(keyOf(2 * PER_SEGMENT))) >= 0);
+  t.equal(space.heap.read[space.segmentOf(store.peek(b(keyOf(2 * PER_SEGMENT))))], 1, 'the read marks its segment');
+  t.ok(new MergeEvictor().evict(space, clock.seconds));
+  t.equal(store.counters.merges, 1, 'a merge ran');
+  t.equal(chainLength(store), 3, 'one segment freed');
+  t.ok(store.peek(b(keyOf(2 * PER_SEGMENT))) >= 0, 'the read item kept');
+  t.equal(held(store, 0, count).length, count - PER_SEGMENT);
   t.same(audit(store), []);
 });
 
