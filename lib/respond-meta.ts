@@ -78,6 +78,23 @@ function flagShapeError(flags: MetaFlags, generic: boolean): Buffer | undefined 
   return undefined;
 }
 
+/**
+ * The prologue of mg, ms, md and ma: flag shape, then every numeric token.
+ * Writes the refusal and returns undefined when a check fails. mg and ms
+ * name the bad token in their reply; md and ma (`generic`) use one line.
+ */
+function validateMetaFlags(flags: MetaFlags, generic: boolean, out: ReplyWriter): MetaNumbers | undefined {
+  const shape = flagShapeError(flags, generic);
+  if (shape) {
+    out.writeBuffer(shape);
+    return undefined;
+  }
+  const nums = parseMetaNumbers(flags);
+  if (nums.bad === undefined) return nums;
+  out.writeBuffer(generic ? ERR_INVALID_OR_DUP : badTokenReply(nums.bad));
+  return undefined;
+}
+
 // ---- output pieces ---------------------------------------------------------
 
 function writeFlagChar(out: ReplyWriter, ch: string): void {
@@ -101,18 +118,31 @@ function writeKeyFlag(out: ReplyWriter, req: MetaRequest): void {
   }
 }
 
+/** O and k echo the request in every reply; other flags are the caller's. */
+function writeEchoFlag(out: ReplyWriter, req: MetaRequest, flag: string, token: string | true): void {
+  if (flag === 'O') writeOpaque(out, token);
+  else if (flag === 'k') writeKeyFlag(out, req);
+}
+
 /** Echo O and k in request order (replies that carry no item data). */
 function writeEchoFlags(out: ReplyWriter, req: MetaRequest): void {
-  for (const [flag, token] of req.flags) {
-    if (flag === 'O') writeOpaque(out, token);
-    else if (flag === 'k') writeKeyFlag(out, req);
-  }
+  for (const [flag, token] of req.flags) writeEchoFlag(out, req, flag, token);
 }
 
 function writeStatus(out: ReplyWriter, code: string, req: MetaRequest): void {
   out.writeAscii(code);
   writeEchoFlags(out, req);
   out.writeCRLF();
+}
+
+/** Start of an mg/ma hit: `VA <length>` when the value follows, else `HD`. */
+function writeHitCode(out: ReplyWriter, withValue: boolean, length: number): void {
+  if (withValue) {
+    out.writeBuffer(REPLY_PREFIX.META_VA);
+    out.writeDecimal(length);
+  } else {
+    out.writeAscii('HD');
+  }
 }
 
 /** TTL remaining as mg/ma `t` prints it: -1 for never. */
@@ -160,10 +190,8 @@ function refAfterTouch(store: CacheStore, key: Buffer, old: ItemRef): ItemRef {
 function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store, counters } = ctx;
   const flags = req.flags;
-  const shape = flagShapeError(flags, false);
-  if (shape) return out.writeBuffer(shape);
-  const nums = parseMetaNumbers(flags);
-  if (nums.bad !== undefined) return out.writeBuffer(badTokenReply(nums.bad));
+  const nums = validateMetaFlags(flags, false, out);
+  if (nums === undefined) return;
 
   const noBump = flags.has('u');
   const touching = flags.has('T');
@@ -210,12 +238,7 @@ function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   // The header's size and the value must agree, so read the length once here;
   // T/N below only change the TTL.
   const length = store.itemValueLength(ref);
-  if (withValue) {
-    out.writeBuffer(REPLY_PREFIX.META_VA);
-    out.writeDecimal(length);
-  } else {
-    out.writeAscii('HD');
-  }
+  writeHitCode(out, withValue, length);
 
   let won = false;
   let ttlApplied = false;
@@ -265,12 +288,8 @@ function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
       case 'h':
         out.writeAscii(fetchedBefore ? ' h1' : ' h0');
         break;
-      case 'O':
-        writeOpaque(out, token);
-        break;
-      case 'k':
-        writeKeyFlag(out, req);
-        break;
+      default:
+        writeEchoFlag(out, req, flag, token);
     }
   }
 
@@ -302,10 +321,8 @@ function recacheSeconds(ctx: ServerContext, token: number): number {
 function metaSet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store } = ctx;
   const flags = req.flags;
-  const shape = flagShapeError(flags, false);
-  if (shape) return out.writeBuffer(shape);
-  const nums = parseMetaNumbers(flags);
-  if (nums.bad !== undefined) return out.writeBuffer(badTokenReply(nums.bad));
+  const nums = validateMetaFlags(flags, false, out);
+  if (nums === undefined) return;
 
   const modeToken = flags.get('M');
   const modeChar = typeof modeToken === 'string' ? modeToken : 'S';
@@ -383,11 +400,11 @@ function metaSet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   }
   out.writeAscii(code);
   for (const [flag, token] of flags) {
-    if (flag === 'O') writeOpaque(out, token);
-    else if (flag === 'k') writeKeyFlag(out, req);
-    else if (flag === 'c') {
+    if (flag === 'c') {
       out.writeAscii(' c');
       writeUnsigned(out, storedCas);
+    } else {
+      writeEchoFlag(out, req, flag, token);
     }
   }
   out.writeCRLF();
@@ -406,10 +423,8 @@ function staleCasCandidate(store: CacheStore, key: Buffer, nums: MetaNumbers): I
 function metaDelete(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store } = ctx;
   const flags = req.flags;
-  const shape = flagShapeError(flags, true);
-  if (shape) return out.writeBuffer(shape);
-  const nums = parseMetaNumbers(flags);
-  if (nums.bad !== undefined) return out.writeBuffer(ERR_INVALID_OR_DUP);
+  const nums = validateMetaFlags(flags, true, out);
+  if (nums === undefined) return;
   const cas = nums.cas === undefined ? 0 : casNumber(nums.cas);
 
   if (!flags.has('I')) {
@@ -444,10 +459,8 @@ function metaDelete(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): voi
 function metaArithmetic(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store } = ctx;
   const flags = req.flags;
-  const shape = flagShapeError(flags, true);
-  if (shape) return out.writeBuffer(shape);
-  const nums = parseMetaNumbers(flags);
-  if (nums.bad !== undefined) return out.writeBuffer(ERR_INVALID_OR_DUP);
+  const nums = validateMetaFlags(flags, true, out);
+  if (nums === undefined) return;
 
   let incr = true;
   const modeToken = flags.get('M');
@@ -489,12 +502,7 @@ function metaArithmetic(req: MetaRequest, ctx: ServerContext, out: ReplyWriter):
 
   let ref = store.peek(req.key);
   const digits = value.toString();
-  if (flags.has('v')) {
-    out.writeBuffer(REPLY_PREFIX.META_VA);
-    out.writeDecimal(digits.length);
-  } else {
-    out.writeAscii('HD');
-  }
+  writeHitCode(out, flags.has('v'), digits.length);
   let ttlApplied = false;
   for (const [flag, token] of flags) {
     switch (flag) {
@@ -517,12 +525,8 @@ function metaArithmetic(req: MetaRequest, ctx: ServerContext, out: ReplyWriter):
           ref = store.peek(req.key);
         }
         break;
-      case 'O':
-        writeOpaque(out, token);
-        break;
-      case 'k':
-        writeKeyFlag(out, req);
-        break;
+      default:
+        writeEchoFlag(out, req, flag, token);
     }
   }
   out.writeCRLF();

@@ -82,40 +82,38 @@ export function writeError(out: ReplyWriter, opcode: number, opaque: number, sta
 }
 
 /**
- * Header, flags extras and (GetK/GATK) key of a get hit; the caller then
- * writes exactly `valueLength` value bytes (straight from the store). Touch
- * replies use this with `valueLength` 0 and no key.
+ * The two ways to write a get hit take the same arguments but the last:
+ * the value's length (the caller then writes the bytes) or the value itself.
  */
-export function writeGetHitHead(
+type GetHitWriter<Value> = (
   out: ReplyWriter,
   opcode: number,
   opaque: number,
   cas: number,
   flags: number,
   key: Buffer | undefined,
-  valueLength: number,
-): void {
+  value: Value,
+) => void;
+
+/**
+ * Header, flags extras and (GetK/GATK) key of a get hit; the caller then
+ * writes exactly `valueLength` value bytes (straight from the store). Touch
+ * replies use this with `valueLength` 0 and no key.
+ */
+export const writeGetHitHead: GetHitWriter<number> = (out, opcode, opaque, cas, flags, key, valueLength) => {
   const keyLen = key === undefined ? 0 : key.length;
   writeHeader(out, opcode, STATUS_SUCCESS, keyLen, GET_HIT_EXTRAS, GET_HIT_EXTRAS + keyLen + valueLength, opaque, cas);
   const off = out.reserve(GET_HIT_EXTRAS);
   putU32(out.chunk, off, flags);
   out.advance(GET_HIT_EXTRAS);
   if (key !== undefined) out.writeBuffer(key);
-}
+};
 
 /** A whole get hit with the value given as a Buffer. */
-export function writeGetHit(
-  out: ReplyWriter,
-  opcode: number,
-  opaque: number,
-  cas: number,
-  flags: number,
-  key: Buffer | undefined,
-  value: Buffer,
-): void {
+export const writeGetHit: GetHitWriter<Buffer> = (out, opcode, opaque, cas, flags, key, value) => {
   writeGetHitHead(out, opcode, opaque, cas, flags, key, value.length);
   out.writeBuffer(value);
-}
+};
 
 /** GetK/GATK miss: status "not found" with the key as key and body, no text. */
 export function writeMissWithKey(out: ReplyWriter, opcode: number, opaque: number, key: Buffer): void {

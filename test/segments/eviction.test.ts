@@ -5,21 +5,9 @@
 
 import t from 'tap';
 import type { EvictionPolicy } from '../../segments/types.js';
-import { audit, b, makeStore } from './helpers.js';
+import { audit, b, makeStore, prng } from './helpers.js';
 
 const SEGMENT = 16 * 1024;
-
-/** Deterministic PRNG (mulberry32) so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** value = key \0 version(8 hex) \0 filler ... checksum(8 hex) */
 function encode(key: string, version: number, length: number): Buffer {

@@ -1,5 +1,5 @@
-// Shared helpers for the segment store tests: a hand-driven clock and a
-// store factory with small, test-friendly defaults.
+// Shared helpers for the segment store tests: a hand-driven clock, a store
+// factory with small, test-friendly defaults and a seeded PRNG.
 
 import { SegmentStore, type StoreTuning } from '../../segments/segment-store.js';
 import type { Clock, StoreOptions } from '../../segments/types.js';
@@ -32,6 +32,18 @@ export function makeStore(options: Partial<StoreOptions> = {}, tuning: StoreTuni
     tuning,
   );
   return { store, clock };
+}
+
+/** Deterministic PRNG (mulberry32) so a failing random run replays from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export const b = (s: string): Buffer => Buffer.from(s, 'latin1');

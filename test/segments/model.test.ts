@@ -7,7 +7,7 @@
 
 import t from 'tap';
 import type { SegmentStore } from '../../segments/segment-store.js';
-import { audit, makeStore, type ManualClock } from './helpers.js';
+import { audit, makeStore, prng, type ManualClock } from './helpers.js';
 
 const ITEM_MAX = 4096;
 const THIRTY_DAYS = 2592000;
@@ -18,17 +18,6 @@ interface Entry {
   flags: number;
   deadline: number; // 0 = never
   cas: number;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** memcached's exptime rules, written independently of the store. */
