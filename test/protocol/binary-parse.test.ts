@@ -8,6 +8,7 @@ import { parseBinaryRequest } from '../../protocol/binary/parse.js';
 import { DEFAULT_LIMITS, type ParseResult, type ParserLimits } from '../../protocol/request.js';
 import { arithExtras, decodeReplies, packet, reply, storeExtras, u32, type PacketSpec } from '../binary/packets.js';
 import { KeyList } from '../../protocol/key-list.js';
+import { prng } from '../prng.js';
 
 /** ParseResult with Buffers turned into strings / decoded packets, for deep comparison. */
 function normalize(r: ParseResult): unknown {
@@ -312,17 +313,6 @@ t.test('values and keys are views into the read buffer, not copies', async (t) =
   t.equal(r.request.key.buffer, bytes.buffer);
 });
 
-/** A tiny deterministic PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t.test('a pipeline of every valid packet parses the same under random splits', async (t) => {
   const all = Buffer.concat(okCases.map((c) => packet(c.spec)));

@@ -13,6 +13,9 @@ import { DEFAULT_LIMITS } from '../../protocol/request.js';
 import { describeOutcome, replay } from '../../protocol/text/replay.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
 import type { ReplayResult } from '../../protocol/text/replay.js';
+import { prng } from '../prng.js';
+
+export { prng };
 
 export type Expect =
   /** A request with (at least) these fields; Buffers as latin1 strings. */
@@ -391,17 +394,6 @@ export function limitsOf(c: Case): ParserLimits {
   return { ...DEFAULT_LIMITS, ...c.limits };
 }
 
-/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function whole(bytes: Buffer): Buffer[] {
   return [bytes];

@@ -4,6 +4,7 @@
 import { SegmentStore, type StoreTuning } from '../../segments/segment-store.js';
 import type { Clock, StoreOptions } from '../../segments/types.js';
 import { tagOf } from '../../segments/key-hash.js';
+export { prng } from '../prng.js';
 
 /** A clock the test advances by hand. Starts at a fixed unix time. */
 export class ManualClock implements Clock {
@@ -34,17 +35,6 @@ export function makeStore(options: Partial<StoreOptions> = {}, tuning: StoreTuni
   return { store, clock };
 }
 
-/** Deterministic PRNG (mulberry32) so a failing random run replays from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
