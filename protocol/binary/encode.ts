@@ -6,7 +6,7 @@
 //
 // Example: a GetK hit for key "k" with flags 1 and value "hi":
 //
-//   writeGetHit(out, OP_GETK, opaque, cas, 1, key, value)
+//   writeGetHitHead(out, OP_GETK, opaque, cas, 1, key, value.length); out.writeBuffer(value)
 //   -> 81 0c 0001 04 00 0000 00000007 <opaque> <cas> | 00000001 6b 6869
 
 import { ReplyWriter } from '../reply-writer.js';
@@ -82,38 +82,26 @@ export function writeError(out: ReplyWriter, opcode: number, opaque: number, sta
 }
 
 /**
- * The two ways to write a get hit take the same arguments but the last:
- * the value's length (the caller then writes the bytes) or the value itself.
+ * Header, flags extras and (GetK/GATK) key of a get hit; the caller then
+ * writes exactly `valueLength` value bytes (straight from the store). Touch
+ * replies use this with `valueLength` 0 and no key.
  */
-type GetHitWriter<Value> = (
+export function writeGetHitHead(
   out: ReplyWriter,
   opcode: number,
   opaque: number,
   cas: number,
   flags: number,
   key: Buffer | undefined,
-  value: Value,
-) => void;
-
-/**
- * Header, flags extras and (GetK/GATK) key of a get hit; the caller then
- * writes exactly `valueLength` value bytes (straight from the store). Touch
- * replies use this with `valueLength` 0 and no key.
- */
-export const writeGetHitHead: GetHitWriter<number> = (out, opcode, opaque, cas, flags, key, valueLength) => {
+  valueLength: number,
+): void {
   const keyLen = key === undefined ? 0 : key.length;
   writeHeader(out, opcode, STATUS_SUCCESS, keyLen, GET_HIT_EXTRAS, GET_HIT_EXTRAS + keyLen + valueLength, opaque, cas);
   const off = out.reserve(GET_HIT_EXTRAS);
   putU32(out.chunk, off, flags);
   out.advance(GET_HIT_EXTRAS);
   if (key !== undefined) out.writeBuffer(key);
-};
-
-/** A whole get hit with the value given as a Buffer. */
-export const writeGetHit: GetHitWriter<Buffer> = (out, opcode, opaque, cas, flags, key, value) => {
-  writeGetHitHead(out, opcode, opaque, cas, flags, key, value.length);
-  out.writeBuffer(value);
-};
+}
 
 /** GetK/GATK miss: status "not found" with the key as key and body, no text. */
 export function writeMissWithKey(out: ReplyWriter, opcode: number, opaque: number, key: Buffer): void {

@@ -9,7 +9,6 @@ import {
   writeCounter,
   writeEmptySuccess,
   writeError,
-  writeGetHit,
   writeGetHitHead,
   writeMissWithKey,
   writeStat,
@@ -25,6 +24,12 @@ function bytesOf(write: (out: ReplyWriter) => void, chunkSize?: number): string 
 }
 
 const hex = (...parts: string[]) => parts.join('').replace(/\s+/g, '');
+
+/** A whole get hit, as the responder writes one: the head, then the value bytes. */
+function getHit(out: ReplyWriter, opcode: number, opaque: number, cas: number, flags: number, key: Buffer | undefined, value: Buffer): void {
+  writeGetHitHead(out, opcode, opaque, cas, flags, key, value.length);
+  out.writeBuffer(value);
+}
 
 t.test('empty success echoes opcode, opaque and CAS', async (t) => {
   // memcached: Set stored -> 81 01 0000 00 00 0000 00000000 00000001 cas=1
@@ -56,12 +61,12 @@ t.test('errors carry memcached short texts', async (t) => {
 t.test('get hit: flags extras, optional key, value', async (t) => {
   // memcached: Get k1 (flags deadbeef, "hello", cas 1)
   t.equal(
-    bytesOf((o) => writeGetHit(o, 0x00, 2, 1, 0xdeadbeef, undefined, Buffer.from('hello'))),
+    bytesOf((o) => getHit(o, 0x00, 2, 1, 0xdeadbeef, undefined, Buffer.from('hello'))),
     hex('81 00 0000 04 00 0000 00000009 00000002 0000000000000001 deadbeef', Buffer.from('hello').toString('hex')),
   );
   // GetK adds the key: keylen 2, body 4 + 2 + 5
   t.equal(
-    bytesOf((o) => writeGetHit(o, 0x0c, 3, 1, 0xdeadbeef, Buffer.from('k1'), Buffer.from('hello'))),
+    bytesOf((o) => getHit(o, 0x0c, 3, 1, 0xdeadbeef, Buffer.from('k1'), Buffer.from('hello'))),
     hex('81 0c 0002 04 00 0000 0000000b 00000003 0000000000000001 deadbeef 6b31', Buffer.from('hello').toString('hex')),
   );
   // Touch hit: flags only
@@ -106,10 +111,10 @@ t.test('body replies (version, mechanisms)', async (t) => {
 t.test('packets spanning writer chunks stay whole', async (t) => {
   const value = Buffer.alloc(100, 0x61);
   const small = bytesOf((o) => {
-    for (let i = 0; i < 5; i++) writeGetHit(o, 0x00, i, 1, 0, undefined, value);
+    for (let i = 0; i < 5; i++) getHit(o, 0x00, i, 1, 0, undefined, value);
   }, 64);
   const large = bytesOf((o) => {
-    for (let i = 0; i < 5; i++) writeGetHit(o, 0x00, i, 1, 0, undefined, value);
+    for (let i = 0; i < 5; i++) getHit(o, 0x00, i, 1, 0, undefined, value);
   });
   t.equal(small, large);
   t.equal(small.length / 2, 5 * (24 + 4 + 100));
