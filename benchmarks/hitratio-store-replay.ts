@@ -13,6 +13,7 @@
 //
 //   npm run bench:hitratio-store -- [--profiles a,b] [--seed N]
 //     [--policy merge|fifo|random] [--shift N]   (--shift: move the hot set every N requests)
+//     [--merge-segments N]   (as the server's -o merge_segments)
 
 import { parseArgs } from 'node:util';
 import { SegmentStore } from '../segments/segment-store.js';
@@ -44,6 +45,14 @@ export interface StoreReplayResult {
   wrong: number;
   evictions: number;
   merges: number;
+  /** Wall milliseconds of the writes that ran a merge (each write runs at most a few), sorted. */
+  mergeWriteMs: number[];
+}
+
+/** The q-quantile of sorted milliseconds, printed; '-' when there are none. */
+function quantileMs(sorted: number[], q: number): string {
+  if (sorted.length === 0) return '-';
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
 }
 
 function flagsFor(version: number): number {
@@ -55,7 +64,13 @@ function flagsFor(version: number): number {
  * then maps to key id (r + k * keySpace / 7) mod keySpace at the k-th shift,
  * so the hot set changes and a policy that never forgets pays for it.
  */
-export function replayOnStore(profile: ClusterProfile, seed: number, policy: EvictionPolicy, shiftEvery = 0): StoreReplayResult {
+export function replayOnStore(
+  profile: ClusterProfile,
+  seed: number,
+  policy: EvictionPolicy,
+  shiftEvery = 0,
+  mergeSegments?: number,
+): StoreReplayResult {
   const memoryBytes = MEMORY_MB * 1048576;
   const size = calibrateRun(profile, {
     memoryBytes,
@@ -68,7 +83,7 @@ export function replayOnStore(profile: ClusterProfile, seed: number, policy: Evi
   const rate = Math.min(MAX_RATE, Math.ceil(size.requests / MIN_SECONDS));
   let nowMs = START_MS;
   const store = new SegmentStore(
-    { memoryLimitBytes: memoryBytes, itemSizeMax: ITEM_SIZE_MAX, evictionPolicy: policy, clock: { nowMs: () => nowMs } },
+    { memoryLimitBytes: memoryBytes, itemSizeMax: ITEM_SIZE_MAX, evictionPolicy: policy, mergeSegments, clock: { nowMs: () => nowMs } },
     {},
   );
   const attrs = new KeyAttributes(profile, seed, TTL_POLICY);
@@ -79,10 +94,15 @@ export function replayOnStore(profile: ClusterProfile, seed: number, policy: Evi
   let nextVersion = 1;
   let lastTick = START_MS;
 
+  const mergeWriteMs: number[] = [];
   const write = (id: number, key: Buffer, mode: 'set' | 'add' | 'cas', cas: number): void => {
     const version = nextVersion++;
     const ttl = attrs.ttlSec(id);
+    // A write that needed a segment ran eviction inline: time those, the pauses a server would show.
+    const mergesBefore = store.counters.merges;
+    const t0 = performance.now();
     const status = store.store(mode, key, filler.subarray(0, attrs.valueSize(id)), flagsFor(version), ttl, cas);
+    if (store.counters.merges !== mergesBefore) mergeWriteMs.push(performance.now() - t0);
     if (status === 'stored') model.stored(id, version, ttl > 0 ? nowMs - START_MS + ttl * 1000 : Infinity);
     else if (status !== 'not_stored' && status !== 'exists' && status !== 'not_found') model.writeFailed(id);
   };
@@ -147,6 +167,7 @@ export function replayOnStore(profile: ClusterProfile, seed: number, policy: Evi
     wrong: r.wrong,
     evictions: store.counters.evictions,
     merges: store.counters.merges,
+    mergeWriteMs: mergeWriteMs.sort((a, b) => a - b),
   };
 }
 
@@ -165,13 +186,14 @@ function main(): void {
       seed: { type: 'string', default: '42' },
       policy: { type: 'string', default: 'merge' },
       shift: { type: 'string', default: '0' },
+      'merge-segments': { type: 'string' },
     },
   });
   const seed = Number(values.seed);
   const ratios: number[] = [];
   for (const name of values.profiles!.split(',')) {
     const t0 = Date.now();
-    const res = replayOnStore(profileByName(name), seed, values.policy as EvictionPolicy, Number(values.shift));
+    const res = replayOnStore(profileByName(name), seed, values.policy as EvictionPolicy, Number(values.shift), values['merge-segments'] === undefined ? undefined : Number(values['merge-segments']));
     const cap = res.capacity / res.gets;
     const miss = (res.compulsory + res.expired + res.capacity) / res.gets;
     const mc = MEMCACHED_CAPACITY[name];
@@ -180,7 +202,8 @@ function main(): void {
       `${name.padEnd(10)} miss ${(miss * 100).toFixed(2)}%  capacity ${(cap * 100).toFixed(3)}%` +
         (mc !== undefined ? ` (vs memcached wire, seed 42: ${(mc * 100).toFixed(2)}%: ${(cap / mc).toFixed(2)})` : '') +
         `  compulsory ${res.compulsory} expired ${res.expired} capacity ${res.capacity} wrong ${res.wrong}` +
-        `  evictions ${res.evictions} merges ${res.merges}  ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `  evictions ${res.evictions} merges ${res.merges} (write pause p50 ${quantileMs(res.mergeWriteMs, 0.5)} p99 ${quantileMs(res.mergeWriteMs, 0.99)} ms)` +
+        `  ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
   }
   if (ratios.length > 1) {

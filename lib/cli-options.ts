@@ -14,6 +14,7 @@ import { DEFAULT_SETTINGS } from './settings.js';
 import type { BindingProtocol, Settings } from './settings.js';
 import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
 import { usageText } from './usage.js';
+import { MAX_MERGE_SEGMENTS, MIN_MERGE_SEGMENTS } from '../segments/merge-eviction.js';
 
 export type CliResult =
   | { kind: 'run'; settings: Settings; warnings: string[] }
@@ -321,6 +322,15 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
           );
         }
         s.hashPowerInit = n;
+        break;
+      }
+      case 'merge_segments': {
+        if (value === undefined) throw fail('Missing numeric argument for merge_segments');
+        const n = atoi(value);
+        if (n < MIN_MERGE_SEGMENTS || n > MAX_MERGE_SEGMENTS) {
+          throw fail(`merge_segments must be from ${MIN_MERGE_SEGMENTS} to ${MAX_MERGE_SEGMENTS}`);
+        }
+        s.mergeSegments = n;
         break;
       }
       case 'idle_timeout':

@@ -254,6 +254,7 @@ function createStoreFor(settings: Settings, clock: Clock | undefined): CacheStor
     itemSizeMax: settings.itemSizeMax,
     evictionPolicy: settings.evictionPolicy,
     casEnabled: settings.casEnabled,
+    mergeSegments: settings.mergeSegments,
     ...(settings.hashPowerInit > 0 ? { hashPower: settings.hashPowerInit } : {}),
     ...(clock ? { clock } : {}),
   });

@@ -3,6 +3,7 @@
 // `settings` struct where one exists.
 
 import type { EvictionPolicy } from '../segments/types.js';
+import { MERGE_SEGMENTS } from '../segments/merge-eviction.js';
 
 export type BindingProtocol = 'auto' | 'ascii' | 'binary';
 
@@ -58,6 +59,8 @@ export interface Settings {
   idleTimeout: number;
   /** -o hashpower=N, 0 = default. */
   hashPowerInit: number;
+  /** -o merge_segments=N: segments per merge-eviction pass (2-8). */
+  mergeSegments: number;
   /** -o maxconns_fast (on by default). */
   maxConnsFast: boolean;
   /** --metrics-listen host:port for the Prometheus endpoint, undefined = off. */
@@ -92,6 +95,7 @@ export const DEFAULT_SETTINGS: Settings = {
   tlsVerifyMode: 0,
   idleTimeout: 0,
   hashPowerInit: 0,
+  mergeSegments: MERGE_SEGMENTS,
   maxConnsFast: true,
   metricsListen: undefined,
 };

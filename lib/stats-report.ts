@@ -210,6 +210,7 @@ function settingsStats(st: Settings): Lines {
     ['ssl_verify_mode', String(st.tlsVerifyMode)],
     ['ssl_ca_cert', st.tlsCaCert ?? 'NULL'],
     ['eviction_policy', st.evictionPolicy],
+    ['merge_segments', String(st.mergeSegments)],
     ['metrics_listen', st.metricsListen ?? 'NULL'],
   ];
 }

@@ -48,6 +48,8 @@ export function usageText(): string {
    - maxconns_fast        answer and close connections over -c (always on)
    - hashpower=<num>      initial hash table size, power of two (12-32)
    - idle_timeout=<secs>  close connections idle this long (default: 0, never)
+   - merge_segments=<n>   segments per merge-eviction pass, 2-8 (default: 3);
+                          2 halves eviction pauses for a few more misses
    - hash_algorithm=...   accepted (jenkins, murmur3, xxh3); our own hash is used
    - ssl_chain_cert=<file> certificate chain in PEM format (-Z)
    - ssl_key=<file>       private key in PEM, if not part of ssl_chain_cert

@@ -45,15 +45,15 @@ export function evictRandom(space: ItemSpace, nowS: number): boolean {
   return false;
 }
 
-/** The evictor for a policy; null for 'none' (writes answer out_of_memory). */
-export function evictorFor(policy: EvictionPolicy): Evictor | null {
+/** The evictor for a policy; null for 'none' (writes answer out_of_memory). `mergeSegments` tunes 'merge'. */
+export function evictorFor(policy: EvictionPolicy, mergeSegments?: number): Evictor | null {
   switch (policy) {
     case 'fifo':
       return evictOldest;
     case 'random':
       return evictRandom;
     case 'merge': {
-      const merger = new MergeEvictor();
+      const merger = new MergeEvictor(mergeSegments);
       return (space, nowS) => merger.evict(space, nowS) || evictOldest(space, nowS);
     }
     case 'none':

@@ -19,7 +19,9 @@
 //   heap held ~40% live bytes on the write-heavy profile (cluster41). Here
 //   a merge evicts only what must go, and the heap stays ~90% live.
 // - A merge frees one segment, so an item competes with two segments' worth
-//   of neighbours for its place instead of being cut to a quarter. Except
+//   of neighbours for its place instead of being cut to a quarter. (Runs of
+//   three by default; `-o merge_segments=2` halves the pause of a merge for
+//   a few more capacity misses, measured in benchmarks/RESULTS.md.) Except
 //   when nothing in the run was ever read (no segment's read mark is set):
 //   with no signal to rank by, a run whose live items fit one segment is
 //   compacted into it, and any other run loses its oldest segment whole, as
@@ -49,8 +51,11 @@ import { NEVER } from './expiry-time.js';
 import { RankHistogram, agedFrequency, rankOf } from './merge-ranking.js';
 import { HeapTurnover } from './heap-turnover.js';
 
-/** Segments merged per pass, at most; a merge frees one of them. */
+/** Segments merged per pass by default; a merge frees one of them. */
 export const MERGE_SEGMENTS = 3;
+/** The range `-o merge_segments` accepts. */
+export const MIN_MERGE_SEGMENTS = 2;
+export const MAX_MERGE_SEGMENTS = 8;
 /** Fewest mergeable consecutive segments. */
 const MIN_RUN = 2;
 /** Counters of items unread for this many heap turnovers are halved when they move. */
@@ -61,13 +66,18 @@ const RANDOM_PICKS = 8;
 const MAX_KEPT_HASHES = 1 << 18;
 
 export class MergeEvictor {
-  private readonly run = new Int32Array(MERGE_SEGMENTS);
+  private readonly run: Int32Array;
   private readonly histogram = new RankHistogram();
   /** The first pass's key hashes, in scan order, for the second pass. */
   private hashes = new Uint32Array(1024);
   /** Whole-chunk views, so a move between segments is one copyWithin. */
   private readonly chunkViews = new WeakMap<ArrayBufferLike, Uint8Array>();
   private readonly turnover = new HeapTurnover();
+
+  /** `mergeSegments`: segments per pass, clamped to MIN..MAX_MERGE_SEGMENTS. */
+  constructor(mergeSegments = MERGE_SEGMENTS) {
+    this.run = new Int32Array(Math.min(MAX_MERGE_SEGMENTS, Math.max(MIN_MERGE_SEGMENTS, Math.floor(mergeSegments))));
+  }
 
   /**
    * Merge one run, freeing at least one segment. False when no bucket has
@@ -102,7 +112,8 @@ export class MergeEvictor {
   private collectRun(space: ItemSpace, bucket: number, start: number): number {
     const tail = space.chains.tail[bucket]!;
     let length = 0;
-    for (let seg = start; seg !== NO_SEGMENT && length < MERGE_SEGMENTS; seg = space.heap.next[seg]!) {
+    const most = this.run.length;
+    for (let seg = start; seg !== NO_SEGMENT && length < most; seg = space.heap.next[seg]!) {
       if (seg === tail || seg === space.pinned) break;
       this.run[length++] = seg;
     }

@@ -34,6 +34,7 @@ import type {
 } from './types.js';
 import { ItemSpace } from './item-space.js';
 import { evictorFor } from './eviction.js';
+import { MERGE_SEGMENTS } from './merge-eviction.js';
 import {
   BIT_HAS_CAS,
   BIT_HAS_DEADLINE,
@@ -105,6 +106,7 @@ export class SegmentStore implements CacheStore {
       segmentSize,
       evictionPolicy,
       casEnabled: options.casEnabled ?? true,
+      mergeSegments: options.mergeSegments ?? MERGE_SEGMENTS,
     };
     this.clock = options.clock ?? batchClock;
     this.casEnabled = this.options.casEnabled;
@@ -125,7 +127,7 @@ export class SegmentStore implements CacheStore {
         hashSlots,
         hashMaxLoad: maxLoad,
         evictionPolicy,
-        evictor: evictorFor(evictionPolicy),
+        evictor: evictorFor(evictionPolicy, this.options.mergeSegments),
       },
       this.counters,
     );

@@ -35,6 +35,12 @@ export interface StoreOptions {
   evictionPolicy?: EvictionPolicy;
   /** Initial hash table power of two in slots (memcached `-o hashpower`); default from memory. */
   hashPower?: number;
+  /**
+   * Segments one merge pass takes (`-o merge_segments`, 2 to 8, default 3);
+   * each pass frees one. Fewer means shorter eviction pauses, more means
+   * each item competes with more neighbours (fewer capacity misses).
+   */
+  mergeSegments?: number;
   /** Default true. False = memcached `-C`: CAS tokens are 0 and cas always answers exists. */
   casEnabled?: boolean;
   clock?: Clock;

@@ -196,6 +196,7 @@ t.test('stats settings: memcached names and value spellings', async (t) => {
       flushEnabled: false,
       verbosity: 2,
       metricsListen: '127.0.0.1:9150',
+      mergeSegments: 2,
     }),
   );
   const wantChanged: Record<string, string> = {
@@ -213,6 +214,7 @@ t.test('stats settings: memcached names and value spellings', async (t) => {
     flush_enabled: 'no',
     verbosity: '2',
     eviction_policy: 'none',
+    merge_segments: '2',
     metrics_listen: '127.0.0.1:9150',
   };
   for (const [name, value] of Object.entries(wantChanged)) t.equal(changed.get(name), value, name);

@@ -153,6 +153,28 @@ t.test('one read item is enough for a run to be merged by rank', async (t) => {
   t.same(audit(store), []);
 });
 
+t.test('merge_segments 2: a merge takes two segments and leaves the third alone', async (t) => {
+  for (const [segments, thirdMoves] of [
+    [2, false],
+    [3, true],
+  ] as const) {
+    const { store, clock, count } = filled(5);
+    clock.advance(1);
+    // Every item of the first three segments read once, so the merge ranks.
+    for (let i = 0; i < 3 * PER_SEGMENT; i++) store.get(b(keyOf(i)));
+    // A CAS token derives from the segment's generation, renewed when a merge rewrites it.
+    const casOfThird = (): number => store.itemCas(store.peek(b(keyOf(2 * PER_SEGMENT))));
+    const third = casOfThird();
+    t.ok(new MergeEvictor(segments).evict(store.itemSpace, clock.seconds));
+    t.equal(store.counters.merges, 1);
+    t.equal(chainLength(store), 4, `${segments}: one segment freed`);
+    t.equal(store.counters.evictions, PER_SEGMENT, `${segments}: one segment of items evicted`);
+    t.equal(casOfThird() !== third, thirdMoves, `${segments}: the third segment ${thirdMoves ? 'is' : 'is not'} rewritten`);
+    t.equal(held(store, 0, count).length, count - PER_SEGMENT);
+    t.same(audit(store), []);
+  }
+});
+
 t.test('expired items in a run are reclaimed, not evicted', async (t) => {
   const { store, clock, count } = filled(4, 30);
   const space = store.itemSpace;
