@@ -20,6 +20,7 @@
 // persisted or sent anywhere, only shared with threads of this process.
 
 import { ITEM_FETCHED, ITEM_STALE, ITEM_WIN_SENT } from './types.js';
+import { NEVER } from './expiry-time.js';
 
 export const HEADER_BYTES = 8;
 export const MAX_KEY_BYTES = 250;
@@ -70,6 +71,11 @@ export function recordBytesAt(words: Uint32Array, w: number): number {
 /** Byte offset of the key of the record at byte offset `off` with word A `a`. */
 export function keyOffset(off: number, wordA: number): number {
   return off + HEADER_BYTES + optionalBytes((wordA >>> 8) & 0xff);
+}
+
+/** Deadline of the record at word index `w` with word A `wordA`; NEVER when it has none. */
+export function recordDeadline(words: Uint32Array, w: number, wordA: number): number {
+  return wordA & (BIT_HAS_DEADLINE << 8) ? words[fieldWord(w, wordA, BIT_HAS_DEADLINE)]! : NEVER;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   keyOffset,
   makeWordA,
   recordBytes,
+  recordDeadline,
 } from './item-layout.js';
 import { LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap } from './segment-heap.js';
 import { NEVER_BUCKET, TtlChains, bucketForTtl } from './ttl-buckets.js';
@@ -104,8 +105,7 @@ export class ItemSpace implements KeySource {
     const seg = Math.floor(addr / this.segmentSize);
     const w = (addr - seg * this.segmentSize) >>> 2;
     const words = this.heap.words[seg]!;
-    const a = words[w]!;
-    return a & (BIT_HAS_DEADLINE << 8) ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
+    return recordDeadline(words, w, words[w]!);
   }
 
   flags(addr: number): number {
@@ -362,7 +362,7 @@ export class ItemSpace implements KeySource {
           const loc = addr / 8 + 1;
           if (this.index.findLoc(this.hashAt(loc), loc)) {
             this.index.removeFound();
-            const deadline = bits & BIT_HAS_DEADLINE ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
+            const deadline = recordDeadline(words, w, a);
             if (deadline !== NEVER && nowS >= deadline) this.counters.expiredReclaimed++;
             else this.counters.evictions++;
             this.retire(addr);

@@ -44,7 +44,7 @@
 // find its slot; the second reuses those hashes (up to MAX_KEPT_HASHES).
 
 import type { ItemSpace } from './item-space.js';
-import { BIT_DEAD, BIT_HAS_DEADLINE, fieldWord, recordBytes } from './item-layout.js';
+import { BIT_DEAD, recordBytes, recordDeadline } from './item-layout.js';
 import { FREE_BUCKET, LATEST_NEVER, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
@@ -176,7 +176,7 @@ export class MergeEvictor {
       const src = this.run[r]!;
       const words = heap.words[src]!;
       const end = heap.writeOffset[src]!;
-      const meanSize = heap.liveItems[src]! > 0 ? heap.liveBytes[src]! / heap.liveItems[src]! : 1;
+      const meanSize = heap.meanLiveBytes(src);
       for (let off = 0; off < end; ) {
         const w = off >>> 2;
         const a = words[w]!;
@@ -191,7 +191,7 @@ export class MergeEvictor {
         if (n < hashes.length) hashes[n] = hash;
         n++;
         if (index.findLoc(hash, loc)) {
-          const deadline = bits & BIT_HAS_DEADLINE ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
+          const deadline = recordDeadline(words, w, a);
           if (deadline === NEVER || nowS < deadline) {
             const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
             histogram.add(rankOf(freq, size, meanSize), size);
@@ -232,7 +232,7 @@ export class MergeEvictor {
       const chunk = this.chunkOf(srcBytes);
       const words = heap.words[src]!;
       const end = heap.writeOffset[src]!;
-      const meanSize = heap.liveItems[src]! > 0 ? heap.liveBytes[src]! / heap.liveItems[src]! : 1;
+      const meanSize = heap.meanLiveBytes(src);
       for (let off = 0; off < end; ) {
         const w = off >>> 2;
         const a = words[w]!;
@@ -247,7 +247,7 @@ export class MergeEvictor {
         const hash = n < hashes.length ? hashes[n]! : space.hashAt(loc);
         n++;
         if (index.findLoc(hash, loc)) {
-          const deadline = bits & BIT_HAS_DEADLINE ? words[fieldWord(w, a, BIT_HAS_DEADLINE)]! : NEVER;
+          const deadline = recordDeadline(words, w, a);
           const expired = deadline !== NEVER && nowS >= deadline;
           const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
           let keep = false;

@@ -91,6 +91,12 @@ export class SegmentHeap {
     this.releaseAll();
   }
 
+  /** Mean size of the segment's live records (1 when it has none): merge ranking's yardstick. */
+  meanLiveBytes(seg: number): number {
+    const items = this.liveItems[seg]!;
+    return items > 0 ? this.liveBytes[seg]! / items : 1;
+  }
+
   get freeCount(): number {
     return this.freeTop;
   }
