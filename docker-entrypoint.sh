@@ -24,7 +24,7 @@ if [ "$1" = 'grow-a-cache' ] || [ "$1" = 'memcached' ]; then
 	if [ "$listen_given" = no ]; then
 		set -- -l 0.0.0.0 "$@"
 	fi
-	exec node /app/dist/lib/cli.js "$@"
+	exec node /app/dist/lib/cli/main.js "$@"
 fi
 
 exec "$@"

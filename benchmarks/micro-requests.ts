@@ -10,11 +10,11 @@
 // Prints CPU ns per request (median of 5 runs after a warm-up).
 
 import { parseArgs } from 'node:util';
-import { createServerContext } from '../lib/server-context.js';
-import { createCommandLog } from '../lib/logger.js';
-import { DEFAULT_SETTINGS, type Settings } from '../lib/settings.js';
-import { respondText } from '../lib/respond-text.js';
-import type { Session } from '../lib/context.js';
+import { createServerContext } from '../lib/server/server-context.js';
+import { createCommandLog } from '../lib/observability/logger.js';
+import { DEFAULT_SETTINGS, type Settings } from '../lib/cli/settings.js';
+import { respondText } from '../lib/respond/respond-text.js';
+import type { Session } from '../lib/server/context.js';
 import { SegmentStore } from '../segments/index.js';
 import { parseTextRequest } from '../protocol/text/parse.js';
 import { DEFAULT_LIMITS } from '../protocol/request.js';

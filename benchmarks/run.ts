@@ -37,7 +37,7 @@ const USAGE = `usage: node dist/benchmarks/run.js [options]   (npm run bench, be
   --scenarios LIST         throughput scenarios a,b,c,d
   --profiles LIST          hit-ratio profiles (default ${DEFAULT_PROFILES.join(',')}; also cluster12)
   --rounds N               throughput rounds (default 5, quick 1)
-  --ours-cmd "CMD"         compare memcached with CMD (given memcached's flags) instead of dist/lib/cli.js
+  --ours-cmd "CMD"         compare memcached with CMD (given memcached's flags) instead of dist/lib/cli/main.js
   --no-ours                measure memcached alone
   --cpu-prof               run ours under node --cpu-prof and print its hotspots
   --json FILE              write the raw per-run results
@@ -60,7 +60,7 @@ function methodNotes(ctx: SuiteContext, suites: readonly SuiteName[]): string[] 
     ? 'no CPU pinning (one core or no taskset)'
     : `servers pinned to core ${ctx.plan.serverCore}, load generators (child processes) to core ${ctx.plan.clientCore} with taskset`;
   const notes = [
-    `memcached started as \`memcached -U 0 -l 127.0.0.1 -p <free port> -m <MB> -t 1\`; grow-a-cache as \`node dist/lib/cli.js\` with the same flags; loopback only; ${pin}.`,
+    `memcached started as \`memcached -U 0 -l 127.0.0.1 -p <free port> -m <MB> -t 1\`; grow-a-cache as \`node dist/lib/cli/main.js\` with the same flags; loopback only; ${pin}.`,
     'Cells: median over rounds ± half the range; ratio = ours / memcached (throughput: median of per-round ratios, runs of a round back to back, order alternating).',
   ];
   if (suites.includes('throughput')) {
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   else if (values['no-ours']) oursNote = 'not run';
   else if (oursAvailable()) ours = oursSpec({ cpuProfDir });
   else oursNote = 'not built';
-  if (!ours) log(`grow-a-cache: ${oursNote} (dist/lib/cli.js); measuring memcached alone`);
+  if (!ours) log(`grow-a-cache: ${oursNote} (dist/lib/cli/main.js); measuring memcached alone`);
 
   const ctx: SuiteContext = {
     quick,

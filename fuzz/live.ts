@@ -61,7 +61,7 @@ export interface LiveReport {
 const DEFAULT_CASE_TIMEOUT_MS = 20_000;
 /** Bytes of reply kept per connection: enough to see the probe's answer. */
 const TAIL_BYTES = 96;
-/** lib/connection.ts: unparsed input allowed beyond the largest legal request. */
+/** lib/server/connection.ts: unparsed input allowed beyond the largest legal request. */
 const CONNECTION_INPUT_SLACK = 64 * 1024;
 const SENTINEL_KEY = `${FUZZ_RESERVED_PREFIX}sentinel`;
 

@@ -1,5 +1,5 @@
 // What a connection must do with a whole fuzzed stream, worked out by
-// running the same parsers the way lib/connection.ts runs them: the live
+// running the same parsers the way lib/server/connection.ts runs them: the live
 // fuzzer compares the server against this.
 //
 //   'open'    every request is answered and the connection stays usable
@@ -17,7 +17,7 @@ import { PARSERS, parserFor } from './parser-check.js';
 
 export interface ModelOptions {
   limits: ParserLimits;
-  /** lib/connection.ts closes when this much input holds no complete request. */
+  /** lib/server/connection.ts closes when this much input holds no complete request. */
   maxPendingInput: number;
 }
 

@@ -4,7 +4,7 @@
 // Runs the parser fuzzer and then the live fuzzer for as long as asked and
 // prints iterations, crashes and unique failures (grouped by signature,
 // with the seed and case number to replay). Live mode starts our server
-// (dist/lib/cli.js) as a child process, restarts it if it dies (each death
+// (dist/lib/cli/main.js) as a child process, restarts it if it dies (each death
 // is a crash), or targets --port on 127.0.0.1 instead. Exits 1 on any
 // failure.
 

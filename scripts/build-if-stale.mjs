@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const roots = ['lib', 'segments', 'protocol'];
-const entry = 'dist/lib/cli.js';
+const entry = 'dist/lib/cli/main.js';
 
 function newestMtime(dir) {
   let newest = 0;

@@ -1,5 +1,5 @@
 // The two servers compared: the Debian memcached started with -t 1, and
-// grow-a-cache from dist/lib/cli.js, both with memcached's command-line
+// grow-a-cache from dist/lib/cli/main.js, both with memcached's command-line
 // flags. A spec turns (port, memory) into a command line.
 
 import { existsSync } from 'node:fs';
@@ -24,7 +24,7 @@ export function memcachedSpec(binary = 'memcached'): ServerSpec {
   return { name: 'memcached', command: binary, args: (port, mb) => [...memcachedFlags(port, mb), ...asRoot] };
 }
 
-/** dist/lib/cli.js, found relative to this compiled file (dist/benchmarks/servers/). */
+/** dist/lib/cli/main.js, found relative to this compiled file (dist/benchmarks/servers/). */
 export const oursEntry = fileURLToPath(new URL('../../lib/cli.js', import.meta.url));
 
 export function oursAvailable(): boolean {

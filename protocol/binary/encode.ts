@@ -1,5 +1,5 @@
 // Binary protocol response packets, written straight into a connection's
-// ReplyWriter (no intermediate Buffers). The responder (lib/respond-binary.ts)
+// ReplyWriter (no intermediate Buffers). The responder (lib/respond/respond-binary.ts)
 // decides what to answer; this module only knows the byte layout described
 // in ./opcodes.ts. Replies echo the request's opcode and opaque; datatype is
 // always 0 (raw bytes), as memcached sends.

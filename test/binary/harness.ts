@@ -7,11 +7,11 @@ import type { Clock } from '../../segments/types.js';
 import { parseBinaryRequest } from '../../protocol/binary/parse.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { DEFAULT_LIMITS } from '../../protocol/request.js';
-import { respondBinary } from '../../lib/respond-binary.js';
-import { createServerContext, type ServerContextWithSources } from '../../lib/server-context.js';
-import { createCommandLog } from '../../lib/logger.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../lib/settings.js';
-import type { SaslVerifier, Session } from '../../lib/context.js';
+import { respondBinary } from '../../lib/respond/respond-binary.js';
+import { createServerContext, type ServerContextWithSources } from '../../lib/server/server-context.js';
+import { createCommandLog } from '../../lib/observability/logger.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../lib/cli/settings.js';
+import type { SaslVerifier, Session } from '../../lib/server/context.js';
 import { decodeReplies, type Reply } from './packets.js';
 
 export class ManualClock implements Clock {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { createHarness } from './harness.js';
 import { arithExtras, packet, reply, storeExtras, u32 } from './packets.js';
-import { createSaslVerifierFromUsers, parsePasswordFile } from '../../lib/sasl.js';
+import { createSaslVerifierFromUsers, parsePasswordFile } from '../../lib/auth/sasl.js';
 
 const NOT_FOUND = { status: 0x01, value: 'Not found' };
 const EXISTS = { status: 0x02, value: 'Data exists for key.' };

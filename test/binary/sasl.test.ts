@@ -8,7 +8,7 @@ import {
   createSaslVerifier,
   parsePasswordFile,
   splitPlainMessage,
-} from '../../lib/sasl.js';
+} from '../../lib/auth/sasl.js';
 
 const plain = (authzid: string, user: string, password: string) => Buffer.from(`${authzid}\0${user}\0${password}`, 'utf8');
 

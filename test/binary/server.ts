@@ -2,8 +2,8 @@
 // 127.0.0.1, an ephemeral port, a manual clock, logs kept in memory. The
 // caller closes it (t.teardown).
 
-import { startServer, type RunningServer } from '../../lib/server.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../lib/settings.js';
+import { startServer, type RunningServer } from '../../lib/server/server.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../lib/cli/settings.js';
 import { ManualClock } from './harness.js';
 
 export interface TestServer {

@@ -2,10 +2,10 @@
 // clusters, and memcached's messages and exit codes for bad values.
 
 import t from 'tap';
-import { atoi, normalizeShortOptions, parseCommandLine, parseItemSize } from '../../lib/cli-options.js';
-import type { CliResult } from '../../lib/cli-options.js';
-import { DEFAULT_SETTINGS } from '../../lib/settings.js';
-import type { Settings } from '../../lib/settings.js';
+import { atoi, normalizeShortOptions, parseCommandLine, parseItemSize } from '../../lib/cli/cli-options.js';
+import type { CliResult } from '../../lib/cli/cli-options.js';
+import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import type { Settings } from '../../lib/cli/settings.js';
 
 function settingsOf(result: CliResult): Settings {
   if (result.kind !== 'run') throw new Error(`expected settings, got exit ${result.code}: ${result.stderr}${result.stdout}`);

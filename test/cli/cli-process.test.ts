@@ -1,4 +1,4 @@
-// The built bin (`node dist/lib/cli.js`) as an operator runs it: -h, -V,
+// The built bin (`node dist/lib/cli/main.js`) as an operator runs it: -h, -V,
 // bad values and their exit codes, serving, SIGTERM/SIGINT and `shutdown`.
 // `npm test` builds first; a lone run builds here if dist/ is stale.
 

@@ -3,7 +3,7 @@
 // the connection it left mid-request, so the test can report it and go on.
 
 import type { Test } from 'tap';
-import type { RunningServer } from '../../lib/server.js';
+import type { RunningServer } from '../../lib/server/server.js';
 
 export function captureCrashes(t: Test, server: RunningServer): string[] {
   const stacks: string[] = [];

@@ -13,8 +13,8 @@ import t from 'tap';
 import type { Socket } from 'node:net';
 import { connect, readUntil, send } from '../integration/helpers/exchange.js';
 import { startTestServer } from '../integration/helpers/server.js';
-import { OUTPUT_LIMIT } from '../../lib/connection.js';
-import type { Connection } from '../../lib/connection.js';
+import { OUTPUT_LIMIT } from '../../lib/server/connection.js';
+import type { Connection } from '../../lib/server/connection.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { binaryPacket } from '../../fuzz/corpus.js';
 

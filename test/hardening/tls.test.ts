@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import net from 'node:net';
 import { startTestServer } from '../integration/helpers/server.js';
-import type { Settings } from '../../lib/settings.js';
-import { TlsConfigError } from '../../lib/tls.js';
-import { startServer } from '../../lib/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/settings.js';
+import type { Settings } from '../../lib/cli/settings.js';
+import { TlsConfigError } from '../../lib/server/tls.js';
+import { startServer } from '../../lib/server/server.js';
+import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
 import { runBin } from './helpers/bin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gac-tls-'));

@@ -9,9 +9,9 @@ import { startTestServer } from './helpers/server.js';
 import { connect, readUntil } from './helpers/exchange.js';
 import { runCase } from './helpers/cases.js';
 import { AUTH_CASES, AUTH_FILE_TEXT } from './cases/auth-cases.js';
-import { AsciiAuthFileError, loadAuthFile, parseAuthFile } from '../../lib/ascii-auth.js';
-import { startServer } from '../../lib/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/settings.js';
+import { AsciiAuthFileError, loadAuthFile, parseAuthFile } from '../../lib/auth/ascii-auth.js';
+import { startServer } from '../../lib/server/server.js';
+import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gac-auth-'));
 const file = join(dir, 'authfile');

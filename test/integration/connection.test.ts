@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, exchange, readUntil, send } from './helpers/exchange.js';
 import { startTestServer } from './helpers/server.js';
-import { OUTPUT_LIMIT } from '../../lib/connection.js';
-import type { Connection } from '../../lib/connection.js';
+import { OUTPUT_LIMIT } from '../../lib/server/connection.js';
+import type { Connection } from '../../lib/server/connection.js';
 
 function onlyConnection(conns: Iterable<Connection>): Connection {
   const all = [...conns];

@@ -6,16 +6,16 @@
 import t from 'tap';
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { Connection } from '../../lib/connection.js';
-import { createServerContext } from '../../lib/server-context.js';
-import { createCommandLog } from '../../lib/logger.js';
-import { DEFAULT_SETTINGS } from '../../lib/settings.js';
-import type { Settings } from '../../lib/settings.js';
+import { Connection } from '../../lib/server/connection.js';
+import { createServerContext } from '../../lib/server/server-context.js';
+import { createCommandLog } from '../../lib/observability/logger.js';
+import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import type { Settings } from '../../lib/cli/settings.js';
 import { createStore } from '../../segments/index.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
 import { parseBinaryRequest } from '../../protocol/binary/parse.js';
-import { respondText } from '../../lib/respond-text.js';
-import { respondBinary } from '../../lib/respond-binary.js';
+import { respondText } from '../../lib/respond/respond-text.js';
+import { respondBinary } from '../../lib/respond/respond-binary.js';
 
 /** A socket stand-in: bytes pushed by the test, writes collected. */
 class FakeSocket extends Duplex {

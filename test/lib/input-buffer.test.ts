@@ -2,7 +2,7 @@
 // chunk, and released when a large request is done.
 
 import t from 'tap';
-import { InputBuffer } from '../../lib/input-buffer.js';
+import { InputBuffer } from '../../lib/server/input-buffer.js';
 
 t.test('appends, views and consumes', async (t) => {
   const b = new InputBuffer();

@@ -2,11 +2,11 @@
 // entries, memcached's slab class numbers for `me`.
 
 import t from 'tap';
-import { casNumber, int32Token, parseMetaNumbers, uint32Token, uint64Token } from '../../lib/meta-tokens.js';
-import { refusedSetKey } from '../../lib/refused-set.js';
-import { parseListenEntry } from '../../lib/server.js';
-import { slabClassFor } from '../../lib/respond-meta.js';
-import { storeReply } from '../../lib/respond-text.js';
+import { casNumber, int32Token, parseMetaNumbers, uint32Token, uint64Token } from '../../protocol/meta/tokens.js';
+import { refusedSetKey } from '../../lib/server/refused-set.js';
+import { parseListenEntry } from '../../lib/server/server.js';
+import { slabClassFor } from '../../lib/respond/respond-meta.js';
+import { storeReply } from '../../lib/respond/respond-text.js';
 
 t.test('meta number tokens use memcached ranges', async (t) => {
   t.equal(int32Token('30'), 30);

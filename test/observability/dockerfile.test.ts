@@ -87,7 +87,7 @@ t.test('docker-entrypoint.sh passes memcached-style flags to the server', async 
   chmodSync(fakeNode, 0o755);
   const run = (...argv: string[]): string =>
     execFileSync('/bin/sh', [entrypoint, ...argv], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' });
-  const server = 'node [/app/dist/lib/cli.js]';
+  const server = 'node [/app/dist/lib/cli/main.js]';
 
   t.equal(run('grow-a-cache'), `${server} [-l] [0.0.0.0]`, 'default CMD listens on every interface');
   t.equal(run('-m', '256'), `${server} [-l] [0.0.0.0] [-m] [256]`, 'flags alone run the server');

@@ -5,12 +5,12 @@
 import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { createStore } from '../../segments/index.js';
-import { ServerCounters } from '../../lib/server-stats.js';
-import { DEFAULT_SETTINGS } from '../../lib/settings.js';
-import type { Settings } from '../../lib/settings.js';
-import type { ConnectionInfo } from '../../lib/context.js';
+import { ServerCounters } from '../../lib/observability/server-stats.js';
+import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import type { Settings } from '../../lib/cli/settings.js';
+import type { ConnectionInfo } from '../../lib/server/context.js';
 import type { Clock, StoreOptions } from '../../segments/types.js';
-import { renderStats, type StatsSources } from '../../lib/stats-report.js';
+import { renderStats, type StatsSources } from '../../lib/observability/stats-report.js';
 
 /** A settable clock (unix ms). */
 export class ManualClock implements Clock {

@@ -12,7 +12,7 @@ import {
   logWarning,
   summarizeRequest,
   LOG_COMMANDS,
-} from '../../lib/logger.js';
+} from '../../lib/observability/logger.js';
 import type { Request } from '../../protocol/request.js';
 import { KeyList } from '../../protocol/key-list.js';
 

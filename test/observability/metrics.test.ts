@@ -4,8 +4,8 @@
 
 import t from 'tap';
 import http from 'node:http';
-import { createCacheRegistry, parseListenAddress, startMetricsServer } from '../../lib/metrics.js';
-import { renderStats } from '../../lib/stats-report.js';
+import { createCacheRegistry, parseListenAddress, startMetricsServer } from '../../lib/observability/metrics.js';
+import { renderStats } from '../../lib/observability/stats-report.js';
 import { makeSources, run, statsMap } from './helpers.js';
 
 const k = (s: string): Buffer => Buffer.from(s);

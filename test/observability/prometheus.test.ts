@@ -6,7 +6,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startMetricsServer } from '../../lib/metrics.js';
+import { startMetricsServer } from '../../lib/observability/metrics.js';
 import { freePort, makeSources } from './helpers.js';
 
 /** Poll `probe` until it returns a value; Prometheus is an external process, so there is no clock to inject. */

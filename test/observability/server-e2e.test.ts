@@ -1,13 +1,13 @@
-// Observability through the real server (lib/server.ts): `stats` groups over
+// Observability through the real server (lib/server/server.ts): `stats` groups over
 // the text and binary protocols, memcached's tools against it, /metrics
 // following the commands a client sends, and -vv logs without values or
 // passwords.
 
 import t, { type Test } from 'tap';
 import http from 'node:http';
-import { startServer } from '../../lib/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/settings.js';
-import type { Settings } from '../../lib/settings.js';
+import { startServer } from '../../lib/server/server.js';
+import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import type { Settings } from '../../lib/cli/settings.js';
 import { RawClient, parseStatLines, run } from './helpers.js';
 
 const TOOL = '/usr/share/memcached/scripts/memcached-tool';

@@ -3,7 +3,7 @@
 // groups memcached answers with END, RESET or ERROR.
 
 import t from 'tap';
-import { formatRusage, renderStats } from '../../lib/stats-report.js';
+import { formatRusage, renderStats } from '../../lib/observability/stats-report.js';
 import { makeSources, statPairs, statsMap } from './helpers.js';
 
 const k = (s: string): Buffer => Buffer.from(s);

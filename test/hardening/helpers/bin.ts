@@ -1,4 +1,4 @@
-// The built server (`node dist/lib/cli.js`) as a child process, for tests
+// The built server (`node dist/lib/cli/main.js`) as a child process, for tests
 // that need a real process: signals, exit codes, fd limits, TLS start-up.
 // `npm test` builds first; a lone run builds here when dist/ is stale.
 

@@ -2,10 +2,10 @@
 // ephemeral port, log lines kept in memory, closed when the test ends.
 
 import type { Test } from 'tap';
-import { startServer } from '../../../lib/server.js';
-import type { RunningServer, ServerOptions } from '../../../lib/server.js';
-import { DEFAULT_SETTINGS } from '../../../lib/settings.js';
-import type { Settings } from '../../../lib/settings.js';
+import { startServer } from '../../../lib/server/server.js';
+import type { RunningServer, ServerOptions } from '../../../lib/server/server.js';
+import { DEFAULT_SETTINGS } from '../../../lib/cli/settings.js';
+import type { Settings } from '../../../lib/cli/settings.js';
 
 export interface StartedServer {
   server: RunningServer;

@@ -8,10 +8,10 @@
 // facts follow under `segcache_*` names. The caller writes `STAT name value`
 // lines and `END` (or `RESET` for the 'reset' group, `ERROR` for null).
 
-import type { CacheStore, Clock } from '../segments/types.js';
-import type { Settings } from './settings.js';
+import type { CacheStore, Clock } from '../../segments/types.js';
+import type { Settings } from '../cli/settings.js';
 import type { ServerCounters } from './server-stats.js';
-import type { ConnectionInfo, StatLines } from './context.js';
+import type { ConnectionInfo, StatLines } from '../server/context.js';
 
 export interface StatsSources {
   store: CacheStore;

@@ -17,15 +17,15 @@
 // swallow bigger ones with `CLIENT_ERROR bad authentication token format`.
 //
 // The file holds `user:password` lines (memcached reads at most 8). Like
-// lib/sasl.ts, passwords are kept as SHA-256 digests and compared in
+// lib/auth/sasl.ts, passwords are kept as SHA-256 digests and compared in
 // constant time; nothing here logs users or passwords.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ParseResult, ParserLimits, SaslRequest } from '../protocol/request.js';
-import { parseUint32Token } from '../protocol/text/numbers.js';
-import type { ProtocolHandler } from './connection.js';
-import type { Responder } from './context.js';
+import type { ParseResult, ParserLimits, SaslRequest } from '../../protocol/request.js';
+import { parseUint32Token } from '../../protocol/text/numbers.js';
+import type { ProtocolHandler } from '../server/connection.js';
+import type { Responder } from '../server/context.js';
 
 /** memcached stops reading the file after this many entries. */
 const MAX_ENTRIES = 8;

@@ -2,8 +2,8 @@
 // into a ReplyWriter: the value bytes straight from the store (one copy,
 // segment -> reply chunk) and memcached's status-code mapping for stores.
 
-import { putBytes, putDecimal, type ReplyWriter } from '../protocol/reply-writer.js';
-import type { CacheStore, ItemRef } from '../segments/types.js';
+import { putBytes, putDecimal, type ReplyWriter } from '../../protocol/reply-writer.js';
+import type { CacheStore, ItemRef } from '../../segments/types.js';
 
 /** `VALUE ` + ' ' + flags (10 digits) + ' ' + length (10) + ' ' + CAS (20) + CRLF: all but key and data. */
 const VALUE_HEADER_MAX = 6 + 1 + 10 + 1 + 10 + 1 + 20 + 2;

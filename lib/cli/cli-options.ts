@@ -6,7 +6,7 @@
 // follow getopt (clusters like `-Avv`, attached values like `-I1m` or
 // `-p11211`); they are rewritten to long options and yargs parses the
 // result, rejecting unknown long options. Nothing here prints or exits: the
-// caller (lib/cli.ts) does, so the parsing is testable in-process.
+// caller (lib/cli/main.ts) does, so the parsing is testable in-process.
 
 /// <reference path="./yargs.d.ts" />
 import yargs from 'yargs';
@@ -14,7 +14,7 @@ import { DEFAULT_SETTINGS } from './settings.js';
 import type { BindingProtocol, Settings } from './settings.js';
 import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
 import { usageText } from './usage.js';
-import { MAX_MERGE_SEGMENTS, MIN_MERGE_SEGMENTS } from '../segments/merge-eviction.js';
+import { MAX_MERGE_SEGMENTS, MIN_MERGE_SEGMENTS } from '../../segments/merge-eviction.js';
 
 export type CliResult =
   | { kind: 'run'; settings: Settings; warnings: string[] }

@@ -7,9 +7,9 @@
 // The server calls `log.line(level, text)` only after checking `log.level`,
 // so a quiet server pays one comparison per request.
 
-import type { CommandLog } from './context.js';
-import type { Request } from '../protocol/request.js';
-import type { KeyList } from '../protocol/key-list.js';
+import type { CommandLog } from '../server/context.js';
+import type { Request } from '../../protocol/request.js';
+import type { KeyList } from '../../protocol/key-list.js';
 
 /** Where finished lines go; one call per line, without the newline. */
 export type LogSink = (line: string) => void;

@@ -5,7 +5,7 @@
 // function returns undefined when the token is bad, so the caller can pick
 // the command's own error wording.
 
-import type { MetaFlags } from '../protocol/request.js';
+import type { MetaFlags } from '../request.js';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;

@@ -2,15 +2,15 @@
 // counters, and the few server-wide actions (stats, flush, shutdown). One
 // `ServerContext` per server; one `Session` per connection.
 //
-// Responders (lib/respond-text.ts, lib/respond-meta.ts,
-// lib/respond-binary.ts) take a parsed Request, act through the context,
+// Responders (lib/respond/respond-text.ts, lib/respond/respond-meta.ts,
+// lib/respond/respond-binary.ts) take a parsed Request, act through the context,
 // and write reply bytes into the connection's ReplyWriter.
 
-import type { CacheStore } from '../segments/types.js';
-import type { Request } from '../protocol/request.js';
-import type { ReplyWriter } from '../protocol/reply-writer.js';
-import type { ServerCounters } from './server-stats.js';
-import type { Settings } from './settings.js';
+import type { CacheStore } from '../../segments/types.js';
+import type { Request } from '../../protocol/request.js';
+import type { ReplyWriter } from '../../protocol/reply-writer.js';
+import type { ServerCounters } from '../observability/server-stats.js';
+import type { Settings } from '../cli/settings.js';
 
 /**
  * A stats group's answer: ordered name/value pairs (sent as STAT lines then

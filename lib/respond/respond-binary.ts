@@ -11,7 +11,7 @@
 //   "Auth failure." and the connection is closed after the reply.
 // Length and opcode errors never get here: the parser answers those.
 
-import type { Responder, ServerContext, Session } from './context.js';
+import type { Responder, ServerContext, Session } from '../server/context.js';
 import type {
   ArithmeticRequest,
   DeleteRequest,
@@ -22,9 +22,9 @@ import type {
   StatsRequest,
   StoreRequest,
   TouchRequest,
-} from '../protocol/request.js';
-import type { ReplyWriter } from '../protocol/reply-writer.js';
-import type { StoreStatus } from '../segments/types.js';
+} from '../../protocol/request.js';
+import type { ReplyWriter } from '../../protocol/reply-writer.js';
+import type { StoreStatus } from '../../segments/types.js';
 import {
   writeBodyReply,
   writeCounter,
@@ -33,8 +33,8 @@ import {
   writeGetHitHead,
   writeMissWithKey,
   writeStat,
-} from '../protocol/binary/encode.js';
-import { ARITH_NO_CREATE, MAX_SASL_MECH_BYTES } from '../protocol/binary/opcodes.js';
+} from '../../protocol/binary/encode.js';
+import { ARITH_NO_CREATE, MAX_SASL_MECH_BYTES } from '../../protocol/binary/opcodes.js';
 import {
   AUTHENTICATED_TEXT,
   STATUS_AUTH_CONTINUE,
@@ -49,7 +49,7 @@ import {
   STATUS_SUCCESS,
   STATUS_UNKNOWN_COMMAND,
   type ErrorStatus,
-} from '../protocol/binary/status.js';
+} from '../../protocol/binary/status.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -1,6 +1,6 @@
 // Types for the part of yargs 18 the CLI uses. yargs 18 ships no
 // declarations for its Node entry point (and @types/yargs describes 17), so
-// this states just what lib/cli-options.ts relies on.
+// this states just what lib/cli/cli-options.ts relies on.
 
 declare module 'yargs' {
   export interface OptionSpec {

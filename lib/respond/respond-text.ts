@@ -6,7 +6,7 @@
 // included, and so do we. Meta requests that arrive here are handed to the
 // meta responder, so the connection may send any ASCII request to either.
 
-import type { Responder, ServerContext, Session } from './context.js';
+import type { Responder, ServerContext, Session } from '../server/context.js';
 import type {
   ArithmeticRequest,
   DeleteRequest,
@@ -16,11 +16,11 @@ import type {
   StatsRequest,
   StoreRequest,
   TouchRequest,
-} from '../protocol/request.js';
-import type { ReplyWriter } from '../protocol/reply-writer.js';
-import type { StoreStatus } from '../segments/types.js';
-import { REPLY, REPLY_PREFIX } from '../protocol/text/replies.js';
-import { SHUTDOWN_MODE } from '../protocol/text/admin.js';
+} from '../../protocol/request.js';
+import type { ReplyWriter } from '../../protocol/reply-writer.js';
+import type { StoreStatus } from '../../segments/types.js';
+import { REPLY, REPLY_PREFIX } from '../../protocol/text/replies.js';
+import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
 

@@ -1,9 +1,9 @@
-// Server settings: what the command line (lib/cli.ts) produces and what the
+// Server settings: what the command line (lib/cli/main.ts) produces and what the
 // server, the store and `stats settings` read. Names follow memcached's
 // `settings` struct where one exists.
 
-import type { EvictionPolicy } from '../segments/types.js';
-import { MERGE_SEGMENTS } from '../segments/merge-eviction.js';
+import type { EvictionPolicy } from '../../segments/types.js';
+import { MERGE_SEGMENTS } from '../../segments/merge-eviction.js';
 
 export type BindingProtocol = 'auto' | 'ascii' | 'binary';
 

@@ -17,14 +17,14 @@
 
 import { Socket } from 'node:net';
 import type { ConnectionInfo, Responder, ServerContext, Session } from './context.js';
-import type { ParseResult, ParserLimits, Request } from '../protocol/request.js';
-import { ReplyWriter } from '../protocol/reply-writer.js';
+import type { ParseResult, ParserLimits, Request } from '../../protocol/request.js';
+import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
-import { formatCommandLine, formatReplyLine } from './logger.js';
+import { formatCommandLine, formatReplyLine } from '../observability/logger.js';
 import { refusedSetKey } from './refused-set.js';
-import { REPLY } from '../protocol/text/replies.js';
-import { MAX_GET_LINE_BYTES } from '../protocol/text/parse.js';
-import { batchClock } from '../segments/batch-clock.js';
+import { REPLY } from '../../protocol/text/replies.js';
+import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
+import { batchClock } from '../../segments/batch-clock.js';
 
 /** A wire protocol: a pure parser plus the responder for its requests. */
 export interface ProtocolHandler {
@@ -37,7 +37,7 @@ export interface ConnectionOptions {
   /** Text and meta requests (one parser handles both). */
   text: ProtocolHandler;
   binary: ProtocolHandler;
-  /** -Y: what a text connection speaks until it has authenticated (lib/ascii-auth.ts). */
+  /** -Y: what a text connection speaks until it has authenticated (lib/auth/ascii-auth.ts). */
   auth?: ProtocolHandler;
   limits: ParserLimits;
   id: number;

@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { TLSSocket, TlsOptions } from 'node:tls';
-import type { Settings } from './settings.js';
+import type { Settings } from '../cli/settings.js';
 
 export const TLS_VERIFY_NONE = 0;
 export const TLS_VERIFY_REQUEST = 1;

@@ -12,7 +12,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { SaslVerifier } from './context.js';
+import type { SaslVerifier } from '../server/context.js';
 
 /** A password file that cannot be read (the CLI prints `message` and exits). */
 export class SaslPasswordFileError extends Error {

@@ -3,12 +3,12 @@
 // and the -v/-vv log. One per server.
 
 import type { CommandLog, ConnectionInfo, SaslVerifier, ServerContext, StatLines } from './context.js';
-import type { CacheStore, Clock } from '../segments/types.js';
-import type { Settings } from './settings.js';
-import { ServerCounters } from './server-stats.js';
-import { renderStats } from './stats-report.js';
-import type { StatsSources } from './stats-report.js';
-import { SERVER_VERSION } from './version.js';
+import type { CacheStore, Clock } from '../../segments/types.js';
+import type { Settings } from '../cli/settings.js';
+import { ServerCounters } from '../observability/server-stats.js';
+import { renderStats } from '../observability/stats-report.js';
+import type { StatsSources } from '../observability/stats-report.js';
+import { SERVER_VERSION } from '../cli/version.js';
 
 export interface ServerContextParts {
   settings: Settings;

@@ -5,11 +5,11 @@
 // signal exits at once. SIGHUP is ignored, as memcached does.
 
 import { parseCommandLine } from './cli-options.js';
-import { startServer } from './server.js';
-import type { RunningServer } from './server.js';
-import { SaslPasswordFileError } from './sasl.js';
-import { AsciiAuthFileError } from './ascii-auth.js';
-import { TlsConfigError } from './tls.js';
+import { startServer } from '../server/server.js';
+import type { RunningServer } from '../server/server.js';
+import { SaslPasswordFileError } from '../auth/sasl.js';
+import { AsciiAuthFileError } from '../auth/ascii-auth.js';
+import { TlsConfigError } from '../server/tls.js';
 
 /** memcached's exit code when it cannot listen (EX_OSERR). */
 const EX_OSERR = 71;

@@ -11,14 +11,14 @@
 // of each command as 1.6.18 does: EN for mg (a hit still answers), HD for ms
 // and md, the success reply for ma.
 
-import type { ServerContext, Session } from './context.js';
-import type { MetaFlags, MetaRequest } from '../protocol/request.js';
-import type { ReplyWriter } from '../protocol/reply-writer.js';
-import type { CacheStore, ItemRef } from '../segments/types.js';
-import { ITEM_FETCHED, ITEM_STALE, ITEM_WIN_SENT } from '../segments/types.js';
-import { REPLY, REPLY_PREFIX } from '../protocol/text/replies.js';
-import { casNumber, parseMetaNumbers } from './meta-tokens.js';
-import type { MetaNumbers } from './meta-tokens.js';
+import type { ServerContext, Session } from '../server/context.js';
+import type { MetaFlags, MetaRequest } from '../../protocol/request.js';
+import type { ReplyWriter } from '../../protocol/reply-writer.js';
+import type { CacheStore, ItemRef } from '../../segments/types.js';
+import { ITEM_FETCHED, ITEM_STALE, ITEM_WIN_SENT } from '../../segments/types.js';
+import { REPLY, REPLY_PREFIX } from '../../protocol/text/replies.js';
+import { casNumber, parseMetaNumbers } from '../../protocol/meta/tokens.js';
+import type { MetaNumbers } from '../../protocol/meta/tokens.js';
 import { writeBigDecimal, writeUnsigned, writeValueBlock } from './item-output.js';
 
 /** Opaque tokens (the `O` included) longer than this are refused, as memcached. */
