@@ -46,7 +46,7 @@ const MAX_TTL_SECONDS = 30;
 const DISCONNECT_CHANCE = 0.003;
 
 /** The server to soak; SOAK_SERVER_SCRIPT may name another entry point (diagnostics). */
-const CLI = process.env['SOAK_SERVER_SCRIPT'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'cli.js');
+const CLI = process.env['SOAK_SERVER_SCRIPT'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'cli', 'main.js');
 
 /** A small seeded generator (xorshift32) so runs are repeatable. */
 class Random {

@@ -26,7 +26,7 @@ const PARSER_SHARE = 0.3;
 /** Stderr kept from the child server, for crash signatures. */
 const STDERR_TAIL = 64 * 1024;
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'cli.js');
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'cli', 'main.js');
 
 interface ChildServer {
   target: LiveTarget;

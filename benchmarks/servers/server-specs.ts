@@ -25,7 +25,7 @@ export function memcachedSpec(binary = 'memcached'): ServerSpec {
 }
 
 /** dist/lib/cli/main.js, found relative to this compiled file (dist/benchmarks/servers/). */
-export const oursEntry = fileURLToPath(new URL('../../lib/cli.js', import.meta.url));
+export const oursEntry = fileURLToPath(new URL('../../lib/cli/main.js', import.meta.url));
 
 export function oursAvailable(): boolean {
   return existsSync(oursEntry);

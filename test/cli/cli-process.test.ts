@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { exchange } from '../integration/helpers/exchange.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = join(root, 'dist', 'lib', 'cli.js');
+const bin = join(root, 'dist', 'lib', 'cli', 'main.js');
 
 try {
   execFileSync(process.execPath, [join(root, 'scripts', 'build-if-stale.mjs')], { cwd: root, stdio: 'ignore' });

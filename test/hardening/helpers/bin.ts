@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const BIN = join(ROOT, 'dist', 'lib', 'cli.js');
+export const BIN = join(ROOT, 'dist', 'lib', 'cli', 'main.js');
 
 let built = false;
 export function ensureBuilt(): void {
