@@ -8,7 +8,8 @@
 # build stage compiles TypeScript with dev dependencies, the runtime stage
 # ships dist/ and production dependencies only.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS, the runtime package.json's engines asks for.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

@@ -5,7 +5,7 @@
 //
 //   node dist/benchmarks/run.js [--quick] [--only throughput,crosscheck,memory,expiry,hitratio]
 //     [--scenarios a,b,c,d] [--profiles cluster52,...] [--rounds N]
-//     [--ours-cmd "memcached"] [--no-ours] [--cpu-prof] [--json out.json]
+//     [--ours-cmd "memcached"] [--ours-node PATH] [--no-ours] [--cpu-prof] [--json out.json]
 //     [--write-results | --no-write-results] [--seed N]
 
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ const USAGE = `usage: node dist/benchmarks/run.js [options]   (npm run bench, be
   --profiles LIST          hit-ratio profiles (default ${DEFAULT_PROFILES.join(',')}; also cluster12)
   --rounds N               throughput rounds (default 5, quick 1)
   --ours-cmd "CMD"         compare memcached with CMD (given memcached's flags) instead of dist/lib/cli/main.js
+  --ours-node PATH         run ours under this node binary (e.g. Node 24 while the load generator stays on Node 20)
   --no-ours                measure memcached alone
   --cpu-prof               run ours under node --cpu-prof and print its hotspots
   --json FILE              write the raw per-run results
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       profiles: { type: 'string' },
       rounds: { type: 'string' },
       'ours-cmd': { type: 'string' },
+      'ours-node': { type: 'string' },
       'no-ours': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
   let oursNote = '';
   if (values['ours-cmd']) ours = commandSpec('grow-a-cache', values['ours-cmd']);
   else if (values['no-ours']) oursNote = 'not run';
-  else if (oursAvailable()) ours = oursSpec({ cpuProfDir });
+  else if (oursAvailable()) ours = oursSpec({ cpuProfDir, nodeBinary: values['ours-node'] });
   else oursNote = 'not built';
   if (!ours) log(`grow-a-cache: ${oursNote} (dist/lib/cli/main.js); measuring memcached alone`);
 

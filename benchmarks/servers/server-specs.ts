@@ -36,6 +36,8 @@ export interface OursOptions {
   cpuProfDir?: string | undefined;
   /** Extra node flags (e.g. --max-old-space-size). */
   nodeFlags?: readonly string[];
+  /** Node binary to run ours with (`--ours-node`); default: the one running the benchmark. */
+  nodeBinary?: string | undefined;
 }
 
 export function oursSpec(options: OursOptions = {}): ServerSpec {
@@ -43,7 +45,7 @@ export function oursSpec(options: OursOptions = {}): ServerSpec {
   if (options.cpuProfDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   return {
     name: 'grow-a-cache',
-    command: process.execPath,
+    command: options.nodeBinary ?? process.execPath,
     args: (port, mb) => [...nodeFlags, oursEntry, ...memcachedFlags(port, mb)],
   };
 }

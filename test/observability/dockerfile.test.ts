@@ -52,6 +52,17 @@ t.test('two stages: build with dev dependencies, runtime without', async (t) => 
   t.notOk(copies.some((c) => c.includes('node_modules')), 'node_modules never copied from the build stage');
 });
 
+t.test('both stages build on a Node slim image that satisfies package.json engines', async (t) => {
+  const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  const minimum = Number(/^>=\s*(\d+)/.exec(engines)?.[1]);
+  t.ok(minimum >= 24, `engines ${engines} asks for Node 24 or newer`);
+  const arg = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? '';
+  const m = /^node:(\d+)-(?:[a-z]+-)?slim$/.exec(arg);
+  t.ok(m, `default image ${arg} is a node:<major>[-<debian>]-slim image`);
+  t.ok(Number(m?.[1]) >= minimum, `image Node ${m?.[1]} >= engines minimum ${minimum}`);
+  t.same(stages.map((s) => s.from), ['${NODE_IMAGE}', '${NODE_IMAGE}'], 'both stages use that image');
+});
+
 t.test('runtime: memcache user 11211, NODE_ENV, port, init, entrypoint', async (t) => {
   t.same(args(runtime, 'USER'), ['memcache']);
   const runs = args(runtime, 'RUN').join(' ');
