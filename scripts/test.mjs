@@ -6,10 +6,11 @@
 // Not a test harness: tap does the running, counting and coverage.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSkips, summaryLine } from './peer-summary.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), 'gac-peers-'));
@@ -26,24 +27,11 @@ if (tap.error !== undefined) {
   status = 1;
 }
 
-const skips = existsSync(log)
-  ? readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line))
-  : [];
+const skips = readSkips(log);
 rmSync(dir, { recursive: true, force: true });
-
-const labels = [...new Set(skips.flatMap((s) => s.labels))].sort();
-const packages = [...new Set(skips.flatMap((s) => s.pkgs))].sort();
-if (labels.length === 0) {
-  console.log('skipped peers: none');
-} else {
-  const tests = skips.length === 1 ? '1 test' : `${skips.length} tests`;
-  console.log(`skipped peers: ${labels.join(', ')} (${tests}) — install with: sudo apt-get install -y ${packages.join(' ')}`);
-  if (process.env.GROW_A_CACHE_REQUIRE_PEERS === '1' && status === 0) {
-    console.error('GROW_A_CACHE_REQUIRE_PEERS=1: every peer test must run');
-    status = 1;
-  }
+console.log(summaryLine(skips));
+if (skips.length > 0 && process.env.GROW_A_CACHE_REQUIRE_PEERS === '1' && status === 0) {
+  console.error('GROW_A_CACHE_REQUIRE_PEERS=1: every peer test must run');
+  status = 1;
 }
 process.exit(status);

@@ -146,15 +146,16 @@ export const MEMCACHED_TOOL_SCRIPT = MEMCACHED_TOOL;
  * Options for a tap test that drives these peers: `{ skip: false }` when all
  * are here; otherwise `{ skip: reason }`, the miss recorded for the closing
  * summary, and under GROW_A_CACHE_REQUIRE_PEERS a failure as well.
- * Use: `t.test('name', needs('promtool'), async (t) => ...)`.
+ * Call it once per test, so the summary counts tests:
+ * `t.test('name', needs('promtool'), async (t) => ...)`.
  */
 export function needs(...peers: Peer[]): { skip: string | false } {
   const missing: Array<{ peer: Peer; label: string; pkg: string; reason: string }> = [];
   for (const peer of peers) {
     const reason = peerMissing(peer);
     if (reason === undefined) continue;
-    // A present program at the wrong version is named by the reason; a missing one by its name.
-    const label = peer === 'memcached-oracle' && reason.startsWith('needs ') ? reason : peer;
+    // The oracle is memcached: named so when missing, by version when present but another release.
+    const label = peer !== 'memcached-oracle' ? peer : reason.startsWith('needs ') ? `memcached ${ORACLE_MEMCACHED_VERSION} (found ${memcachedVersion() ?? '?'})` : 'memcached';
     missing.push({ peer, label, pkg: PEERS[peer].pkg, reason });
   }
   if (missing.length === 0) return { skip: false };

@@ -13,10 +13,7 @@ import { TEXT_CASES } from './cases/text-cases.js';
 import { META_CASES } from './cases/meta-cases.js';
 import { AUTH_CASES, AUTH_FILE_TEXT } from './cases/auth-cases.js';
 
-// The tables hold memcached 1.6.18's replies.
-const oracle = needs('memcached-oracle');
-
-t.test('memcached answers the text and meta tables as written', oracle, async (t) => {
+t.test('memcached answers the text and meta tables as written', needs('memcached-oracle'), async (t) => {
   const mc = await startMemcached();
   t.teardown(() => mc.stop());
   for (const c of [...TEXT_CASES, ...META_CASES]) {
@@ -25,7 +22,7 @@ t.test('memcached answers the text and meta tables as written', oracle, async (t
   }
 });
 
-t.test('memcached -Y answers the auth table as written', oracle, async (t) => {
+t.test('memcached -Y answers the auth table as written', needs('memcached-oracle'), async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'gac-auth-')), 'authfile');
   writeFileSync(file, AUTH_FILE_TEXT);
   const mc = await startMemcached(['-Y', file]);
