@@ -7,7 +7,7 @@
 // Keys never start with FUZZ_RESERVED_PREFIX: the live fuzzer keeps its
 // sentinel and probes there.
 
-import { Rng } from './rng.js';
+import type { Rng } from './rng.js';
 
 export type Protocol = 'text' | 'meta' | 'binary';
 

@@ -38,7 +38,7 @@ export class LatencyHistogram {
 
   /** Record one sample in microseconds. */
   record(micros: number): void {
-    this.counts[bucketOf(micros)]++;
+    this.counts[bucketOf(micros)]!++;
     this.total++;
     if (micros > this.max) this.max = micros;
   }
@@ -50,7 +50,7 @@ export class LatencyHistogram {
   }
 
   merge(other: LatencyHistogram): void {
-    for (let i = 0; i < BUCKETS; i++) this.counts[i] += other.counts[i]!;
+    for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
     this.total += other.total;
     if (other.max > this.max) this.max = other.max;
   }

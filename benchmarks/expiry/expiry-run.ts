@@ -85,7 +85,8 @@ export async function runExpiry(config: ExpiryConfig): Promise<ExpiryResult> {
   const pool = new ValuePool(config.seed);
   const writer = await TextConnection.open(config.host, config.port);
   const poller = await TextConnection.open(config.host, config.port);
-  let failure: Error | null = null;
+  // Set from a callback; the cast keeps TypeScript from narrowing it to null for good.
+  let failure = null as Error | null;
   writer.onFailure((err) => (failure = err));
   poller.onFailure((err) => (failure = err));
 

@@ -72,7 +72,8 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
   const model = new WrittenModel(config.keySpace, config.toleranceMs);
   const pool = new ValuePool(config.seed);
   const conns = await Promise.all(Array.from({ length: config.connections }, () => TextConnection.open(config.host, config.port)));
-  let failure: Error | null = null;
+  // Set from a callback; the cast keeps TypeScript from narrowing it to null for good.
+  let failure = null as Error | null;
   for (const c of conns) c.onFailure((err) => (failure ??= err));
 
   const seen = new Uint8Array(config.keySpace);

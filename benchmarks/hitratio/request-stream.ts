@@ -5,7 +5,7 @@
 
 import { SplitMix64 } from '../core/splitmix64.js';
 import type { ClusterProfile, TraceOp } from './profiles.js';
-import { ZipfSampler } from './zipf.js';
+import type { ZipfSampler } from './zipf.js';
 
 export interface TraceRequest {
   op: TraceOp;

@@ -183,7 +183,8 @@ export async function preloadKeys(config: LoadConfig): Promise<void> {
   await Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
       const conn = await TextConnection.open(config.host, config.port);
-      let failed: Error | null = null;
+      // Set from a callback; the cast keeps TypeScript from narrowing it to null for good.
+      let failed = null as Error | null;
       conn.onFailure((err) => (failed = err));
       for (let i = lane; i < config.keyCount; i += lanes) {
         const req = Buffer.allocUnsafe(builder.maxRequestBytes);
@@ -208,7 +209,8 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
   if (config.preload) await preloadKeys(config);
   const builder = new RequestBuilder(config);
   const counters: Counters = { measuring: false, ops: 0, keys: 0, getKeys: 0, hits: 0, histogram: new LatencyHistogram() };
-  let failure: Error | null = null;
+  // Set from a callback; the cast keeps TypeScript from narrowing it to null for good.
+  let failure = null as Error | null;
   const sockets = await Promise.all(Array.from({ length: config.connections }, () => openSocket(config.host, config.port)));
   const conns = sockets.map(
     (s, i) => new LoadConnection(s, config, builder, new SplitMix64(config.seed * 1000 + i), counters, (err) => (failure ??= err)),

@@ -50,7 +50,8 @@ export function memoryKey(index: number, keySize: number): string {
 export async function runFill(config: FillConfig): Promise<FillResult> {
   const pool = new ValuePool(config.seed);
   const conn = await TextConnection.open(config.host, config.port);
-  let failure: Error | null = null;
+  // Set from a callback; the cast keeps TypeScript from narrowing it to null for good.
+  let failure = null as Error | null;
   conn.onFailure((err) => (failure = err));
 
   let stored = 0;

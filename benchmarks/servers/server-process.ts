@@ -128,7 +128,7 @@ export async function startServer(spec: ServerSpec, options: StartOptions): Prom
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).syscall?.startsWith('spawn')) throw err;
       if (Date.now() > deadline) {
         await server.stop();
-        throw new Error(`${spec.name} did not answer on port ${port}: ${(err as Error).message}; stderr: ${server.stderr.trim()}`);
+        throw new Error(`${spec.name} did not answer on port ${port}: ${(err as Error).message}; stderr: ${server.stderr.trim()}`, { cause: err });
       }
       await sleep(50);
     }

@@ -1,13 +1,11 @@
 // Server lifecycle and the expiry client against the real memcached (the
 // Debian package, installed here and in CI) and the fake.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { startServer, oneShot } from '../../benchmarks/servers/server-process.js';
 import { commandSpec, memcachedSpec } from '../../benchmarks/servers/server-specs.js';
 import { runExpiry, ttlForKey, type ExpiryConfig } from '../../benchmarks/expiry/expiry-run.js';
 import { FakeMemcached } from './fake-memcached.js';
-
-const haveMemcached = spawnSync('memcached', ['-V']).status === 0;
+import { needs, peerCommand } from '../peers.js';
 
 function expiryConfig(port: number): ExpiryConfig {
   return { host: '127.0.0.1', port, writeSeconds: 0.5, ratePerSec: 2000, keySize: 14, valueSize: 100, ttlMinSec: 1, ttlMaxSec: 1, settleSeconds: 1.5, pollMs: 100, seed: 4 };
@@ -38,8 +36,8 @@ t.test('a cache that never expires is caught serving expired keys', async (t) =>
   }
 });
 
-t.test('memcached: start on a free port, stats, expiry, stop', { skip: !haveMemcached && 'memcached not installed' }, async (t) => {
-  const server = await startServer(memcachedSpec(), { memoryMb: 8, core: undefined });
+t.test('memcached: start on a free port, stats, expiry, stop', needs('memcached'), async (t) => {
+  const server = await startServer(memcachedSpec(peerCommand('memcached')), { memoryMb: 8, core: undefined });
   try {
     t.ok(server.alive);
     t.ok(server.pid > 0);

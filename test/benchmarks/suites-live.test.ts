@@ -2,16 +2,14 @@
 // (an A/A run) so nothing depends on our server being built. The client
 // workers run from the TypeScript sources in child processes.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { runThroughput } from '../../benchmarks/suites/throughput.js';
-import { runCrossCheck, memcslapAvailable } from '../../benchmarks/suites/crosscheck.js';
+import { runCrossCheck } from '../../benchmarks/suites/crosscheck.js';
 import { runHitRatio } from '../../benchmarks/suites/hitratio.js';
 import type { SuiteContext } from '../../benchmarks/suites/context.js';
 import { commandSpec, memcachedSpec } from '../../benchmarks/servers/server-specs.js';
 import { verdictOf } from '../../benchmarks/harness/rows.js';
 import { runWorker } from '../../benchmarks/harness/spawn-worker.js';
-
-const haveMemcached = spawnSync('memcached', ['-V']).status === 0;
+import { needs } from '../peers.js';
 
 function context(): SuiteContext & { logs: string[] } {
   const logs: string[] = [];
@@ -34,7 +32,7 @@ t.test('a worker that fails reports why', async (t) => {
   await t.rejects(runWorker('nonsense', {}, { core: undefined, timeoutMs: 60_000 }), /worker nonsense failed \(exit 2\): usage/);
 });
 
-t.test('throughput suite, one scenario, two rounds', { skip: !haveMemcached && 'memcached not installed' }, async (t) => {
+t.test('throughput suite, one scenario, two rounds', needs('memcached'), async (t) => {
   const ctx = context();
   const rows = await runThroughput(ctx, ['c']);
   t.equal(rows.length, 5);
@@ -48,14 +46,14 @@ t.test('throughput suite, one scenario, two rounds', { skip: !haveMemcached && '
   t.equal(ctx.serverLabels.size, 2, 'both server pids labelled');
 });
 
-t.test('cross-check suite', { skip: !(haveMemcached && memcslapAvailable()) && 'memcached or memcslap not installed' }, async (t) => {
+t.test('cross-check suite', needs('memcached', 'memcslap'), async (t) => {
   const ctx = context();
   const rows = await runCrossCheck(ctx);
   t.same(rows.map((r) => r.bench), ['cross-check: memcslap -t get -c 4', 'cross-check: memcslap -t set -c 4']);
   t.ok(rows.every((r) => r.memcached.value > 0 && r.ours.value > 0));
 });
 
-t.test('hit-ratio suite, one profile', { skip: !haveMemcached && 'memcached not installed' }, async (t) => {
+t.test('hit-ratio suite, one profile', needs('memcached'), async (t) => {
   const ctx = context();
   const rows = await runHitRatio(ctx, ['cluster29']);
   t.equal(rows.length, 5, 'no summary row for one profile');

@@ -2,7 +2,6 @@
 // servers that did not run, targets per suite. Synthetic results, no servers
 // except memcached for withServer.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import type { LoadResult } from '../../benchmarks/loadgen/config.js';
 import { SCENARIOS, pairedRatio, scenarioRows } from '../../benchmarks/suites/throughput.js';
 import { memoryRows, keptTarget, type MemoryRun } from '../../benchmarks/suites/memory.js';
@@ -15,6 +14,7 @@ import { verdictOf, type Row } from '../../benchmarks/harness/rows.js';
 import type { ExpiryResult } from '../../benchmarks/expiry/expiry-run.js';
 import type { ReplayResult } from '../../benchmarks/hitratio/replayer.js';
 import type { ReclaimSummary } from '../../benchmarks/expiry/reclaim-summary.js';
+import { needs, peerCommand } from '../peers.js';
 
 function load(ops: number, p99: number, cpu: number): LoadResult {
   return {
@@ -125,15 +125,13 @@ t.test('memcslap cross-check rows', async (t) => {
   t.equal(crossCheckRow('set', { memcached: undefined, ours: undefined, memcachedNote: 'failed to start', oursNote: 'not built' }).memcached.note, 'failed to start');
 });
 
-const haveMemcached = spawnSync('memcached', ['-V']).status === 0;
-
-t.test('withServer starts, runs and always stops', { skip: !haveMemcached && 'memcached not installed' }, async (t) => {
+t.test('withServer starts, runs and always stops', needs('memcached'), async (t) => {
   const logs: string[] = [];
   const ctx: SuiteContext = {
     quick: true,
     rounds: 1,
     plan: { serverCore: undefined, clientCore: undefined, cores: 1 },
-    memcached: memcachedSpec(),
+    memcached: memcachedSpec(peerCommand('memcached')),
     ours: undefined,
     oursNote: 'not built',
     seed: 1,

@@ -40,11 +40,14 @@ function exchange(port: number, pieces: Buffer[]): Promise<{ replies: Reply[]; c
     });
     socket.on('close', () => finish(true));
     socket.on('error', (err) => (done ? undefined : reject(err)));
-    socket.on('connect', async () => {
+    const send = async (): Promise<void> => {
       for (const p of pieces) {
         if (socket.destroyed) return;
         await new Promise<void>((r) => socket.write(p, () => r()));
       }
+    };
+    socket.on('connect', () => {
+      send().catch(reject);
     });
   });
 }

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { connect, readUntil } from '../integration/helpers/exchange.js';
 import { startTestServer } from '../integration/helpers/server.js';
-import { memcachedVersion, startMemcached } from '../integration/helpers/memcached.js';
+import { startMemcached } from '../integration/helpers/memcached.js';
+import { needs } from '../peers.js';
 import { runBin, serveBin } from './helpers/bin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gac-hard-auth-'));
@@ -52,10 +53,8 @@ async function replies(target: number | string): Promise<string[]> {
   }
 }
 
-const version = memcachedVersion();
-const skip = version === undefined ? 'memcached is not installed' : version !== '1.6.18' ? `needs memcached 1.6.18, found ${version}` : false;
 
-t.test('-Y edge cases and auth counters match memcached 1.6.18', { skip }, async (t) => {
+t.test('-Y edge cases and auth counters match memcached 1.6.18', needs('memcached-oracle'), async (t) => {
   const mc = await startMemcached(['-Y', authFile]);
   t.teardown(() => mc.stop());
   const { port } = await startTestServer(t, { authFile, bindingProtocol: 'ascii' });

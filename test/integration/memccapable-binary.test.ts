@@ -4,8 +4,9 @@
 // its own server, which it flushes.
 
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { startTestServer } from '../binary/server.js';
+import { needs, peerCommand } from '../peers.js';
 
 const BINARY_CHECKS = 27;
 
@@ -21,12 +22,10 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; output
   });
 }
 
-const installed = spawnSync('memccapable', ['-h'], { stdio: 'ignore' }).error === undefined;
-
-t.test('memccapable -b passes every binary check', { skip: !installed && !process.env.CI ? 'memccapable not installed (apt install libmemcached-tools)' : false }, async (t) => {
+t.test('memccapable -b passes every binary check', needs('memccapable'), async (t) => {
   const { server, port } = await startTestServer();
   t.teardown(() => server.close());
-  const { code, output } = await run('memccapable', ['-b', '-h', '127.0.0.1', '-p', String(port), '-t', '10']);
+  const { code, output } = await run(peerCommand('memccapable'), ['-b', '-h', '127.0.0.1', '-p', String(port), '-t', '10']);
   const results = output.split('\n').filter((l) => /^binary /.test(l));
   const failed = results.filter((l) => !/\[pass\]\s*$/.test(l));
   t.strictSame(failed, [], 'no failed or skipped check');

@@ -3,14 +3,13 @@
 // Skipped when libmemcached-tools is not installed (CI installs it).
 
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { startTestServer } from './helpers/server.js';
+import { needs, peerCommand } from '../peers.js';
 
-const installed = spawnSync('memccapable', ['-h'], { encoding: 'utf8' }).error === undefined;
-
-t.test('memccapable -a passes every ASCII check', { skip: installed ? false : 'memccapable is not installed' }, async (t) => {
+t.test('memccapable -a passes every ASCII check', needs('memccapable'), async (t) => {
   const { port } = await startTestServer(t);
-  const child = spawn('memccapable', ['-a', '-t', '5', '-h', '127.0.0.1', '-p', String(port)]);
+  const child = spawn(peerCommand('memccapable'), ['-a', '-t', '5', '-h', '127.0.0.1', '-p', String(port)]);
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createCacheRegistry, parseListenAddress, startMetricsServer } from '../../lib/observability/metrics.js';
 import { renderStats } from '../../lib/observability/stats-report.js';
 import { makeSources, run, statsMap } from './helpers.js';
+import { needs, peerCommand } from '../peers.js';
 
 const k = (s: string): Buffer => Buffer.from(s);
 
@@ -103,13 +104,13 @@ t.test('/metrics serves the cache, store and process metrics', async (t) => {
   t.equal(again.get('memcached_commands_total{command="get",status="miss"}'), 4);
 });
 
-t.test('promtool check metrics accepts the output', async (t) => {
+t.test('promtool check metrics accepts the output', needs('promtool'), async (t) => {
   const src = makeSources();
   src.store.store('set', k('a'), k('1'), 0, 0, 0);
   const server = await startMetricsServer('127.0.0.1:0', src);
   t.teardown(() => server.close());
   const { body } = await request(server.port, '/metrics');
-  const checked = await run('promtool', ['check', 'metrics'], body);
+  const checked = await run(peerCommand('promtool'), ['check', 'metrics'], body);
   t.equal(checked.code, 0, checked.stdout + checked.stderr);
   t.equal(checked.stdout + checked.stderr, '', 'no lint findings');
 });

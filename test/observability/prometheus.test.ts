@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMetricsServer } from '../../lib/observability/metrics.js';
 import { freePort, makeSources } from './helpers.js';
+import { needs, peerCommand } from '../peers.js';
 
 /** Poll `probe` until it returns a value; Prometheus is an external process, so there is no clock to inject. */
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, attempts = 300): Promise<T> {
@@ -24,7 +25,7 @@ interface QueryResult {
   data: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
 }
 
-t.test('Prometheus scrapes /metrics and answers a query for a moved counter', async (t) => {
+t.test('Prometheus scrapes /metrics and answers a query for a moved counter', needs('prometheus'), async (t) => {
   const src = makeSources();
   const metrics = await startMetricsServer('127.0.0.1:0', src);
   t.teardown(() => metrics.close());
@@ -46,7 +47,7 @@ t.test('Prometheus scrapes /metrics and answers a query for a moved counter', as
   );
   const port = await freePort();
   const prometheus = spawn(
-    'prometheus',
+    peerCommand('prometheus'),
     [
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
@@ -61,7 +62,14 @@ t.test('Prometheus scrapes /metrics and answers a query for a moved counter', as
     // Keep only the tail: enough to explain a failure, bounded.
     log = (log + chunk).slice(-8192);
   });
-  const exited = new Promise<void>((resolve) => prometheus.once('exit', () => resolve()));
+  // 'error' (it could not start) as well as 'exit', so teardown never waits forever.
+  const exited = new Promise<void>((resolve) => {
+    prometheus.once('exit', () => resolve());
+    prometheus.once('error', (err) => {
+      log += `\n${err.message}`;
+      resolve();
+    });
+  });
   t.teardown(async () => {
     prometheus.kill('SIGTERM');
     await exited;

@@ -5,8 +5,7 @@
 
 import t, { type Test } from 'tap';
 import { makeSources, run, serveStatsOnly, type Fixture } from './helpers.js';
-
-const TOOL = '/usr/share/memcached/scripts/memcached-tool';
+import { MEMCACHED_TOOL_SCRIPT as TOOL, needs, peerCommand } from '../peers.js';
 
 async function loaded(t: Test, items: number): Promise<{ src: Fixture; server: string }> {
   const src = makeSources();
@@ -19,9 +18,9 @@ async function loaded(t: Test, items: number): Promise<{ src: Fixture; server: s
   return { src, server: `127.0.0.1:${responder.port}` };
 }
 
-t.test('memstat prints every stat under its memcached name', async (t) => {
+t.test('memstat prints every stat under its memcached name', needs('memcstat'), async (t) => {
   const { src, server } = await loaded(t, 10);
-  const res = await run('memcstat', [`--servers=${server}`]);
+  const res = await run(peerCommand('memcstat'), [`--servers=${server}`]);
   t.equal(res.code, 0, res.stderr);
   const port = server.split(':')[1];
   t.match(res.stdout, new RegExp(`^Server: 127\\.0\\.0\\.1 \\(${port}\\)$`, 'm'));
@@ -34,12 +33,12 @@ t.test('memstat prints every stat under its memcached name', async (t) => {
   t.match(printed.get('rusage_user'), /^\d+\.\d{6}$/);
 });
 
-t.test('memstat --analyze computes from bytes, items, hits and uptime', async (t) => {
+t.test('memstat --analyze computes from bytes, items, hits and uptime', needs('memcstat'), async (t) => {
   const a = await loaded(t, 20);
   const b = await loaded(t, 5);
   a.src.clock.ms = a.src.counters.startedAtMs + 100_000;
   b.src.clock.ms = b.src.counters.startedAtMs + 50_000;
-  const res = await run('memcstat', [`--servers=${a.server},${b.server}`, '--analyze']);
+  const res = await run(peerCommand('memcstat'), [`--servers=${a.server},${b.server}`, '--analyze']);
   t.equal(res.code, 0, res.stderr);
   t.match(res.stdout, /Number of Servers Analyzed\s+: 2/);
   t.match(res.stdout, new RegExp(`Node with most memory consumption\\s+: ${a.server.replace(/\./g, '\\.')}`));
@@ -49,20 +48,20 @@ t.test('memstat --analyze computes from bytes, items, hits and uptime', async (t
   t.ok(average && Number(average[1]) >= 100, `items of 100-byte values average at least 100 bytes (${average?.[1]})`);
 });
 
-t.test('memcached-tool display, stats and settings', async (t) => {
+t.test('memcached-tool display, stats and settings', needs('memcached-tool'), async (t) => {
   const { server } = await loaded(t, 3);
-  const display = await run('perl', [TOOL, server, 'display']);
+  const display = await run(peerCommand('memcached-tool'), [TOOL, server, 'display']);
   t.equal(display.code, 0, display.stderr);
   t.match(display.stdout, /^\s+#\s+Item_Size\s+Max_age\s+Pages\s+Count/);
   t.equal(display.stdout.trim().split('\n').length, 1, 'no slab classes listed');
 
-  const stats = await run('perl', [TOOL, server, 'stats']);
+  const stats = await run(peerCommand('memcached-tool'), [TOOL, server, 'stats']);
   t.equal(stats.code, 0, stats.stderr);
   t.match(stats.stdout, /^\s+curr_items\s+3$/m);
   t.match(stats.stdout, /^\s+cmd_set\s+3$/m);
   t.match(stats.stdout, /^\s+segcache_segments_total\s+\d+$/m);
 
-  const settings = await run('perl', [TOOL, server, 'settings']);
+  const settings = await run(peerCommand('memcached-tool'), [TOOL, server, 'settings']);
   t.equal(settings.code, 0, settings.stderr);
   t.match(settings.stdout, /^\s+maxbytes\s+4194304$/m);
   t.match(settings.stdout, /^\s+binding_protocol\s+auto-negotiate$/m);

@@ -3,12 +3,13 @@
 // directory (memcached's -p 0 means "no TCP", not "any port"), so no port
 // has to be guessed and nothing else can collide with it.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { memcachedVersion, peerCommand } from '../../peers.js';
 
 export interface RealMemcached {
   /** Unix socket path to connect to. */
@@ -17,19 +18,13 @@ export interface RealMemcached {
   stop(): Promise<void>;
 }
 
-/** The memcached version on PATH, or undefined when it is not installed. */
-export function memcachedVersion(): string | undefined {
-  const r = spawnSync('memcached', ['-V'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return undefined;
-  return r.stdout.trim().replace(/^memcached\s+/, '');
-}
-
+/** Callers gate on test/peers.ts needs('memcached') or needs('memcached-oracle') first. */
 export async function startMemcached(args: string[] = []): Promise<RealMemcached> {
   const dir = mkdtempSync(join(tmpdir(), 'gac-memcached-'));
   const path = join(dir, 'memcached.sock');
   // As root memcached insists on -u; root keeps access to the socket file.
   const user = process.getuid?.() === 0 ? ['-u', 'root'] : [];
-  const child: ChildProcess = spawn('memcached', ['-U', '0', '-s', path, ...user, ...args], {
+  const child: ChildProcess = spawn(peerCommand('memcached'), ['-U', '0', '-s', path, ...user, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
