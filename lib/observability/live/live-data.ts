@@ -161,6 +161,7 @@ export class LiveData {
     const nowMs = Date.now();
     const prev = this.lastTotals;
     this.lastTotals = totals;
+    // Divide by the time really elapsed: a busy event loop delays the timer.
     const elapsedS = prev === undefined ? 0 : (nowMs - this.lastSampleMs) / 1000;
     this.lastSampleMs = nowMs;
     if (prev === undefined) return;
@@ -168,7 +169,7 @@ export class LiveData {
     for (let i = 0; i < SERIES.length; i++) {
       // `stats reset` lowers a counter: show no negative rate.
       const delta = Math.max(0, totals[i]! - prev[i]!);
-      this.ring[i]![slot] = elapsedS > 0 ? delta / elapsedS : 0;
+      this.ring[i]![slot] = delta / Math.max(elapsedS, 0.001);
     }
     this.samples++;
   }
