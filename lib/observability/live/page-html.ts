@@ -41,7 +41,7 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <div class="cards">
       <div class="card"><div class="label">items</div><div id="c-items" class="value">–</div></div>
       <div class="card"><div class="label">live bytes</div><div id="c-bytes" class="value">–</div></div>
-      <div class="card"><div class="label">hit ratio (1 min)</div><div id="c-hit" class="value">–</div></div>
+      <div class="card"><div class="label" title="hits / gets over the last minute">hit ratio</div><div id="c-hit" class="value">–</div></div>
       <div class="card"><div class="label">free segments</div><div id="c-free" class="value">–</div></div>
     </div>
     <section class="panel">

@@ -116,7 +116,7 @@ export const PAGE_JS = String.raw`'use strict';
     var width = Math.max(200, wrap.clientWidth) * dpr;
     var height = Math.max(260, Math.min(window.innerHeight - 260, 640)) * dpr;
     var s = Math.floor(Math.sqrt((width * height) / n));
-    s = Math.max(1, Math.min(Math.floor(72 * dpr), s));
+    s = Math.max(1, Math.min(Math.floor(112 * dpr), s));
     var cols = Math.max(1, Math.min(n, Math.floor(width / s)));
     var rows = Math.ceil(n / cols);
     var gap = s >= 10 * dpr ? Math.round(2 * dpr) : s >= 4 ? 1 : 0;
