@@ -49,6 +49,7 @@ main { display: grid; grid-template-columns: minmax(0, 1.55fr) minmax(340px, 1fr
 .cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 8px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
 .card .label { color: var(--dim); font-size: 11px; text-transform: uppercase; letter-spacing: .6px; }
+.card .value small { font-size: 12px; font-weight: 400; }
 .card .value { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .mem-bar { display: flex; height: 14px; border-radius: 3px; overflow: hidden; background: #1f252e; margin-bottom: 8px; }
 .mem-bar div { height: 100%; }

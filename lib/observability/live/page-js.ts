@@ -115,8 +115,14 @@ export const PAGE_JS = String.raw`'use strict';
     var dpr = window.devicePixelRatio || 1;
     var width = Math.max(200, wrap.clientWidth) * dpr;
     var height = Math.max(260, Math.min(window.innerHeight - 260, 640)) * dpr;
-    var s = Math.floor(Math.sqrt((width * height) / n));
-    s = Math.max(1, Math.min(Math.floor(112 * dpr), s));
+    // The largest whole-pixel cell whose grid fits the width and (give or
+    // take a little) the height: 64 segments get big tiles, 65,536 get 2-3
+    // device pixels each.
+    var s = 1;
+    for (var t = Math.min(Math.floor(112 * dpr), Math.floor(width)); t >= 1; t--) {
+      var c = Math.max(1, Math.min(n, Math.floor(width / t)));
+      if (Math.ceil(n / c) * t <= height * 1.1) { s = t; break; }
+    }
     var cols = Math.max(1, Math.min(n, Math.floor(width / s)));
     var rows = Math.ceil(n / cols);
     var gap = s >= 10 * dpr ? Math.round(2 * dpr) : s >= 4 ? 1 : 0;
@@ -306,7 +312,7 @@ export const PAGE_JS = String.raw`'use strict';
       (rc[1] + rc[4] ? ' \u00b7 ' + (rc[1] + rc[4]) + ' just expired' : '') + (rc[2] ? ' \u00b7 ' + rc[2] + ' just evicted' : '') + (rc[3] ? ' \u00b7 ' + rc[3] + ' just merged' : '');
     $('c-items').textContent = fmtInt(s.items);
     $('c-bytes').textContent = fmtBytes(s.memory.liveBytes);
-    $('c-free').textContent = fmtInt(s.segmentsFree) + ' / ' + fmtInt(s.segmentsTotal);
+    $('c-free').innerHTML = fmtInt(s.segmentsFree) + ' <small class="dim">/ ' + fmtInt(s.segmentsTotal) + '</small>';
     var g = sum(state.series.gets.slice(-60)), h = sum(state.series.hits.slice(-60));
     $('c-hit').textContent = g > 0 ? (100 * h / g).toFixed(1) + '%' : '–';
 
