@@ -112,30 +112,37 @@ try {
   const seconds = Number(args.seconds);
   // Write about 2.5 heaps over the run, so the heap fills, short TTLs expire and merges evict.
   const perSecond = Math.ceil((2.5 * memoryBytes) / seconds / 3000);
-  for (let s = 0; s < seconds; s++) {
-    const started = Date.now();
-    // Ramp the write rate up and down so the charts have a shape.
-    const writes = Math.round(perSecond * (0.4 + 1.2 * Math.sin((Math.PI * s) / seconds) ** 2));
-    for (let i = 0; i < writes; i++) {
-      const t = pick(Math.random());
-      classOf.push(t);
-      c.set(`k${t}:${n++}`, ttls[t], 1000 + Math.floor(Math.random() * 4000));
+  // The load runs in the background in quarter-second steps (smooth per-second rates).
+  let running = true;
+  const load = (async () => {
+    for (let step = 0; running; step++) {
+      const started = Date.now();
+      const s = step / 4;
+      // Ramp the write rate up and down so the charts have a shape.
+      const writes = Math.round((perSecond / 4) * (0.4 + 1.2 * Math.sin((Math.PI * s) / seconds) ** 2));
+      for (let i = 0; i < writes; i++) {
+        const t = pick(Math.random());
+        classOf.push(t);
+        c.set(`k${t}:${n++}`, ttls[t], 1000 + Math.floor(Math.random() * 4000));
+      }
+      // Gets skewed towards recent keys: most hit, older ones miss.
+      const gets = [];
+      for (let i = 0; i < 100; i++) {
+        const k = n - 1 - Math.floor(Math.random() * Math.random() * n);
+        gets.push(c.get(`k${classOf[k]}:${k}`));
+      }
+      await Promise.all(gets);
+      await new Promise((r) => setTimeout(r, Math.max(0, 250 - (Date.now() - started))));
     }
-    // Gets skewed towards recent keys: most hit, older ones miss.
-    const gets = [];
-    for (let i = 0; i < 400; i++) {
-      const k = n - 1 - Math.floor(Math.random() * Math.random() * n);
-      gets.push(c.get(`k${classOf[k]}:${k}`));
-    }
-    await Promise.all(gets);
-    if (s === seconds - 3) {
-      // Hover a cell so the screenshot shows a segment's details.
-      const box = await page.locator('#map').boundingBox();
-      if (box) await page.mouse.move(box.x + box.width * 0.37, box.y + box.height * 0.3);
-    }
-    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
-  }
+  })();
+  await page.waitForTimeout(seconds * 1000);
+  // Hover a cell so the screenshot shows a segment's details.
+  const box = await page.locator('#map').boundingBox();
+  if (box) await page.mouse.move(box.x + box.width * 0.37, box.y + box.height * 0.3);
+  await page.waitForTimeout(2000);
   await page.screenshot({ path: args.out, fullPage: true });
+  running = false;
+  await load;
   c.close();
   console.log(`saved ${args.out}`);
 } finally {
