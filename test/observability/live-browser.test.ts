@@ -29,6 +29,9 @@ function findChromium(): string | undefined {
 }
 
 const chromiumPath = findChromium();
+// Bounded waits below add up to more than .taprc's 120 s on a slow machine;
+// the root test's timeout also reaches the runner.
+if (chromiumPath) t.setTimeout(300_000);
 const MIB = 1024 * 1024;
 
 /** What the page exposes for tests (window.liveState, data-* on <body>). */
