@@ -11,6 +11,7 @@ import { LiveData, SERIES } from '../../lib/observability/live/live-data.js';
 import { PAGE_JS } from '../../lib/observability/live/page-js.js';
 import { MAP_FREE, decodeSegmentMap } from '../../segments/segment-map.js';
 import { makeSources } from './helpers.js';
+import type { CacheStore } from '../../segments/types.js';
 
 const SEG = 1024;
 const k = (s: string): Buffer => Buffer.from(s);
@@ -147,4 +148,40 @@ t.test('the ring keeps per-second deltas and serves what is new', (t) => {
   data.sample();
   t.same(data.ratesSince(2).series.gets, [0]);
   t.end();
+});
+
+t.test('a pause in watching drops the old history', (t) => {
+  const src = makeSources({ maxBytes: 16 * SEG }, { segmentSize: SEG, itemSizeMax: 512 });
+  const data = new LiveData(src);
+  t.teardown(() => data.stop());
+  data.touch(); // baseline sample
+  data.sample();
+  data.sample();
+  t.equal(data.ratesSince(0).series.gets!.length, 2);
+  data.stop();
+  data.touch(); // watching again: a new baseline, no samples yet
+  t.equal(data.ratesSince(0).series.gets!.length, 0);
+  data.sample();
+  t.equal(data.ratesSince(0).series.gets!.length, 1);
+  t.equal(data.ratesSince(0).next, 3, 'sample numbers keep counting');
+  t.end();
+});
+
+t.test('a store without segment headers: no map, the rest still answers', async (t) => {
+  const src = makeSources({ maxBytes: 16 * SEG }, { segmentSize: SEG, itemSizeMax: 512 });
+  const real = src.store;
+  // Not a segment store: the counters and shape of one, none of its headers.
+  const opaque = { counters: real.counters, options: real.options, shape: () => real.shape() } as unknown as CacheStore;
+  const server = await startMetricsServer('127.0.0.1:0', { ...src, store: opaque });
+  t.teardown(() => server.close());
+  const snap = await get(server.port, '/ui/snapshot');
+  t.equal(snap.status, 404);
+  t.match(snap.body.toString(), /no segment headers/);
+  const summary = JSON.parse((await get(server.port, '/ui/summary')).body.toString());
+  t.same(summary.buckets, []);
+  t.equal(summary.build, null);
+  t.equal(summary.memory.liveBytes, null);
+  t.equal((await get(server.port, '/ui/segment?id=0')).status, 404);
+  t.equal(new LiveData({ ...src, store: opaque }).available, false);
+  t.equal(new LiveData(src).available, true);
 });

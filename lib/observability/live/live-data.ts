@@ -6,7 +6,7 @@
 // Nothing runs while nobody watches: the ring's one-second timer starts with
 // the first page request and stops IDLE_STOP_MS after the last one, and a
 // map is only built when asked for. The charts' history therefore begins
-// when someone first opened the page (and survives reloads within a minute).
+// when someone opened the page (and survives reloads within a minute).
 
 import type { StatsSources } from '../stats-report.js';
 import {
@@ -36,6 +36,8 @@ export class LiveData {
   /** Ring of per-second deltas, one Float64Array per series; `samples` counts every sample taken. */
   private readonly ring = SERIES.map(() => new Float64Array(RING_SECONDS));
   private samples = 0;
+  /** First sample of the current watching period. */
+  private historyStart = 0;
   private lastTotals: number[] | undefined;
   private lastSampleMs = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -59,6 +61,8 @@ export class LiveData {
   touch(): void {
     this.lastRequestMs = Date.now();
     if (this.timer !== undefined) return;
+    // History from before a pause would join on as if no time had passed: drop it.
+    this.historyStart = this.samples;
     this.lastTotals = undefined;
     this.sample();
     this.timer = setInterval(() => {
@@ -145,7 +149,7 @@ export class LiveData {
   /** Per-second deltas after sample number `since` (at most the ring), oldest first. */
   ratesSince(since: number): { next: number; periodMs: number; series: Record<string, number[]> } {
     const end = this.samples;
-    const from = Math.max(0, end - RING_SECONDS, Number.isFinite(since) ? Math.floor(since) : 0);
+    const from = Math.max(this.historyStart, end - RING_SECONDS, Number.isFinite(since) ? Math.floor(since) : 0);
     const series: Record<string, number[]> = {};
     SERIES.forEach((name, i) => {
       const out: number[] = [];
