@@ -402,9 +402,14 @@ export const PAGE_JS = String.raw`'use strict';
       }
       ctx.stroke();
       if (n > 0 && vals[n - 1] != null) {
+        // The latest value, top right, on a backing so lines do not cross it.
+        var label = opts.percent ? (vals[n - 1] * 100).toFixed(1) + '%' : fmtRate(vals[n - 1]);
+        var lw = ctx.measureText(label).width;
+        ctx.fillStyle = 'rgba(23,27,34,.85)';
+        ctx.fillRect(w - right - lw - 5, top + l.row * 11, lw + 4, 11);
         ctx.fillStyle = l.color;
         ctx.textAlign = 'right';
-        ctx.fillText(opts.percent ? (vals[n - 1] * 100).toFixed(1) + '%' : fmtRate(vals[n - 1]), w - right - 2, top + 9 + l.row * 11);
+        ctx.fillText(label, w - right - 3, top + 9 + l.row * 11);
       }
     });
   }
