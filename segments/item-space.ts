@@ -22,7 +22,7 @@ import {
   recordBytes,
   recordDeadline,
 } from './item-layout.js';
-import { LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap } from './segment-heap.js';
+import { EVENT_EMPTIED, EVENT_EVICTED, EVENT_EXPIRED, LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap } from './segment-heap.js';
 import { NEVER_BUCKET, TtlChains, bucketForTtl } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
@@ -373,6 +373,7 @@ export class ItemSpace implements KeySource {
     }
     this.chains.unlink(seg);
     heap.release(seg);
+    heap.mark(seg, EVENT_EVICTED, nowS);
   }
 
   /**
@@ -387,11 +388,14 @@ export class ItemSpace implements KeySource {
       if (bucket === FREE_BUCKET || seg === this.pinned) continue;
       if (heap.liveItems[seg] === 0) {
         // Emptied by deletes, overwrites or lazily expired reads.
-        if (bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS) this.counters.expiredSegments++;
+        const expired = bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS;
+        if (expired) this.counters.expiredSegments++;
         this.chains.unlink(seg);
         heap.release(seg);
+        heap.mark(seg, expired ? EVENT_EXPIRED : EVENT_EMPTIED, nowS);
       } else if (bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS) {
         this.freeSegment(seg, nowS);
+        heap.mark(seg, EVENT_EXPIRED, nowS);
         this.counters.expiredSegments++;
       }
     }

@@ -45,7 +45,7 @@
 
 import type { ItemSpace } from './item-space.js';
 import { BIT_DEAD, recordBytes, recordDeadline } from './item-layout.js';
-import { FREE_BUCKET, LATEST_NEVER, NO_SEGMENT } from './segment-heap.js';
+import { EVENT_MERGED, FREE_BUCKET, LATEST_NEVER, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
 import { RankHistogram, agedFrequency, rankOf } from './merge-ranking.js';
@@ -226,6 +226,7 @@ export class MergeEvictor {
     let liveItems = 0;
     let latest = 0;
     let freed = 0;
+    for (let r = 0; r < length; r++) heap.mark(this.run[r]!, EVENT_MERGED, nowS);
     for (let r = 0; r < length; r++) {
       const src = this.run[r]!;
       const srcBytes = heap.bytes[src]!;

@@ -19,6 +19,16 @@ export const FREE_BUCKET = -1;
 export const LATEST_NEVER = 0xffffffff;
 /** Largest heap addressable by 32-bit slot locations (units of 8 bytes). */
 export const MAX_HEAP_BYTES = 0xffffffff * 8 - 8;
+/** What last happened to a segment (`eventKind`): nothing yet. */
+export const EVENT_NONE = 0;
+/** Freed by the expiry sweep (its items' deadlines passed). */
+export const EVENT_EXPIRED = 1;
+/** Freed whole by eviction (fifo, random, or merge's unread-run fallback). */
+export const EVENT_EVICTED = 2;
+/** Part of a merge-eviction pass: compacted into, or freed by it. */
+export const EVENT_MERGED = 3;
+/** Freed by the sweep after deletes and overwrites left nothing live. */
+export const EVENT_EMPTIED = 4;
 /** Offsets within a segment are handled as 31-bit integers. */
 export const MAX_SEGMENT_BYTES = 0x7ffffff8;
 /** Data per ArrayBuffer: a few large buffers instead of one per segment. */
@@ -53,6 +63,9 @@ export class SegmentHeap {
   readonly generation: Float64Array;
   /** 1 once any item in the segment has been read (merge eviction skips ranking runs never read). */
   readonly read: Uint8Array;
+  /** Unix second of the segment's last EVENT_* (0 = none): only the live page reads these two. */
+  readonly eventAt: Uint32Array;
+  readonly eventKind: Uint8Array;
 
   /** Free segment ids (a stack: the most recently freed is reused first, still warm). */
   private readonly freeStack: Int32Array;
@@ -87,6 +100,8 @@ export class SegmentHeap {
     this.latestDeadline = new Float64Array(count);
     this.generation = new Float64Array(count);
     this.read = new Uint8Array(count);
+    this.eventAt = new Uint32Array(count);
+    this.eventKind = new Uint8Array(count);
     this.freeStack = new Int32Array(count);
     this.releaseAll();
   }
@@ -113,6 +128,12 @@ export class SegmentHeap {
     this.read[seg] = 0;
     this.renew(seg);
     return seg;
+  }
+
+  /** Note what just happened to `seg` (an EVENT_* kind) for the live page. */
+  mark(seg: number, kind: number, nowS: number): void {
+    this.eventAt[seg] = nowS;
+    this.eventKind[seg] = kind;
   }
 
   /** Give the segment a fresh generation: every location token in it changes. */

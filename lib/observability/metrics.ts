@@ -9,13 +9,16 @@
 // (CPU, memory, GC, event-loop lag) come from one registry per process,
 // because they describe the process, not a server, and prom-client has no
 // way to stop their collectors once started.
+//
+// The same listener serves the live page (/ and /ui, live/live-routes.ts).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StatsSources } from './stats-report.js';
+import { createLiveRoutes, type LiveRoutes } from './live/live-routes.js';
 
-/** Prometheus and a few humans with curl; more than this is a flood. */
+/** Prometheus, a few humans with curl and a few live pages; more than this is a flood. */
 const MAX_SCRAPE_CONNECTIONS = 64;
 
 export interface MetricsServer {
@@ -29,8 +32,9 @@ export interface MetricsServer {
 export async function startMetricsServer(listen: string, src: StatsSources): Promise<MetricsServer> {
   const { host, port } = parseListenAddress(listen);
   const registry = Registry.merge([createCacheRegistry(src), processRegistry()]);
+  const live = createLiveRoutes(src);
   const server = http.createServer((req, res) => {
-    handleRequest(registry, req, res);
+    handleRequest(registry, live, req, res);
   });
   // A scrape is one small GET; anything slower than this is a stuck client.
   server.requestTimeout = 10_000;
@@ -48,6 +52,7 @@ export async function startMetricsServer(listen: string, src: StatsSources): Pro
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
+        live.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -63,16 +68,15 @@ export function parseListenAddress(listen: string): { host: string | undefined; 
   return { host: host === '' ? undefined : host, port };
 }
 
-function handleRequest(registry: Registry, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const path = (req.url ?? '/').split('?')[0];
+function handleRequest(registry: Registry, live: LiveRoutes, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const path = queryAt < 0 ? url : url.slice(0, queryAt);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
     return;
   }
-  if (path === '/') {
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end('grow-a-cache metrics: /metrics\n');
-    return;
-  }
+  if (path !== '/metrics' && live.handle(path, new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1)), req, res)) return;
   if (path !== '/metrics') {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
     return;
