@@ -4,31 +4,18 @@
 // TTLs show up in the map and the charts, and once they expire their
 // segments come back as free. Waits are bounded polls, never timing
 // thresholds. Saves a screenshot and prints its path. Skipped, with the
-// reason, when no chromium is installed (set CHROMIUM to point at one).
+// reason, when no chromium is installed (test/peers.ts).
 
 import t from 'tap';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { startServer } from '../../lib/server/server.js';
 import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { needs, peerCommand } from '../peers.js';
 
-/** The chromium to drive, or undefined. (A simple local check; a shared peer helper may replace it.) */
-function findChromium(): string | undefined {
-  if (process.env.CHROMIUM) return fs.existsSync(process.env.CHROMIUM) ? process.env.CHROMIUM : undefined;
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const found = execFileSync('which', [name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-      if (found) return found;
-    } catch {
-      // not on PATH
-    }
-  }
-  return undefined;
-}
-
-const chromiumPath = findChromium();
+const chromiumNeed = needs('chromium');
+const chromiumPath = chromiumNeed.skip === false ? peerCommand('chromium') : undefined;
 // Bounded waits below add up to more than .taprc's 120 s on a slow machine;
 // the root test's timeout also reaches the runner.
 if (chromiumPath) t.setTimeout(300_000);
@@ -102,7 +89,7 @@ async function writeKeys(port: number, prefix: string, ttl: number, count: numbe
   socket.end();
 }
 
-t.test('the live page in headless chromium', { skip: chromiumPath ? false : 'chromium not installed (apt-get install chromium, or set CHROMIUM)' }, async (t) => {
+t.test('the live page in headless chromium', chromiumNeed, async (t) => {
   const { chromium } = await import('playwright-core');
   const server = await startServer({
     ...DEFAULT_SETTINGS,
