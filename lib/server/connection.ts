@@ -14,17 +14,22 @@
 //   other connections (setImmediate) and counts conn_yields.
 // - Requests may hold views into the read buffer; they are executed before
 //   the next read touches it.
+// - Fault containment: an exception escaping a parser or responder ends only
+//   this connection (replies of earlier requests, then SERVER_ERROR, then
+//   close), is logged once without values and counted (request_faults).
 
 import { Socket } from 'node:net';
 import type { ConnectionInfo, Responder, ServerContext, Session } from './context.js';
 import type { ParseResult, ParserLimits, Request } from '../../protocol/request.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
-import { formatCommandLine, formatReplyLine } from '../observability/logger.js';
+import { formatCommandLine, formatReplyLine, formatRequestFault } from '../observability/logger.js';
 import { refusedSetKey } from './refused-set.js';
 import { REPLY } from '../../protocol/text/replies.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { batchClock } from '../../segments/batch-clock.js';
+import { writeBodyReply } from '../../protocol/binary/encode.js';
+import { STATUS_EINTERNAL } from '../../protocol/binary/status.js';
 
 /** A wire protocol: a pure parser plus the responder for its requests. */
 export interface ProtocolHandler {
@@ -75,6 +80,10 @@ function isTooLargeReply(reply: Buffer): boolean {
   return reply.equals(REPLY.SERVER_ERROR_TOO_LARGE);
 }
 
+/** What a client whose request hit a bug in the server is told before the close. */
+const FAULT_REPLY = Buffer.from('SERVER_ERROR internal error\r\n', 'latin1');
+const FAULT_TEXT = Buffer.from('SERVER_ERROR internal error', 'latin1');
+
 type Phase = 'new_cmd' | 'swallow' | 'closing' | 'closed';
 
 export class Connection implements Session, ConnectionInfo {
@@ -111,8 +120,10 @@ export class Connection implements Session, ConnectionInfo {
   /** Stop after the replies now pending (quit, fatal errors, shutdown). */
   private closeRequested = false;
   private lastCommandMs = Date.now();
-  /** A request of this connection is being answered (stats conns: conn_parse_cmd). */
-  private executing = false;
+  /** The request being answered (stats conns: conn_parse_cmd; fault context). */
+  private current: Request | null = null;
+  /** Reply bytes written before `current` began (a fault drops the rest). */
+  private currentReplyStart = 0;
 
   constructor(socket: Socket, opts: ConnectionOptions) {
     this.socket = socket;
@@ -139,7 +150,7 @@ export class Connection implements Session, ConnectionInfo {
 
   /** memcached's state name for `stats conns`. */
   get state(): string {
-    if (this.executing) return 'conn_parse_cmd';
+    if (this.current !== null) return 'conn_parse_cmd';
     if (this.isClosing()) return 'conn_closing';
     if (this.phase === 'swallow') return 'conn_swallow';
     if (this.waitingForDrain) return 'conn_mwrite';
@@ -284,9 +295,35 @@ export class Connection implements Session, ConnectionInfo {
     batchClock.hold();
     try {
       return this.runBatch(buf, offset, budget);
+    } catch (err) {
+      this.containFault(err);
+      return buf.length;
     } finally {
       batchClock.release();
     }
+  }
+
+  /**
+   * A parser or responder threw (a bug): keep the replies of the requests
+   * before it, drop the partial reply, answer SERVER_ERROR and close this
+   * connection only. The log line names the command and the error's code
+   * location, never a key's value or the error message (it may quote data).
+   */
+  private containFault(err: unknown): void {
+    const req = this.current;
+    this.current = null;
+    this.ctx.counters.requestFaults++;
+    this.ctx.log.line(0, formatRequestFault(this.id, req, err));
+    if (req !== null) this.out.truncate(this.currentReplyStart);
+    if (req !== null && req.protocol === 'binary') {
+      writeBodyReply(this.out, req.binaryOpcode, STATUS_EINTERNAL, req.opaque, FAULT_TEXT);
+    } else if (this.handler === this.opts.binary) {
+      writeBodyReply(this.out, 0, STATUS_EINTERNAL, 0, FAULT_TEXT);
+    } else {
+      this.out.writeBuffer(FAULT_REPLY);
+    }
+    this.swallowRemaining = 0;
+    this.closeNow();
   }
 
   private runBatch(buf: Buffer, offset: number, budget: number): number {
@@ -362,7 +399,8 @@ export class Connection implements Session, ConnectionInfo {
     else if (req.protocol === 'meta') counters.metaRequests++;
     else counters.textRequests++;
     this.lastCommandMs = batchClock.nowMs();
-    this.executing = true;
+    this.current = req;
+    this.currentReplyStart = this.out.length;
     if (ctx.log.level >= LOG_COMMANDS) {
       ctx.log.line(LOG_COMMANDS, formatCommandLine(this.id, req));
       const before = this.out.length;
@@ -371,7 +409,7 @@ export class Connection implements Session, ConnectionInfo {
     } else {
       handler.respond(req, ctx, this, this.out);
     }
-    this.executing = false;
+    this.current = null;
   }
 
   /** -vv: the first line of the reply just written, as memcached's `>fd ...`. */
