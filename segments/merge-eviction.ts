@@ -174,6 +174,9 @@ export class MergeEvictor {
     let n = 0;
     for (let r = 0; r < length; r++) {
       const src = this.run[r]!;
+      // While every record is whole: widen the access unit so any time up to
+      // now fits, and moves between these segments never need to widen.
+      heap.coverAccessTime(src, nowS);
       const words = heap.words[src]!;
       const end = heap.writeOffset[src]!;
       const meanSize = heap.meanLiveBytes(src);
@@ -193,7 +196,7 @@ export class MergeEvictor {
         if (index.findLoc(hash, loc)) {
           const deadline = recordDeadline(words, w, a);
           if (deadline === NEVER || nowS < deadline) {
-            const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
+            const freq = agedFrequency(index.foundFrequency(), nowS - heap.accessTime(src, a), horizon);
             histogram.add(rankOf(freq, size, meanSize), size);
           }
         }
@@ -249,7 +252,7 @@ export class MergeEvictor {
         if (index.findLoc(hash, loc)) {
           const deadline = recordDeadline(words, w, a);
           const expired = deadline !== NEVER && nowS >= deadline;
-          const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
+          const freq = agedFrequency(index.foundFrequency(), nowS - heap.accessTime(src, a), horizon);
           let keep = false;
           if (!expired) {
             const rank = rankOf(freq, size, meanSize);
@@ -281,6 +284,13 @@ export class MergeEvictor {
               chunk.copyWithin(dstBytes.byteOffset + write, from, from + size);
             } else {
               srcBytes.copy(dstBytes, write, off, off + size);
+            }
+            // Re-stamp the access time in the destination's frame (its create
+            // time and unit); covered above, so [0, write) is never walked.
+            if (src !== dst) {
+              const dw = write >>> 2;
+              const stamp = heap.accessStamp(dst, heap.accessTime(src, a), write);
+              heap.words[dst]![dw] = ((heap.words[dst]![dw]! & 0xffff) | (stamp << 16)) >>> 0;
             }
             index.relinkFoundWithFrequency((dst * segmentSize + write) / 8 + 1, freq);
             if (freq > 0) heap.read[dst] = 1;
