@@ -41,6 +41,8 @@ export interface GetRequest extends RequestBase {
   touchExptime: number | undefined;
   /** binary GetK/GetKQ/GATK/GATKQ: echo the key in the reply. */
   withKey: boolean;
+  /** Set by the server on the rest of a get whose reply waited for the client to read. */
+  resumed?: boolean;
 }
 
 /** set, add, replace, append, prepend, cas; binary Set/Add/Replace/Append/Prepend (+Q). */

@@ -36,7 +36,7 @@ const MEMLIMIT_MAX_MB = 1_000_000_000;
 export const respondText: Responder = (req, ctx, session, out) => {
   switch (req.type) {
     case 'get':
-      return respondGet(req, ctx, out);
+      return respondGet(req, ctx, session, out);
     case 'store':
       return respondStore(req, ctx, out);
     case 'arith':
@@ -88,10 +88,11 @@ function getReplyTooLarge(req: GetRequest, ctx: ServerContext): boolean {
   return false;
 }
 
-function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
+function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   const { store, counters } = ctx;
   const touching = req.touchExptime !== undefined;
-  if (getReplyTooLarge(req, ctx)) {
+  // A resumed get was sized when it began; part of its reply is already sent.
+  if (req.resumed !== true && getReplyTooLarge(req, ctx)) {
     out.writeBuffer(GET_REPLY_TOO_LARGE);
     return;
   }
@@ -106,6 +107,13 @@ function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void
     else counters.cmdGet++;
     if (ref < 0) continue;
     writeValueItem(out, store, key, ref, req.withCas);
+    // The bound on unsent replies holds inside one get: past it, send what
+    // is written, and if the client is not reading, stop and go on from the
+    // next key once it does.
+    if (out.length > session.replyRoom && !session.makeRoom() && s < keys.end) {
+      session.resumeAfterDrain({ ...req, keys: keys.rest(s), resumed: true });
+      return;
+    }
   }
   out.writeBuffer(REPLY.END);
 }

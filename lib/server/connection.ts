@@ -10,6 +10,10 @@
 // - Backpressure: when unsent replies pass OUTPUT_LIMIT bytes the connection
 //   stops parsing and reading, and resumes on 'drain'; a client that
 //   pipelines without reading cannot make the server buffer without bound.
+//   The bound holds inside one multi-get too: the responder sends what it
+//   has when it passes `replyRoom`, and if the client still is not reading
+//   it stops and hands back the rest of its keys, answered after 'drain'. So
+//   unsent replies stay under OUTPUT_LIMIT plus one item's reply.
 // - -R: after `reqsPerEvent` requests in one turn the connection yields to
 //   other connections (setImmediate) and counts conn_yields.
 // - Requests may hold views into the read buffer; they are executed before
@@ -124,6 +128,10 @@ export class Connection implements Session, ConnectionInfo {
   private current: Request | null = null;
   /** Reply bytes written before `current` began (a fault drops the rest). */
   private currentReplyStart = 0;
+  /** The rest of a multi-key reply that stopped for the client to read. */
+  private resumable: Request | null = null;
+  /** Session.replyRoom: reply bytes allowed before the bound (kept by runBatch and makeRoom). */
+  replyRoom = OUTPUT_LIMIT;
 
   constructor(socket: Socket, opts: ConnectionOptions) {
     this.socket = socket;
@@ -180,6 +188,19 @@ export class Connection implements Session, ConnectionInfo {
 
   closeAfterWrite(): void {
     this.closeRequested = true;
+  }
+
+  makeRoom(): boolean {
+    this.flush();
+    // What was sent cannot be taken back if this request then faults.
+    this.currentReplyStart = 0;
+    const pending = this.socket.writableLength;
+    this.replyRoom = OUTPUT_LIMIT - pending;
+    return pending <= OUTPUT_LIMIT;
+  }
+
+  resumeAfterDrain(rest: Request): void {
+    this.resumable = rest;
   }
 
   /**
@@ -273,7 +294,7 @@ export class Connection implements Session, ConnectionInfo {
 
   /** Parse and answer what the InputBuffer holds, up to `budget` requests. */
   private processInput(budget: number): void {
-    if (this.input.length === 0) {
+    if (this.input.length === 0 && this.resumable === null) {
       this.afterRun();
       return;
     }
@@ -329,6 +350,8 @@ export class Connection implements Session, ConnectionInfo {
   private runBatch(buf: Buffer, offset: number, budget: number): number {
     const end = buf.length;
     let count = 0;
+    this.replyRoom = OUTPUT_LIMIT - this.socket.writableLength;
+    if (this.resumable !== null && !this.resumeReply()) return offset;
     while (offset < end && !this.isClosing() && !this.closeRequested) {
       if (this.out.length + this.socket.writableLength > OUTPUT_LIMIT) {
         this.flush();
@@ -354,6 +377,10 @@ export class Connection implements Session, ConnectionInfo {
           offset += result.consumed;
           count++;
           this.execute(handler, result.request);
+          if (this.resumable !== null) {
+            this.pauseForDrain();
+            return offset;
+          }
           break;
         case 'error':
           // A refused line is still a command line (memcached's last_cmd_time).
@@ -384,6 +411,23 @@ export class Connection implements Session, ConnectionInfo {
       }
     }
     return offset;
+  }
+
+  /**
+   * Go on with a multi-key reply that stopped for the client to read; false
+   * when it had to stop again (reading stays paused until the next 'drain').
+   */
+  private resumeReply(): boolean {
+    const req = this.resumable as Request;
+    this.resumable = null;
+    const handler = req.protocol === 'binary' ? this.opts.binary : this.opts.text;
+    this.current = req;
+    this.currentReplyStart = this.out.length;
+    handler.respond(req, this.ctx, this, this.out);
+    this.current = null;
+    if (this.resumable === null) return true;
+    this.pauseForDrain();
+    return false;
   }
 
   /** A set refused as too large also drops the key's old value, as memcached does. */
