@@ -152,12 +152,15 @@ export type Request =
  * unless `close` says memcached would close the connection.
  * 'swallow' asks the connection to discard `remaining` further bytes after
  * `consumed` (a value too large for the item limit), then write `reply`.
+ * `unlinkKey` is set when memcached also unlinks the key's old value: a text
+ * `set`, any meta `ms` or a binary Set/SetQ refused as too large (a view
+ * into the read buffer, valid until the connection reads again).
  */
 export type ParseResult =
   | { kind: 'incomplete' }
   | { kind: 'ok'; request: Request; consumed: number }
   | { kind: 'error'; reply: Buffer; consumed: number; close: boolean }
-  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number };
+  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number; unlinkKey: Buffer | undefined };
 
 /** Limits every parser enforces. */
 export interface ParserLimits {

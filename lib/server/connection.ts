@@ -28,8 +28,6 @@ import type { ParseResult, ParserLimits, Request } from '../../protocol/request.
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
 import { formatCommandLine, formatReplyLine, formatRequestFault } from '../observability/logger.js';
-import { refusedSetKey } from './refused-set.js';
-import { REPLY } from '../../protocol/text/replies.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { batchClock } from '../../segments/batch-clock.js';
 import { writeBodyReply } from '../../protocol/binary/encode.js';
@@ -73,16 +71,6 @@ const FIRST_BINARY_BYTE = 0x80;
 /** How long a closing connection waits for the peer to close its side. */
 const LINGER_MS = 5000;
 const LOG_COMMANDS = 2;
-
-/** Binary status "value too large" (E2BIG) in a reply header. */
-const BINARY_STATUS_E2BIG = 0x0003;
-
-/** The parser refused a value over the item limit (text, meta or binary reply; empty = noreply). */
-function isTooLargeReply(reply: Buffer): boolean {
-  if (reply.length === 0) return true;
-  if (reply[0] === 0x81) return reply.length >= 24 && reply.readUInt16BE(6) === BINARY_STATUS_E2BIG;
-  return reply.equals(REPLY.SERVER_ERROR_TOO_LARGE);
-}
 
 /** What a client whose request hit a bug in the server is told before the close. */
 const FAULT_REPLY = Buffer.from('SERVER_ERROR internal error\r\n', 'latin1');
@@ -395,7 +383,7 @@ export class Connection implements Session, ConnectionInfo {
           break;
         case 'swallow': {
           this.lastCommandMs = batchClock.nowMs();
-          if (isTooLargeReply(result.reply)) this.dropRefusedSet(buf, offset, offset + result.consumed);
+          if (result.unlinkKey !== undefined) this.dropRefusedSet(result.unlinkKey);
           offset += result.consumed;
           count++;
           this.out.writeBuffer(result.reply);
@@ -431,9 +419,8 @@ export class Connection implements Session, ConnectionInfo {
   }
 
   /** A set refused as too large also drops the key's old value, as memcached does. */
-  private dropRefusedSet(buf: Buffer, start: number, end: number): void {
-    const key = refusedSetKey(buf, start, end);
-    if (key !== undefined && key.length > 0 && key.length <= this.opts.limits.maxKeyBytes) this.ctx.store.delete(key, 0);
+  private dropRefusedSet(key: Buffer): void {
+    if (key.length > 0 && key.length <= this.opts.limits.maxKeyBytes) this.ctx.store.delete(key, 0);
   }
 
   private execute(handler: ProtocolHandler, req: Request): void {

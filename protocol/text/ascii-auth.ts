@@ -79,7 +79,7 @@ export function parseAsciiAuth(buf: Buffer, offset: number, _limits: ParserLimit
   const isSet = first !== undefined && buf.toString('latin1', first[0], first[1]) === 'set';
   if (tokens.length < 5 || !isSet || Number.isNaN(size)) return fail(AUTH_REPLY.UNAUTHENTICATED, afterLine - offset);
   if (size > MAX_AUTH_PAYLOAD) {
-    return { kind: 'swallow', reply: AUTH_REPLY.BAD_TOKEN_FORMAT, consumed: afterLine - offset, remaining: size + 2 };
+    return { kind: 'swallow', reply: AUTH_REPLY.BAD_TOKEN_FORMAT, consumed: afterLine - offset, remaining: size + 2, unlinkKey: undefined };
   }
   const dataEnd = afterLine + size + 2;
   if (buf.length < dataEnd) return { kind: 'incomplete' };
