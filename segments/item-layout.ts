@@ -48,16 +48,6 @@ export function recordBytes(keyLength: number, valueLength: number, bits: number
   return n + ((8 - (n & 7)) & 7);
 }
 
-/** Item bits (byte 1 of word A) from word A. */
-export function bitsOfWord(wordA: number): number {
-  return (wordA >>> 8) & 0xff;
-}
-
-/** Key length from word A. */
-export function keyLengthOfWord(wordA: number): number {
-  return wordA & 0xff;
-}
-
 /** Word A for a new record. */
 export function makeWordA(keyLength: number, bits: number, accessStamp: number): number {
   return (keyLength | ((bits & 0xff) << 8) | ((accessStamp & 0xffff) << 16)) >>> 0;

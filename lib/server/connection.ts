@@ -381,21 +381,11 @@ export class Connection implements Session, ConnectionInfo {
             return offset;
           }
           break;
-        case 'swallow': {
-          this.lastCommandMs = batchClock.nowMs();
-          if (result.unlinkKey !== undefined) this.dropRefusedSet(result.unlinkKey);
-          offset += result.consumed;
+        case 'swallow':
           count++;
-          this.out.writeBuffer(result.reply);
-          const now = Math.min(result.remaining, end - offset);
-          offset += now;
-          if (result.remaining > now) {
-            this.swallowRemaining = result.remaining - now;
-            this.phase = 'swallow';
-            return offset;
-          }
+          offset = this.refuse(result, buf, offset);
+          if (this.phase === 'swallow') return offset;
           break;
-        }
       }
     }
     return offset;
@@ -418,9 +408,25 @@ export class Connection implements Session, ConnectionInfo {
     return false;
   }
 
-  /** A set refused as too large also drops the key's old value, as memcached does. */
-  private dropRefusedSet(key: Buffer): void {
-    if (key.length > 0 && key.length <= this.opts.limits.maxKeyBytes) this.ctx.store.delete(key, 0);
+  /**
+   * A request refused with its data block still to come (a value over -I,
+   * a bad ms): answer it, drop the key's old value when memcached does, and
+   * skip the block, here or, for what has not arrived, in onData (phase
+   * 'swallow'). Returns the offset after what was skipped.
+   */
+  private refuse(result: Extract<ParseResult, { kind: 'swallow' }>, buf: Buffer, offset: number): number {
+    this.lastCommandMs = batchClock.nowMs();
+    const key = result.unlinkKey;
+    if (key !== undefined && key.length > 0 && key.length <= this.opts.limits.maxKeyBytes) this.ctx.store.delete(key, 0);
+    offset += result.consumed;
+    this.out.writeBuffer(result.reply);
+    const now = Math.min(result.remaining, buf.length - offset);
+    offset += now;
+    if (result.remaining > now) {
+      this.swallowRemaining = result.remaining - now;
+      this.phase = 'swallow';
+    }
+    return offset;
   }
 
   private execute(handler: ProtocolHandler, req: Request): void {
