@@ -51,7 +51,7 @@ function main(): void {
     connections: () => [],
     onShutdown: () => {},
   });
-  const session: Session = { id: 1, authenticated: true, closeAfterWrite: () => {} };
+  const session: Session = { id: 1, authenticated: true, closeAfterWrite: () => {}, replyRoom: Infinity, makeRoom: () => true, resumeAfterDrain: () => {} };
   const keys = keyTable(KEY_COUNT, KEY_SIZE);
   const value100 = fillerValue(100);
   const value1k = fillerValue(1024);

@@ -87,7 +87,7 @@ function work(task: Task): Result {
 function serve(task: Task, store: SegmentStore): Result {
   const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 64 * 1024 * 1024 };
   const ctx = createServerContext({ settings, store, log: createCommandLog(0), sasl: undefined, connections: () => [], onShutdown: () => {} });
-  const session: Session = { id: 1, authenticated: true, closeAfterWrite: () => {} };
+  const session: Session = { id: 1, authenticated: true, closeAfterWrite: () => {}, replyRoom: Infinity, makeRoom: () => true, resumeAfterDrain: () => {} };
   const key = Buffer.alloc(KEY_SIZE);
   const lines: Buffer[] = [];
   let x = task.slot * 7919 + 1;

@@ -18,7 +18,7 @@
 import type { ParseResult, ParserLimits, Request } from '../protocol/request.js';
 import { parseTextRequest } from '../protocol/text/parse.js';
 import { parseBinaryRequest } from '../protocol/binary/parse.js';
-import { parseAsciiAuth } from '../lib/auth/ascii-auth.js';
+import { parseAsciiAuth } from '../protocol/text/ascii-auth.js';
 
 export type ParseFn = (buf: Buffer, offset: number, limits: ParserLimits) => ParseResult;
 

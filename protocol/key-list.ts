@@ -88,6 +88,19 @@ export class KeyList implements Iterable<Buffer> {
     }
   }
 
+  /**
+   * The keys from byte `from` (a key start) on, copied out of the source so
+   * they outlive the read buffer: the rest of a get whose reply had to wait.
+   */
+  rest(from: number): KeyList {
+    const copy = Buffer.from(this.source.subarray(from, this.end));
+    if (!this.spaced) return new KeyList(copy, 0, copy.length, from < this.end ? 1 : 0, false);
+    let count = 0;
+    const list = KeyList.spaced(copy, 0, copy.length, 0);
+    for (let s = list.firstStart(); s < list.end; s = list.nextStart(list.keyEnd(s))) count++;
+    return KeyList.spaced(copy, 0, copy.length, count);
+  }
+
   /** The keys as strings (latin1); for logs and tests, not the hot path. */
   toStrings(): string[] {
     return Array.from(this, (key) => key.toString('latin1'));

@@ -192,6 +192,34 @@ export class ReplyWriter {
     }
   }
 
+  /**
+   * Keep only the first `length` untaken bytes (drop a reply that failed
+   * half-way). Nothing happens when `length` is not below `this.length`.
+   */
+  truncate(length: number): void {
+    if (length >= this.length) return;
+    if (length >= this.fullBytes) {
+      this.pos = this.start + (length - this.fullBytes);
+      return;
+    }
+    // The cut falls in an earlier chunk: keep the parts before it and a
+    // prefix of the part it falls in; the current chunk's bytes go.
+    const kept: Buffer[] = [];
+    let bytes = 0;
+    for (const part of this.full) {
+      if (bytes + part.length > length) {
+        if (length > bytes) kept.push(part.subarray(0, length - bytes));
+        bytes = length;
+        break;
+      }
+      kept.push(part);
+      bytes += part.length;
+    }
+    this.full = kept;
+    this.fullBytes = bytes;
+    this.pos = this.start;
+  }
+
   /** Chunks this writer holds now, for accounting (current + spares). */
   get heldBytes(): number {
     let n = this.chunk.length;

@@ -41,6 +41,8 @@ export interface GetRequest extends RequestBase {
   touchExptime: number | undefined;
   /** binary GetK/GetKQ/GATK/GATKQ: echo the key in the reply. */
   withKey: boolean;
+  /** Set by the server on the rest of a get whose reply waited for the client to read. */
+  resumed?: boolean;
 }
 
 /** set, add, replace, append, prepend, cas; binary Set/Add/Replace/Append/Prepend (+Q). */
@@ -150,12 +152,15 @@ export type Request =
  * unless `close` says memcached would close the connection.
  * 'swallow' asks the connection to discard `remaining` further bytes after
  * `consumed` (a value too large for the item limit), then write `reply`.
+ * `unlinkKey` is set when memcached also unlinks the key's old value: a text
+ * `set`, any meta `ms` or a binary Set/SetQ refused as too large (a view
+ * into the read buffer, valid until the connection reads again).
  */
 export type ParseResult =
   | { kind: 'incomplete' }
   | { kind: 'ok'; request: Request; consumed: number }
   | { kind: 'error'; reply: Buffer; consumed: number; close: boolean }
-  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number };
+  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number; unlinkKey: Buffer | undefined };
 
 /** Limits every parser enforces. */
 export interface ParserLimits {

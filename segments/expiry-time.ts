@@ -23,11 +23,6 @@ export function deadlineFor(exptime: number, nowS: number): number {
   return deadline > MAX_DEADLINE ? MAX_DEADLINE : deadline;
 }
 
-/** Is an item with `deadline` (NEVER or unix seconds) still live at `nowS`? */
-export function isLive(deadline: number, nowS: number): boolean {
-  return deadline === NEVER || nowS < deadline;
-}
-
 /**
  * The second from which a `flush_all <delay>` takes effect (`nowS` means
  * at once). memcached sets its flush moment one second before
@@ -42,7 +37,3 @@ export function flushMomentFor(delay: number, nowS: number): number {
   return Math.max(nowS, at - 1);
 }
 
-/** Unix seconds of a clock reading in milliseconds. */
-export function secondsOf(ms: number): number {
-  return Math.floor(ms / 1000);
-}

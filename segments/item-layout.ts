@@ -7,7 +7,8 @@
 //          | word A | word B | cas (8, opt.)  | flags  | deadline | key | value | pad |
 //          +--------+--------+----------------+ (opt.) +  (opt.)  +-----+-------+-----+
 //   word A: bits 0-7 key length (1..250), bits 8-15 item bits (below),
-//           bits 16-31 last access second mod 65536 (meta `l`)
+//           bits 16-31 last access, in steps of the segment's access unit
+//           since its create time (segment-heap.ts; meta `l`/`la`)
 //   word B: value length in bytes
 //
 // Optional fields are present only when their bit is set: client flags when
@@ -47,19 +48,9 @@ export function recordBytes(keyLength: number, valueLength: number, bits: number
   return n + ((8 - (n & 7)) & 7);
 }
 
-/** Item bits (byte 1 of word A) from word A. */
-export function bitsOfWord(wordA: number): number {
-  return (wordA >>> 8) & 0xff;
-}
-
-/** Key length from word A. */
-export function keyLengthOfWord(wordA: number): number {
-  return wordA & 0xff;
-}
-
 /** Word A for a new record. */
-export function makeWordA(keyLength: number, bits: number, accessSecond: number): number {
-  return (keyLength | ((bits & 0xff) << 8) | ((accessSecond & 0xffff) << 16)) >>> 0;
+export function makeWordA(keyLength: number, bits: number, accessStamp: number): number {
+  return (keyLength | ((bits & 0xff) << 8) | ((accessStamp & 0xffff) << 16)) >>> 0;
 }
 
 /** Size of the record at word index `w` of a segment. */

@@ -355,7 +355,8 @@ export class ItemSpace implements KeySource {
     if (cas !== 0) bits |= BIT_HAS_CAS;
     const n = key.length;
     let w = off >>> 2;
-    words[w] = makeWordA(n, bits, nowS);
+    // Records before this one are whole, so a widening of the unit may walk them.
+    words[w] = makeWordA(n, bits, heap.accessStamp(seg, nowS, off));
     words[w + 1] = valueLength;
     w += 2;
     if (cas !== 0) {

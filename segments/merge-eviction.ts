@@ -73,6 +73,8 @@ export class MergeEvictor {
   /** Whole-chunk views, so a move between segments is one copyWithin. */
   private readonly chunkViews = new WeakMap<ArrayBufferLike, Uint8Array>();
   private readonly turnover: HeapTurnover;
+  /** Bytes of the cut rank dropped so far in this merge's second pass. */
+  private droppedAtCut = 0;
 
   /**
    * `mergeSegments`: segments per pass, clamped to MIN..MAX_MERGE_SEGMENTS.
@@ -179,6 +181,9 @@ export class MergeEvictor {
     let n = 0;
     for (let r = 0; r < length; r++) {
       const src = this.run[r]!;
+      // While every record is whole: widen the access unit so any time up to
+      // now fits, and moves between these segments never need to widen.
+      heap.coverAccessTime(src, nowS);
       const words = heap.words[src]!;
       const end = heap.writeOffset[src]!;
       const meanSize = heap.meanLiveBytes(src);
@@ -198,7 +203,7 @@ export class MergeEvictor {
         if (index.findLoc(hash, loc)) {
           const deadline = recordDeadline(words, w, a);
           if (deadline === NEVER || nowS < deadline) {
-            const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
+            const freq = agedFrequency(index.foundFrequency(), nowS - heap.accessTime(src, a), horizon);
             histogram.add(rankOf(freq, size, meanSize), size);
           }
         }
@@ -218,13 +223,10 @@ export class MergeEvictor {
     const index = space.index;
     const counters = space.counters;
     const segmentSize = space.segmentSize;
-    const cutRank = this.histogram.cutRank;
-    const cutDropBytes = this.histogram.cutDropBytes;
     const hashes = this.hashes;
     let n = 0;
-    let droppedAtCut = 0;
+    this.droppedAtCut = 0;
     let dst = this.run[0]!;
-    let dstBytes = heap.bytes[dst]!;
     heap.renew(dst);
     let destinations = 1;
     let write = 0;
@@ -255,39 +257,25 @@ export class MergeEvictor {
         if (index.findLoc(hash, loc)) {
           const deadline = recordDeadline(words, w, a);
           const expired = deadline !== NEVER && nowS >= deadline;
-          const freq = agedFrequency(index.foundFrequency(), (nowS - (a >>> 16)) & 0xffff, horizon);
-          let keep = false;
-          if (!expired) {
-            const rank = rankOf(freq, size, meanSize);
-            if (rank > cutRank) keep = true;
-            else if (rank === cutRank) {
-              keep = droppedAtCut >= cutDropBytes;
-              if (!keep) droppedAtCut += size;
-            }
-            // Packing leaves a gap at the end of each destination: past the
-            // last one allowed, what does not fit goes too.
-            if (keep && write + size > segmentSize && destinations === keepSegments) keep = false;
-          }
+          const freq = agedFrequency(index.foundFrequency(), nowS - heap.accessTime(src, a), horizon);
+          // Packing leaves a gap at the end of each destination: past the
+          // last one allowed, what does not fit goes too.
+          const keep =
+            !expired &&
+            this.survives(rankOf(freq, size, meanSize), size) &&
+            !(write + size > segmentSize && destinations === keepSegments);
           if (keep) {
             if (write + size > segmentSize) {
               // Destination full (src !== dst here: compaction in place always fits).
               this.close(space, dst, write, liveItems, latest);
               dst = src;
-              dstBytes = srcBytes;
               heap.renew(dst);
               destinations++;
               write = 0;
               liveItems = 0;
               latest = 0;
             }
-            if (src === dst) {
-              if (write !== off) dstBytes.copyWithin(write, off, off + size);
-            } else if (dstBytes.buffer === srcBytes.buffer) {
-              const from = srcBytes.byteOffset + off;
-              chunk.copyWithin(dstBytes.byteOffset + write, from, from + size);
-            } else {
-              srcBytes.copy(dstBytes, write, off, off + size);
-            }
+            this.moveRecord(heap, src, off, dst, write, size, chunk);
             index.relinkFoundWithFrequency((dst * segmentSize + write) / 8 + 1, freq);
             if (freq > 0) heap.read[dst] = 1;
             write += size;
@@ -314,6 +302,46 @@ export class MergeEvictor {
     counters.merges++;
     if (this.close(space, dst, write, liveItems, latest)) freed++;
     return freed;
+  }
+
+  /**
+   * Does an unexpired item of rank `rank` and `size` bytes stay? Above the
+   * histogram's cut it does; of the cut rank the oldest go until the cut's
+   * share is dropped (records come oldest first).
+   */
+  private survives(rank: number, size: number): boolean {
+    const histogram = this.histogram;
+    if (rank > histogram.cutRank) return true;
+    if (rank < histogram.cutRank) return false;
+    if (this.droppedAtCut >= histogram.cutDropBytes) return true;
+    this.droppedAtCut += size;
+    return false;
+  }
+
+  /**
+   * Copy the record at src:off to dst:write (compaction in place, within one
+   * ArrayBuffer, or across two) and re-stamp its access time in the
+   * destination's frame (create time and unit). Every segment of the run was
+   * covered up to now before the moves, so the stamp never widens dst's
+   * unit, which would walk the half-written destination.
+   */
+  private moveRecord(heap: ItemSpace['heap'], src: number, off: number, dst: number, write: number, size: number, chunk: Uint8Array): void {
+    const srcBytes = heap.bytes[src]!;
+    if (src === dst) {
+      if (write !== off) srcBytes.copyWithin(write, off, off + size);
+      return;
+    }
+    const dstBytes = heap.bytes[dst]!;
+    if (dstBytes.buffer === srcBytes.buffer) {
+      const from = srcBytes.byteOffset + off;
+      chunk.copyWithin(dstBytes.byteOffset + write, from, from + size);
+    } else {
+      srcBytes.copy(dstBytes, write, off, off + size);
+    }
+    const words = heap.words[dst]!;
+    const dw = write >>> 2;
+    const stamp = heap.accessStamp(dst, heap.accessTime(src, words[dw]!), write);
+    words[dw] = ((words[dw]! & 0xffff) | (stamp << 16)) >>> 0;
   }
 
   /** A view of the whole ArrayBuffer under a segment. */

@@ -13,6 +13,18 @@
 //
 // Addresses: an item's address (ItemRef) is segment * segmentSize + offset,
 // a plain number below 2^35; hash slots keep address / 8 + 1 in a Uint32.
+//
+// Access times: each record keeps its last access in 16 bits of word A, as
+// steps of `accessUnit[seg]` seconds since the segment's createTime (rounded
+// down to a unit; times are kept as multiples of the unit). The unit is 1 s
+// until the segment is 2^16 s (18.2 h) old; whenever a time to record lies
+// beyond 16 bits the unit doubles (as often as needed) and every stamp in
+// the segment is re-stamped to match. So times stay right for any uptime,
+// reported less than one unit early, and a unit is at most 1/32768 of the
+// segment's age (1 s for its first 18.2 h, 2 s to 36 h, 512 s at a year);
+// no byte per item.
+
+import { recordBytesAt } from './item-layout.js';
 
 /** Segment header value for "no segment". */
 export const NO_SEGMENT = -1;
@@ -36,6 +48,8 @@ export const EVENT_EMPTIED = 4;
 export const MAX_SEGMENT_BYTES = 0x7ffffff8;
 /** Data per ArrayBuffer: a few large buffers instead of one per segment. */
 const CHUNK_BYTES = 1 << 30;
+/** Largest access stamp (16 bits of word A). */
+export const MAX_ACCESS_STAMP = 0xffff;
 
 /** Everything a SegmentHeap is, as SharedArrayBuffers and numbers: postMessage-able. */
 export interface HeapMemory {
@@ -55,6 +69,8 @@ export interface HeapMemory {
   read: SharedArrayBuffer;
   eventAt: SharedArrayBuffer;
   eventKind: SharedArrayBuffer;
+  accessUnit: SharedArrayBuffer;
+  accessBase: SharedArrayBuffer;
   freeStack: SharedArrayBuffer;
   /** Int32 [free top]. */
   control: SharedArrayBuffer;
@@ -91,6 +107,8 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemor
     read: sab(1),
     eventAt: sab(4),
     eventKind: sab(1),
+    accessUnit: sab(8),
+    accessBase: sab(8),
     freeStack: sab(4),
     control: new SharedArrayBuffer(8),
     counters: new SharedArrayBuffer(8),
@@ -98,6 +116,7 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemor
   new Int32Array(memory.prev).fill(NO_SEGMENT);
   new Int32Array(memory.next).fill(NO_SEGMENT);
   new Int16Array(memory.bucket).fill(FREE_BUCKET);
+  new Float64Array(memory.accessUnit).fill(1);
   new Float64Array(memory.counters)[NEXT_GENERATION] = 1;
   return memory;
 }
@@ -134,6 +153,10 @@ export class SegmentHeap {
   /** Unix second of the segment's last EVENT_* (0 = none): only the live page reads these two. */
   readonly eventAt: Uint32Array;
   readonly eventKind: Uint8Array;
+  /** Seconds per step of the segment's access stamps (a power of two; see the header). */
+  readonly accessUnit: Float64Array;
+  /** createTime in access units, rounded down: stamp 0 is this many units since the epoch. */
+  readonly accessBase: Float64Array;
 
   /** The shared buffers behind this heap (hand to another thread to attach). */
   readonly memory: HeapMemory;
@@ -174,6 +197,8 @@ export class SegmentHeap {
     this.read = new Uint8Array(memory.read);
     this.eventAt = new Uint32Array(memory.eventAt);
     this.eventKind = new Uint8Array(memory.eventKind);
+    this.accessUnit = new Float64Array(memory.accessUnit);
+    this.accessBase = new Float64Array(memory.accessBase);
     this.freeStack = new Int32Array(memory.freeStack);
     this.control = new Int32Array(memory.control);
     this.sharedCounters = new Float64Array(memory.counters);
@@ -202,6 +227,8 @@ export class SegmentHeap {
     this.createTime[seg] = nowS;
     this.latestDeadline[seg] = 0;
     this.read[seg] = 0;
+    this.accessUnit[seg] = 1;
+    this.accessBase[seg] = Math.floor(nowS);
     this.renew(seg);
     return seg;
   }
@@ -210,6 +237,55 @@ export class SegmentHeap {
   mark(seg: number, kind: number, nowS: number): void {
     this.eventAt[seg] = nowS;
     this.eventKind[seg] = kind;
+  }
+
+  /**
+   * The access stamp for unix second `atS` in `seg`. When `atS` lies beyond
+   * the 16 bits, the segment's unit widens first and the stamps of its
+   * records in [0, `end`) are rewritten; `end` must bound complete records.
+   */
+  accessStamp(seg: number, atS: number, end: number): number {
+    const stamp = Math.floor(atS / this.accessUnit[seg]!) - this.accessBase[seg]!;
+    if (!(stamp > 0)) return 0;
+    if (stamp <= MAX_ACCESS_STAMP) return stamp;
+    this.widenAccessUnit(seg, atS, end);
+    return Math.max(0, Math.floor(atS / this.accessUnit[seg]!) - this.accessBase[seg]!);
+  }
+
+  /** Unix second of the access stamped in word A `wordA` of a record of `seg` (less than one unit early). */
+  accessTime(seg: number, wordA: number): number {
+    return (this.accessBase[seg]! + (wordA >>> 16)) * this.accessUnit[seg]!;
+  }
+
+  /** Widen `seg`'s unit now, while all its records are whole, so any time up to `nowS` fits. */
+  coverAccessTime(seg: number, nowS: number): void {
+    if (Math.floor(nowS / this.accessUnit[seg]!) - this.accessBase[seg]! > MAX_ACCESS_STAMP) {
+      this.widenAccessUnit(seg, nowS, this.writeOffset[seg]!);
+    }
+  }
+
+  /**
+   * Double the unit until `atS` fits and re-stamp the records in [0, end).
+   * Times are multiples of the unit and a wider unit is a multiple of the
+   * narrower, so re-stamping rounds each time once, never twice.
+   */
+  private widenAccessUnit(seg: number, atS: number, end: number): void {
+    const unit = this.accessUnit[seg]!;
+    const base = this.accessBase[seg]!;
+    const created = this.createTime[seg]!;
+    let wider = unit;
+    while (Math.floor(atS / wider) - Math.floor(created / wider) > MAX_ACCESS_STAMP) wider *= 2;
+    const widerBase = Math.floor(created / wider);
+    this.accessUnit[seg] = wider;
+    this.accessBase[seg] = widerBase;
+    const words = this.words[seg]!;
+    for (let off = 0; off < end; off += recordBytesAt(words, off >>> 2)) {
+      const w = off >>> 2;
+      const a = words[w]!;
+      const time = (base + (a >>> 16)) * unit;
+      const stamp = Math.max(0, Math.floor(time / wider) - widerBase);
+      words[w] = ((a & 0xffff) | (stamp << 16)) >>> 0;
+    }
   }
 
   /** Give the segment a fresh generation: every location token in it changes. */

@@ -495,7 +495,8 @@ export class SegmentStore implements CacheStore {
   }
 
   itemLastAccess(ref: ItemRef): number {
-    return (this.nowSeconds() - (this.space.wordA(ref) >>> 16)) & 0xffff;
+    const space = this.space;
+    return Math.max(0, this.nowSeconds() - space.heap.accessTime(space.segmentOf(ref), space.wordA(ref)));
   }
 
   // ---- storage commands --------------------------------------------------
@@ -748,13 +749,15 @@ export class SegmentStore implements CacheStore {
     return Math.floor(this.clock.nowMs() / 1000);
   }
 
-  /** A read: set ITEM_FETCHED and the last-access second in the header. */
+  /** A read: set ITEM_FETCHED and the last-access stamp in the header. */
   private markFetched(addr: number, nowS: number): void {
+    const heap = this.space.heap;
     const seg = this.space.segmentOf(addr);
     const w = (addr - seg * this.segmentSize) >>> 2;
-    const words = this.space.heap.words[seg]!;
-    words[w] = ((words[w]! & 0xffff) | (1 << 8) | ((nowS & 0xffff) << 16)) >>> 0;
-    this.space.heap.read[seg] = 1;
+    const stamp = heap.accessStamp(seg, nowS, heap.writeOffset[seg]!);
+    const words = heap.words[seg]!;
+    words[w] = ((words[w]! & 0xffff) | (1 << 8) | (stamp << 16)) >>> 0;
+    heap.read[seg] = 1;
   }
 
   /**

@@ -4,12 +4,10 @@
 // memcached 1.6.18 (64 = EX_USAGE for semantic errors, 1 for the rest),
 // except that we listen on 127.0.0.1 unless -l says otherwise. Short options
 // follow getopt (clusters like `-Avv`, attached values like `-I1m` or
-// `-p11211`); they are rewritten to long options and yargs parses the
-// result, rejecting unknown long options. Nothing here prints or exits: the
+// `-p11211`), long ones getopt_long (`--port=1`, `--port 1`); one pass
+// (parseArgs) reads both. Nothing here prints or exits: the
 // caller (lib/cli/main.ts) does, so the parsing is testable in-process.
 
-/// <reference path="./yargs.d.ts" />
-import yargs from 'yargs';
 import { DEFAULT_SETTINGS } from './settings.js';
 import type { BindingProtocol, Settings } from './settings.js';
 import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
@@ -76,6 +74,7 @@ const OPTIONS: OptionDef[] = [
 ];
 
 const BY_SHORT = new Map(OPTIONS.filter((o) => o.short !== undefined).map((o) => [o.short as string, o]));
+const BY_LONG = new Map(OPTIONS.map((o) => [o.long, o]));
 
 /** A parse failure: message lines for stderr (or stdout) and the exit code. */
 class CliExit extends Error {
@@ -114,99 +113,62 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
 /** Every value each option was given, in order; counts for -v. */
 type Parsed = Map<string, string[]>;
 
-/** Rewrite getopt-style short options into `--long[=value]` tokens. */
-export function normalizeShortOptions(argv: readonly string[]): string[] {
-  const out: string[] = [];
+/**
+ * One getopt_long-style pass: short options in clusters with attached or
+ * separate values (`-Avv`, `-p11211`, `-p 11211`), long options as
+ * `--long`, `--long=value` or `--long value`, non-options anywhere (getopt
+ * permutes them; memcached ignores them), `--` ends the options. Errors carry
+ * getopt's wording.
+ */
+function parseArgs(argv: readonly string[]): Parsed {
+  const parsed: Parsed = new Map();
+  const add = (name: string, value: string): void => {
+    const values = parsed.get(name);
+    if (values === undefined) parsed.set(name, [value]);
+    else values.push(value);
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
-      out.push(...argv.slice(i));
+      for (const rest of argv.slice(i + 1)) add('positional', rest);
       break;
     }
-    if (!arg.startsWith('-') || arg.startsWith('--') || arg === '-') {
-      out.push(arg);
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      const def = BY_LONG.get(name);
+      if (def === undefined) throw fail(`${PROG}: unrecognized option '--${name}'\nIllegal argument "?"`);
+      if (def.kind !== 'value') {
+        if (eq >= 0) throw fail(`${PROG}: option '--${name}' doesn't allow an argument\nIllegal argument "?"`);
+        add(def.long, '');
+      } else if (eq >= 0) {
+        add(def.long, arg.slice(eq + 1));
+      } else if (i + 1 < argv.length) {
+        add(def.long, argv[++i] as string);
+      } else {
+        throw fail(`${PROG}: option '--${name}' requires an argument\nIllegal argument "?"`);
+      }
+      continue;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      add('positional', arg);
       continue;
     }
     for (let j = 1; j < arg.length; j++) {
       const ch = arg[j] as string;
       const def = BY_SHORT.get(ch);
-      if (def === undefined) {
-        throw fail(`${PROG}: invalid option -- '${ch}'\nIllegal argument "?"`);
-      }
+      if (def === undefined) throw fail(`${PROG}: invalid option -- '${ch}'\nIllegal argument "?"`);
       if (def.kind !== 'value') {
-        out.push(`--${def.long}`);
+        add(def.long, '');
         continue;
       }
-      let value: string;
-      if (j + 1 < arg.length) {
-        value = arg.slice(j + 1);
-      } else if (i + 1 < argv.length) {
-        value = argv[++i] as string;
-      } else {
-        throw fail(`${PROG}: option requires an argument -- '${ch}'\nIllegal argument "?"`);
-      }
-      out.push(`--${def.long}=${value}`);
+      if (j + 1 < arg.length) add(def.long, arg.slice(j + 1));
+      else if (i + 1 < argv.length) add(def.long, argv[++i] as string);
+      else throw fail(`${PROG}: option requires an argument -- '${ch}'\nIllegal argument "?"`);
       break;
     }
   }
-  return out;
-}
-
-function parseArgs(argv: readonly string[]): Parsed {
-  const normalized = normalizeShortOptions(argv);
-  let failure: string | undefined;
-  let y = yargs(normalized)
-    .parserConfiguration({
-      'camel-case-expansion': false,
-      'dot-notation': false,
-      'parse-numbers': false,
-      'parse-positional-numbers': false,
-      'boolean-negation': false,
-      'duplicate-arguments-array': true,
-      'flatten-duplicate-arrays': true,
-      'short-option-groups': false,
-      'greedy-arrays': false,
-      'strip-aliased': true,
-    })
-    .help(false)
-    .version(false)
-    .exitProcess(false)
-    .showHelpOnFail(false)
-    .strictOptions()
-    .fail((message) => {
-      failure ??= message ?? 'invalid arguments';
-    });
-  for (const def of OPTIONS) {
-    y = y.option(def.long, { type: def.kind === 'value' ? 'string' : def.kind === 'count' ? 'count' : 'boolean' });
-  }
-  const raw = y.parseSync();
-  if (failure !== undefined) throw fail(unknownOptionMessage(failure, normalized));
-
-  const parsed: Parsed = new Map();
-  // getopt leaves non-option arguments alone and memcached ignores them.
-  if (raw._.length > 0) parsed.set('positional', raw._.map(String));
-  for (const def of OPTIONS) {
-    const v = raw[def.long];
-    if (v === undefined || v === false) continue;
-    if (def.kind === 'count') {
-      if (typeof v === 'number' && v > 0) parsed.set(def.long, Array.from({ length: v }, () => ''));
-      continue;
-    }
-    if (def.kind === 'flag') {
-      parsed.set(def.long, ['']);
-      continue;
-    }
-    const values = (Array.isArray(v) ? v : [v]).map((x) => String(x));
-    parsed.set(def.long, values);
-  }
   return parsed;
-}
-
-/** yargs says "Unknown argument: bogus"; memcached (getopt) says "unrecognized option '--bogus'". */
-function unknownOptionMessage(yargsMessage: string, argv: readonly string[]): string {
-  const unknown = argv.find((a) => a.startsWith('--') && a.length > 2 && !OPTIONS.some((o) => a === `--${o.long}` || a.startsWith(`--${o.long}=`)));
-  if (unknown !== undefined) return `${PROG}: unrecognized option '${unknown.split('=')[0]}'\nIllegal argument "?"`;
-  return `${PROG}: ${yargsMessage}`;
 }
 
 // ---- option values -> Settings ---------------------------------------------

@@ -78,11 +78,47 @@ export function formatReplyLine(sessionId: number, replySummary: string): string
   return `>${sessionId} ${text}`;
 }
 
+/** Stack frames a fault line keeps: enough to find the bug, one line long. */
+const FAULT_FRAMES = 3;
+
+/**
+ * The line for a request whose parser or responder threw: connection,
+ * command name and protocol, the error's class and where it was thrown.
+ * Never the error message (it may quote a key or value), keys or values.
+ * `req` is null when the parser threw.
+ */
+export function formatRequestFault(sessionId: number, req: Request | null, err: unknown): string {
+  const what = req === null ? 'parsing a request' : `${requestName(req)} (${req.protocol})`;
+  const kind = err instanceof Error ? err.name : typeof err;
+  const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+  const frames = stack
+    .split('\n')
+    .filter((l) => l.startsWith('    at '))
+    .slice(0, FAULT_FRAMES)
+    .map((l) => l.slice(7));
+  const where = frames.length > 0 ? ` at ${frames.join(' <- ')}` : '';
+  return `ERROR: <${sessionId} request fault in ${what}: ${kind}${where}; connection closed`;
+}
+
+/** The command word of a request (get, gats, set, incr, mg, ...). */
+export function requestName(req: Request): string {
+  switch (req.type) {
+    case 'get':
+      return req.touchExptime !== undefined ? (req.withCas ? 'gats' : 'gat') : req.withCas ? 'gets' : 'get';
+    case 'store':
+      return req.mode;
+    case 'arith':
+      return req.incr ? 'incr' : 'decr';
+    default:
+      return req.type;
+  }
+}
+
 /** A one-line, value-free description of a request. */
 export function summarizeRequest(req: Request): string {
   switch (req.type) {
     case 'get': {
-      const name = req.touchExptime !== undefined ? (req.withCas ? 'gats' : 'gat') : req.withCas ? 'gets' : 'get';
+      const name = requestName(req);
       const head = req.touchExptime !== undefined ? `${name} ${req.touchExptime}` : name;
       return binaryTag(req.protocol, `${head} ${keysText(req.keys)}`);
     }

@@ -251,6 +251,7 @@ export function createCacheRegistry(src: StatsSources): Registry {
   counter('memcached_auth_commands_total', 'Authentication commands processed.', () => c.authCmds);
   counter('memcached_auth_errors_total', 'Failed authentications.', () => c.authErrors);
   counter('memcached_idle_kicks_total', 'Connections closed by the idle timeout.', () => c.idleKicks);
+  counter('memcached_request_faults_total', 'Requests that hit a server bug; each closed its connection.', () => c.requestFaults);
   counter('memcached_get_expired_total', 'Gets that found an expired item.', () => s.getExpired);
   counter('memcached_get_flushed_total', 'Gets that found an item invalidated by flush_all.', () => s.getFlushed);
 

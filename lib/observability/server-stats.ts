@@ -27,6 +27,8 @@ export class ServerCounters {
   authCmds = 0;
   authErrors = 0;
   idleKicks = 0;
+  /** Requests whose parser or responder threw; each closed its connection. */
+  requestFaults = 0;
   /** Requests per protocol, for our own metrics. */
   textRequests = 0;
   binaryRequests = 0;
@@ -48,6 +50,7 @@ export class ServerCounters {
     this.authCmds = 0;
     this.authErrors = 0;
     this.idleKicks = 0;
+    this.requestFaults = 0;
     this.textRequests = 0;
     this.binaryRequests = 0;
     this.metaRequests = 0;

@@ -165,6 +165,7 @@ function generalStats(src: StatsSources): Lines {
     ['text_requests', String(c.textRequests)],
     ['binary_requests', String(c.binaryRequests)],
     ['meta_requests', String(c.metaRequests)],
+    ['request_faults', String(c.requestFaults)],
   );
   return lines;
 }

@@ -201,6 +201,33 @@ function refAfterTouch(store: CacheStore, key: Buffer, old: ItemRef): ItemRef {
 
 // ---- mg ----------------------------------------------------------------------
 
+/** What mg's h and l report: the item as it was before this request touched it (set by metaGetLookup). */
+const before = { fetched: false, lastAccess: 0 };
+
+function noteBefore(store: CacheStore, ref: ItemRef): void {
+  before.fetched = (store.itemBits(ref) & ITEM_FETCHED) !== 0;
+  before.lastAccess = Math.max(0, store.itemLastAccess(ref));
+}
+
+/**
+ * Find mg's item: a peek under `u` (no bump), else a counted get. `before`
+ * gets its state ahead of this request's access when h or l asks for it.
+ */
+function metaGetLookup(store: CacheStore, req: MetaRequest, noBump: boolean): ItemRef {
+  before.fetched = false;
+  before.lastAccess = 0;
+  if (noBump) {
+    const ref = store.peek(req.key);
+    if (ref >= 0) noteBefore(store, ref);
+    return ref;
+  }
+  if (req.flags.has('h') || req.flags.has('l')) {
+    const old = store.peek(req.key);
+    if (old >= 0) noteBefore(store, old);
+  }
+  return store.get(req.key);
+}
+
 function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store, counters } = ctx;
   const flags = req.flags;
@@ -212,26 +239,7 @@ function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   if (touching) counters.cmdTouch++;
   else counters.cmdGet++;
 
-  // h and l report the item as it was before this request touched it.
-  let fetchedBefore = false;
-  let lastAccessBefore = 0;
-  let ref: ItemRef;
-  if (noBump) {
-    ref = store.peek(req.key);
-  } else {
-    if (flags.has('h') || flags.has('l')) {
-      const before = store.peek(req.key);
-      if (before >= 0) {
-        fetchedBefore = (store.itemBits(before) & ITEM_FETCHED) !== 0;
-        lastAccessBefore = Math.max(0, store.itemLastAccess(before));
-      }
-    }
-    ref = store.get(req.key);
-  }
-  if (noBump && ref >= 0) {
-    fetchedBefore = (store.itemBits(ref) & ITEM_FETCHED) !== 0;
-    lastAccessBefore = Math.max(0, store.itemLastAccess(ref));
-  }
+  let ref = metaGetLookup(store, req, noBump);
 
   let created = false;
   if (ref < 0 && nums.vivifyTtl !== undefined) {
@@ -297,10 +305,10 @@ function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
         break;
       case 'l':
         out.writeAscii(' l');
-        out.writeDecimal(lastAccessBefore);
+        out.writeDecimal(before.lastAccess);
         break;
       case 'h':
-        out.writeAscii(fetchedBefore ? ' h1' : ' h0');
+        out.writeAscii(before.fetched ? ' h1' : ' h0');
         break;
       default:
         writeEchoFlag(out, req, flag, token);

@@ -36,7 +36,7 @@ const MEMLIMIT_MAX_MB = 1_000_000_000;
 export const respondText: Responder = (req, ctx, session, out) => {
   switch (req.type) {
     case 'get':
-      return respondGet(req, ctx, out);
+      return respondGet(req, ctx, session, out);
     case 'store':
       return respondStore(req, ctx, out);
     case 'arith':
@@ -94,10 +94,11 @@ function getReplyTooLarge(req: GetRequest, ctx: ServerContext): boolean {
   return false;
 }
 
-function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
+function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   const { store, counters } = ctx;
   const touching = req.touchExptime !== undefined;
-  if (getReplyTooLarge(req, ctx)) {
+  // A resumed get was sized when it began; part of its reply is already sent.
+  if (req.resumed !== true && getReplyTooLarge(req, ctx)) {
     out.writeBuffer(GET_REPLY_TOO_LARGE);
     return;
   }
@@ -111,11 +112,21 @@ function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void
     else counters.cmdGet++;
     // Lookup and copy in one bracket: the ref is valid until endRead().
     store.beginRead();
+    let hit: boolean;
     try {
       const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
-      if (ref >= 0) writeValueItem(out, store, key, ref, req.withCas);
+      hit = ref >= 0;
+      if (hit) writeValueItem(out, store, key, ref, req.withCas);
     } finally {
       store.endRead();
+    }
+    if (!hit) continue;
+    // The bound on unsent replies holds inside one get: past it, send what
+    // is written, and if the client is not reading, stop and go on from the
+    // next key once it does.
+    if (out.length > session.replyRoom && !session.makeRoom() && s < keys.end) {
+      session.resumeAfterDrain({ ...req, keys: keys.rest(s), resumed: true });
+      return;
     }
   }
   out.writeBuffer(REPLY.END);

@@ -10,21 +10,28 @@
 // - Backpressure: when unsent replies pass OUTPUT_LIMIT bytes the connection
 //   stops parsing and reading, and resumes on 'drain'; a client that
 //   pipelines without reading cannot make the server buffer without bound.
+//   The bound holds inside one multi-get too: the responder sends what it
+//   has when it passes `replyRoom`, and if the client still is not reading
+//   it stops and hands back the rest of its keys, answered after 'drain'. So
+//   unsent replies stay under OUTPUT_LIMIT plus one item's reply.
 // - -R: after `reqsPerEvent` requests in one turn the connection yields to
 //   other connections (setImmediate) and counts conn_yields.
 // - Requests may hold views into the read buffer; they are executed before
 //   the next read touches it.
+// - Fault containment: an exception escaping a parser or responder ends only
+//   this connection (replies of earlier requests, then SERVER_ERROR, then
+//   close), is logged once without values and counted (request_faults).
 
 import { Socket } from 'node:net';
 import type { ConnectionInfo, Responder, ServerContext, Session } from './context.js';
 import type { ParseResult, ParserLimits, Request } from '../../protocol/request.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
-import { formatCommandLine, formatReplyLine } from '../observability/logger.js';
-import { refusedSetKey } from './refused-set.js';
-import { REPLY } from '../../protocol/text/replies.js';
+import { formatCommandLine, formatReplyLine, formatRequestFault } from '../observability/logger.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { batchClock } from '../../segments/batch-clock.js';
+import { writeBodyReply } from '../../protocol/binary/encode.js';
+import { STATUS_EINTERNAL } from '../../protocol/binary/status.js';
 
 /** A wire protocol: a pure parser plus the responder for its requests. */
 export interface ProtocolHandler {
@@ -65,15 +72,9 @@ const FIRST_BINARY_BYTE = 0x80;
 const LINGER_MS = 5000;
 const LOG_COMMANDS = 2;
 
-/** Binary status "value too large" (E2BIG) in a reply header. */
-const BINARY_STATUS_E2BIG = 0x0003;
-
-/** The parser refused a value over the item limit (text, meta or binary reply; empty = noreply). */
-function isTooLargeReply(reply: Buffer): boolean {
-  if (reply.length === 0) return true;
-  if (reply[0] === 0x81) return reply.length >= 24 && reply.readUInt16BE(6) === BINARY_STATUS_E2BIG;
-  return reply.equals(REPLY.SERVER_ERROR_TOO_LARGE);
-}
+/** What a client whose request hit a bug in the server is told before the close. */
+const FAULT_REPLY = Buffer.from('SERVER_ERROR internal error\r\n', 'latin1');
+const FAULT_TEXT = Buffer.from('SERVER_ERROR internal error', 'latin1');
 
 type Phase = 'new_cmd' | 'swallow' | 'closing' | 'closed';
 
@@ -111,8 +112,14 @@ export class Connection implements Session, ConnectionInfo {
   /** Stop after the replies now pending (quit, fatal errors, shutdown). */
   private closeRequested = false;
   private lastCommandMs = Date.now();
-  /** A request of this connection is being answered (stats conns: conn_parse_cmd). */
-  private executing = false;
+  /** The request being answered (stats conns: conn_parse_cmd; fault context). */
+  private current: Request | null = null;
+  /** Reply bytes written before `current` began (a fault drops the rest). */
+  private currentReplyStart = 0;
+  /** The rest of a multi-key reply that stopped for the client to read. */
+  private resumable: Request | null = null;
+  /** Session.replyRoom: reply bytes allowed before the bound (kept by runBatch and makeRoom). */
+  replyRoom = OUTPUT_LIMIT;
 
   constructor(socket: Socket, opts: ConnectionOptions) {
     this.socket = socket;
@@ -139,7 +146,7 @@ export class Connection implements Session, ConnectionInfo {
 
   /** memcached's state name for `stats conns`. */
   get state(): string {
-    if (this.executing) return 'conn_parse_cmd';
+    if (this.current !== null) return 'conn_parse_cmd';
     if (this.isClosing()) return 'conn_closing';
     if (this.phase === 'swallow') return 'conn_swallow';
     if (this.waitingForDrain) return 'conn_mwrite';
@@ -169,6 +176,19 @@ export class Connection implements Session, ConnectionInfo {
 
   closeAfterWrite(): void {
     this.closeRequested = true;
+  }
+
+  makeRoom(): boolean {
+    this.flush();
+    // What was sent cannot be taken back if this request then faults.
+    this.currentReplyStart = 0;
+    const pending = this.socket.writableLength;
+    this.replyRoom = OUTPUT_LIMIT - pending;
+    return pending <= OUTPUT_LIMIT;
+  }
+
+  resumeAfterDrain(rest: Request): void {
+    this.resumable = rest;
   }
 
   /**
@@ -262,7 +282,7 @@ export class Connection implements Session, ConnectionInfo {
 
   /** Parse and answer what the InputBuffer holds, up to `budget` requests. */
   private processInput(budget: number): void {
-    if (this.input.length === 0) {
+    if (this.input.length === 0 && this.resumable === null) {
       this.afterRun();
       return;
     }
@@ -284,14 +304,42 @@ export class Connection implements Session, ConnectionInfo {
     batchClock.hold();
     try {
       return this.runBatch(buf, offset, budget);
+    } catch (err) {
+      this.containFault(err);
+      return buf.length;
     } finally {
       batchClock.release();
     }
   }
 
+  /**
+   * A parser or responder threw (a bug): keep the replies of the requests
+   * before it, drop the partial reply, answer SERVER_ERROR and close this
+   * connection only. The log line names the command and the error's code
+   * location, never a key's value or the error message (it may quote data).
+   */
+  private containFault(err: unknown): void {
+    const req = this.current;
+    this.current = null;
+    this.ctx.counters.requestFaults++;
+    this.ctx.log.line(0, formatRequestFault(this.id, req, err));
+    if (req !== null) this.out.truncate(this.currentReplyStart);
+    if (req !== null && req.protocol === 'binary') {
+      writeBodyReply(this.out, req.binaryOpcode, STATUS_EINTERNAL, req.opaque, FAULT_TEXT);
+    } else if (this.handler === this.opts.binary) {
+      writeBodyReply(this.out, 0, STATUS_EINTERNAL, 0, FAULT_TEXT);
+    } else {
+      this.out.writeBuffer(FAULT_REPLY);
+    }
+    this.swallowRemaining = 0;
+    this.closeNow();
+  }
+
   private runBatch(buf: Buffer, offset: number, budget: number): number {
     const end = buf.length;
     let count = 0;
+    this.replyRoom = OUTPUT_LIMIT - this.socket.writableLength;
+    if (this.resumable !== null && !this.resumeReply()) return offset;
     while (offset < end && !this.isClosing() && !this.closeRequested) {
       if (this.out.length + this.socket.writableLength > OUTPUT_LIMIT) {
         this.flush();
@@ -317,6 +365,10 @@ export class Connection implements Session, ConnectionInfo {
           offset += result.consumed;
           count++;
           this.execute(handler, result.request);
+          if (this.resumable !== null) {
+            this.pauseForDrain();
+            return offset;
+          }
           break;
         case 'error':
           // A refused line is still a command line (memcached's last_cmd_time).
@@ -329,30 +381,52 @@ export class Connection implements Session, ConnectionInfo {
             return offset;
           }
           break;
-        case 'swallow': {
-          this.lastCommandMs = batchClock.nowMs();
-          if (isTooLargeReply(result.reply)) this.dropRefusedSet(buf, offset, offset + result.consumed);
-          offset += result.consumed;
+        case 'swallow':
           count++;
-          this.out.writeBuffer(result.reply);
-          const now = Math.min(result.remaining, end - offset);
-          offset += now;
-          if (result.remaining > now) {
-            this.swallowRemaining = result.remaining - now;
-            this.phase = 'swallow';
-            return offset;
-          }
+          offset = this.refuse(result, buf, offset);
+          if (this.phase === 'swallow') return offset;
           break;
-        }
       }
     }
     return offset;
   }
 
-  /** A set refused as too large also drops the key's old value, as memcached does. */
-  private dropRefusedSet(buf: Buffer, start: number, end: number): void {
-    const key = refusedSetKey(buf, start, end);
+  /**
+   * Go on with a multi-key reply that stopped for the client to read; false
+   * when it had to stop again (reading stays paused until the next 'drain').
+   */
+  private resumeReply(): boolean {
+    const req = this.resumable as Request;
+    this.resumable = null;
+    const handler = req.protocol === 'binary' ? this.opts.binary : this.opts.text;
+    this.current = req;
+    this.currentReplyStart = this.out.length;
+    handler.respond(req, this.ctx, this, this.out);
+    this.current = null;
+    if (this.resumable === null) return true;
+    this.pauseForDrain();
+    return false;
+  }
+
+  /**
+   * A request refused with its data block still to come (a value over -I,
+   * a bad ms): answer it, drop the key's old value when memcached does, and
+   * skip the block, here or, for what has not arrived, in onData (phase
+   * 'swallow'). Returns the offset after what was skipped.
+   */
+  private refuse(result: Extract<ParseResult, { kind: 'swallow' }>, buf: Buffer, offset: number): number {
+    this.lastCommandMs = batchClock.nowMs();
+    const key = result.unlinkKey;
     if (key !== undefined && key.length > 0 && key.length <= this.opts.limits.maxKeyBytes) this.ctx.store.delete(key, 0);
+    offset += result.consumed;
+    this.out.writeBuffer(result.reply);
+    const now = Math.min(result.remaining, buf.length - offset);
+    offset += now;
+    if (result.remaining > now) {
+      this.swallowRemaining = result.remaining - now;
+      this.phase = 'swallow';
+    }
+    return offset;
   }
 
   private execute(handler: ProtocolHandler, req: Request): void {
@@ -362,7 +436,8 @@ export class Connection implements Session, ConnectionInfo {
     else if (req.protocol === 'meta') counters.metaRequests++;
     else counters.textRequests++;
     this.lastCommandMs = batchClock.nowMs();
-    this.executing = true;
+    this.current = req;
+    this.currentReplyStart = this.out.length;
     if (ctx.log.level >= LOG_COMMANDS) {
       ctx.log.line(LOG_COMMANDS, formatCommandLine(this.id, req));
       const before = this.out.length;
@@ -371,7 +446,7 @@ export class Connection implements Session, ConnectionInfo {
     } else {
       handler.respond(req, ctx, this, this.out);
     }
-    this.executing = false;
+    this.current = null;
   }
 
   /** -vv: the first line of the reply just written, as memcached's `>fd ...`. */

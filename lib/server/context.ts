@@ -61,6 +61,20 @@ export interface Session {
   authenticated: boolean;
   /** Close the connection once pending replies are written (quit, fatal errors). */
   closeAfterWrite(): void;
+  /**
+   * Reply bytes a request may write before the connection's bound on unsent
+   * replies (OUTPUT_LIMIT in connection.ts) is reached. A multi-key reply that
+   * passes it calls makeRoom().
+   */
+  readonly replyRoom: number;
+  /**
+   * Send what is written so far. False when the client is not reading and
+   * the reply must stop here: the responder then hands the rest of its
+   * request to resumeAfterDrain().
+   */
+  makeRoom(): boolean;
+  /** Answer `rest` (what remains of a stopped multi-key reply) once the client reads. */
+  resumeAfterDrain(rest: Request): void;
 }
 
 /** A responder: executes one request and writes its reply (possibly none). */

@@ -17,7 +17,7 @@ import { Connection } from './connection.js';
 import type { ProtocolHandler } from './connection.js';
 import { createServerContext } from './server-context.js';
 import type { ServerContextWithSources } from './server-context.js';
-import { createCommandLog } from '../observability/logger.js';
+import { createCommandLog, formatConnectionClosed, formatNewConnection } from '../observability/logger.js';
 import type { LogSink } from '../observability/logger.js';
 import { REPLY } from '../../protocol/text/replies.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
@@ -142,12 +142,12 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       onClose: (c) => {
         open.delete(c);
         counters.currConnections--;
-        log.line(2, `<${c.id} connection closed.`);
+        log.line(2, formatConnectionClosed(c.id));
         if (open.size === 0 && onLastClosed) onLastClosed();
       },
     });
     open.add(conn);
-    log.line(2, `<${id} new auto-negotiating client connection`);
+    log.line(2, formatNewConnection(id));
   };
 
   const listeners: Server[] = [];

@@ -213,8 +213,22 @@ function fatal(opcode: number, opaque: number, status: ErrorStatus): ParseResult
 }
 
 /** Reply now, drop `consumed` bytes and skip `remaining` more as they arrive. */
-function swallow(opcode: number, opaque: number, status: ErrorStatus, consumed: number, remaining: number): ParseResult {
-  return { kind: 'swallow', reply: errorPacket(opcode, opaque, status), consumed, remaining };
+function swallow(
+  opcode: number,
+  opaque: number,
+  status: ErrorStatus,
+  consumed: number,
+  remaining: number,
+  unlinkKey?: Buffer,
+): ParseResult {
+  return { kind: 'swallow', reply: errorPacket(opcode, opaque, status), consumed, remaining, unlinkKey };
+}
+
+/** A Set/SetQ refused as too large: memcached unlinks the key's old value. */
+function refusedSetKey(buf: Buffer, offset: number, opcode: number, extLen: number, keyLen: number): Buffer | undefined {
+  if ((opcode !== OP_SET && opcode !== OP_SETQ) || keyLen === 0) return undefined;
+  const keyStart = offset + HEADER_BYTES + extLen;
+  return buf.subarray(keyStart, keyStart + keyLen);
 }
 
 /**
@@ -254,7 +268,7 @@ export function parseBinaryRequest(buf: Buffer, offset: number, limits: ParserLi
       case 'store':
       case 'concat':
         if (avail < headLen) return INCOMPLETE;
-        return swallow(opcode, opaque, STATUS_E2BIG, headLen, valueLen);
+        return swallow(opcode, opaque, STATUS_E2BIG, headLen, valueLen, refusedSetKey(buf, offset, opcode, extLen, keyLen));
       case 'sasl_auth':
       case 'sasl_step':
         // memcached cannot allocate the item it reads SASL data into.

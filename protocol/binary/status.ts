@@ -14,6 +14,8 @@ export const STATUS_AUTH_ERROR = 0x20;
 export const STATUS_AUTH_CONTINUE = 0x21;
 export const STATUS_UNKNOWN_COMMAND = 0x81;
 export const STATUS_ENOMEM = 0x82;
+/** memcached's PROTOCOL_BINARY_RESPONSE_EINTERNAL: the server failed, not the request. */
+export const STATUS_EINTERNAL = 0x84;
 
 /** Status codes that have an error text (every error memcached writes). */
 export type ErrorStatus =

@@ -121,7 +121,12 @@ function parseMetaSet(buf: Buffer, n: number, next: number, lineBytes: number, l
   if (error !== null) return swallow(error, lineBytes, remaining);
   if (badMode(flags, MS_MODES)) return swallow(REPLY.CLIENT_ERROR_INVALID_MS_MODE, lineBytes, remaining);
   if (opaqueTokenLength > MAX_OPAQUE_TOKEN) return swallow(REPLY.CLIENT_ERROR_OPAQUE_TOO_LONG, lineBytes, remaining);
-  if (length > limits.maxValueBytes) return swallow(REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, remaining);
+  if (length > limits.maxValueBytes) {
+    // memcached unlinks the key's old value, whatever the mode.
+    const key = buf.subarray(tokenStart[1]!, tokenEnd[1]!);
+    const unlink = flags.has('b') ? Buffer.from(key.toString('latin1'), 'base64') : key;
+    return swallow(REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, remaining, unlink);
+  }
 
   const framing = frameDataBlock(buf, next, length);
   if (framing === 'incomplete') return INCOMPLETE;

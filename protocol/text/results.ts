@@ -15,7 +15,7 @@ export function fail(reply: Buffer, consumed: number, close = false): ParseResul
   return { kind: 'error', reply, consumed, close };
 }
 
-/** Discard `remaining` bytes after `consumed`, then write `reply`. */
-export function swallow(reply: Buffer, consumed: number, remaining: number): ParseResult {
-  return { kind: 'swallow', reply, consumed, remaining };
+/** Discard `remaining` bytes after `consumed`, then write `reply` (and unlink `unlinkKey`, a refused set's key). */
+export function swallow(reply: Buffer, consumed: number, remaining: number, unlinkKey?: Buffer): ParseResult {
+  return { kind: 'swallow', reply, consumed, remaining, unlinkKey };
 }

@@ -70,7 +70,9 @@ export function parseStore(
   if (length < 0 || length > MAX_DECLARED_LENGTH) return fail(badLine, lineBytes);
 
   if (length > limits.maxValueBytes) {
-    return swallow(noreply ? REPLY.NONE : REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, length + 2);
+    // memcached unlinks the old value of a `set` it refuses as too large.
+    const unlink = mode === 'set' ? buf.subarray(keyStart, keyEnd) : undefined;
+    return swallow(noreply ? REPLY.NONE : REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, length + 2, unlink);
   }
 
   const framing = frameDataBlock(buf, next, length);

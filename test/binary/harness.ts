@@ -61,6 +61,9 @@ export function createHarness(
     closeAfterWrite(): void {
       this.closed = true;
     },
+    replyRoom: Number.POSITIVE_INFINITY,
+    makeRoom: () => true,
+    resumeAfterDrain: () => {},
   };
   const limits = { ...DEFAULT_LIMITS, maxValueBytes: opts.parserMaxValue ?? opts.itemSizeMax ?? settings.itemSizeMax };
   return {

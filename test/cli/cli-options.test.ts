@@ -2,7 +2,7 @@
 // clusters, and memcached's messages and exit codes for bad values.
 
 import t from 'tap';
-import { atoi, normalizeShortOptions, parseCommandLine, parseItemSize } from '../../lib/cli/cli-options.js';
+import { atoi, parseCommandLine, parseItemSize } from '../../lib/cli/cli-options.js';
 import type { CliResult } from '../../lib/cli/cli-options.js';
 import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
 import type { Settings } from '../../lib/cli/settings.js';
@@ -67,9 +67,8 @@ t.test('short and long flags', async (t) => {
 });
 
 t.test('getopt clusters and attached values', async (t) => {
-  t.same(normalizeShortOptions(['-Avv', '-p11211', '-I1m', '-l', 'x']), [
-    '--enable-shutdown', '--verbose', '--verbose', '--port=11211', '--max-item-size=1m', '--listen=x',
-  ]);
+  const c = run('-Avv', '-p11211', '-I1m', '-l', 'x');
+  t.same([c.shutdownEnabled, c.verbosity, c.port, c.itemSizeMax, c.listen], [true, 2, 11211, 1024 * 1024, ['x']]);
   const s = run('-vvv', '-p11311', '-MI512k');
   t.equal(s.verbosity, 3);
   t.equal(s.port, 11311);
@@ -110,6 +109,8 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
     [['-Q'], 1, /invalid option -- 'Q'\nIllegal argument "\?"/],
     [['--bogus'], 1, /unrecognized option '--bogus'/],
     [['--bogus=1'], 1, /unrecognized option '--bogus'/],
+    [['--port'], 1, /option '--port' requires an argument/],
+    [['--enable-shutdown=1'], 1, /option '--enable-shutdown' doesn't allow an argument/],
     [['-p'], 1, /option requires an argument -- 'p'/],
     [['-I', '40m'], 64, /^Cannot set item size limit higher than 1\/2 of memory max\.\n$/],
     [['-m', '0'], 64, /^Cannot set item size limit higher than 1\/2 of memory max\.\n$/],

@@ -190,3 +190,44 @@ t.test('idle_timeout counts commands, not bytes', async (t) => {
   t.equal(server.context.counters.idleKicks, 1, 'idle_kicks counted once');
   t.equal((await send(busy, 'version\r\n')).reply.toString().slice(0, 8), 'VERSION ', 'and still works');
 });
+
+t.test('the bound on unsent replies holds inside one multi-get', async (t) => {
+  const { server, port } = await startTestServer(t, { maxBytes: 64 * 1024 * 1024 });
+  const VALUE = 1_000_000;
+  const KEYS = 24;
+  const setup = await connect(port);
+  t.teardown(() => setup.destroy());
+  for (let i = 0; i < 4; i++) {
+    const value = Buffer.alloc(VALUE, 0x61 + i);
+    const r = await send(setup, Buffer.concat([Buffer.from(`set big${i} 0 0 ${VALUE}\r\n`), value, Buffer.from('\r\n')]));
+    t.equal(r.reply.toString(), 'STORED\r\n');
+  }
+  // One get of 24 MB of values, then a version, from a client that does not read.
+  const keys = Array.from({ length: KEYS }, (_, i) => `big${i % 4}`).join(' ');
+  const client = await connect(port);
+  t.teardown(() => client.destroy());
+  client.pause();
+  client.write(`get ${keys}\r\nversion\r\n`);
+  const conn = () => [...server.connections()].find((c) => c.isWaitingForDrain);
+  await eventually(() => conn() !== undefined);
+  const waiting = conn() as Connection;
+  const oneItem = VALUE + 64;
+  t.ok(waiting.peakPendingOutput <= OUTPUT_LIMIT + oneItem, `unsent replies peaked at ${waiting.peakPendingOutput} (bound ${OUTPUT_LIMIT} + one item)`);
+
+  // Once the client reads, the rest follows, in order and whole.
+  const expectedLength = KEYS * (`VALUE big0 0 ${VALUE}\r\n`.length + VALUE + 2) + 'END\r\n'.length;
+  const all = readUntil(client, (got) => got.length >= expectedLength && got.subarray(expectedLength).includes('\r\n'));
+  client.resume();
+  const { reply } = await all;
+  let at = 0;
+  for (let i = 0; i < KEYS; i++) {
+    const head = `VALUE big${i % 4} 0 ${VALUE}\r\n`;
+    t.equal(reply.toString('latin1', at, at + head.length), head, `item ${i} in order`);
+    at += head.length;
+    t.ok(reply.subarray(at, at + VALUE).equals(Buffer.alloc(VALUE, 0x61 + (i % 4))), `item ${i} whole`);
+    at += VALUE + 2;
+  }
+  t.equal(reply.toString('latin1', at, at + 5), 'END\r\n');
+  t.match(reply.toString('latin1', at + 5), /^VERSION \S+\r\n$/, 'the next request after the get');
+  t.ok(waiting.peakPendingOutput <= OUTPUT_LIMIT + oneItem, `peak ${waiting.peakPendingOutput} over the whole reply`);
+});

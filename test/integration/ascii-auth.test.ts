@@ -52,3 +52,35 @@ t.test('auth file parsing', async (t) => {
   t.notOk(capped.check(Buffer.from('u8'), Buffer.from('p8')), 'memcached reads 8 entries');
   await t.rejects(startServer({ ...DEFAULT_SETTINGS, port: 0, authFile: join(dir, 'missing') }), AsciiAuthFileError);
 });
+
+t.test('every attempt compares user and password of every entry, whatever matches', async (t) => {
+  // Count the constant-time comparisons: the work must not depend on
+  // whether the user exists, the password is right, or which entry matched.
+  let compares = 0;
+  const crypto = await import('node:crypto');
+  const { parseAuthFile: parseCounted } = await t.mockImport<typeof import('../../lib/auth/ascii-auth.js')>(
+    '../../lib/auth/ascii-auth.js',
+    {
+      'node:crypto': {
+        ...crypto,
+        timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+          compares++;
+          return crypto.timingSafeEqual(a, b);
+        },
+      },
+    },
+  );
+  const table = parseCounted('alice:secret\nbob:hunter2\ncarol:pw\n');
+  const attempts: Array<[string, string, boolean]> = [
+    ['alice', 'secret', true],
+    ['carol', 'pw', true],
+    ['alice', 'wrong', false],
+    ['mallory', 'secret', false],
+    ['mallory', 'x', false],
+  ];
+  for (const [user, password, ok] of attempts) {
+    compares = 0;
+    t.equal(table.check(Buffer.from(user), Buffer.from(password)), ok, `${user}/${password}`);
+    t.equal(compares, 6, `${user}/${password}: 3 entries x (user + password)`);
+  }
+});

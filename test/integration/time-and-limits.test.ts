@@ -61,6 +61,22 @@ t.test('TTLs and last access follow the clock', async (t) => {
   t.equal(await ask('get fl\r\n'), 'END\r\n', 'flushed after the delay');
 });
 
+t.test('meta l and la stay right after days and years of uptime', async (t) => {
+  const clock = new ManualClock();
+  const { port } = await startTestServer(t, {}, { clock });
+  const s = await connect(port);
+  t.teardown(() => s.destroy());
+  const ask = async (req: string): Promise<string> => (await send(s, req)).reply.toString('latin1');
+  t.equal(await ask('set old 0 0 1\r\nx\r\n'), 'STORED\r\n');
+  clock.advance(25 * 3600);
+  t.equal(await ask('mg old l\r\n'), `HD l${25 * 3600}\r\n`, 'idle 25 hours, not 25 h mod 2^16 s');
+  clock.advance(2 * 365 * 24 * 3600);
+  // The read above happened 25 h after the segment opened: the segment's
+  // unit is now 2^11 s, so the idle time is at most that much early.
+  const la = Number(/ la=(\d+) /.exec(await ask('me old\r\n'))?.[1]);
+  t.ok(la >= 2 * 365 * 24 * 3600 && la < 2 * 365 * 24 * 3600 + 2048, `me la=${la} after two years`);
+});
+
 t.test('-C: no CAS', async (t) => {
   const { port } = await startTestServer(t, { casEnabled: false });
   const r = await exchange(port, 'set c 0 0 1\r\na\r\ngets c\r\nmg c c\r\ncas c 0 0 1 0\r\nb\r\n');

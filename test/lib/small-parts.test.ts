@@ -3,7 +3,9 @@
 
 import t from 'tap';
 import { casNumber, int32Token, parseMetaNumbers, uint32Token, uint64Token } from '../../protocol/meta/tokens.js';
-import { refusedSetKey } from '../../lib/server/refused-set.js';
+import { parseTextRequest } from '../../protocol/text/parse.js';
+import { parseBinaryRequest } from '../../protocol/binary/parse.js';
+import { DEFAULT_LIMITS, type ParseResult } from '../../protocol/request.js';
 import { parseListenEntry } from '../../lib/server/server.js';
 import { slabClassFor } from '../../lib/respond/respond-meta.js';
 import { storeReply } from '../../lib/respond/respond-text.js';
@@ -34,27 +36,28 @@ t.test('meta number tokens use memcached ranges', async (t) => {
   t.equal(parseMetaNumbers(new Map<string, string | true>([['R', true]])).bad, 'R');
 });
 
-t.test('the key of a refused set', async (t) => {
-  const text = Buffer.from('xxset mykey 0 0 5000000\r\n');
-  t.equal(refusedSetKey(text, 2, text.length)?.toString(), 'mykey');
-  const add = Buffer.from('add mykey 0 0 5000000\r\n');
-  t.equal(refusedSetKey(add, 0, add.length), undefined, 'only set, as memcached');
-  const ms = Buffer.from('ms bWV0YQ== 5000000 T0 b\r\n');
-  t.equal(refusedSetKey(ms, 0, ms.length)?.toString(), 'meta', 'ms with a base64 key');
-  const msPlain = Buffer.from('ms plain 5000000\r\n');
-  t.equal(refusedSetKey(msPlain, 0, msPlain.length)?.toString(), 'plain');
-  t.equal(refusedSetKey(Buffer.from('set\r\n'), 0, 5), undefined);
+t.test('the parsers name the key memcached unlinks when it refuses a set as too large', async (t) => {
+  const unlinked = (r: ParseResult): string | undefined => (r.kind === 'swallow' ? r.unlinkKey?.toString('latin1') : 'not swallowed');
+  const text = (line: string, offset = 0): ParseResult => parseTextRequest(Buffer.from(line, 'latin1'), offset, DEFAULT_LIMITS);
+  t.equal(unlinked(text('xxset mykey 0 0 5000000\r\n', 2)), 'mykey');
+  t.equal(unlinked(text('set mykey 0 0 5000000 noreply\r\n')), 'mykey', 'noreply too');
+  t.equal(unlinked(text('add mykey 0 0 5000000\r\n')), undefined, 'only set, as memcached');
+  t.equal(unlinked(text('ms bWV0YQ== 5000000 T0 b\r\n')), 'meta', 'ms with a base64 key');
+  t.equal(unlinked(text('ms plain 5000000 MA\r\n')), 'plain', 'ms in any mode');
+  t.equal(unlinked(text('ms plain 5 MX\r\n')), undefined, 'other refusals of ms do not unlink');
 
   const bin = Buffer.alloc(24 + 8 + 3);
   bin[0] = 0x80;
   bin[1] = 0x01;
   bin.writeUInt16BE(3, 2);
   bin[4] = 8;
+  bin.writeUInt32BE(8 + 3 + 5_000_000, 8);
   bin.write('bin', 32);
-  t.equal(refusedSetKey(bin, 0, bin.length)?.toString(), 'bin', 'binary Set');
+  t.equal(unlinked(parseBinaryRequest(bin, 0, DEFAULT_LIMITS)), 'bin', 'binary Set');
+  bin[1] = 0x11;
+  t.equal(unlinked(parseBinaryRequest(bin, 0, DEFAULT_LIMITS)), 'bin', 'binary SetQ');
   bin[1] = 0x02;
-  t.equal(refusedSetKey(bin, 0, bin.length), undefined, 'binary Add is not unlinked');
-  t.equal(refusedSetKey(bin.subarray(0, 10), 0, 10), undefined, 'short header');
+  t.equal(unlinked(parseBinaryRequest(bin, 0, DEFAULT_LIMITS)), undefined, 'binary Add is not unlinked');
 });
 
 t.test('-l entries', async (t) => {

@@ -8,6 +8,7 @@ import {
   formatConnectionClosed,
   formatNewConnection,
   formatReplyLine,
+  formatRequestFault,
   logError,
   logWarning,
   summarizeRequest,
@@ -142,4 +143,12 @@ t.test('reply lines: first line as is, incr/decr results hidden', async (t) => {
   t.equal(formatReplyLine(4, '18446744073709551615'), '>4 [number]', 'an incr result is the item value');
   t.equal(formatReplyLine(4, 'SERVER_ERROR out of memory\r\nX'), '>4 SERVER_ERROR out of memory\\x0d\\x0aX');
   t.equal(formatReplyLine(4, 'E'.repeat(400)), `>4 ${'E'.repeat(300)}...`);
+});
+
+t.test('a request fault line names the command and code location, never the message', async (t) => {
+  const err = new RangeError('offset of secret-value out of range');
+  const line = formatRequestFault(5, { type: 'arith', protocol: 'text', incr: true, key: Buffer.from('k'), delta: 1n, initial: 0n, exptime: undefined, cas: 0, quiet: false, opaque: 0, binaryOpcode: 0 }, err);
+  t.match(line, /^ERROR: <5 request fault in incr \(text\): RangeError at \S/);
+  t.notMatch(line, /secret-value/);
+  t.match(formatRequestFault(6, null, 'thrown string'), /^ERROR: <6 request fault in parsing a request: string; connection closed$/);
 });

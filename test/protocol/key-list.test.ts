@@ -71,3 +71,15 @@ t.test('a 4 MiB get line of 1-byte keys holds no object per key', async (t) => {
   for (const key of result.request.keys) if (key.length === 1 && key[0] === 0x61) seen++;
   t.equal(seen, count, 'every key is there when iterated');
 });
+
+t.test('rest() copies the keys from a key start on, counted', async (t) => {
+  const line = Buffer.from('get aa  bb cc ', 'latin1');
+  const keys = KeyList.spaced(line, 4, line.length, 3);
+  const s = keys.nextStart(keys.keyEnd(keys.firstStart()));
+  const rest = keys.rest(s);
+  t.same(rest.toStrings(), ['bb', 'cc']);
+  t.equal(rest.length, 2);
+  line.fill(0x78);
+  t.same(rest.toStrings(), ['bb', 'cc'], 'outlives the source');
+  t.equal(keys.rest(keys.end).length, 0);
+});

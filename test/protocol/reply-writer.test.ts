@@ -89,3 +89,26 @@ t.test('replies spanning chunks: several views, then spare chunks are reused aft
   out.recycle();
   t.ok(out.heldBytes <= 100 + 16 * 2);
 });
+
+t.test('truncate() drops the tail of what is untaken, within a chunk or across chunks', async (t) => {
+  const w = new ReplyWriter(8);
+  w.writeAscii('abc');
+  w.truncate(5);
+  t.equal(w.length, 3, 'no-op when the length is not shorter');
+  w.writeAscii('defgh');
+  w.truncate(4);
+  t.equal(Buffer.concat([w.take() ?? Buffer.alloc(0)].flat()).toString(), 'abcd', 'within the current chunk');
+
+  w.writeAscii('12345678');
+  w.writeAscii('ABCDEFGH');
+  w.writeAscii('xyz');
+  t.equal(w.length, 19);
+  w.truncate(10);
+  t.equal(w.length, 10);
+  w.writeAscii('!');
+  t.equal(Buffer.concat([w.take() ?? Buffer.alloc(0)].flat()).toString(), '12345678AB!', 'cut inside an earlier chunk');
+  w.writeAscii('abcdefghijk');
+  w.truncate(0);
+  t.equal(w.length, 0);
+  t.equal(w.take(), null);
+});

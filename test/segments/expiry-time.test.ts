@@ -1,7 +1,7 @@
 // memcached exptime rules as deadlines, and the flush_all moment.
 
 import t from 'tap';
-import { EXPIRED, MAX_RELATIVE_EXPTIME, NEVER, deadlineFor, flushMomentFor, isLive, secondsOf } from '../../segments/expiry-time.js';
+import { EXPIRED, MAX_RELATIVE_EXPTIME, NEVER, deadlineFor, flushMomentFor } from '../../segments/expiry-time.js';
 
 const now = 1_700_000_000;
 
@@ -18,13 +18,6 @@ t.test('deadlines', async (t) => {
   t.equal(deadlineFor(NaN, now), EXPIRED);
 });
 
-t.test('liveness', async (t) => {
-  t.ok(isLive(NEVER, now));
-  t.ok(isLive(now + 1, now));
-  t.notOk(isLive(now, now));
-  t.notOk(isLive(now - 1, now));
-});
-
 t.test('flush moments', async (t) => {
   t.equal(flushMomentFor(0, now), now);
   t.equal(flushMomentFor(-1, now), now);
@@ -32,9 +25,4 @@ t.test('flush moments', async (t) => {
   t.equal(flushMomentFor(2, now), now + 1);
   t.equal(flushMomentFor(now + 100, now), now + 99, 'absolute');
   t.equal(flushMomentFor(now - 100, now), now, 'absolute in the past: at once');
-});
-
-t.test('seconds of a millisecond clock', async (t) => {
-  t.equal(secondsOf(1999), 1);
-  t.equal(secondsOf(2000), 2);
 });

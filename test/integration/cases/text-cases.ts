@@ -6,6 +6,7 @@ import type { ExchangeCase } from '../helpers/cases.js';
 
 const KEY_251 = 'k'.repeat(251);
 const KEY_250 = 'k'.repeat(250);
+const NON_NUMERIC = 'CLIENT_ERROR cannot increment or decrement non-numeric value\r\n';
 
 export const TEXT_CASES: ExchangeCase[] = [
   {
@@ -115,6 +116,36 @@ export const TEXT_CASES: ExchangeCase[] = [
       { send: 'incr n2 -1\r\n', expect: 'CLIENT_ERROR invalid numeric delta argument\r\n' },
       { send: 'incr n2 abc\r\n', expect: 'CLIENT_ERROR invalid numeric delta argument\r\n' },
       { send: 'incr n2\r\n', expect: 'ERROR\r\n' },
+    ],
+  },
+  {
+    // memcached reads stored values with strtoull: whitespace, a sign and
+    // leading zeros before the digits; whitespace or a NUL after them. (A value
+    // of only whitespace makes memcached read past the item: not tabled.)
+    name: 'incr reads stored values as strtoull does',
+    steps: [
+      { send: `set n3 0 0 500000\r\n${'1'.repeat(500_000)}\r\n`, expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: NON_NUMERIC },
+      { send: `set n3 0 0 21\r\n${'1'.repeat(21)}\r\n`, expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: NON_NUMERIC },
+      { send: `set n3 0 0 31\r\n${'0'.repeat(30)}5\r\n`, expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: '6\r\n' },
+      { send: `set n3 0 0 101\r\n${' '.repeat(100)}7\r\n`, expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: '8\r\n' },
+      { send: 'set n3 0 0 5\r\n12abc\r\n', expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: NON_NUMERIC },
+      { send: 'set n3 0 0 6\r\n12 abc\r\n', expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: '13\r\n' },
+      { send: 'set n3 0 0 4\r\n12\r\n\r\n', expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: '13\r\n' },
+      { send: 'set n3 0 0 2\r\n5\0\r\n', expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: '6\r\n' },
+      { send: 'set n3 0 0 2\r\n-0\r\n', expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: '1\r\n' },
+      { send: 'set n3 0 0 2\r\n-1\r\n', expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: NON_NUMERIC },
+      { send: 'set n3 0 0 22\r\n9223372036854775808 x-\r\n', expect: 'STORED\r\n' },
+      { send: 'incr n3 1\r\n', expect: NON_NUMERIC },
     ],
   },
   {
