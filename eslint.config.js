@@ -8,7 +8,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.tap/', 'node_modules/'] },
+  { ignores: ['dist/', 'coverage/', '.tap/', 'node_modules/', '.ci/node/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
