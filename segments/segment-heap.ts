@@ -137,6 +137,22 @@ export class SegmentHeap {
     for (let seg = this.segmentCount - 1; seg >= 0; seg--) this.release(seg);
   }
 
+  /** The generation the next opened segment gets (warm restart saves it: tokens must never repeat). */
+  get generationCounter(): number {
+    return this.nextGeneration;
+  }
+
+  /**
+   * Warm restart (segments/persist/): after the image wrote the headers of
+   * the segments it restored, continue generations from `nextGeneration`
+   * and rebuild the free pool from every segment still marked free.
+   */
+  adoptRestored(nextGeneration: number): void {
+    this.nextGeneration = Math.max(this.nextGeneration, nextGeneration);
+    this.freeTop = 0;
+    for (let seg = this.segmentCount - 1; seg >= 0; seg--) if (this.bucket[seg] === FREE_BUCKET) this.freeStack[this.freeTop++] = seg;
+  }
+
   isFree(seg: number): boolean {
     return this.bucket[seg] === FREE_BUCKET;
   }

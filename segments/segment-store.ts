@@ -52,6 +52,8 @@ import { ceilPowerOfTwo } from './hash-index.js';
 import { randomSeed } from './key-hash.js';
 import { defaultSegmentSize, newCounters } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
+import { tagOf } from './key-hash.js';
+import type { StoreImagePort } from './persist/image-port.js';
 
 /** Knobs the benchmark and tests use; not part of the server's settings. */
 export interface StoreTuning {
@@ -444,6 +446,46 @@ export class SegmentStore implements CacheStore {
   /** Internal view for tests, audits and the benchmark. */
   get itemSpace(): ItemSpace {
     return this.space;
+  }
+
+  /** The narrow view warm restart (-e, segments/persist/store-image.ts) saves and restores through. */
+  imagePort(): StoreImagePort {
+    const space = this.space;
+    const heap = space.heap;
+    const counters = this.counters;
+    return {
+      settings: {
+        segmentSize: this.segmentSize,
+        segmentCount: heap.segmentCount,
+        memoryLimitBytes: this.options.memoryLimitBytes,
+        itemSizeMax: this.itemSizeMax,
+        casEnabled: this.casEnabled,
+        perItemCas: this.perItemCas,
+      },
+      heap,
+      chainHeads: space.chains.head,
+      indexedItems: () => space.index.count,
+      scalars: () => ({ nextGeneration: heap.generationCounter, pendingFlushAt: this.pendingFlushAt, casCounter: this.casCounter }),
+      nowS: () => this.nowSeconds(),
+      isPristine: () => space.index.count === 0 && heap.freeCount === heap.segmentCount,
+      appendSegment: (bucket, seg) => space.chains.append(bucket, seg),
+      indexRecord: (addr) => {
+        const loc = space.locOf(addr);
+        const hash = space.hashAt(loc);
+        space.index.insert(hash, tagOf(hash), loc);
+        counters.items++;
+        counters.bytes += space.recordSize(addr);
+      },
+      adopt: (scalars) => {
+        heap.adoptRestored(scalars.nextGeneration);
+        this.pendingFlushAt = scalars.pendingFlushAt;
+        this.casCounter = Math.max(this.casCounter, scalars.casCounter);
+      },
+      reset: () => {
+        space.clearAll();
+        this.pendingFlushAt = -1;
+      },
+    };
   }
 
   // ---- internals ---------------------------------------------------------
