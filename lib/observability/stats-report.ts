@@ -165,6 +165,9 @@ function generalStats(src: StatsSources): Lines {
     ['text_requests', String(c.textRequests)],
     ['binary_requests', String(c.binaryRequests)],
     ['meta_requests', String(c.metaRequests)],
+    // -e warm restart: did this start restore the cache, and how many items.
+    ['restart_warm', String(c.restartWarm)],
+    ['restart_items_restored', String(c.restartItemsRestored)],
   );
   return lines;
 }
