@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   // Fits both stores without eviction (memcached spends ~50 bytes more per item).
   const count = values.count !== undefined ? Number(values.count) : Math.floor((0.6 * mb * 1048576) / (valueBytes + 100));
   const rows = [
-    await measure('memcached 1.6 -e', 'memcached', ['-U', '0'], join(values.dir!, 'gac-peer-memcached.img'), 'SIGUSR1', mb, count, valueBytes),
+    await measure('memcached 1.6 -e', 'memcached', ['-U', '0', ...(process.getuid?.() === 0 ? ['-u', 'root'] : [])], join(values.dir!, 'gac-peer-memcached.img'), 'SIGUSR1', mb, count, valueBytes),
     await measure('grow-a-cache -e', process.execPath, [BIN], join(values.dir!, 'gac-peer-ours.img'), 'SIGTERM', mb, count, valueBytes),
   ];
   console.log(`\nRestart side by side: -m ${mb}, ${count} items of ${valueBytes}-byte values, files in ${values.dir}`);

@@ -11,7 +11,8 @@
 //
 // Not here: when a stop happens (lib/cli/main.ts, server.ts close()).
 
-import { renameSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, renameSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { CacheStore } from '../../segments/types.js';
 import { SegmentStore } from '../../segments/segment-store.js';
 import type { StoreImagePort } from '../../segments/persist/image-port.js';
@@ -62,6 +63,11 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
     );
   } else {
     log.line(ALWAYS, `cold start: ${reason}; starting with an empty cache`);
+  }
+  try {
+    accessSync(dirname(file), constants.W_OK);
+  } catch (err) {
+    log.line(ALWAYS, `WARNING: warm restart: cannot write to ${dirname(file)} (${(err as Error).message}): the cache will not be saved`);
   }
   return saver(port, file, log);
 }

@@ -330,3 +330,32 @@ t.test('fuzz: random damage never restores a wrong value and never throws', asyn
   t.equal(wrong, 0, `no wrong restore in ${runs} damaged images (seed ${seed})`);
   t.ok(cold > runs * 0.9, `${cold} of ${runs} ended cold`);
 });
+
+t.test('a store whose live counts disagree with its index is not saved', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  store.store('set', b('a'), b('1'), 0, 0, 0);
+  const heap = store.itemSpace.heap;
+  const seg = store.itemSpace.segmentOf(store.peek(b('a')));
+  heap.liveItems[seg]!++;
+  const r = saveImage(store.imagePort(), file);
+  t.notOk(r.ok);
+  t.match(r.reason, /store inconsistent \(2 live records, 1 indexed\)/);
+  t.notOk(existsSync(file), 'no image written');
+  heap.liveItems[seg]!--;
+  t.ok(saveImage(store.imagePort(), file).ok, 'saved once consistent');
+});
+
+t.test('unreadable and unwritable paths are reported, never thrown', async (t) => {
+  const dir = tempDir(t);
+  const clock = new ManualClock();
+  const r = restoreImage(newStore(clock).imagePort(), dir);
+  t.notOk(r.warm);
+  t.match(r.reason, /cannot read|empty|too short/, `a directory: ${r.reason}`);
+  const store = newStore(clock);
+  store.store('set', b('a'), b('1'), 0, 0, 0);
+  const s = saveImage(store.imagePort(), join(dir, 'missing', 'image'));
+  t.notOk(s.ok);
+  t.match(s.reason, /cannot write .*ENOENT/);
+});
