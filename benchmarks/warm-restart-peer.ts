@@ -47,9 +47,9 @@ function request(port: number, text: string | Buffer, until: (s: string) => bool
   });
 }
 
-/** Spawn to the first answer of `get k0` that `ok` accepts, in milliseconds; NaN when `ok` refuses it (or nothing answers) for 60 s. */
+/** Spawn to the first answer of `get k0` that `ok` accepts, in milliseconds; NaN when it answers a miss, or nothing answers for 10 minutes. */
 async function timeUntil(port: number, started: number, ok: (reply: string) => boolean): Promise<number> {
-  while (performance.now() - started < 60_000) {
+  while (performance.now() - started < 600_000) {
     try {
       const reply = await request(port, 'get k0\r\n', (s) => s.endsWith('END\r\n'));
       if (ok(reply)) return performance.now() - started;
