@@ -185,7 +185,7 @@ export function decodeTable(b: Buffer, header: ImageHeader, bucketCount: number)
   const n = header.segments;
   const at = n * ENTRY_BYTES;
   if (b.length !== tableBytes(n)) throw new ImageRejected('segment table truncated');
-  if (crc32(b.subarray(0, at)) !== b.readUInt32LE(at)) throw new ImageRejected('segment table checksum mismatch');
+  if (crc32(b.subarray(0, at)) !== b.readUInt32LE(at) || b.readUInt32LE(at + 4) !== 0) throw new ImageRejected('segment table checksum mismatch');
   const { segmentSize, segmentCount } = header.settings;
   const seen = new Uint8Array(segmentCount);
   const entries: SegmentEntry[] = [];

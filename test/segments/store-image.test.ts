@@ -254,6 +254,7 @@ t.test('damaged images: cold start with the reason, nothing served', async (t) =
     ['flipped byte in the header (segment count)', flip(80), /header checksum/],
     ['flipped byte in the header (generation counter)', flip(50), /header checksum/],
     ['flipped byte in the table', flip(HEADER_BYTES + 9), /table checksum/],
+    ['flipped byte in the padding after the table', flip(HEADER_BYTES + good.readUInt32LE(80) * 56 + 5), /table checksum/],
     ['flipped byte in a value', flip(valueAt + 3), /segment data checksum/],
     ['flipped byte in a record header', flip(good.indexOf(marker) - 12), /segment data checksum/],
     ['flipped byte in the trailer', flip(good.length - 3), /trailer/],
