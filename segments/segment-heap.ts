@@ -314,6 +314,23 @@ export class SegmentHeap {
     for (let seg = this.segmentCount - 1; seg >= 0; seg--) this.release(seg);
   }
 
+  /** The generation the next opened segment gets (warm restart saves it: tokens must never repeat). */
+  get generationCounter(): number {
+    return this.sharedCounters[NEXT_GENERATION]!;
+  }
+
+  /**
+   * Warm restart (segments/persist/): after the image wrote the headers of
+   * the segments it restored, continue generations from `nextGeneration`
+   * and rebuild the free pool from every segment still marked free.
+   */
+  adoptRestored(nextGeneration: number): void {
+    this.sharedCounters[NEXT_GENERATION] = Math.max(this.sharedCounters[NEXT_GENERATION]!, nextGeneration);
+    let top = 0;
+    for (let seg = this.segmentCount - 1; seg >= 0; seg--) if (this.bucket[seg] === FREE_BUCKET) this.freeStack[top++] = seg;
+    this.control[FREE_TOP] = top;
+  }
+
   isFree(seg: number): boolean {
     return this.bucket[seg] === FREE_BUCKET;
   }

@@ -88,12 +88,13 @@ import { NOT_A_NUMBER, U64_MASK, applyDelta, formatU64, parseU64 } from './decim
 import { NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
-import { randomSeed } from './key-hash.js';
+import { randomSeed, tagOf } from './key-hash.js';
 import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
 import { StoreLock } from './shared-memory.js';
 import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from './shared-counters.js';
 import { newTurnoverMemory } from './heap-turnover.js';
+import type { StoreImagePort } from './persist/image-port.js';
 
 /** Knobs the benchmark and tests use; not part of the server's settings. */
 export interface StoreTuning {
@@ -723,6 +724,46 @@ export class SegmentStore implements CacheStore {
   /** Internal view for tests, audits and the benchmark. */
   get itemSpace(): ItemSpace {
     return this.space;
+  }
+
+  /** The narrow view warm restart (-e, segments/persist/store-image.ts) saves and restores through. */
+  imagePort(): StoreImagePort {
+    const space = this.space;
+    const heap = space.heap;
+    const counters = this.counters;
+    return {
+      settings: {
+        segmentSize: this.segmentSize,
+        segmentCount: heap.segmentCount,
+        memoryLimitBytes: this.options.memoryLimitBytes,
+        itemSizeMax: this.itemSizeMax,
+        casEnabled: this.casEnabled,
+        perItemCas: this.perItemCas,
+      },
+      heap,
+      chainHeads: space.chains.head,
+      indexedItems: () => space.index.count,
+      scalars: () => ({ nextGeneration: heap.generationCounter, pendingFlushAt: this.cells[PENDING_FLUSH_AT]!, casCounter: this.cells[CAS_COUNTER]! }),
+      nowS: () => this.nowSeconds(),
+      isPristine: () => space.index.count === 0 && heap.freeCount === heap.segmentCount,
+      appendSegment: (bucket, seg) => space.chains.append(bucket, seg),
+      indexRecord: (addr) => {
+        const loc = space.locOf(addr);
+        const hash = space.hashAt(loc);
+        space.index.insert(hash, tagOf(hash), loc);
+        counters.items++;
+        counters.bytes += space.recordSize(addr);
+      },
+      adopt: (scalars) => {
+        heap.adoptRestored(scalars.nextGeneration);
+        this.cells[PENDING_FLUSH_AT] = scalars.pendingFlushAt;
+        this.cells[CAS_COUNTER] = Math.max(this.cells[CAS_COUNTER]!, scalars.casCounter);
+      },
+      reset: () => {
+        space.clearAll();
+        this.cells[PENDING_FLUSH_AT] = -1;
+      },
+    };
   }
 
   // ---- internals ---------------------------------------------------------

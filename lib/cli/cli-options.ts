@@ -295,6 +295,10 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         s.mergeSegments = n;
         break;
       }
+      case 'memory_file':
+        if (value === undefined || value === '') throw fail('Missing memory_file argument');
+        s.memoryFile = value;
+        break;
       case 'idle_timeout':
         if (value === undefined) throw fail('Missing numeric argument for idle_timeout');
         s.idleTimeout = Math.max(0, atoi(value));
@@ -399,6 +403,8 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
   const authFile = value('auth-file');
   if (authFile !== undefined) s.authFile = authFile;
   if (has('enable-ssl')) s.tlsEnabled = true;
+  const memoryFile = value('memory-file');
+  if (memoryFile !== undefined) s.memoryFile = memoryFile;
   for (const o of parsed.get('extended') ?? []) applySuboptions(o, s, warnings);
 
   const pwdb = value('sasl-pwdb') ?? env['MEMCACHED_SASL_PWDB'];
@@ -424,7 +430,6 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
     ['slab-growth-factor', '-f: ignored (no slab classes in a segment store)'],
     ['slab-min-size', '-n: ignored (no slab classes in a segment store)'],
     ['user', '-u: ignored (the process keeps the identity it was started with)'],
-    ['memory-file', '-e: ignored (no restartable cache)'],
     ['napi-ids', '-N: ignored'],
     ['prefix-delimiter', '-D: ignored (no per-prefix stats)'],
   ];

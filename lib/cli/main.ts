@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `grow-a-cache` command: memcached's command line, then the server.
 // SIGTERM/SIGINT/SIGUSR1 (and an accepted `shutdown [graceful]`) close it
-// gracefully: stop accepting, answer what was already read, exit 0; a second
-// signal exits at once. SIGHUP is ignored, as memcached does.
+// gracefully: stop accepting, answer what was already read, save the cache
+// with -e, exit 0; a second signal exits at once (without saving). SIGHUP is
+// ignored, as memcached does.
 
 import { parseCommandLine } from './cli-options.js';
 import { startServer } from '../server/server.js';
@@ -36,7 +37,11 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     stopping = true;
-    const deadline = setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS);
+    const deadline = setTimeout(() => {
+      // -e: connections that would not drain must not cost the cache.
+      server.saveImage();
+      process.exit(0);
+    }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     server.close().then(
       () => process.exit(0),

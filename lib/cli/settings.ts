@@ -65,6 +65,8 @@ export interface Settings {
   maxConnsFast: boolean;
   /** --metrics-listen host:port for the Prometheus endpoint, undefined = off. */
   metricsListen: string | undefined;
+  /** -e / -o memory_file=FILE: warm restart image, saved on a graceful stop and restored at start. */
+  memoryFile: string | undefined;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -98,4 +100,5 @@ export const DEFAULT_SETTINGS: Settings = {
   mergeSegments: MERGE_SEGMENTS,
   maxConnsFast: true,
   metricsListen: undefined,
+  memoryFile: undefined,
 };

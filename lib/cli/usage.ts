@@ -41,13 +41,15 @@ export function usageText(): string {
 -X, --disable-dumping     accepted (no cachedump)
 -W, --disable-watch       accepted (no watch)
 -Y, --auth-file=<file>    require ASCII authentication (user:password lines)
--e, --memory-file=<file>  accepted, no effect
+-e, --memory-file=<file>  warm restart: save the cache to <file> on a graceful
+                          stop, restore it from there at start
 -Z, --enable-ssl          TLS on the TCP port(s); needs -o ssl_chain_cert
 -N, --napi-ids=<num>      accepted, no effect
 -o, --extended            comma separated options:
    - maxconns_fast        answer and close connections over -c (always on)
    - hashpower=<num>      initial hash table size, power of two (12-32)
    - idle_timeout=<secs>  close connections idle this long (default: 0, never)
+   - memory_file=<file>   same as -e <file>
    - merge_segments=<n>   segments per merge-eviction pass, 2-8 (default: 3);
                           2 halves eviction pauses for a few more misses
    - hash_algorithm=...   accepted (jenkins, murmur3, xxh3); our own hash is used

@@ -33,6 +33,10 @@ export class ServerCounters {
   textRequests = 0;
   binaryRequests = 0;
   metaRequests = 0;
+  /** 1 when this start restored the cache from an -e image (never reset). */
+  restartWarm = 0;
+  /** Items that start restored (never reset). */
+  restartItemsRestored = 0;
 
   /** Reset what memcached's `stats reset` resets (not connection gauges). */
   reset(): void {

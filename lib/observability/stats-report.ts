@@ -166,6 +166,9 @@ function generalStats(src: StatsSources): Lines {
     ['binary_requests', String(c.binaryRequests)],
     ['meta_requests', String(c.metaRequests)],
     ['request_faults', String(c.requestFaults)],
+    // -e warm restart: did this start restore the cache, and how many items.
+    ['restart_warm', String(c.restartWarm)],
+    ['restart_items_restored', String(c.restartItemsRestored)],
   );
   return lines;
 }

@@ -30,6 +30,7 @@ import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { createStore } from '../../segments/index.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
+import { restoreAtStart } from './warm-restart.js';
 
 /** Keys longer than this are refused, as memcached. */
 const MAX_KEY_BYTES = 250;
@@ -69,8 +70,10 @@ export interface RunningServer {
   readonly metricsPort: number | undefined;
   /** Open client connections. */
   connections(): Iterable<Connection>;
-  /** Stop accepting, answer what was read, close connections, stop the store. */
+  /** Stop accepting, answer what was read, close connections, stop the store (and save it, with -e). */
   close(): Promise<void>;
+  /** With -e: save the store now if close() has not yet (a stop that cannot wait any longer). */
+  saveImage(): void;
 }
 
 /** The handlers connections use; one set per process. */
@@ -104,6 +107,8 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const { counters } = context;
+  // -e: restored before anything listens, so connections are refused until it is done.
+  const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters) : undefined;
   const limits = { maxValueBytes: settings.itemSizeMax, maxKeyBytes: MAX_KEY_BYTES };
   let nextId = 1;
 
@@ -182,6 +187,8 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     }
   } catch (err) {
     for (const l of listeners) l.close();
+    // The image was consumed at start: put the cache back for the next try.
+    warmRestart?.save();
     throw err;
   }
 
@@ -233,6 +240,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       await Promise.race([Promise.all(stopped), delay(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)]);
       if (metrics) await metrics.close();
       store.stop();
+      warmRestart?.save();
       if (settings.unixSocket !== undefined) removeStaleSocket(settings.unixSocket);
     })();
     return closing;
@@ -245,6 +253,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     metricsPort: metrics?.port,
     connections: () => open,
     close,
+    saveImage: () => warmRestart?.save(),
   };
 }
 

@@ -149,11 +149,11 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
 });
 
 t.test('flags with no meaning here are accepted with a warning', async (t) => {
-  const r = parseCommandLine(['-d', '-P', '/tmp/pid', '-r', '-k', '-L', '-f', '1.5', '-n', '64', '-u', 'memcache', '-D', ':', '-e', '/tmp/m', '-N', '2', '-X', '-W', '-o', 'no_lru_crawler,modern,maxconns_fast,hash_algorithm=murmur3']);
+  const r = parseCommandLine(['-d', '-P', '/tmp/pid', '-r', '-k', '-L', '-f', '1.5', '-n', '64', '-u', 'memcache', '-D', ':', '-N', '2', '-X', '-W', '-o', 'no_lru_crawler,modern,maxconns_fast,hash_algorithm=murmur3']);
   const s = settingsOf(r);
   t.equal(s.port, 11211, 'still a normal configuration');
   if (r.kind !== 'run') return;
-  for (const flag of ['-d', '-P', '-r', '-k', '-L', '-f', '-n', '-u', '-D', '-e', '-N']) {
+  for (const flag of ['-d', '-P', '-r', '-k', '-L', '-f', '-n', '-u', '-D', '-N']) {
     t.ok(r.warnings.some((w) => w.startsWith(flag + ':')), `warning for ${flag}`);
   }
   t.ok(r.warnings.some((w) => w.startsWith('-o no_lru_crawler')), 'warning for an ignored -o');
@@ -161,6 +161,16 @@ t.test('flags with no meaning here are accepted with a warning', async (t) => {
   const extra = parseCommandLine(['-p', '1', 'stray']);
   t.equal(extra.kind, 'run', 'non-option arguments are ignored, as getopt leaves them');
   if (extra.kind === 'run') t.match(extra.warnings.join('\n'), /ignoring non-option arguments: stray/);
+});
+
+t.test('-e / --memory-file / -o memory_file name the warm restart image', async (t) => {
+  t.equal(settingsOf(parseCommandLine([])).memoryFile, undefined, 'off by default');
+  t.equal(settingsOf(parseCommandLine(['-e', '/tmp/cache.img'])).memoryFile, '/tmp/cache.img');
+  t.equal(settingsOf(parseCommandLine(['--memory-file=/tmp/a'])).memoryFile, '/tmp/a');
+  t.equal(settingsOf(parseCommandLine(['-o', 'memory_file=/tmp/b'])).memoryFile, '/tmp/b');
+  const r = parseCommandLine(['-e', '/tmp/cache.img']);
+  t.ok(r.kind === 'run' && r.warnings.every((w) => !w.startsWith('-e')), 'no "ignored" warning any more');
+  t.equal(exitOf('-o', 'memory_file').code, 1, 'memory_file needs a value');
 });
 
 t.test('SASL: -S selects the binary protocol and needs a password file', async (t) => {

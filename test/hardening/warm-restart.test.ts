@@ -1,0 +1,207 @@
+// -e FILE warm restart of the built server: items written, a graceful stop
+// (SIGTERM, or `shutdown graceful` with -A), a restart with -e, and every
+// item reads back byte for byte with its flags and CAS token while the ones
+// that expired during the downtime are gone. A consumed image is removed (a
+// crash then restarts cold); a damaged or mismatched one gives a cold start
+// with its reason logged and nothing served from it.
+
+import t from 'tap';
+import type { Test } from 'tap';
+import net from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, exchange, send } from '../integration/helpers/exchange.js';
+import { serveBin } from './helpers/bin.js';
+import type { BinServer } from './helpers/bin.js';
+import { prng } from '../prng.js';
+
+interface Item {
+  value: Buffer;
+  flags: number;
+  cas: string;
+  /** Expires during the downtime. */
+  short: boolean;
+}
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gac-warm-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function start(t: Test, args: string[]): Promise<BinServer> {
+  const server = await serveBin(args);
+  t.teardown(() => server.kill('SIGKILL'));
+  return server;
+}
+
+/** Parse a `gets` reply: key -> value, flags, cas. */
+function parseGets(reply: Buffer): Map<string, { value: Buffer; flags: number; cas: string }> {
+  const out = new Map<string, { value: Buffer; flags: number; cas: string }>();
+  let at = 0;
+  for (;;) {
+    const eol = reply.indexOf('\r\n', at);
+    if (eol < 0) throw new Error('unterminated gets reply');
+    const line = reply.toString('latin1', at, eol);
+    if (line === 'END') return out;
+    const m = /^VALUE (\S+) (\d+) (\d+) (\d+)$/.exec(line);
+    if (!m) throw new Error(`unexpected line ${line}`);
+    const n = Number(m[3]);
+    out.set(m[1]!, { value: reply.subarray(eol + 2, eol + 2 + n), flags: Number(m[2]), cas: m[4]! });
+    at = eol + 2 + n + 2;
+  }
+}
+
+/** Write `count` items of mixed sizes, flags and TTLs, some overwritten; return them with their CAS tokens. */
+async function writeItems(port: number, count: number, seed: number): Promise<Map<string, Item>> {
+  const rand = prng(seed);
+  const socket = await connect(port);
+  const items = new Map<string, Item>();
+  const shortKeys = new Set<string>();
+  try {
+    for (let i = 0; i < count; i++) {
+      const key = `k${i % Math.floor(count * 0.9)}`;
+      const big = rand() < 0.05;
+      const size = big ? 100_000 + Math.floor(rand() * 150_000) : Math.floor(rand() * 3000);
+      const value = Buffer.alloc(size);
+      for (let j = 0; j < size; j++) value[j] = Math.floor(rand() * 256);
+      const flags = rand() < 0.5 ? 0 : Math.floor(rand() * 0xffffffff);
+      const r = rand();
+      const exptime = r < 0.2 ? 2 : r < 0.4 ? 3600 : 0;
+      if (exptime === 2) shortKeys.add(key);
+      else shortKeys.delete(key);
+      const reply = await send(socket, Buffer.concat([Buffer.from(`set ${key} ${flags} ${exptime} ${size}\r\n`), value, Buffer.from('\r\n')]));
+      if (reply.reply.toString() !== 'STORED\r\n') throw new Error(`set ${key}: ${reply.reply.toString()}`);
+    }
+    await send(socket, 'set counter 5 0 2\r\n41\r\nincr counter 1\r\n');
+    const keys = [...new Set([...Array(Math.floor(count * 0.9)).keys()].map((i) => `k${i}`)), 'counter'];
+    const got = parseGets((await send(socket, `gets ${keys.join(' ')}\r\n`)).reply);
+    for (const [key, v] of got) items.set(key, { ...v, value: Buffer.from(v.value), short: shortKeys.has(key) });
+  } finally {
+    socket.destroy();
+  }
+  return items;
+}
+
+async function statsOf(port: number): Promise<Map<string, string>> {
+  const r = await exchange(port, 'stats\r\n');
+  const map = new Map<string, string>();
+  for (const line of r.reply.toString('latin1').split('\r\n')) {
+    const m = /^STAT (\S+) (.*)$/.exec(line);
+    if (m) map.set(m[1]!, m[2]!);
+  }
+  return map;
+}
+
+/** Every long-lived item reads back exactly; every short-lived one is gone. */
+async function checkItems(t: Test, port: number, items: Map<string, Item>): Promise<number> {
+  const got = parseGets((await exchange(port, `gets ${[...items.keys()].join(' ')}\r\n`)).reply);
+  let bad = 0;
+  let live = 0;
+  for (const [key, want] of items) {
+    const have = got.get(key);
+    if (want.short) {
+      if (have !== undefined) bad++;
+      continue;
+    }
+    live++;
+    if (have === undefined || !have.value.equals(want.value) || have.flags !== want.flags || have.cas !== want.cas) bad++;
+  }
+  t.equal(bad, 0, `${live} items read back byte for byte with the same flags and CAS; the short-lived ones are gone`);
+  return live;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {
+  t.test(`${stop}: saved, then restored by the next start with -e`, async (t) => {
+    const file = join(tempDir(t), 'cache.img');
+    const args = ['-m', '16', '-A', '-e', file];
+    const first = await start(t, args);
+    t.match(first.stderr(), /cold start: no image file/, 'first start is cold, and says so');
+    const items = await writeItems(first.port, 400, stop === 'SIGTERM' ? 1 : 2);
+    t.ok(items.size > 300, `${items.size} items written`);
+    const written = Date.now();
+    if (stop === 'SIGTERM') first.kill('SIGTERM');
+    else await exchange(first.port, 'shutdown graceful\r\n', true);
+    t.same(await first.exited, { code: 0, signal: null }, 'exit 0');
+    t.match(first.stderr(), /warm restart: saved \d+ items in \d+ segments to /);
+    t.ok(existsSync(file), 'image written');
+    t.notOk(existsSync(`${file}.tmp`), 'no temp file left');
+
+    // Down long enough for the 2-second items to expire.
+    await sleep(Math.max(0, 3100 - (Date.now() - written)));
+    const second = await start(t, args);
+    t.match(second.stderr(), /warm restart: restored \d+ items/, 'the log says it was warm');
+    t.notOk(existsSync(file), 'the consumed image is removed (a crash from here restarts cold)');
+    const live = await checkItems(t, second.port, items);
+    const stats = await statsOf(second.port);
+    t.equal(stats.get('restart_warm'), '1');
+    t.equal(stats.get('restart_items_restored'), String(live), 'restart_items_restored counts what is live');
+    t.equal(stats.get('curr_items'), String(live), 'curr_items matches');
+    t.equal(stats.get('total_items'), '0', 'total_items starts fresh');
+    const cas = await exchange(second.port, `cas counter 0 0 2 ${items.get('counter')!.cas}\r\n43\r\n`);
+    t.equal(cas.reply.toString(), 'STORED\r\n', 'a CAS token from before the restart still works');
+
+    // A crash leaves no image: the next start is cold.
+    second.kill('SIGKILL');
+    await second.exited;
+    const third = await start(t, args);
+    t.match(third.stderr(), /cold start: no image file/);
+    t.equal((await statsOf(third.port)).get('restart_warm'), '0');
+    t.equal((await exchange(third.port, 'get counter\r\n')).reply.toString(), 'END\r\n');
+    third.kill('SIGTERM');
+    await third.exited;
+  });
+}
+
+t.test('damaged or mismatched images: cold start with the reason, nothing served', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'cache.img');
+  const first = await start(t, ['-m', '16', '-e', file]);
+  const marker = 'MARKER-VALUE-0123456789-ABCDEFGHIJ';
+  await exchange(first.port, `set marker 0 0 ${marker.length}\r\n${marker}\r\n`);
+  first.kill('SIGTERM');
+  await first.exited;
+  const good = readFileSync(file);
+  const at = good.indexOf(marker);
+  t.ok(at > 0, 'the value is in the image');
+  const flipped = Buffer.from(good);
+  flipped[at + 4]! ^= 1;
+  const cases: Array<[string, Buffer, string[], RegExp]> = [
+    ['a flipped byte in a value', flipped, [], /cold start: segment data checksum mismatch/],
+    ['a truncated image', good.subarray(0, good.length - 100), [], /cold start: image is \d+ bytes, its header says \d+/],
+    ['-m changed', good, ['-m', '32'], /cold start: settings differ: -m 16 MiB \(image\) vs 32 MiB \(now\)/],
+    ['an empty file', Buffer.alloc(0), [], /cold start: image file is empty/],
+  ];
+  for (const [name, bytes, extra, reason] of cases) {
+    writeFileSync(file, bytes);
+    const server = await start(t, ['-m', '16', '-e', file, ...extra]);
+    t.match(server.stderr(), reason, `${name}: reason logged`);
+    t.equal((await exchange(server.port, 'get marker\r\n')).reply.toString(), 'END\r\n', `${name}: nothing served from it`);
+    t.equal((await statsOf(server.port)).get('restart_warm'), '0');
+    t.ok(existsSync(`${file}.rejected`), `${name}: set aside as .rejected`);
+    server.kill('SIGKILL');
+    await server.exited;
+    rmSync(`${file}.rejected`, { force: true });
+  }
+});
+
+t.test('connections during a restore are refused: the server listens only after it', async (t) => {
+  // serveBin resolves on the "listening" line, which comes after the restore line.
+  const file = join(tempDir(t), 'cache.img');
+  const first = await start(t, ['-m', '16', '-e', file]);
+  await writeItems(first.port, 50, 3);
+  first.kill('SIGTERM');
+  await first.exited;
+  const second = await start(t, ['-m', '16', '-e', file]);
+  const log = second.stderr();
+  t.ok(log.indexOf('warm restart: restored') < log.indexOf('listening on'), 'restored before listening');
+  await new Promise<void>((resolve) => {
+    const s = net.connect(second.port, '127.0.0.1', () => {
+      s.destroy();
+      resolve();
+    });
+  });
+});

@@ -1,0 +1,362 @@
+// Warm restart images (segments/persist/): a saved store restores with every
+// live item's value, flags and CAS token, expired items gone, the pending
+// flush_all and the generation counter kept; a damaged, truncated, foreign
+// or mismatched image is refused with a reason and leaves the store empty.
+
+import t from 'tap';
+import type { Test } from 'tap';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SegmentStore } from '../../segments/segment-store.js';
+import type { StoreOptions } from '../../segments/types.js';
+import { restoreImage, saveImage } from '../../segments/persist/store-image.js';
+import { crc32, crc32Js } from '../../segments/persist/checksum.js';
+import { HEADER_BYTES } from '../../segments/persist/image-format.js';
+import { ManualClock, audit, b, prng } from './helpers.js';
+
+const MIB = 1024 * 1024;
+const BASE: StoreOptions = { memoryLimitBytes: 8 * MIB, itemSizeMax: 256 * 1024, segmentSize: 256 * 1024 };
+
+interface Expect {
+  value: Buffer;
+  flags: number;
+  cas: number;
+  /** Unix second it expires at, 0 = never. */
+  deadline: number;
+}
+
+function newStore(clock: ManualClock, options: Partial<StoreOptions> = {}, seed = 1): SegmentStore {
+  return new SegmentStore({ ...BASE, clock, hashSeed: seed, ...options });
+}
+
+/** Fill a store with mixed sizes, flags, TTLs, overwrites, deletes, appends, touches and incrs; return what must read back. */
+function fill(store: SegmentStore, clock: ManualClock, n: number, seed: number): Map<string, Expect> {
+  const rand = prng(seed);
+  const model = new Map<string, Expect>();
+  const ttls = [0, 0, 5, 30, 100, 5000];
+  for (let i = 0; i < n; i++) {
+    const key = `key:${i % Math.floor(n * 0.8)}`;
+    const op = rand();
+    if (op < 0.05 && model.has(key)) {
+      store.delete(b(key), 0);
+      model.delete(key);
+      continue;
+    }
+    if (op < 0.08 && model.has(key)) {
+      store.store('append', b(key), b('+tail'), 0, 0, 0);
+    } else if (op < 0.1 && model.has(key)) {
+      store.touch(b(key), 2000);
+    } else {
+      const size = rand() < 0.1 ? Math.floor(rand() * 60_000) : Math.floor(rand() * 400);
+      const value = Buffer.alloc(size);
+      for (let j = 0; j < size; j++) value[j] = Math.floor(rand() * 256);
+      const flags = rand() < 0.5 ? 0 : Math.floor(rand() * 0xffffffff);
+      const ttl = ttls[Math.floor(rand() * ttls.length)]!;
+      store.store('set', b(key), value, flags, ttl, 0);
+    }
+    if (i % 97 === 0) clock.advance(1);
+    const ref = store.peek(b(key));
+    if (ref < 0) continue;
+    const ttlLeft = store.itemTtlRemaining(ref);
+    model.set(key, {
+      value: Buffer.from(store.itemValue(ref)),
+      flags: store.itemFlags(ref),
+      cas: store.itemCas(ref),
+      deadline: ttlLeft < 0 ? 0 : clock.seconds + ttlLeft,
+    });
+  }
+  store.store('set', b('counter'), b('41'), 7, 0, 0);
+  store.arith(b('counter'), true, 1n, undefined, 0, 0);
+  const ref = store.peek(b('counter'));
+  model.set('counter', { value: b('42'), flags: 7, cas: store.itemCas(ref), deadline: 0 });
+  // Items an earlier model entry saw may have been evicted: keep only what the store holds.
+  for (const [key, e] of model) {
+    const r = store.peek(b(key));
+    if (r < 0 || store.itemCas(r) !== e.cas) model.delete(key);
+  }
+  return model;
+}
+
+/** Every model item live at the clock reads back exactly; returns [live, expired]. */
+function check(t: Test, store: SegmentStore, clock: ManualClock, model: Map<string, Expect>): [number, number] {
+  let live = 0;
+  let expired = 0;
+  let bad = 0;
+  for (const [key, e] of model) {
+    const ref = store.get(b(key));
+    if (e.deadline !== 0 && clock.seconds >= e.deadline) {
+      expired++;
+      if (ref >= 0) bad++;
+      continue;
+    }
+    live++;
+    if (ref < 0 || !store.itemValue(ref).equals(e.value) || store.itemFlags(ref) !== e.flags || store.itemCas(ref) !== e.cas) bad++;
+  }
+  t.equal(bad, 0, `every live item reads back byte for byte with its flags and CAS, every expired one misses (${live} live, ${expired} expired)`);
+  return [live, expired];
+}
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gac-image-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+t.test('the JS CRC-32 fallback gives zlib.crc32 values', async (t) => {
+  const rand = prng(7);
+  for (const n of [0, 1, 7, 8, 9, 63, 1000, 4097]) {
+    const data = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) data[i] = Math.floor(rand() * 256);
+    t.equal(crc32Js(data), crc32(data), `${n} bytes`);
+  }
+  t.equal(crc32Js(Buffer.from('123456789')), 0xcbf43926, 'the standard check value');
+});
+
+t.test('round trip: same values, flags, CAS; counts and bytes match; store consistent', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 4000, 1);
+  t.ok(model.size > 1000, `${model.size} items to check`);
+  const saved = saveImage(store.imagePort(), file);
+  t.ok(saved.ok, saved.reason);
+  t.equal(saved.items, store.counters.items);
+  t.notOk(existsSync(`${file}.tmp`), 'no temp file left');
+
+  const again = newStore(clock, {}, 999);
+  const restored = restoreImage(again.imagePort(), file);
+  t.ok(restored.warm, restored.reason);
+  t.equal(restored.items, store.counters.items, 'restored as many items as were live');
+  t.equal(again.counters.items, store.counters.items, 'curr_items matches');
+  t.equal(again.counters.bytes, store.counters.bytes, 'bytes matches');
+  t.equal(again.counters.totalItems, 0, 'total_items starts fresh');
+  t.same(audit(again), [], 'restored store is internally consistent');
+  check(t, again, clock, model);
+  t.same(again.shape().ttlBucketSegments, store.shape().ttlBucketSegments, 'same segments in the same TTL buckets');
+
+  // Tokens never repeat: a new write gets a token no restored item has.
+  const tokens = new Set([...model.values()].map((e) => e.cas));
+  t.equal(again.store('set', b('fresh'), b('v'), 0, 0, 0), 'stored');
+  t.notOk(tokens.has(again.lastCas), 'a new write gets a fresh token');
+  const counter = model.get('counter')!;
+  t.equal(again.store('cas', b('counter'), b('43'), 0, 0, counter.cas), 'stored', 'cas with the pre-restart token succeeds');
+  t.equal(again.store('cas', b('counter'), b('44'), 0, 0, counter.cas), 'exists', 'and the old token is then stale');
+});
+
+t.test('TTLs keep running while down: items that expired meanwhile are gone', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 3000, 2);
+  t.ok(saveImage(store.imagePort(), file).ok);
+  clock.advance(60);
+  const again = newStore(clock);
+  const restored = restoreImage(again.imagePort(), file);
+  t.ok(restored.warm, restored.reason);
+  t.ok(restored.expired > 0, `${restored.expired} items expired while down`);
+  const [live, expired] = check(t, again, clock, model);
+  t.ok(expired > 0 && live > 0);
+  t.equal(again.counters.items, live, 'curr_items counts only what is still live');
+  t.same(audit(again), []);
+});
+
+t.test('a pending flush_all delay is kept, and applied if it came due while down', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  store.store('set', b('a'), b('1'), 0, 0, 0);
+  store.flushAll(100);
+  t.ok(saveImage(store.imagePort(), file).ok);
+
+  clock.advance(10);
+  const early = newStore(clock);
+  t.ok(restoreImage(early.imagePort(), file).warm);
+  t.ok(early.get(b('a')) >= 0, 'still there before the flush moment');
+  clock.advance(100);
+  t.equal(early.get(b('a')), -1, 'flushed at the moment the flush_all named');
+
+  const late = newStore(clock);
+  const r = restoreImage(late.imagePort(), file);
+  t.ok(r.warm);
+  t.match(r.reason, /flush_all took effect while the server was down/);
+  t.equal(r.items, 0);
+  t.equal(late.get(b('a')), -1);
+});
+
+t.test('-C (no CAS) and per-item CAS stores round-trip too', async (t) => {
+  for (const [name, options, tuning] of [
+    ['-C', { casEnabled: false }, {}],
+    ['per-item CAS', {}, { perItemCas: true }],
+  ] as const) {
+    const file = join(tempDir(t), 'image');
+    const clock = new ManualClock();
+    const store = new SegmentStore({ ...BASE, clock, hashSeed: 3, ...options }, tuning);
+    const model = fill(store, clock, 1500, 3);
+    t.ok(saveImage(store.imagePort(), file).ok, name);
+    const again = new SegmentStore({ ...BASE, clock, hashSeed: 4, ...options }, tuning);
+    t.ok(restoreImage(again.imagePort(), file).warm, name);
+    check(t, again, clock, model);
+    again.store('set', b('new'), b('x'), 0, 0, 0);
+    if (name === 'per-item CAS') t.ok(again.lastCas > Math.max(...[...model.values()].map((e) => e.cas)), 'per-item counter continues');
+  }
+});
+
+t.test('restoring into a store that already holds items is refused', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  store.store('set', b('a'), b('1'), 0, 0, 0);
+  t.ok(saveImage(store.imagePort(), file).ok);
+  const busy = newStore(clock);
+  busy.store('set', b('b'), b('2'), 0, 0, 0);
+  const r = restoreImage(busy.imagePort(), file);
+  t.notOk(r.warm);
+  t.match(r.reason, /not empty/);
+});
+
+/** Damage cases: each one must end in a cold start with its reason and no item served. */
+t.test('damaged images: cold start with the reason, nothing served', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 2000, 4);
+  const marker = Buffer.from('THIS-VALUE-IS-THE-MARKER-0123456789');
+  store.store('set', b('marker'), marker, 0, 0, 0);
+  t.ok(saveImage(store.imagePort(), file).ok);
+  const good = readFileSync(file);
+  const valueAt = good.indexOf(marker);
+  t.ok(valueAt > HEADER_BYTES, 'marker value found in the data section');
+
+  const withHeader = (edit: (h: Buffer) => void): Buffer => {
+    const copy = Buffer.from(good);
+    edit(copy);
+    copy.writeUInt32LE(crc32(copy.subarray(0, HEADER_BYTES - 4)), HEADER_BYTES - 4);
+    return copy;
+  };
+  const flip = (at: number): Buffer => {
+    const copy = Buffer.from(good);
+    copy[at]! ^= 0x10;
+    return copy;
+  };
+  const cases: Array<[string, Buffer | null, RegExp, Partial<StoreOptions>?]> = [
+    ['missing file', null, /no image file/],
+    ['empty file', Buffer.alloc(0), /empty/],
+    ['truncated inside the header', good.subarray(0, 100), /too short|truncated/],
+    ['truncated after the header', good.subarray(0, HEADER_BYTES), /truncated/],
+    ['truncated inside the table', good.subarray(0, HEADER_BYTES + 30), /truncated/],
+    ['truncated inside the data', good.subarray(0, valueAt + 5), /truncated/],
+    ['last byte missing', good.subarray(0, good.length - 1), /truncated/],
+    ['bytes appended', Buffer.concat([good, Buffer.from('xx')]), /truncated or damaged/],
+    ['flipped byte in the magic', flip(2), /bad magic/],
+    ['flipped byte in the header (segment count)', flip(80), /header checksum/],
+    ['flipped byte in the header (generation counter)', flip(50), /header checksum/],
+    ['flipped byte in the table', flip(HEADER_BYTES + 9), /table checksum/],
+    ['flipped byte in the padding after the table', flip(HEADER_BYTES + good.readUInt32LE(80) * 56 + 5), /table checksum/],
+    ['flipped byte in a value', flip(valueAt + 3), /segment data checksum/],
+    ['flipped byte in a record header', flip(good.indexOf(marker) - 12), /segment data checksum/],
+    ['flipped byte in the trailer', flip(good.length - 3), /trailer/],
+    ['another format version', withHeader((h) => h.writeUInt32LE(2, 8)), /format version 2/],
+    ['-m changed', good, /settings differ: -m 8 MiB \(image\) vs 16 MiB \(now\)/, { memoryLimitBytes: 16 * MIB }],
+    ['-I changed', good, /settings differ: -I 262144 \(image\) vs 131072 \(now\)/, { itemSizeMax: 128 * 1024 }],
+    ['segment size changed', good, /segment size 262144 \(image\) vs 524288/, { segmentSize: 512 * 1024 }],
+    ['-C changed', good, /CAS on \(image\) vs off/, { casEnabled: false }],
+  ];
+  for (const [name, bytes, reason, options] of cases) {
+    const path = join(dir, 'damaged');
+    rmSync(path, { force: true });
+    if (bytes !== null) writeFileSync(path, bytes);
+    const again = newStore(clock, options ?? {});
+    const r = restoreImage(again.imagePort(), path);
+    t.notOk(r.warm, `${name}: cold start`);
+    t.match(r.reason, reason, `${name}: ${r.reason}`);
+    t.equal(again.counters.items, 0, `${name}: nothing restored`);
+    t.equal(again.get(b('marker')), -1, `${name}: no value served from it`);
+    t.equal(again.store('set', b('after'), b('ok'), 0, 0, 0), 'stored', `${name}: store usable`);
+    t.same(audit(again), [], `${name}: store consistent`);
+  }
+  t.ok(model.size > 0);
+});
+
+t.test('fuzz: random damage never restores a wrong value and never throws', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 1500, 5);
+  t.ok(saveImage(store.imagePort(), file).ok);
+  const good = readFileSync(file);
+  const seed = 20261201;
+  const rand = prng(seed);
+  const path = join(dir, 'fuzzed');
+  let cold = 0;
+  let wrong = 0;
+  const runs = 150;
+  for (let run = 0; run < runs; run++) {
+    let bytes = Buffer.from(good);
+    const kind = Math.floor(rand() * 4);
+    if (kind === 0) {
+      // One to eight flipped bits anywhere.
+      const flips = 1 + Math.floor(rand() * 8);
+      for (let i = 0; i < flips; i++) bytes[Math.floor(rand() * bytes.length)]! ^= 1 << Math.floor(rand() * 8);
+    } else if (kind === 1) {
+      bytes = bytes.subarray(0, Math.floor(rand() * bytes.length));
+    } else if (kind === 2) {
+      // A run of random bytes overwritten.
+      const at = Math.floor(rand() * bytes.length);
+      const n = Math.min(bytes.length - at, 1 + Math.floor(rand() * 4096));
+      for (let i = 0; i < n; i++) bytes[at + i] = Math.floor(rand() * 256);
+    } else {
+      // A run of zeros (a lost page).
+      const at = Math.floor(rand() * bytes.length);
+      bytes.fill(0, at, Math.min(bytes.length, at + 4096));
+    }
+    writeFileSync(path, bytes);
+    const again = newStore(clock);
+    const r = restoreImage(again.imagePort(), path);
+    if (!r.warm) {
+      cold++;
+      if (again.counters.items !== 0) wrong++;
+      continue;
+    }
+    // Only damage that changed nothing may restore: then everything must match.
+    if (!bytes.equals(good)) wrong++;
+    for (const [key, e] of model) {
+      const ref = again.get(b(key));
+      if (ref >= 0 && (!again.itemValue(ref).equals(e.value) || again.itemCas(ref) !== e.cas)) wrong++;
+    }
+  }
+  t.equal(wrong, 0, `no wrong restore in ${runs} damaged images (seed ${seed})`);
+  t.ok(cold > runs * 0.9, `${cold} of ${runs} ended cold`);
+});
+
+t.test('a store whose live counts disagree with its index is not saved', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  store.store('set', b('a'), b('1'), 0, 0, 0);
+  const heap = store.itemSpace.heap;
+  const seg = store.itemSpace.segmentOf(store.peek(b('a')));
+  heap.liveItems[seg]!++;
+  const r = saveImage(store.imagePort(), file);
+  t.notOk(r.ok);
+  t.match(r.reason, /store inconsistent \(2 live records, 1 indexed\)/);
+  t.notOk(existsSync(file), 'no image written');
+  heap.liveItems[seg]!--;
+  t.ok(saveImage(store.imagePort(), file).ok, 'saved once consistent');
+});
+
+t.test('unreadable and unwritable paths are reported, never thrown', async (t) => {
+  const dir = tempDir(t);
+  const clock = new ManualClock();
+  const r = restoreImage(newStore(clock).imagePort(), dir);
+  t.notOk(r.warm);
+  t.match(r.reason, /cannot read|empty|too short/, `a directory: ${r.reason}`);
+  const store = newStore(clock);
+  store.store('set', b('a'), b('1'), 0, 0, 0);
+  const s = saveImage(store.imagePort(), join(dir, 'missing', 'image'));
+  t.notOk(s.ok);
+  t.match(s.reason, /cannot write .*ENOENT/);
+});
