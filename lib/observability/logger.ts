@@ -39,6 +39,24 @@ export function createCommandLog(level: number, sink: LogSink = stderrSink): Com
   };
 }
 
+/**
+ * A CommandLog whose level lives in `cell[index]` of shared memory, so a
+ * `verbosity` command on any thread changes it for all (-t N).
+ */
+export function createSharedCommandLog(cell: Int32Array, index: number, sink: LogSink): CommandLog {
+  return {
+    get level(): number {
+      return cell[index] as number;
+    },
+    set level(value: number) {
+      cell[index] = value;
+    },
+    line(minLevel: number, text: string): void {
+      if ((cell[index] as number) >= minLevel) sink(truncate(text));
+    },
+  };
+}
+
 /** -v: an error line (memcached prints these unprefixed at level 1). */
 export function logError(log: CommandLog, text: string): void {
   log.line(LOG_ERRORS, text);

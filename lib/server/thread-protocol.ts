@@ -1,0 +1,49 @@
+// What the main thread and the worker threads of a -t N server tell each
+// other (node:worker_threads messages), and the shared memory they start
+// with. Used by threaded-server.ts (main) and worker-main.ts (workers).
+
+import type { Socket } from 'node:net';
+import type { Settings } from '../cli/settings.js';
+import type { SharedStoreHandle } from './store-threads.js';
+
+/** Int32 cells of the control SharedArrayBuffer. */
+export const CONTROL_OPEN = 0; // connections open in all workers (the -c limit), Atomics
+export const CONTROL_VERBOSITY = 1; // log level (`verbosity` from any thread)
+export const CONTROL_NEXT_ID = 2; // next connection id (unique in the process, as memcached's fds), Atomics
+export const CONTROL_CELLS = 3;
+
+export interface ListenerInfo {
+  id: number;
+  addr: string;
+}
+
+export interface HousekeeperData {
+  store: SharedStoreHandle;
+  threadSlot: number;
+}
+
+export interface WorkerData {
+  /** Worker i: counter block 1 + i, store thread slot i. */
+  index: number;
+  settings: Settings;
+  store: SharedStoreHandle;
+  counters: SharedArrayBuffer;
+  workers: number;
+  conns: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  listeners: ListenerInfo[];
+  startedAtMs: number;
+  closeTimeoutMs: number;
+}
+
+/** Main -> worker. */
+export type ToWorker =
+  | { t: 'conn'; sock: Socket; listener: number }
+  | { t: 'drain' };
+
+/** Worker -> main. */
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'log'; line: string }
+  | { t: 'shutdown' }
+  | { t: 'drained' };

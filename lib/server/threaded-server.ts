@@ -1,0 +1,279 @@
+// The -t N server (N > 1): N worker threads (worker-main.ts), each with its
+// own event loop and connections, over one store in shared memory, plus a
+// housekeeping thread (housekeeper-main.ts) that runs the store's expiry and
+// merges off the request path. The main thread listens, hands each accepted
+// socket to a worker, serves /metrics, relays log lines and runs shutdown.
+//
+// Spreading connections, the choice: the main thread accepts (listen with
+// pauseOnConnect) and transfers the untouched socket to a worker
+// (postMessage with a transfer list, Node 24+ on Unix), round robin, as
+// memcached's dispatcher does. Measured against each worker listening with
+// reusePort (benchmarks/thread-spread.ts, 2-vCPU machine, Node 24): hand-off
+// spreads connections exactly evenly (200 connections over 4 workers: 50
+// each) where reusePort's kernel hash gave an uneven split, and it works for
+// unix sockets (-s), where reusePort does not apply, and for TLS (the worker
+// does the handshake). Its price is a one-time cost per new connection (see
+// the benchmark's figures in the README); memcached clients keep their
+// connections, so the request path is not affected.
+//
+// Shared memory: the store (createSharedStore/attachStore), the server
+// counters (CounterBlocks: one block per thread, summed on read), the open
+// connections (ConnTable, for `stats conns` on any thread) and a few control
+// cells (thread-protocol.ts: the global -c count, the log level, the next
+// connection id). Log lines from workers arrive here as whole lines and are
+// written one by one, so they never interleave.
+//
+// Faults: a worker that throws is logged (always, whatever -v says), its
+// connections are dropped and forgotten, and a new worker takes its place;
+// the others keep serving. SIGTERM and friends (lib/cli/main.ts) call close():
+// stop accepting, let every worker answer what it read and close, exit.
+
+import net from 'node:net';
+import { chmodSync } from 'node:fs';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import type { Settings } from '../cli/settings.js';
+import type { ConnectionInfo } from './context.js';
+import type { RunningServer, ServerOptions } from './server.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS, delay, listenerInfo, parseListenEntry, removeStaleSocket, storeOptionsFor } from './server.js';
+import { formatHostPort } from './connection-host.js';
+import { createServerContext } from './server-context.js';
+import { CounterBlocks } from '../observability/server-stats.js';
+import { createSharedCommandLog } from '../observability/logger.js';
+import type { LogSink } from '../observability/logger.js';
+import { startMetricsServer } from '../observability/metrics.js';
+import type { MetricsServer } from '../observability/metrics.js';
+import { ConnTable } from './conn-table.js';
+import { CONTROL_CELLS, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
+import type { FromWorker, HousekeeperData, ListenerInfo, ToWorker, WorkerData } from './thread-protocol.js';
+import { attachStore, createSharedStore } from './store-threads.js';
+import { tlsServerOptions } from './tls.js';
+import { createSaslVerifier } from '../auth/sasl.js';
+import { loadAuthFile } from '../auth/ascii-auth.js';
+
+/** Worker entry points: .ts under the tests' TypeScript loader, .js when built. */
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const WORKER_URL = new URL(`./worker-main${EXT}`, import.meta.url);
+const HOUSEKEEPER_URL = new URL(`./housekeeper-main${EXT}`, import.meta.url);
+
+const stderrSink: LogSink = (line) => {
+  process.stderr.write(line + '\n');
+};
+
+export async function startThreadedServer(settings: Settings, opts: ServerOptions): Promise<RunningServer> {
+  const sink = opts.logSink ?? stderrSink;
+  const workers = settings.threads;
+  const closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+  // Files are read (and refused, with the CLI's exit codes) before any thread starts.
+  if (settings.saslEnabled && settings.saslPwdb) createSaslVerifier(settings.saslPwdb);
+  if (settings.authFile !== undefined) loadAuthFile(settings.authFile);
+  if (settings.tlsEnabled && settings.unixSocket === undefined) tlsServerOptions(settings);
+
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT));
+  control[CONTROL_VERBOSITY] = settings.verbosity;
+  const log = createSharedCommandLog(control, CONTROL_VERBOSITY, sink);
+  const blocks = new CounterBlocks(workers);
+  const counters = blocks.block(0);
+  const table = new ConnTable(settings.maxConns);
+  const storeHandle = createSharedStore(storeOptionsFor(settings, undefined));
+  // Thread slots: workers 0..N-1, the housekeeper N, this thread N + 1.
+  const store = attachStore(storeHandle, { threadSlot: workers + 1 });
+
+  const listenerInfos: ConnectionInfo[] = [];
+  const listenAddrs: string[] = [];
+  let closing: Promise<void> | undefined;
+  let next = 0;
+  const pool: Array<Worker | undefined> = [];
+
+  const handOver = (socket: Socket, listener: number): void => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    // Round robin over the live workers, as memcached's dispatcher.
+    for (let n = 0; n < workers; n++) {
+      const worker = pool[next];
+      next = (next + 1) % workers;
+      if (worker === undefined) continue;
+      const msg: ToWorker = { t: 'conn', sock: socket, listener };
+      // A net.Socket is transferable from Node 24 (Unix); @types/node does not know it yet.
+      worker.postMessage(msg, [socket] as never[]);
+      return;
+    }
+    socket.destroy();
+  };
+
+  const listeners: Server[] = [];
+  let port = 0;
+  let address = '';
+  try {
+    if (settings.unixSocket !== undefined) {
+      const path = settings.unixSocket;
+      removeStaleSocket(path);
+      listeners.push(await listenPaused({ path, backlog: settings.backlog }, (s) => handOver(s, 0)));
+      chmodSync(path, settings.unixMask);
+      listenAddrs.push(`unix:${path}`);
+      address = path;
+    } else {
+      // With -p 0, addresses without their own port share the first ephemeral one.
+      let sharedPort = settings.port;
+      for (const entry of settings.listen) {
+        const { host, port: entryPort } = parseListenEntry(entry);
+        const index = listeners.length;
+        const server = await listenPaused({ host, port: entryPort ?? sharedPort, backlog: settings.backlog }, (s) => handOver(s, index));
+        const bound = (server.address() as AddressInfo).port;
+        listeners.push(server);
+        listenAddrs.push(`tcp:${formatHostPort(host, bound)}`);
+        if (entryPort === undefined && sharedPort === 0) sharedPort = bound;
+        if (address === '') {
+          port = bound;
+          address = host;
+        }
+      }
+    }
+  } catch (err) {
+    for (const l of listeners) l.close();
+    throw err;
+  }
+  // Listeners take the first ids, as memcached lists its listening fds first.
+  listenAddrs.forEach((addr, i) => listenerInfos.push(listenerInfo(i + 1, addr)));
+  control[CONTROL_NEXT_ID] = listenAddrs.length + 1;
+  const listenerList: ListenerInfo[] = listenerInfos.map((l) => ({ id: l.id, addr: l.addr }));
+
+  const context = createServerContext({
+    settings,
+    store,
+    log,
+    sasl: undefined,
+    counters,
+    reportedCounters: blocks.totals(),
+    storeCounters: () => store.totals(),
+    connections: () => [...listenerInfos, ...table.list(Math.floor(Date.now() / 1000), listenAddrs)],
+    onShutdown: () => {
+      if (opts.onShutdown) opts.onShutdown();
+      else void close();
+    },
+  });
+
+  const drained: Array<(() => void) | undefined> = [];
+
+  const spawnWorker = (index: number): Promise<void> => {
+    const data: WorkerData = {
+      index,
+      settings,
+      store: storeHandle,
+      counters: blocks.buffer,
+      workers,
+      conns: table.buffer,
+      control: control.buffer as SharedArrayBuffer,
+      listeners: listenerList,
+      startedAtMs: counters.startedAtMs,
+      closeTimeoutMs,
+    };
+    const worker = new Worker(WORKER_URL, { workerData: data });
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (msg: FromWorker) => {
+        switch (msg.t) {
+          case 'ready':
+            ready = true;
+            pool[index] = worker;
+            resolve();
+            break;
+          case 'log':
+            sink(msg.line);
+            break;
+          case 'shutdown':
+            context.shutdown();
+            break;
+          case 'drained':
+            drained[index]?.();
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        sink(`worker thread ${index} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        if (!ready) reject(err);
+      });
+      worker.on('exit', () => {
+        if (pool[index] === worker) pool[index] = undefined;
+        drained[index]?.();
+        if (!ready || closing) return;
+        // Its connections are gone with it: free their slots and the -c count.
+        const freed = table.releaseWorker(index);
+        Atomics.sub(control, CONTROL_OPEN, freed);
+        blocks.block(1 + index).currConnections = 0;
+        sink(`worker thread ${index} exited; ${freed} connection(s) dropped, starting a new worker`);
+        spawnWorker(index).catch(() => {});
+      });
+    });
+  };
+
+  const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers };
+  const housekeeper = new Worker(HOUSEKEEPER_URL, { workerData: housekeeperData });
+  housekeeper.on('error', (err) => {
+    sink(`housekeeping thread failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  });
+  housekeeper.unref();
+
+  let metrics: MetricsServer | undefined;
+  try {
+    await Promise.all(Array.from({ length: workers }, (_, i) => spawnWorker(i)));
+    if (settings.metricsListen !== undefined) metrics = await startMetricsServer(settings.metricsListen, context.sources);
+  } catch (err) {
+    for (const l of listeners) l.close();
+    for (const w of pool) void w?.terminate();
+    void housekeeper.terminate();
+    throw err;
+  }
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      counters.acceptingConns = 0;
+      const stopped = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+      // Every worker answers what it has read, closes its connections and says so.
+      await Promise.all(
+        pool.map(
+          (worker, index) =>
+            new Promise<void>((resolve) => {
+              if (worker === undefined) return resolve();
+              drained[index] = resolve;
+              const msg: ToWorker = { t: 'drain' };
+              worker.postMessage(msg);
+            }),
+        ),
+      );
+      await Promise.race([Promise.all(stopped), delay(closeTimeoutMs)]);
+      housekeeper.postMessage({ t: 'stop' });
+      await Promise.all([...pool.map((w) => w?.terminate()), housekeeper.terminate()]);
+      if (metrics) await metrics.close();
+      if (settings.unixSocket !== undefined) removeStaleSocket(settings.unixSocket);
+    })();
+    return closing;
+  };
+
+  return {
+    port,
+    address,
+    context,
+    metricsPort: metrics?.port,
+    connections: () => [],
+    close,
+  };
+}
+
+/** Listen without reading: accepted sockets go to a worker untouched. */
+function listenPaused(options: net.ListenOptions, onSocket: (s: Socket) => void): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    // allowHalfOpen: a client that shuts down its side still gets the replies to everything it sent.
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, onSocket);
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      server.on('error', () => {
+        // Accept errors (EMFILE...) must not crash the process.
+      });
+      resolve(server);
+    });
+  });
+}
