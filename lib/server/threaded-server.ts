@@ -51,10 +51,20 @@ import { tlsServerOptions } from './tls.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { loadAuthFile } from '../auth/ascii-auth.js';
 
-/** Worker entry points: .ts under the tests' TypeScript loader, .js when built. */
-const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const WORKER_URL = new URL(`./worker-main${EXT}`, import.meta.url);
-const HOUSEKEEPER_URL = new URL(`./housekeeper-main${EXT}`, import.meta.url);
+/**
+ * Run from the TypeScript sources (the tests' loader): each worker would
+ * compile the sources again, seconds per thread, so workers run the built
+ * files instead (`npm test` builds first; test helpers build when stale),
+ * without the loader.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_OPTIONS = FROM_SOURCE ? { execArgv: [] } : {};
+
+function entry(name: string): URL {
+  return FROM_SOURCE ? new URL(`../../dist/lib/server/${name}.js`, import.meta.url) : new URL(`./${name}.js`, import.meta.url);
+}
+const WORKER_URL = entry('worker-main');
+const HOUSEKEEPER_URL = entry('housekeeper-main');
 
 const stderrSink: LogSink = (line) => {
   process.stderr.write(line + '\n');
@@ -170,7 +180,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
       startedAtMs: counters.startedAtMs,
       closeTimeoutMs,
     };
-    const worker = new Worker(WORKER_URL, { workerData: data });
+    const worker = new Worker(WORKER_URL, { ...WORKER_OPTIONS, workerData: data });
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       worker.on('message', (msg: FromWorker) => {
@@ -210,7 +220,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   };
 
   const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers };
-  const housekeeper = new Worker(HOUSEKEEPER_URL, { workerData: housekeeperData });
+  const housekeeper = new Worker(HOUSEKEEPER_URL, { ...WORKER_OPTIONS, workerData: housekeeperData });
   housekeeper.on('error', (err) => {
     sink(`housekeeping thread failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   });
