@@ -32,6 +32,12 @@ export interface WorkerData {
   conns: SharedArrayBuffer;
   control: SharedArrayBuffer;
   listeners: ListenerInfo[];
+  /**
+   * -s: unix-socket connections cannot be handed over (Node transfers TCP
+   * sockets only), so workers accept them themselves: worker 0 listens on
+   * the path and reports the listening fd, the others listen on that fd.
+   */
+  unixListen?: { path: string; backlog: number } | { fd: number };
   startedAtMs: number;
   closeTimeoutMs: number;
 }
@@ -43,7 +49,7 @@ export type ToWorker =
 
 /** Worker -> main. */
 export type FromWorker =
-  | { t: 'ready' }
+  | { t: 'ready'; unixFd?: number }
   | { t: 'log'; line: string }
   | { t: 'shutdown' }
   | { t: 'drained' };

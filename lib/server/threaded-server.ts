@@ -11,10 +11,15 @@
 // reusePort (benchmarks/thread-spread.ts, 2-vCPU machine, Node 24): hand-off
 // spreads connections exactly evenly (200 connections over 4 workers: 50
 // each) where reusePort's kernel hash gave an uneven split, and it works for
-// unix sockets (-s), where reusePort does not apply, and for TLS (the worker
-// does the handshake). Its price is a one-time cost per new connection (see
-// the benchmark's figures in the README); memcached clients keep their
-// connections, so the request path is not affected.
+// TLS (the worker does the handshake) and needs no Linux-only socket option.
+// Its price is a one-time cost per new connection (figures in the README);
+// memcached clients keep their connections, so the request path is not
+// affected. Unix sockets (-s) are the exception: Node transfers only TCP
+// handles, and reusePort does not apply to them, so with -s worker 0 listens
+// on the path and the other workers listen on the same fd (the kernel gives
+// each connection to one of them). Closing that fd at shutdown ends
+// accepting for all workers at once, which is what shutdown wants; a crash
+// of worker 0 would end it too (a restarted worker cannot reopen it).
 //
 // Shared memory: the store (createSharedStore/attachStore), the server
 // counters (CounterBlocks: one block per thread, summed on read), the open
@@ -83,6 +88,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   control[CONTROL_VERBOSITY] = settings.verbosity;
   const log = createSharedCommandLog(control, CONTROL_VERBOSITY, sink);
   const blocks = new CounterBlocks(workers);
+  /** This thread's block: accepting_conns. */
   const counters = blocks.block(0);
   const table = new ConnTable(settings.maxConns);
   const storeHandle = createSharedStore(storeOptionsFor(settings, undefined));
@@ -118,12 +124,10 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   let address = '';
   try {
     if (settings.unixSocket !== undefined) {
-      const path = settings.unixSocket;
-      removeStaleSocket(path);
-      listeners.push(await listenPaused({ path, backlog: settings.backlog }, (s) => handOver(s, 0)));
-      chmodSync(path, settings.unixMask);
-      listenAddrs.push(`unix:${path}`);
-      address = path;
+      // Workers listen themselves (see spawnWorker); here only the name.
+      removeStaleSocket(settings.unixSocket);
+      listenAddrs.push(`unix:${settings.unixSocket}`);
+      address = settings.unixSocket;
     } else {
       // With -p 0, addresses without their own port share the first ephemeral one.
       let sharedPort = settings.port;
@@ -155,8 +159,8 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     store,
     log,
     sasl: undefined,
-    counters,
-    reportedCounters: blocks.totals(),
+    // This thread serves no requests: its context (RunningServer.context, /metrics) reads the sums.
+    counters: blocks.totals(),
     storeCounters: () => store.totals(),
     connections: () => [...listenerInfos, ...table.list(Math.floor(Date.now() / 1000), listenAddrs)],
     onShutdown: () => {
@@ -167,8 +171,17 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
 
   const drained: Array<(() => void) | undefined> = [];
 
+  /** -s: the listening fd worker 0 opened, shared by the others. */
+  let unixFd: number | undefined;
+  const unixListen = (): WorkerData['unixListen'] => {
+    if (settings.unixSocket === undefined) return undefined;
+    return unixFd === undefined ? { path: settings.unixSocket, backlog: settings.backlog } : { fd: unixFd };
+  };
+
   const spawnWorker = (index: number): Promise<void> => {
+    const listen = unixListen();
     const data: WorkerData = {
+      ...(listen ? { unixListen: listen } : {}),
       index,
       settings,
       store: storeHandle,
@@ -186,6 +199,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
       worker.on('message', (msg: FromWorker) => {
         switch (msg.t) {
           case 'ready':
+            if (msg.unixFd !== undefined) unixFd = msg.unixFd;
             ready = true;
             pool[index] = worker;
             resolve();
@@ -228,7 +242,10 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
 
   let metrics: MetricsServer | undefined;
   try {
-    await Promise.all(Array.from({ length: workers }, (_, i) => spawnWorker(i)));
+    // Worker 0 first: with -s it opens the listener the others share.
+    await spawnWorker(0);
+    if (settings.unixSocket !== undefined) chmodSync(settings.unixSocket, settings.unixMask);
+    await Promise.all(Array.from({ length: workers - 1 }, (_, i) => spawnWorker(i + 1)));
     if (settings.metricsListen !== undefined) metrics = await startMetricsServer(settings.metricsListen, context.sources);
   } catch (err) {
     for (const l of listeners) l.close();

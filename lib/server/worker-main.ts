@@ -9,6 +9,7 @@
 // different workers never interleave.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import net from 'node:net';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -148,10 +149,33 @@ port.on('message', (msg: ToWorker) => {
     }
     case 'drain':
       draining = true;
+      // The shared fd: the first close ends accepting for every worker.
+      unixServer?.close();
       clearInterval(publisher);
       void host.drain(data.closeTimeoutMs).then(() => send({ t: 'drained' }));
       break;
   }
 });
 
-send({ t: 'ready' });
+// -s: accept on the shared unix listener (see WorkerData.unixListen).
+let unixServer: net.Server | undefined;
+let unixFd: number | undefined;
+if (data.unixListen !== undefined) {
+  const where = data.unixListen;
+  unixServer = net.createServer({ allowHalfOpen: true }, (s) => admit(s, 0));
+  unixServer.on('error', () => {
+    // Accept errors (EMFILE...) must not crash the worker.
+  });
+  await new Promise<void>((resolve, reject) => {
+    const server = unixServer as net.Server;
+    server.once('error', reject);
+    const options = 'fd' in where ? { fd: where.fd } : { path: where.path, backlog: where.backlog };
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  if (!('fd' in data.unixListen)) unixFd = (unixServer as unknown as { _handle: { fd: number } })._handle.fd;
+}
+
+send(unixFd === undefined ? { t: 'ready' } : { t: 'ready', unixFd });
