@@ -45,15 +45,19 @@ export function evictRandom(space: ItemSpace, nowS: number): boolean {
   return false;
 }
 
-/** The evictor for a policy; null for 'none' (writes answer out_of_memory). `mergeSegments` tunes 'merge'. */
-export function evictorFor(policy: EvictionPolicy, mergeSegments?: number): Evictor | null {
+/**
+ * The evictor for a policy; null for 'none' (writes answer out_of_memory).
+ * `mergeSegments` tunes 'merge'; `turnoverMemory` shares its heap-turnover
+ * measurement between threads (heap-turnover.ts).
+ */
+export function evictorFor(policy: EvictionPolicy, mergeSegments?: number, turnoverMemory?: SharedArrayBuffer): Evictor | null {
   switch (policy) {
     case 'fifo':
       return evictOldest;
     case 'random':
       return evictRandom;
     case 'merge': {
-      const merger = new MergeEvictor(mergeSegments);
+      const merger = new MergeEvictor(mergeSegments, turnoverMemory);
       return (space, nowS) => merger.evict(space, nowS) || evictOldest(space, nowS);
     }
     case 'none':

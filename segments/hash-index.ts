@@ -29,6 +29,8 @@
 // (a per-bucket 16-bit second clears the "counted" bits when it changes),
 // +1 up to 16, then +1 with probability 1/counter, capped at 127.
 
+import { growShared, growableShared } from './shared-memory.js';
+
 export interface KeySource {
   /** Does the record at slot location `loc` hold exactly `key`? */
   keyMatches(loc: number, key: Uint8Array): boolean;
@@ -58,54 +60,141 @@ function altHash(hash: number): number {
   return h >>> 0;
 }
 
-/** One generation of the table: primary buckets plus their overflow pool. */
+/** Int32 control words of the index (IndexMemory.control). */
+const COUNT = 0;
+/** Old-table primary buckets below this one have migrated. */
+const CURSOR = 1;
+/** Area (0 or 1) of the current table. */
+const CUR_AREA = 2;
+/** Area of the table being drained while expanding, -1 when none. */
+const OLD_AREA = 3;
+const RNG = 4;
+/** Bumped whenever a table's size, buffers or role change: threads then rebuild their views. */
+const EPOCH = 5;
+/** Per area a: AREA_BASE + a * AREA_WORDS + field. */
+const AREA_BASE = 8;
+const AREA_WORDS = 8;
+const A_BUCKETS = 0;
+const A_OVERFLOW_CAPACITY = 1;
+const A_OVERFLOW_USED = 2;
+const A_FREE_OVERFLOW = 3;
+const A_OVERFLOW_IN_USE = 4;
+/** 1 when every slot word of the area is zero (drained by a finished migration). */
+const A_CLEAN = 5;
+const CONTROL_WORDS = AREA_BASE + 2 * AREA_WORDS;
+
+/** One table area's buffers: growable, so a table can gain overflow buckets or be reused at double size in place. */
+export interface AreaMemory {
+  words: SharedArrayBuffer;
+  next: SharedArrayBuffer;
+  second: SharedArrayBuffer;
+}
+
+/** The index's shared state: postMessage it and attach with `new HashIndex(keys, memory)`. */
+export interface IndexMemory {
+  control: SharedArrayBuffer;
+  areas: [AreaMemory, AreaMemory];
+  maxLoad: number;
+  /** Largest primary bucket count the table may double to. */
+  maxBuckets: number;
+}
+
+/**
+ * One generation of the table (primary buckets plus their overflow pool)
+ * as seen by this thread: fixed-length views over an area's shared
+ * buffers, rebuilt by sync() when the area changes.
+ */
 class SlotTable {
-  readonly buckets: number;
-  readonly mask: number;
+  buckets = 1;
+  mask = 0;
   /** 16 words per bucket: primary buckets first, then overflow buckets. */
-  words: Uint32Array;
+  words: Uint32Array = new Uint32Array(0);
   /** Next bucket in the chain, NO_BUCKET at the end; links the free overflow list too. */
-  next: Int32Array;
+  next: Int32Array = new Int32Array(0);
   /** Per primary bucket: the second (mod 2^16) of its last frequency count. */
-  readonly second: Uint16Array;
-  private overflowCapacity: number;
-  private overflowUsed = 0;
-  private freeOverflow = NO_BUCKET;
-  /** Overflow buckets in chains now. */
-  overflowInUse = 0;
+  second: Uint16Array = new Uint16Array(0);
+  private readonly base: number;
 
   constructor(
-    buckets: number,
     private readonly keys: KeySource,
+    private readonly area: AreaMemory,
+    private readonly control: Int32Array,
+    areaIndex: number,
   ) {
+    this.base = AREA_BASE + areaIndex * AREA_WORDS;
+  }
+
+  /** Rebuild the views after the area's size or contents changed (any thread). */
+  sync(): void {
+    const buckets = this.control[this.base + A_BUCKETS]!;
+    const total = buckets + this.control[this.base + A_OVERFLOW_CAPACITY]!;
     this.buckets = buckets;
     this.mask = buckets - 1;
-    this.overflowCapacity = Math.max(16, buckets >>> 6);
-    this.words = new Uint32Array((buckets + this.overflowCapacity) * WORDS_PER_BUCKET);
-    this.next = new Int32Array(buckets + this.overflowCapacity).fill(NO_BUCKET);
-    this.second = new Uint16Array(buckets);
+    if (this.words.length !== total * WORDS_PER_BUCKET || this.words.buffer !== this.area.words) {
+      this.words = new Uint32Array(this.area.words, 0, total * WORDS_PER_BUCKET);
+      this.next = new Int32Array(this.area.next, 0, total);
+    }
+    if (this.second.length !== buckets) this.second = new Uint16Array(this.area.second, 0, buckets);
+  }
+
+  /** Make this area an empty table of `buckets` primary buckets (caller bumps the epoch). */
+  reset(buckets: number): void {
+    const c = this.control;
+    const base = this.base;
+    const capacity = Math.max(16, buckets >>> 6);
+    const total = buckets + capacity;
+    const usedBefore = c[base + A_BUCKETS]! + c[base + A_OVERFLOW_CAPACITY]!;
+    const area = this.area;
+    if (!growShared(area.words, total * WORDS_PER_BUCKET * 4) || !growShared(area.next, total * 4) || !growShared(area.second, buckets * 2)) {
+      throw new RangeError(`hash table of ${buckets} buckets exceeds its reserved memory`);
+    }
+    // Grown bytes are zero; what an earlier table left needs clearing.
+    if (c[base + A_CLEAN] !== 1) new Uint32Array(area.words).fill(0, 0, Math.min(usedBefore, total) * WORDS_PER_BUCKET);
+    new Int32Array(area.next, 0, total).fill(NO_BUCKET);
+    new Uint16Array(area.second, 0, buckets).fill(0);
+    c[base + A_BUCKETS] = buckets;
+    c[base + A_OVERFLOW_CAPACITY] = capacity;
+    c[base + A_OVERFLOW_USED] = 0;
+    c[base + A_FREE_OVERFLOW] = NO_BUCKET;
+    c[base + A_OVERFLOW_IN_USE] = 0;
+    c[base + A_CLEAN] = 0;
+    this.sync();
+  }
+
+  /** Every slot word is zero now (a migration drained it). */
+  markClean(): void {
+    this.control[this.base + A_CLEAN] = 1;
+  }
+
+  get overflowInUse(): number {
+    return this.control[this.base + A_OVERFLOW_IN_USE]!;
   }
 
   /** An empty overflow bucket: a recycled one, else a new one (the pool doubles when full). */
   private takeOverflow(): number {
-    this.overflowInUse++;
-    if (this.freeOverflow !== NO_BUCKET) {
-      const b = this.freeOverflow;
-      this.freeOverflow = this.next[b]!;
-      this.next[b] = NO_BUCKET;
-      return b;
+    const c = this.control;
+    const base = this.base;
+    c[base + A_OVERFLOW_IN_USE]!++;
+    const free = c[base + A_FREE_OVERFLOW]!;
+    if (free !== NO_BUCKET) {
+      c[base + A_FREE_OVERFLOW] = this.next[free]!;
+      this.next[free] = NO_BUCKET;
+      return free;
     }
-    if (this.overflowUsed === this.overflowCapacity) {
-      const capacity = this.overflowCapacity * 2;
-      const words = new Uint32Array((this.buckets + capacity) * WORDS_PER_BUCKET);
-      words.set(this.words);
-      const next = new Int32Array(this.buckets + capacity).fill(NO_BUCKET);
-      next.set(this.next);
-      this.words = words;
-      this.next = next;
-      this.overflowCapacity = capacity;
+    const used = c[base + A_OVERFLOW_USED]!;
+    if (used === c[base + A_OVERFLOW_CAPACITY]) {
+      const capacity = used * 2;
+      const total = this.buckets + capacity;
+      if (!growShared(this.area.words, total * WORDS_PER_BUCKET * 4) || !growShared(this.area.next, total * 4)) {
+        throw new RangeError(`hash table overflow pool of ${capacity} buckets exceeds its reserved memory`);
+      }
+      new Int32Array(this.area.next, (this.buckets + used) * 4, capacity - used).fill(NO_BUCKET);
+      c[base + A_OVERFLOW_CAPACITY] = capacity;
+      Atomics.add(c, EPOCH, 1);
+      this.sync();
     }
-    return this.buckets + this.overflowUsed++;
+    c[base + A_OVERFLOW_USED] = used + 1;
+    return this.buckets + used;
   }
 
   /** Empty slots in primary bucket `b`. */
@@ -201,9 +290,10 @@ class SlotTable {
     let prev = primary;
     while (this.next[prev] !== b) prev = this.next[prev]!;
     this.next[prev] = this.next[b]!;
-    this.next[b] = this.freeOverflow;
-    this.freeOverflow = b;
-    this.overflowInUse--;
+    const c = this.control;
+    this.next[b] = c[this.base + A_FREE_OVERFLOW]!;
+    c[this.base + A_FREE_OVERFLOW] = b;
+    c[this.base + A_OVERFLOW_IN_USE]!--;
   }
 
   get bytes(): number {
@@ -211,37 +301,112 @@ class SlotTable {
   }
 }
 
+/** Entries assumed when no bound is given (tests building a bare index). */
+const DEFAULT_MAX_ENTRIES = 1 << 24;
+/** The largest table: 2^31 slots (as `-o hashpower` allows). */
+const MAX_BUCKETS = 2 ** 31 / SLOTS_PER_BUCKET;
+
+function newIndexMemory(initialBuckets: number, maxLoad: number, maxEntries: number, rngSeed: number): IndexMemory {
+  const maxBuckets = Math.max(initialBuckets, Math.min(MAX_BUCKETS, ceilPowerOfTwo(maxEntries / maxLoad) / SLOTS_PER_BUCKET));
+  // Overflow buckets: at most as many as primary ones (the pool doubles, so
+  // it can reach twice what is in use), at least a few for tiny tables.
+  const maxTotal = maxBuckets + Math.max(64, maxBuckets);
+  const area = (): AreaMemory => ({
+    words: growableShared(0, maxTotal * WORDS_PER_BUCKET * 4),
+    next: growableShared(0, maxTotal * 4),
+    second: growableShared(0, maxBuckets * 2),
+  });
+  const memory: IndexMemory = { control: new SharedArrayBuffer(CONTROL_WORDS * 4), areas: [area(), area()], maxLoad, maxBuckets };
+  const c = new Int32Array(memory.control);
+  c[CUR_AREA] = 0;
+  c[OLD_AREA] = -1;
+  c[AREA_BASE + A_CLEAN] = 1;
+  c[AREA_BASE + AREA_WORDS + A_CLEAN] = 1;
+  // Scramble the seed: xorshift from a small state starts with tiny outputs.
+  c[RNG] = altHash(rngSeed) | 1;
+  return memory;
+}
+
+/**
+ * The index over shared memory. Every method must be called with the
+ * store's lock held (segment-store.ts): the found slot and the views are
+ * this thread's, the tables are everyone's. Tables live in two growable
+ * areas used alternately: a doubling builds the new table in the area the
+ * previous-but-one table used (drained by its migration), so two tables
+ * exist at most and no buffer is ever handed between threads.
+ */
 export class HashIndex {
+  readonly memory: IndexMemory;
+  private readonly control: Int32Array;
+  private readonly maxLoad: number;
+  private readonly areas: [SlotTable, SlotTable];
   private cur: SlotTable;
   /** The table being drained while expanding, else null. */
   private old: SlotTable | null = null;
-  /** Old-table primary buckets below this one have migrated. */
-  private cursor = 0;
-  private rng: number;
-  /** Live entries. */
-  count = 0;
+  /** The epoch this thread's views were built at. */
+  private epoch = -1;
 
   // The last successful find / findLoc.
   private foundTable: SlotTable;
   private foundBucket = 0;
   private foundSlot = 0;
 
+  /**
+   * A new index sized for `initialSlots` that may double while it holds up to
+   * `maxEntries` keys, or a view of an existing one (`memory` from another thread).
+   */
+  constructor(keys: KeySource, initialSlots: number, maxLoad: number, rngSeed: number, maxEntries?: number);
+  constructor(keys: KeySource, memory: IndexMemory);
   constructor(
     private readonly keys: KeySource,
-    initialSlots: number,
-    private readonly maxLoad: number,
-    rngSeed: number,
+    slotsOrMemory: number | IndexMemory,
+    maxLoad = 0.9,
+    rngSeed = 1,
+    maxEntries = DEFAULT_MAX_ENTRIES,
   ) {
-    const buckets = Math.max(1, ceilPowerOfTwo(initialSlots) / SLOTS_PER_BUCKET);
-    this.cur = new SlotTable(buckets, keys);
+    const fresh = typeof slotsOrMemory === 'number';
+    const buckets = fresh ? Math.max(1, ceilPowerOfTwo(slotsOrMemory) / SLOTS_PER_BUCKET) : 0;
+    this.memory = fresh ? newIndexMemory(buckets, maxLoad, maxEntries, rngSeed) : slotsOrMemory;
+    this.control = new Int32Array(this.memory.control);
+    this.maxLoad = this.memory.maxLoad;
+    const [a0, a1] = this.memory.areas;
+    this.areas = [new SlotTable(keys, a0, this.control, 0), new SlotTable(keys, a1, this.control, 1)];
+    this.cur = this.areas[0];
     this.foundTable = this.cur;
-    // Scramble the seed: xorshift from a small state starts with tiny outputs.
-    this.rng = (altHash(rngSeed) | 1) >>> 0;
-    for (let i = 0; i < 8; i++) this.random();
+    if (fresh) {
+      this.cur.reset(buckets);
+      for (let i = 0; i < 8; i++) this.random();
+    }
+    this.sync();
+  }
+
+  /** Rebuild this thread's views if any thread changed a table since. */
+  private sync(): void {
+    const c = this.control;
+    const epoch = Atomics.load(c, EPOCH);
+    if (epoch === this.epoch) return;
+    this.epoch = epoch;
+    this.areas[0].sync();
+    this.areas[1].sync();
+    this.cur = this.areas[c[CUR_AREA]!]!;
+    const old = c[OLD_AREA]!;
+    this.old = old < 0 ? null : this.areas[old]!;
+  }
+
+  /** A table change this thread made: others rebuild their views on their next call. */
+  private publish(): void {
+    Atomics.add(this.control, EPOCH, 1);
+    this.sync();
+  }
+
+  /** Live entries. */
+  get count(): number {
+    return this.control[COUNT]!;
   }
 
   /** Find `key`; returns its location or 0. On success the slot is remembered. */
   find(key: Uint8Array, hash: number, tag: number): number {
+    if (this.control[EPOCH] !== this.epoch) this.sync();
     const old = this.old;
     if (old !== null && this.unmigrated(old, hash)) {
       const loc = this.findIn(old, key, hash, tag);
@@ -252,7 +417,8 @@ export class HashIndex {
 
   /** Could a key with `hash` still sit in the old table (one of its buckets not migrated)? */
   private unmigrated(old: SlotTable, hash: number): boolean {
-    return (hash & old.mask) >= this.cursor || (altHash(hash) & old.mask) >= this.cursor;
+    const cursor = this.control[CURSOR]!;
+    return (hash & old.mask) >= cursor || (altHash(hash) & old.mask) >= cursor;
   }
 
   private findIn(t: SlotTable, key: Uint8Array, hash: number, tag: number): number {
@@ -284,6 +450,7 @@ export class HashIndex {
 
   /** Find the slot holding exactly `loc` for a key with `hash`; remembers it. */
   findLoc(hash: number, loc: number): boolean {
+    if (this.control[EPOCH] !== this.epoch) this.sync();
     const old = this.old;
     if (old !== null && this.unmigrated(old, hash) && this.findLocIn(old, hash, loc)) return true;
     return this.findLocIn(this.cur, hash, loc);
@@ -334,7 +501,7 @@ export class HashIndex {
     t.words[this.foundSlot] = 0;
     t.words[this.foundSlot + 1] = 0;
     t.afterRemoval(this.foundBucket, this.foundSlot);
-    this.count--;
+    this.control[COUNT]!--;
   }
 
   /** Frequency counter of the found slot. */
@@ -365,10 +532,11 @@ export class HashIndex {
 
   /** Insert a key known to be absent. May start or advance a table expansion. */
   insert(hash: number, tag: number, loc: number): void {
+    if (this.control[EPOCH] !== this.epoch) this.sync();
     this.cur.place(hash, (tag << 16) >>> 0, loc);
-    this.count++;
+    const count = ++this.control[COUNT]!;
     if (this.old !== null) this.migrate(MIGRATE_PER_INSERT);
-    if (this.count > this.maxLoad * this.slots) {
+    if (count > this.maxLoad * this.slots && this.cur.buckets < this.memory.maxBuckets) {
       // Rare: the new table filled up before the old one drained. Finish the
       // migration at once (stop-the-world) rather than chain without bound.
       if (this.old !== null) this.migrate(this.old.buckets);
@@ -378,12 +546,15 @@ export class HashIndex {
 
   /** Migrate up to `buckets` old-table buckets into the new table. */
   migrate(buckets: number): void {
+    if (this.control[EPOCH] !== this.epoch) this.sync();
     const old = this.old;
     if (old === null) return;
     const cur = this.cur;
-    const end = Math.min(old.buckets, this.cursor + buckets);
-    for (; this.cursor < end; this.cursor++) {
-      let b = this.cursor;
+    const c = this.control;
+    let cursor = c[CURSOR]!;
+    const end = Math.min(old.buckets, cursor + buckets);
+    for (; cursor < end; cursor++) {
+      let b = cursor;
       do {
         const base = b * WORDS_PER_BUCKET;
         for (let i = base; i < base + WORDS_PER_BUCKET; i += 2) {
@@ -397,27 +568,44 @@ export class HashIndex {
         }
         b = old.next[b]!;
       } while (b !== NO_BUCKET);
+      // cur.place may have grown cur's overflow pool (its views follow).
+      c[CURSOR] = cursor + 1;
     }
-    if (this.cursor === old.buckets) this.old = null;
+    if (cursor === old.buckets) {
+      old.markClean();
+      c[OLD_AREA] = -1;
+      this.publish();
+    }
   }
 
   private startExpansion(): void {
-    this.old = this.cur;
-    this.cur = new SlotTable(this.old.buckets * 2, this.keys);
-    this.cursor = 0;
+    const c = this.control;
+    const from = c[CUR_AREA]!;
+    const to = 1 - from;
+    this.areas[to]!.reset(this.cur.buckets * 2);
+    c[OLD_AREA] = from;
+    c[CUR_AREA] = to;
+    c[CURSOR] = 0;
+    this.publish();
   }
 
   /** Drop every entry (flush_all); keeps the current size. */
   clear(): void {
-    this.old = null;
-    this.cursor = 0;
-    this.cur = new SlotTable(this.cur.buckets, this.keys);
+    if (this.control[EPOCH] !== this.epoch) this.sync();
+    const c = this.control;
+    if (this.old !== null) {
+      c[OLD_AREA] = -1;
+      c[CURSOR] = 0;
+    }
+    this.cur.reset(this.cur.buckets);
+    c[COUNT] = 0;
+    this.publish();
     this.foundTable = this.cur;
-    this.count = 0;
   }
 
   /** Every live location (tests and audits; allocates). */
   locations(): number[] {
+    this.sync();
     const out: number[] = [];
     for (const t of this.old === null ? [this.cur] : [this.cur, this.old]) {
       const words = t.words;
@@ -428,6 +616,7 @@ export class HashIndex {
 
   /** Primary slots of the current table. */
   get slots(): number {
+    this.sync();
     return this.cur.buckets * SLOTS_PER_BUCKET;
   }
 
@@ -436,26 +625,28 @@ export class HashIndex {
   }
 
   get isExpanding(): boolean {
-    return this.old !== null;
+    return this.control[OLD_AREA] !== -1;
   }
 
   /** Overflow buckets in chains (current table). */
   get overflowBuckets(): number {
+    this.sync();
     return this.cur.overflowInUse;
   }
 
   /** Bytes of all table arrays, both tables while expanding. */
   get bytes(): number {
+    this.sync();
     return this.cur.bytes + (this.old === null ? 0 : this.old.bytes);
   }
 
   /** xorshift32 in [0, 1): the 1/counter coin for frequencies above 16. */
   private random(): number {
-    let x = this.rng;
+    let x = this.control[RNG]!;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.rng = x;
+    this.control[RNG] = x;
     return (x >>> 0) / 0x100000000;
   }
 }

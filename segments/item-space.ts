@@ -7,6 +7,11 @@
 //
 // It knows nothing of memcached commands; segment-store.ts builds those on
 // top. Eviction policies (eviction.ts, merge-eviction.ts) work through it.
+//
+// Threads: the heap, chains and index are shared memory (`memory`); each
+// thread has its own ItemSpace over them, whose fields below (lastHash,
+// lastTag, lastMissExpired, pinned) are that thread's scratch between the
+// calls of one locked store operation. Every method expects the store lock.
 
 import { hashBytes, tagOf } from './key-hash.js';
 import { HashIndex, type KeySource } from './hash-index.js';
@@ -22,8 +27,9 @@ import {
   recordBytes,
   recordDeadline,
 } from './item-layout.js';
-import { LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap } from './segment-heap.js';
-import { NEVER_BUCKET, TtlChains, bucketForTtl } from './ttl-buckets.js';
+import { LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap, type HeapMemory } from './segment-heap.js';
+import { NEVER_BUCKET, TtlChains, bucketForTtl, type ChainsMemory } from './ttl-buckets.js';
+import type { IndexMemory } from './hash-index.js';
 import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
 
@@ -40,7 +46,19 @@ export interface ItemSpaceOptions {
   hashMaxLoad: number;
   evictionPolicy: EvictionPolicy;
   evictor: Evictor | null;
+  /** Attach to an existing space's shared memory instead of creating one (the sizes above are then ignored). */
+  memory?: SpaceMemory;
 }
+
+/** The shared buffers of an item space. */
+export interface SpaceMemory {
+  heap: HeapMemory;
+  chains: ChainsMemory;
+  index: IndexMemory;
+}
+
+/** Smallest record (8-byte header, 1-byte key, padded): the most items a heap can hold is its bytes / this. */
+const MIN_RECORD_BYTES = 16;
 
 const TWO_32 = 0x100000000;
 
@@ -58,19 +76,30 @@ export class ItemSpace implements KeySource {
   lastHash = 0;
   lastTag = 0;
   lastMissExpired = false;
+  /** Free segments below which `onLowReserve` is called when a writer takes one. */
+  reserve = 0;
+  onLowReserve: (() => void) | null = null;
   private readonly evictor: Evictor | null;
 
   constructor(
     options: ItemSpaceOptions,
     readonly counters: StoreCounters,
   ) {
-    this.heap = new SegmentHeap(options.memoryLimitBytes, options.segmentSize);
-    this.chains = new TtlChains(this.heap);
-    this.segmentSize = options.segmentSize;
-    this.segmentUnits = options.segmentSize / 8;
+    const memory = options.memory;
+    this.heap = memory ? new SegmentHeap(memory.heap) : new SegmentHeap(options.memoryLimitBytes, options.segmentSize);
+    this.chains = new TtlChains(this.heap, memory?.chains);
+    this.segmentSize = this.heap.segmentSize;
+    this.segmentUnits = this.segmentSize / 8;
     this.seed = options.hashSeed;
     this.evictor = options.evictionPolicy === 'none' ? null : options.evictor;
-    this.index = new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995);
+    this.index = memory
+      ? new HashIndex(this, memory.index)
+      : new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995, this.heap.dataBytes / MIN_RECORD_BYTES);
+  }
+
+  /** The shared buffers (another thread attaches with them). */
+  get memory(): SpaceMemory {
+    return { heap: this.heap.memory, chains: this.chains.memory, index: this.index.memory };
   }
 
   // ---- addresses -------------------------------------------------------
@@ -283,11 +312,16 @@ export class ItemSpace implements KeySource {
 
   private obtainSegment(nowS: number): number {
     let seg = this.heap.take(nowS);
-    if (seg !== NO_SEGMENT) return seg;
+    if (seg !== NO_SEGMENT) {
+      if (this.heap.freeCount < this.reserve && this.onLowReserve !== null) this.onLowReserve();
+      return seg;
+    }
     // Expired bytes go first: never evict live data while dead segments wait.
     this.sweep(nowS);
     seg = this.heap.take(nowS);
     if (seg !== NO_SEGMENT || this.evictor === null) return seg;
+    // A request pays for eviction itself: the free reserve ran dry.
+    this.counters.inlineMerges++;
     for (let attempt = 0; attempt <= this.heap.segmentCount; attempt++) {
       if (!this.evictor(this, nowS)) return NO_SEGMENT;
       seg = this.heap.take(nowS);
@@ -381,8 +415,13 @@ export class ItemSpace implements KeySource {
    * headers only; item records are read just in the segments being freed.
    */
   sweep(nowS: number): void {
+    this.sweepRange(nowS, 0, this.heap.segmentCount);
+  }
+
+  /** sweep() over segments [start, end) only: the housekeeping thread's bounded step. */
+  sweepRange(nowS: number, start: number, end: number): void {
     const heap = this.heap;
-    for (let seg = 0; seg < heap.segmentCount; seg++) {
+    for (let seg = start; seg < end; seg++) {
       const bucket = heap.bucket[seg]!;
       if (bucket === FREE_BUCKET || seg === this.pinned) continue;
       if (heap.liveItems[seg] === 0) {

@@ -72,10 +72,15 @@ export class MergeEvictor {
   private hashes = new Uint32Array(1024);
   /** Whole-chunk views, so a move between segments is one copyWithin. */
   private readonly chunkViews = new WeakMap<ArrayBufferLike, Uint8Array>();
-  private readonly turnover = new HeapTurnover();
+  private readonly turnover: HeapTurnover;
 
-  /** `mergeSegments`: segments per pass, clamped to MIN..MAX_MERGE_SEGMENTS. */
-  constructor(mergeSegments = MERGE_SEGMENTS) {
+  /**
+   * `mergeSegments`: segments per pass, clamped to MIN..MAX_MERGE_SEGMENTS.
+   * `turnoverMemory`: the heap-turnover measurement shared by every
+   * thread's evictor (the run, histogram and hashes are this thread's scratch).
+   */
+  constructor(mergeSegments = MERGE_SEGMENTS, turnoverMemory?: SharedArrayBuffer) {
+    this.turnover = new HeapTurnover(turnoverMemory);
     this.run = new Int32Array(Math.min(MAX_MERGE_SEGMENTS, Math.max(MIN_MERGE_SEGMENTS, Math.floor(mergeSegments))));
   }
 

@@ -2,11 +2,14 @@
 // memory limit as fixed-size segments, plus one header per segment kept in
 // typed arrays (never JS objects), and the pool of free segments.
 //
-// Data lives in a few large ArrayBuffers (at most ~1 GiB each, well under
-// Node's 4 GiB Buffer cap); each segment gets a Buffer and a Uint32Array view
-// so records are read with aligned word loads. ArrayBuffers are zero-filled
-// lazily by the OS, so untouched segments cost no resident memory. Everything
-// here is plain typed arrays so it can move to SharedArrayBuffer later.
+// Data lives in a few large SharedArrayBuffers (at most ~1 GiB each, well
+// under Node's 4 GiB Buffer cap); each segment gets a Buffer and a
+// Uint32Array view so records are read with aligned word loads. Buffers are
+// zero-filled lazily by the OS, so untouched segments cost no resident
+// memory. Every header, the free stack and its top, and the generation
+// counter live in SharedArrayBuffers too (`memory`, structured-cloneable):
+// another thread attaches with `new SegmentHeap(heap.memory)` and sees the
+// same heap. Callers serialize mutations (segment-store.ts's lock).
 //
 // Addresses: an item's address (ItemRef) is segment * segmentSize + offset,
 // a plain number below 2^35; hash slots keep address / 8 + 1 in a Uint32.
@@ -23,6 +26,67 @@ export const MAX_HEAP_BYTES = 0xffffffff * 8 - 8;
 export const MAX_SEGMENT_BYTES = 0x7ffffff8;
 /** Data per ArrayBuffer: a few large buffers instead of one per segment. */
 const CHUNK_BYTES = 1 << 30;
+
+/** Everything a SegmentHeap is, as SharedArrayBuffers and numbers: postMessage-able. */
+export interface HeapMemory {
+  segmentSize: number;
+  segmentCount: number;
+  chunks: SharedArrayBuffer[];
+  /** One per header array, named as the SegmentHeap field. */
+  writeOffset: SharedArrayBuffer;
+  liveBytes: SharedArrayBuffer;
+  liveItems: SharedArrayBuffer;
+  prev: SharedArrayBuffer;
+  next: SharedArrayBuffer;
+  bucket: SharedArrayBuffer;
+  createTime: SharedArrayBuffer;
+  latestDeadline: SharedArrayBuffer;
+  generation: SharedArrayBuffer;
+  read: SharedArrayBuffer;
+  freeStack: SharedArrayBuffer;
+  /** Int32 [free top]. */
+  control: SharedArrayBuffer;
+  /** Float64 [next generation]. */
+  counters: SharedArrayBuffer;
+}
+
+const FREE_TOP = 0;
+const NEXT_GENERATION = 0;
+
+function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemory {
+  if (segmentSize % 8 !== 0 || segmentSize < 64 || segmentSize > MAX_SEGMENT_BYTES) {
+    throw new RangeError(`segment size ${segmentSize} must be a multiple of 8 from 64 to ${MAX_SEGMENT_BYTES}`);
+  }
+  const count = Math.floor(Math.min(memoryLimitBytes, MAX_HEAP_BYTES) / segmentSize);
+  if (count < 1) throw new RangeError(`memory limit ${memoryLimitBytes} is smaller than one segment (${segmentSize})`);
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / segmentSize));
+  const chunks: SharedArrayBuffer[] = [];
+  for (let first = 0; first < count; first += perChunk) chunks.push(new SharedArrayBuffer(Math.min(perChunk, count - first) * segmentSize));
+  const sab = (bytesEach: number): SharedArrayBuffer => new SharedArrayBuffer(count * bytesEach);
+  const memory: HeapMemory = {
+    segmentSize,
+    segmentCount: count,
+    chunks,
+    writeOffset: sab(4),
+    liveBytes: sab(4),
+    liveItems: sab(4),
+    prev: sab(4),
+    next: sab(4),
+    bucket: sab(2),
+    createTime: sab(8),
+    latestDeadline: sab(8),
+    generation: sab(8),
+    read: sab(1),
+    freeStack: sab(4),
+    control: new SharedArrayBuffer(8),
+    counters: new SharedArrayBuffer(8),
+  };
+  new Int32Array(memory.prev).fill(NO_SEGMENT);
+  new Int32Array(memory.next).fill(NO_SEGMENT);
+  new Int16Array(memory.bucket).fill(FREE_BUCKET);
+  new Float64Array(memory.counters)[NEXT_GENERATION] = 1;
+  return memory;
+}
 
 export class SegmentHeap {
   readonly segmentSize: number;
@@ -54,41 +118,47 @@ export class SegmentHeap {
   /** 1 once any item in the segment has been read (merge eviction skips ranking runs never read). */
   readonly read: Uint8Array;
 
+  /** The shared buffers behind this heap (hand to another thread to attach). */
+  readonly memory: HeapMemory;
   /** Free segment ids (a stack: the most recently freed is reused first, still warm). */
   private readonly freeStack: Int32Array;
-  private freeTop = 0;
-  private nextGeneration = 1;
+  /** [free top] */
+  private readonly control: Int32Array;
+  /** [next generation] */
+  private readonly sharedCounters: Float64Array;
 
-  constructor(memoryLimitBytes: number, segmentSize: number) {
-    if (segmentSize % 8 !== 0 || segmentSize < 64 || segmentSize > MAX_SEGMENT_BYTES) {
-      throw new RangeError(`segment size ${segmentSize} must be a multiple of 8 from 64 to ${MAX_SEGMENT_BYTES}`);
-    }
-    const count = Math.floor(Math.min(memoryLimitBytes, MAX_HEAP_BYTES) / segmentSize);
-    if (count < 1) throw new RangeError(`memory limit ${memoryLimitBytes} is smaller than one segment (${segmentSize})`);
+  /** A new heap for `memoryLimitBytes` (every segment free), or one more view of an existing heap's memory. */
+  constructor(memoryLimitBytes: number, segmentSize: number);
+  constructor(memory: HeapMemory);
+  constructor(limitOrMemory: number | HeapMemory, segmentSizeArg = 0) {
+    const fresh = typeof limitOrMemory === 'number';
+    const memory = fresh ? newHeapMemory(limitOrMemory, segmentSizeArg) : limitOrMemory;
+    this.memory = memory;
+    const segmentSize = memory.segmentSize;
     this.segmentSize = segmentSize;
-    this.segmentCount = count;
-    const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / segmentSize));
-    for (let first = 0; first < count; first += perChunk) {
-      const n = Math.min(perChunk, count - first);
-      const buffer = new ArrayBuffer(n * segmentSize);
+    this.segmentCount = memory.segmentCount;
+    for (const buffer of memory.chunks) {
+      const n = buffer.byteLength / segmentSize;
       for (let i = 0; i < n; i++) {
         this.bytes.push(Buffer.from(buffer, i * segmentSize, segmentSize));
         this.words.push(new Uint32Array(buffer, i * segmentSize, segmentSize / 4));
         this.views.push(new DataView(buffer, i * segmentSize, segmentSize));
       }
     }
-    this.writeOffset = new Int32Array(count);
-    this.liveBytes = new Int32Array(count);
-    this.liveItems = new Int32Array(count);
-    this.prev = new Int32Array(count).fill(NO_SEGMENT);
-    this.next = new Int32Array(count).fill(NO_SEGMENT);
-    this.bucket = new Int16Array(count).fill(FREE_BUCKET);
-    this.createTime = new Float64Array(count);
-    this.latestDeadline = new Float64Array(count);
-    this.generation = new Float64Array(count);
-    this.read = new Uint8Array(count);
-    this.freeStack = new Int32Array(count);
-    this.releaseAll();
+    this.writeOffset = new Int32Array(memory.writeOffset);
+    this.liveBytes = new Int32Array(memory.liveBytes);
+    this.liveItems = new Int32Array(memory.liveItems);
+    this.prev = new Int32Array(memory.prev);
+    this.next = new Int32Array(memory.next);
+    this.bucket = new Int16Array(memory.bucket);
+    this.createTime = new Float64Array(memory.createTime);
+    this.latestDeadline = new Float64Array(memory.latestDeadline);
+    this.generation = new Float64Array(memory.generation);
+    this.read = new Uint8Array(memory.read);
+    this.freeStack = new Int32Array(memory.freeStack);
+    this.control = new Int32Array(memory.control);
+    this.sharedCounters = new Float64Array(memory.counters);
+    if (fresh) this.releaseAll();
   }
 
   /** Mean size of the segment's live records (1 when it has none): merge ranking's yardstick. */
@@ -98,13 +168,15 @@ export class SegmentHeap {
   }
 
   get freeCount(): number {
-    return this.freeTop;
+    return this.control[FREE_TOP]!;
   }
 
   /** Take a free segment and reset its header for writing; NO_SEGMENT if none. */
   take(nowS: number): number {
-    if (this.freeTop === 0) return NO_SEGMENT;
-    const seg = this.freeStack[--this.freeTop]!;
+    const top = this.control[FREE_TOP]!;
+    if (top === 0) return NO_SEGMENT;
+    this.control[FREE_TOP] = top - 1;
+    const seg = this.freeStack[top - 1]!;
     this.writeOffset[seg] = 0;
     this.liveBytes[seg] = 0;
     this.liveItems[seg] = 0;
@@ -117,7 +189,9 @@ export class SegmentHeap {
 
   /** Give the segment a fresh generation: every location token in it changes. */
   renew(seg: number): void {
-    this.generation[seg] = this.nextGeneration++;
+    const generation = this.sharedCounters[NEXT_GENERATION]!;
+    this.sharedCounters[NEXT_GENERATION] = generation + 1;
+    this.generation[seg] = generation;
   }
 
   /** Return an unlinked segment to the pool. */
@@ -128,12 +202,14 @@ export class SegmentHeap {
     this.writeOffset[seg] = 0;
     this.liveBytes[seg] = 0;
     this.liveItems[seg] = 0;
-    this.freeStack[this.freeTop++] = seg;
+    const top = this.control[FREE_TOP]!;
+    this.freeStack[top] = seg;
+    this.control[FREE_TOP] = top + 1;
   }
 
   /** Every segment free (flush_all); data bytes are left as they are. */
   releaseAll(): void {
-    this.freeTop = 0;
+    this.control[FREE_TOP] = 0;
     for (let seg = this.segmentCount - 1; seg >= 0; seg--) this.release(seg);
   }
 

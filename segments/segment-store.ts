@@ -18,6 +18,44 @@
 // 816,340 (80 bytes each), 12% fewer.
 // casEnabled=false (memcached -C): tokens read 0 and compare-and-set answers
 // EXISTS.
+//
+// Threads. Every byte of store state is in SharedArrayBuffer (handle):
+// segments and their headers, the free stack and generation counter
+// (segment-heap.ts), TTL chains (ttl-buckets.ts), the hash index with its
+// overflow pools, count, migration cursor and RNG (hash-index.ts), the
+// merge turnover measurement (heap-turnover.ts), the CAS counter and pending
+// flush (cells here) and the counters (shared-counters.ts: one row per
+// thread slot, items/bytes global). Each thread has its own SegmentStore,
+// ItemSpace, HashIndex and MergeEvictor objects over that memory; their
+// fields are scratch for one locked operation (lastHash, the found slot,
+// pinned, the merge run) or the thread's own results (lastCas,
+// lastArithValue). `-m` is one heap for all threads.
+//
+// Locking (phase 1, the measured baseline): ONE store mutex, an Int32 in
+// `control` (shared-memory.ts StoreLock: compareExchange, 100 spins, then
+// Atomics.wait; reentrant per thread). Every public operation (get, peek,
+// store, arith, touch, getAndTouch, delete, flushAll, expireNow, housekeep,
+// shape) runs whole under it, so there is no lock order to get wrong and no
+// thread can see a half-made change: every shared word is written and read
+// only by the lock holder (Atomics acquire/release on the lock word orders
+// the plain reads and writes around it), except the per-slot counter rows,
+// which only their own thread writes (a stats reader may see a count a
+// moment old, never a mix of two). Item refs: beginRead()/endRead() hold the
+// same lock across a lookup and the copy of its value into the reply (the
+// responders bracket each key, each binary get/touch/arith and each meta
+// request), so a ref can never point into a segment another thread has
+// merged, freed or reused meanwhile; item-output.ts copies values out, never
+// hands segment memory to a socket.
+// The hash table grows in place: two growable SharedArrayBuffer areas used
+// alternately (hash-index.ts); threads rebuild fixed-length views when a
+// shared epoch changes, because length-tracking views measured 20-30x
+// slower per access.
+// Housekeeping: housekeep() is one bounded step (a slice of the expiry
+// sweep, some hash migration, one eviction pass while fewer than
+// `reserveSegments` segments are free), for a background thread's loop
+// with housekeepWait() between steps; writers wake it when they take a
+// segment below the reserve. A writer that finds no free segment still
+// evicts inline, counted in `inlineMerges`.
 
 import type {
   ArithStatus,
@@ -32,8 +70,9 @@ import type {
   StoreStatus,
   TouchStatus,
 } from './types.js';
-import { ItemSpace } from './item-space.js';
+import { ItemSpace, type SpaceMemory } from './item-space.js';
 import { evictorFor } from './eviction.js';
+import type { Evictor } from './item-space.js';
 import { MERGE_SEGMENTS } from './merge-eviction.js';
 import {
   BIT_HAS_CAS,
@@ -50,8 +89,11 @@ import { NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
 import { randomSeed } from './key-hash.js';
-import { defaultSegmentSize, newCounters } from './store-defaults.js';
+import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
+import { StoreLock } from './shared-memory.js';
+import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from './shared-counters.js';
+import { newTurnoverMemory } from './heap-turnover.js';
 
 /** Knobs the benchmark and tests use; not part of the server's settings. */
 export interface StoreTuning {
@@ -69,7 +111,60 @@ export interface StoreTuning {
   typicalItemBytes?: number;
   /** Period of the proactive expiry timer (default 1000 ms). */
   expiryIntervalMs?: number;
+  /**
+   * Free segments housekeep() keeps in reserve by evicting ahead of need
+   * (default: 1/32 of the segments, 2 to 64). Only a running housekeeper
+   * evicts early; without one, writers evict when the pool is empty.
+   */
+  reserveSegments?: number;
+  /** Thread slots the shared counters have room for (default 64). */
+  maxThreads?: number;
+  /** Time every lock acquisition (wait and hold, in ns per slot: lockTimes()); costs two clock reads per lock. */
+  measureLock?: boolean;
 }
+
+/**
+ * Everything a thread needs to attach to a shared store: settings, sizes
+ * and SharedArrayBuffers only, so it can be posted to a worker
+ * (createSharedStore / attachStore in shared-store.ts).
+ */
+export interface SharedStoreHandle {
+  readonly kind: 'grow-a-cache-store';
+  readonly options: Readonly<Required<Omit<StoreOptions, 'clock' | 'hashPower'>>>;
+  readonly perItemCas: boolean;
+  readonly expiryIntervalMs: number;
+  readonly reserveSegments: number;
+  readonly measureLock: boolean;
+  readonly space: SpaceMemory;
+  /** Heap-turnover measurement of merge eviction. */
+  readonly turnover: SharedArrayBuffer;
+  /** Per-slot counter rows plus the global row (shared-counters.ts). */
+  readonly counters: SharedArrayBuffer;
+  /** Int32 control words (LOCK, ...) and Float64 cells (CAS counter, pending flush). */
+  readonly control: SharedArrayBuffer;
+  readonly cells: SharedArrayBuffer;
+}
+
+/** Int32 control words. */
+const LOCK = 0;
+/** Bumped (and notified) when a writer leaves the free pool below the reserve. */
+const HOUSEKEEP_WAKE = 1;
+/** 1 once a housekeeper runs: writers then wake it instead of waiting to run dry. */
+const HOUSEKEEPER_ACTIVE = 2;
+/** Next segment the housekeeper's expiry sweep looks at. */
+const SWEEP_CURSOR = 3;
+const CONTROL_WORDS = 4;
+/** Float64 cells. */
+const CAS_COUNTER = 0;
+/** Second at which a delayed flush_all takes effect, -1 when none. */
+const PENDING_FLUSH_AT = 1;
+const CELLS = 2;
+
+/** Segment headers one housekeep() sweep step reads. */
+const SWEEP_SLICE = 256;
+/** Hash buckets one housekeep() step migrates while the index doubles. */
+const MIGRATE_PER_STEP = 1024;
+const DEFAULT_MAX_THREADS = 64;
 
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
@@ -79,8 +174,11 @@ const MIGRATE_PER_TICK = 8192;
 const EXPIRY_INTERVAL_MS = 1000;
 
 export class SegmentStore implements CacheStore {
-  readonly counters: StoreCounters = newCounters();
+  /** This thread slot's counters (items and bytes are the store's); totals() sums every slot. */
+  readonly counters: StoreCounters;
   readonly options: Readonly<Required<Omit<StoreOptions, 'clock' | 'hashSeed' | 'hashPower'>>>;
+  /** Everything another thread needs to attach (shared-store.ts). */
+  readonly handle: SharedStoreHandle;
   lastCas = 0;
   lastArithValue = 0n;
 
@@ -90,52 +188,232 @@ export class SegmentStore implements CacheStore {
   private readonly perItemCas: boolean;
   private readonly itemSizeMax: number;
   private readonly segmentSize: number;
-  /** Last stored per-item CAS (perItemCas only). */
-  private casCounter = 0;
-  /** Second at which a delayed flush_all takes effect, -1 when none. */
-  private pendingFlushAt = -1;
+  private readonly lock: StoreLock;
+  private readonly control: Int32Array;
+  /** [CAS_COUNTER, PENDING_FLUSH_AT] */
+  private readonly cells: Float64Array;
+  private readonly evictor: Evictor | null;
   private timer: NodeJS.Timeout | undefined;
   private readonly expiryIntervalMs: number;
 
-  constructor(options: StoreOptions, tuning: StoreTuning = {}) {
-    const segmentSize = options.segmentSize ?? defaultSegmentSize(options.memoryLimitBytes, options.itemSizeMax);
-    const evictionPolicy: EvictionPolicy = options.evictionPolicy ?? 'merge';
-    this.options = {
-      memoryLimitBytes: options.memoryLimitBytes,
-      itemSizeMax: options.itemSizeMax,
-      segmentSize,
-      evictionPolicy,
-      casEnabled: options.casEnabled ?? true,
-      mergeSegments: options.mergeSegments ?? MERGE_SEGMENTS,
-    };
-    this.clock = options.clock ?? batchClock;
-    this.casEnabled = this.options.casEnabled;
-    this.perItemCas = (tuning.perItemCas ?? false) && this.casEnabled;
+  /** A new store (this thread in slot 0), or (handle, { threadSlot }) another thread's view of a shared one. */
+  constructor(options: StoreOptions, tuning?: StoreTuning);
+  constructor(handle: SharedStoreHandle, attach: { threadSlot: number; clock?: Clock });
+  constructor(source: StoreOptions | SharedStoreHandle, second: StoreTuning | { threadSlot: number; clock?: Clock } = {}) {
+    const attaching = 'kind' in source && source.kind === 'grow-a-cache-store';
+    let handle: SharedStoreHandle;
+    let clock: Clock | undefined;
+    let slot = 0;
+    if (attaching) {
+      handle = source;
+      const attach = second as { threadSlot: number; clock?: Clock };
+      slot = attach.threadSlot;
+      clock = attach.clock;
+    } else {
+      handle = newHandle(source as StoreOptions, second as StoreTuning);
+      clock = (source as StoreOptions).clock;
+    }
+    this.handle = handle;
+    const { hashSeed: _seed, ...options } = handle.options;
+    this.options = options;
+    this.clock = clock ?? batchClock;
+    this.casEnabled = options.casEnabled;
+    this.perItemCas = handle.perItemCas;
     this.itemSizeMax = options.itemSizeMax;
-    this.segmentSize = segmentSize;
-    this.expiryIntervalMs = tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS;
-    const maxLoad = tuning.hashMaxLoad ?? 0.9;
-    const hashSlots =
-      options.hashPower !== undefined && options.hashPower > 0
-        ? 2 ** Math.min(31, Math.max(3, options.hashPower))
-        : ceilPowerOfTwo(options.memoryLimitBytes / (tuning.typicalItemBytes ?? 128) / maxLoad);
+    this.segmentSize = options.segmentSize;
+    this.expiryIntervalMs = handle.expiryIntervalMs;
+    this.counters = slotCounters(handle.counters, slot);
+    this.control = new Int32Array(handle.control);
+    this.cells = new Float64Array(handle.cells);
+    this.lock = new StoreLock(this.control, LOCK, handle.measureLock);
+    this.evictor = evictorFor(options.evictionPolicy, options.mergeSegments, handle.turnover);
     this.space = new ItemSpace(
       {
         memoryLimitBytes: options.memoryLimitBytes,
-        segmentSize,
-        hashSeed: options.hashSeed ?? randomSeed(),
-        hashSlots,
-        hashMaxLoad: maxLoad,
-        evictionPolicy,
-        evictor: evictorFor(evictionPolicy, this.options.mergeSegments),
+        segmentSize: options.segmentSize,
+        hashSeed: handle.options.hashSeed,
+        hashSlots: 0,
+        hashMaxLoad: 0,
+        evictionPolicy: options.evictionPolicy,
+        evictor: this.evictor,
+        memory: handle.space,
       },
       this.counters,
     );
+    this.space.reserve = handle.reserveSegments;
+    const control = this.control;
+    this.space.onLowReserve = () => {
+      if (control[HOUSEKEEPER_ACTIVE] === 0) return;
+      Atomics.add(control, HOUSEKEEP_WAKE, 1);
+      Atomics.notify(control, HOUSEKEEP_WAKE, 1);
+    };
+  }
+
+  // ---- threads -----------------------------------------------------------
+
+  /**
+   * Start a bracket in which item refs stay valid across calls: the store
+   * lock is held (reentrant) until the matching endRead(), so no other
+   * thread can move, overwrite or free what a ref points at. Responders
+   * bracket each key's lookup and reply copy; keep brackets short.
+   */
+  beginRead(): void {
+    this.lock.lock();
+  }
+
+  endRead(): void {
+    this.lock.unlock();
+  }
+
+  /**
+   * One bounded step of background work, for a housekeeping thread to call
+   * in a loop (with housekeepWait between): an expiry sweep of
+   * SWEEP_SLICE segment headers, MIGRATE_PER_STEP buckets of a hash
+   * doubling, and, while fewer than `reserveSegments` segments are free,
+   * one eviction pass (a merge) so writers find a free segment instead of
+   * merging inline. Returns true when more work is pending (call again
+   * soon). Each step takes the store lock once.
+   */
+  housekeep(): boolean {
+    this.lock.lock();
+    try {
+      const control = this.control;
+      control[HOUSEKEEPER_ACTIVE] = 1;
+      const nowS = this.now();
+      const space = this.space;
+      const heap = space.heap;
+      const start = control[SWEEP_CURSOR]!;
+      const end = Math.min(heap.segmentCount, start + SWEEP_SLICE);
+      space.sweepRange(nowS, start, end);
+      control[SWEEP_CURSOR] = end >= heap.segmentCount ? 0 : end;
+      space.index.migrate(MIGRATE_PER_STEP);
+      const reserve = this.handle.reserveSegments;
+      if (heap.freeCount < reserve && this.evictor !== null) {
+        // Expired bytes first (a full header sweep), then one eviction pass.
+        space.sweep(nowS);
+        if (heap.freeCount < reserve) this.evictor(space, nowS);
+      }
+      return (this.evictor !== null && heap.freeCount < reserve) || space.index.isExpanding || control[SWEEP_CURSOR] !== 0;
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  /**
+   * Sleep up to `timeoutMs` until a writer leaves the free pool below the
+   * reserve (returns at once if it already is). For the housekeeping thread.
+   */
+  housekeepWait(timeoutMs: number): void {
+    const seen = Atomics.load(this.control, HOUSEKEEP_WAKE);
+    if (this.evictor !== null && this.space.heap.freeCount < this.handle.reserveSegments) return;
+    Atomics.wait(this.control, HOUSEKEEP_WAKE, seen, timeoutMs);
+  }
+
+  /** Counters summed over every thread slot (stats, metrics). */
+  totals(): StoreCounters {
+    return sumCounters(this.handle.counters);
+  }
+
+  /** This thread's lock timings (measureLock tuning only; zeros otherwise). */
+  lockTimes(): { waitNs: number; heldNs: number; acquisitions: number } {
+    return { waitNs: this.lock.waitNs, heldNs: this.lock.heldNs, acquisitions: this.lock.acquisitions };
+  }
+
+  // ---- locked entry points (each a whole operation under the store lock) --
+
+  get(key: Buffer): ItemRef {
+    this.lock.lock();
+    try {
+      return this.getLocked(key);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  peek(key: Buffer): ItemRef {
+    this.lock.lock();
+    try {
+      return this.peekLocked(key);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  store(mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas', key: Buffer, value: Buffer, flags: number, exptime: number, cas: number): StoreStatus {
+    this.lock.lock();
+    try {
+      return this.storeLocked(mode, key, value, flags, exptime, cas);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  arith(key: Buffer, incr: boolean, delta: bigint, initial: bigint | undefined, exptime: number, cas: number): ArithStatus {
+    this.lock.lock();
+    try {
+      return this.arithLocked(key, incr, delta, initial, exptime, cas);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  touch(key: Buffer, exptime: number): TouchStatus {
+    this.lock.lock();
+    try {
+      return this.touchLocked(key, exptime);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  getAndTouch(key: Buffer, exptime: number): ItemRef {
+    this.lock.lock();
+    try {
+      return this.getAndTouchLocked(key, exptime);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  delete(key: Buffer, cas: number): DeleteStatus {
+    this.lock.lock();
+    try {
+      return this.deleteLocked(key, cas);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  flushAll(delay: number): void {
+    this.lock.lock();
+    try {
+      this.flushAllLocked(delay);
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  expireNow(): void {
+    this.lock.lock();
+    try {
+      this.expireNowLocked();
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  shape(): StoreShape {
+    this.lock.lock();
+    try {
+      return this.shapeLocked();
+    } finally {
+      this.lock.unlock();
+    }
   }
 
   // ---- lookups -----------------------------------------------------------
 
-  get(key: Buffer): ItemRef {
+  private getLocked(key: Buffer): ItemRef {
     const nowS = this.now();
     const addr = this.space.lookup(key, nowS);
     if (addr < 0) {
@@ -149,7 +427,7 @@ export class SegmentStore implements CacheStore {
     return addr;
   }
 
-  peek(key: Buffer): ItemRef {
+  private peekLocked(key: Buffer): ItemRef {
     return this.space.lookup(key, this.now());
   }
 
@@ -222,7 +500,7 @@ export class SegmentStore implements CacheStore {
 
   // ---- storage commands --------------------------------------------------
 
-  store(
+  private storeLocked(
     mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas',
     key: Buffer,
     value: Buffer,
@@ -281,7 +559,7 @@ export class SegmentStore implements CacheStore {
         return 'stored';
       }
     }
-    const explicitCas = this.perItemCas ? ++this.casCounter : 0;
+    const explicitCas = this.perItemCas ? this.nextExplicitCas() : 0;
     const addr = this.reserve(n, valueLength, itemFlags, deadline, explicitCas, old, nowS);
     if (addr < 0) return addr === -2 ? 'too_large' : 'out_of_memory';
     const valueAt = space.writeRecord(addr, key, valueLength, itemFlags, deadline, explicitCas, 0, nowS);
@@ -306,7 +584,7 @@ export class SegmentStore implements CacheStore {
     return 'stored';
   }
 
-  arith(key: Buffer, incr: boolean, delta: bigint, initial: bigint | undefined, exptime: number, cas: number): ArithStatus {
+  private arithLocked(key: Buffer, incr: boolean, delta: bigint, initial: bigint | undefined, exptime: number, cas: number): ArithStatus {
     const nowS = this.now();
     const space = this.space;
     const counters = this.counters;
@@ -340,7 +618,7 @@ export class SegmentStore implements CacheStore {
     return status;
   }
 
-  touch(key: Buffer, exptime: number): TouchStatus {
+  private touchLocked(key: Buffer, exptime: number): TouchStatus {
     const nowS = this.now();
     const addr = this.space.lookup(key, nowS);
     if (addr < 0) {
@@ -353,7 +631,7 @@ export class SegmentStore implements CacheStore {
     return this.retime(key, addr, exptime, nowS) === -2 ? 'not_found' : 'touched';
   }
 
-  getAndTouch(key: Buffer, exptime: number): ItemRef {
+  private getAndTouchLocked(key: Buffer, exptime: number): ItemRef {
     const nowS = this.now();
     const addr = this.space.lookup(key, nowS);
     // memcached counts gat/gats as touches (touch_hits / touch_misses), not get_hits.
@@ -371,7 +649,7 @@ export class SegmentStore implements CacheStore {
     return moved < 0 ? addr : moved;
   }
 
-  delete(key: Buffer, cas: number): DeleteStatus {
+  private deleteLocked(key: Buffer, cas: number): DeleteStatus {
     const nowS = this.now();
     const addr = this.space.lookup(key, nowS);
     if (addr < 0) {
@@ -384,22 +662,22 @@ export class SegmentStore implements CacheStore {
     return 'deleted';
   }
 
-  flushAll(delay: number): void {
+  private flushAllLocked(delay: number): void {
     const nowS = this.now();
     const at = flushMomentFor(delay, nowS);
     if (at <= nowS) {
-      this.pendingFlushAt = -1;
+      this.cells[PENDING_FLUSH_AT] = -1;
       this.space.clearAll();
     } else {
       // Applied by the first call at or after that second (see now()), so
       // anything stored before it is gone and anything stored from it stays.
-      this.pendingFlushAt = at;
+      this.cells[PENDING_FLUSH_AT] = at;
     }
   }
 
   // ---- background work ---------------------------------------------------
 
-  expireNow(): void {
+  private expireNowLocked(): void {
     const nowS = this.now();
     this.space.sweep(nowS);
     this.space.index.migrate(MIGRATE_PER_TICK);
@@ -417,7 +695,7 @@ export class SegmentStore implements CacheStore {
     this.timer = undefined;
   }
 
-  shape(): StoreShape {
+  private shapeLocked(): StoreShape {
     const space = this.space;
     const ttlBucketSegments: Array<[number, number]> = [];
     for (let b = 0; b < BUCKET_COUNT; b++) {
@@ -436,9 +714,9 @@ export class SegmentStore implements CacheStore {
     };
   }
 
+  /** Zero every thread slot's counters (stats reset); items and bytes stay. */
   resetCounters(): void {
-    const { items, bytes } = this.counters;
-    Object.assign(this.counters, newCounters(), { items, bytes });
+    resetCounterRows(this.handle.counters);
   }
 
   /** Internal view for tests, audits and the benchmark. */
@@ -451,11 +729,19 @@ export class SegmentStore implements CacheStore {
   /** Current second, applying a due delayed flush first. */
   private now(): number {
     const nowS = this.nowSeconds();
-    if (this.pendingFlushAt >= 0 && nowS >= this.pendingFlushAt) {
-      this.pendingFlushAt = -1;
+    const flushAt = this.cells[PENDING_FLUSH_AT]!;
+    if (flushAt >= 0 && nowS >= flushAt) {
+      this.cells[PENDING_FLUSH_AT] = -1;
       this.space.clearAll();
     }
     return nowS;
+  }
+
+  /** The next stored per-item CAS (perItemCas only). */
+  private nextExplicitCas(): number {
+    const cas = this.cells[CAS_COUNTER]! + 1;
+    this.cells[CAS_COUNTER] = cas;
+    return cas;
   }
 
   private nowSeconds(): number {
@@ -511,7 +797,7 @@ export class SegmentStore implements CacheStore {
     nowS: number,
   ): ArithStatus {
     const digits = formatU64(value);
-    const explicitCas = this.perItemCas ? ++this.casCounter : 0;
+    const explicitCas = this.perItemCas ? this.nextExplicitCas() : 0;
     const addr = this.reserve(key.length, digits.length, flags, deadline, explicitCas, old, nowS);
     if (addr < 0) return 'out_of_memory';
     const space = this.space;
@@ -561,4 +847,53 @@ export class SegmentStore implements CacheStore {
     space.link(moved, addr, hash, tag);
     return moved;
   }
+}
+
+/** A new shared store's memory and settings. */
+function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStoreHandle {
+  const segmentSize = options.segmentSize ?? defaultSegmentSize(options.memoryLimitBytes, options.itemSizeMax);
+  const evictionPolicy: EvictionPolicy = options.evictionPolicy ?? 'merge';
+  const casEnabled = options.casEnabled ?? true;
+  const hashSeed = options.hashSeed ?? randomSeed();
+  const maxLoad = tuning.hashMaxLoad ?? 0.9;
+  const hashSlots =
+    options.hashPower !== undefined && options.hashPower > 0
+      ? 2 ** Math.min(31, Math.max(3, options.hashPower))
+      : ceilPowerOfTwo(options.memoryLimitBytes / (tuning.typicalItemBytes ?? 128) / maxLoad);
+  const space = new ItemSpace(
+    {
+      memoryLimitBytes: options.memoryLimitBytes,
+      segmentSize,
+      hashSeed,
+      hashSlots,
+      hashMaxLoad: maxLoad,
+      evictionPolicy,
+      evictor: null,
+    },
+    { items: 0, bytes: 0 } as StoreCounters,
+  );
+  const segments = space.heap.segmentCount;
+  const cells = new SharedArrayBuffer(CELLS * 8);
+  new Float64Array(cells)[PENDING_FLUSH_AT] = -1;
+  return {
+    kind: 'grow-a-cache-store',
+    options: {
+      memoryLimitBytes: options.memoryLimitBytes,
+      itemSizeMax: options.itemSizeMax,
+      segmentSize,
+      evictionPolicy,
+      casEnabled,
+      mergeSegments: options.mergeSegments ?? MERGE_SEGMENTS,
+      hashSeed,
+    },
+    perItemCas: (tuning.perItemCas ?? false) && casEnabled,
+    expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
+    reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? Math.max(2, Math.min(64, Math.floor(segments / 32)))),
+    measureLock: tuning.measureLock ?? false,
+    space: space.memory,
+    turnover: newTurnoverMemory(),
+    counters: newCounterMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS),
+    control: new SharedArrayBuffer(CONTROL_WORDS * 4),
+    cells,
+  };
 }

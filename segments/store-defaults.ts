@@ -47,5 +47,6 @@ export function newCounters(): StoreCounters {
     merges: 0,
     storeTooLarge: 0,
     storeNoMemory: 0,
+    inlineMerges: 0,
   };
 }

@@ -8,6 +8,9 @@
 // rounding never decides when an item dies (each item has its own deadline);
 // it only groups items that die at about the same time so whole segments
 // free up together.
+//
+// The chain heads, tails, counts and merge cursors live in SharedArrayBuffers
+// (`memory`); another thread attaches with `new TtlChains(heap, chains.memory)`.
 
 import { NO_SEGMENT, type SegmentHeap } from './segment-heap.js';
 
@@ -26,15 +29,37 @@ export function bucketForTtl(ttl: number): number {
   return TTL_BUCKETS - 1;
 }
 
+/** The chains' shared buffers: Int32 head, tail, count, mergeCursor, BUCKET_COUNT each. */
+export interface ChainsMemory {
+  head: SharedArrayBuffer;
+  tail: SharedArrayBuffer;
+  count: SharedArrayBuffer;
+  mergeCursor: SharedArrayBuffer;
+}
+
 /** Chains of segments per bucket. */
 export class TtlChains {
-  readonly head = new Int32Array(BUCKET_COUNT).fill(NO_SEGMENT);
-  readonly tail = new Int32Array(BUCKET_COUNT).fill(NO_SEGMENT);
-  readonly count = new Int32Array(BUCKET_COUNT);
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  readonly count: Int32Array;
   /** Merge eviction resumes here (a segment id, validated before use). */
-  readonly mergeCursor = new Int32Array(BUCKET_COUNT).fill(NO_SEGMENT);
+  readonly mergeCursor: Int32Array;
+  readonly memory: ChainsMemory;
 
-  constructor(private readonly heap: SegmentHeap) {}
+  /** New empty chains, or a view of existing ones (`memory` from another thread). */
+  constructor(
+    private readonly heap: SegmentHeap,
+    memory?: ChainsMemory,
+  ) {
+    const fresh = memory === undefined;
+    const sab = (): SharedArrayBuffer => new SharedArrayBuffer(BUCKET_COUNT * 4);
+    this.memory = memory ?? { head: sab(), tail: sab(), count: sab(), mergeCursor: sab() };
+    this.head = new Int32Array(this.memory.head);
+    this.tail = new Int32Array(this.memory.tail);
+    this.count = new Int32Array(this.memory.count);
+    this.mergeCursor = new Int32Array(this.memory.mergeCursor);
+    if (fresh) this.clear();
+  }
 
   /** Append `seg` as the new tail of `bucket`. */
   append(bucket: number, seg: number): void {

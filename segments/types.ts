@@ -5,8 +5,9 @@
 // Item references: a lookup returns an `ItemRef` (a non-negative number, the
 // item's address in the segment heap) or -1 for a miss (absent, expired or
 // flushed). A ref is valid only until the next mutating call on the store
-// (set, delete, touch, incr, flush, expiry tick...), so read what you need
-// from it (flags, value bytes, CAS) right away.
+// (set, delete, touch, incr, flush, expiry tick...) by ANY thread sharing
+// the store, so take it and read what you need from it (flags, value bytes,
+// CAS) between beginRead() and endRead(), which keep other threads out.
 
 /** Item address in the heap, or -1 for a miss. */
 export type ItemRef = number;
@@ -96,6 +97,12 @@ export interface StoreCounters {
   /** Sets refused: value over the item limit / no memory (store_too_large, store_no_memory). */
   storeTooLarge: number;
   storeNoMemory: number;
+  /**
+   * Evictions a request had to run itself because no free segment was left
+   * (the housekeeping thread keeps a reserve so this stays 0 under steady
+   * load; stats `segcache_inline_merges`).
+   */
+  inlineMerges: number;
 }
 
 /** A snapshot of the store's shape, for stats and the segment map. */
@@ -199,5 +206,24 @@ export interface CacheStore {
   stop(): void;
 
   shape(): StoreShape;
+  /** Zero every thread's counters (items and bytes stay). */
   resetCounters(): void;
+
+  /**
+   * Bracket a request's store calls: refs obtained between beginRead() and
+   * the matching endRead() stay valid until endRead() even with other
+   * threads sharing the store. Brackets nest; keep them short (no I/O wait).
+   */
+  beginRead(): void;
+  endRead(): void;
+  /** Counters summed over every thread sharing the store (`counters` is this thread's). */
+  totals(): StoreCounters;
+  /**
+   * One bounded step of background work (expiry sweep slice, hash
+   * migration, eviction to keep a reserve of free segments); true when more
+   * is pending. For a housekeeping thread's loop.
+   */
+  housekeep(): boolean;
+  /** Sleep up to `timeoutMs` until housekeeping is needed (a writer left the free reserve low). */
+  housekeepWait(timeoutMs: number): void;
 }

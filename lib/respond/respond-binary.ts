@@ -111,7 +111,17 @@ function allowedBeforeAuth(req: Request): boolean {
   return req.type === 'sasl_list' || req.type === 'sasl_auth' || req.type === 'sasl_step' || req.type === 'version';
 }
 
+/** Get under a store read bracket: the refs it reads stay valid while other threads run. */
 function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
+  ctx.store.beginRead();
+  try {
+    respondGetBracketed(req, ctx, out);
+  } finally {
+    ctx.store.endRead();
+  }
+}
+
+function respondGetBracketed(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store, counters } = ctx;
   // A binary get always has exactly one key (the parser refuses one without).
   const key = req.keys.first() ?? EMPTY;
@@ -137,7 +147,17 @@ function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void
   out.advance(length);
 }
 
+/** Touch under a store read bracket: the refs it reads stay valid while other threads run. */
 function respondTouch(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): void {
+  ctx.store.beginRead();
+  try {
+    respondTouchBracketed(req, ctx, out);
+  } finally {
+    ctx.store.endRead();
+  }
+}
+
+function respondTouchBracketed(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store } = ctx;
   ctx.counters.cmdTouch++;
   // A binary Touch hit answers with the item's flags and CAS (no value).
@@ -188,7 +208,17 @@ function storeErrorStatus(status: Exclude<StoreStatus, 'stored'>, mode: StoreReq
   }
 }
 
+/** Arith under a store read bracket: the refs it reads stay valid while other threads run. */
 function respondArith(req: ArithmeticRequest, ctx: ServerContext, out: ReplyWriter): void {
+  ctx.store.beginRead();
+  try {
+    respondArithBracketed(req, ctx, out);
+  } finally {
+    ctx.store.endRead();
+  }
+}
+
+function respondArithBracketed(req: ArithmeticRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store } = ctx;
   const exptime = req.exptime ?? 0;
   const initial = exptime === ARITH_NO_CREATE ? undefined : req.initial;

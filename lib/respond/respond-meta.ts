@@ -40,7 +40,21 @@ const ERR_MA_MODE = REPLY.CLIENT_ERROR_INVALID_MA_MODE;
 const ERR_NON_NUMERIC = REPLY.CLIENT_ERROR_NON_NUMERIC;
 const ERR_MA_OOM = REPLY.SERVER_ERROR_OUT_OF_MEMORY_ARITH;
 
+/**
+ * A meta request runs inside one store read bracket: its several store
+ * calls (peek, get, store, touch...) and the refs between them are not
+ * interleaved with other threads' writes.
+ */
 export function respondMeta(req: MetaRequest, ctx: ServerContext, _session: Session, out: ReplyWriter): void {
+  ctx.store.beginRead();
+  try {
+    respondMetaBracketed(req, ctx, out);
+  } finally {
+    ctx.store.endRead();
+  }
+}
+
+function respondMetaBracketed(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   switch (req.type) {
     case 'mg':
       return metaGet(req, ctx, out);

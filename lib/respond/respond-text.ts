@@ -80,9 +80,15 @@ function getReplyTooLarge(req: GetRequest, ctx: ServerContext): boolean {
   const keys = req.keys;
   if (keys.length * (ctx.settings.itemSizeMax + 250 + VALUE_LINE_OVERHEAD) <= MAX_GET_REPLY_BYTES) return false;
   let total = 0;
+  const store = ctx.store;
   for (const key of keys) {
-    const ref = ctx.store.peek(key);
-    if (ref >= 0) total += ctx.store.itemValueLength(ref) + key.length + VALUE_LINE_OVERHEAD;
+    store.beginRead();
+    try {
+      const ref = store.peek(key);
+      if (ref >= 0) total += store.itemValueLength(ref) + key.length + VALUE_LINE_OVERHEAD;
+    } finally {
+      store.endRead();
+    }
     if (total > MAX_GET_REPLY_BYTES) return true;
   }
   return false;
@@ -101,11 +107,16 @@ function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void
     const e = keys.keyEnd(s);
     const key = source.subarray(s, e);
     s = keys.nextStart(e);
-    const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
     if (touching) counters.cmdTouch++;
     else counters.cmdGet++;
-    if (ref < 0) continue;
-    writeValueItem(out, store, key, ref, req.withCas);
+    // Lookup and copy in one bracket: the ref is valid until endRead().
+    store.beginRead();
+    try {
+      const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
+      if (ref >= 0) writeValueItem(out, store, key, ref, req.withCas);
+    } finally {
+      store.endRead();
+    }
   }
   out.writeBuffer(REPLY.END);
 }
