@@ -167,6 +167,8 @@ function generalStats(src: StatsSources): Lines {
     ['segcache_segments_free', String(shape.segmentsFree)],
     ['segcache_segments_used', String(segmentsUsed)],
     ['segcache_merges', String(s.merges)],
+    // Writers that found no free segment and merged themselves (0 while the housekeeper keeps up).
+    ['segcache_inline_merges', String(s.inlineMerges)],
     ['segcache_expired_segments', String(s.expiredSegments)],
     ['segcache_hash_load', shape.hashLoad.toFixed(4)],
     ['segcache_bytes_per_item', s.items > 0 ? (s.bytes / s.items).toFixed(1) : '0.0'],

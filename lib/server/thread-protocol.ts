@@ -4,7 +4,7 @@
 
 import type { Socket } from 'node:net';
 import type { Settings } from '../cli/settings.js';
-import type { SharedStoreHandle } from './store-threads.js';
+import type { SharedStoreHandle } from '../../segments/shared-store.js';
 
 /** Int32 cells of the control SharedArrayBuffer. */
 export const CONTROL_OPEN = 0; // connections open in all workers (the -c limit), Atomics

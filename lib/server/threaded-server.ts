@@ -51,7 +51,7 @@ import type { MetricsServer } from '../observability/metrics.js';
 import { ConnTable } from './conn-table.js';
 import { CONTROL_CELLS, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
 import type { FromWorker, HousekeeperData, ListenerInfo, ToWorker, WorkerData } from './thread-protocol.js';
-import { attachStore, createSharedStore } from './store-threads.js';
+import { attachStore, createSharedStore } from '../../segments/shared-store.js';
 import { tlsServerOptions } from './tls.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { loadAuthFile } from '../auth/ascii-auth.js';
@@ -91,7 +91,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   /** This thread's block: accepting_conns. */
   const counters = blocks.block(0);
   const table = new ConnTable(settings.maxConns);
-  const storeHandle = createSharedStore(storeOptionsFor(settings, undefined));
+  const storeHandle = createSharedStore(storeOptionsFor(settings, undefined), { maxThreads: workers + 2 });
   // Thread slots: workers 0..N-1, the housekeeper N, this thread N + 1.
   const store = attachStore(storeHandle, { threadSlot: workers + 1 });
 

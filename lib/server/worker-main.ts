@@ -21,7 +21,7 @@ import { createSharedCommandLog } from '../observability/logger.js';
 import { ConnTable } from './conn-table.js';
 import { CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
 import type { FromWorker, ToWorker, WorkerData } from './thread-protocol.js';
-import { attachStore } from './store-threads.js';
+import { attachStore } from '../../segments/shared-store.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { createSaslVerifier } from '../auth/sasl.js';
