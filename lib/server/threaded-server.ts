@@ -6,20 +6,24 @@
 //
 // Spreading connections, the choice: the main thread accepts (listen with
 // pauseOnConnect) and transfers the untouched socket to a worker
-// (postMessage with a transfer list, Node 24+ on Unix), round robin, as
-// memcached's dispatcher does. Measured against each worker listening with
-// reusePort (benchmarks/thread-spread.ts, 2-vCPU machine, Node 24): hand-off
-// spreads connections exactly evenly (200 connections over 4 workers: 50
-// each) where reusePort's kernel hash gave an uneven split, and it works for
-// TLS (the worker does the handshake) and needs no Linux-only socket option.
-// Its price is a one-time cost per new connection (figures in the README);
-// memcached clients keep their connections, so the request path is not
-// affected. Unix sockets (-s) are the exception: Node transfers only TCP
-// handles, and reusePort does not apply to them, so with -s worker 0 listens
-// on the path and the other workers listen on the same fd (the kernel gives
-// each connection to one of them). Closing that fd at shutdown ends
-// accepting for all workers at once, which is what shutdown wants; a crash
-// of worker 0 would end it too (a restarted worker cannot reopen it).
+// (postMessage with a transfer list, Node 24+), round robin, as memcached's
+// dispatcher does. Measured against each worker listening with reusePort
+// (node dist/benchmarks/thread-spread.js 4 200: 200 connections opened one
+// at a time, 4 workers, 2 busy vCPUs, two runs): hand-off splits them
+// exactly 50/50/50/50 where reusePort's 4-tuple hash gave 57/44/40/59 and
+// 41/53/48/58; hand-off costs more per new connection (connect to first
+// answer, median 0.9 and 3.1 ms against reusePort's 0.36 and 0.40 ms and a
+// single loop's 0.17-0.21 ms; the machine was loaded, the spread is wide).
+// memcached clients keep their connections, so that one-time cost is not on
+// the request path, while an uneven split is paid on every request for the
+// connection's life. Hand-off also works the same for TLS (the worker does
+// the handshake) and does not depend on a Linux-only socket option.
+// Unix sockets (-s) are the exception: Node transfers only TCP handles and
+// reusePort does not apply to them, so with -s worker 0 listens on the path
+// and the other workers listen on the same fd (the kernel gives each
+// connection to one of them). Closing that fd at shutdown ends accepting for
+// all workers at once, which is what shutdown wants; a crash of worker 0
+// would end it too (a restarted worker cannot reopen it).
 //
 // Shared memory: the store (createSharedStore/attachStore), the server
 // counters (CounterBlocks: one block per thread, summed on read), the open
