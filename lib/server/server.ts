@@ -85,8 +85,6 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
   /** Listening sockets as `stats conns` shows them (memcached lists them first). */
   const listenerInfos: ConnectionInfo[] = [];
   let closing: Promise<void> | undefined;
-  // eslint-disable-next-line prefer-const -- the context needs the list before the host exists
-  let host: ConnectionHost;
 
   const context = createServerContext({
     settings,
@@ -101,7 +99,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const { counters } = context;
-  host = new ConnectionHost(context, auth);
+  const host = new ConnectionHost(context, auth);
   let nextId = 1;
 
   const onConnection = (socket: Socket, listenAddr: string): void => {
