@@ -1,0 +1,157 @@
+// The shared store's serial fraction: N worker threads run store operations
+// (90% bracketed get + copy of the value, 10% set; 100k keys of 32 B, 100 B
+// values) on one shared store built with the lock timed (StoreTuning
+// measureLock), and report the share of each thread's time spent holding
+// the store lock or waiting for it, plus the speedup Amdahl's law gives for
+// 8 and 16 threads from the held share.
+//
+//   npm run build && node dist/benchmarks/shared-store-bench.js [--threads 1,2,4] [--ops 300000] [--requests]
+//
+// Default: store operations only, the share's upper bound. --requests runs
+// whole text requests instead (parse, respondText with its brackets, reply
+// bytes taken), as bench:micro does, but still no socket: a served request
+// also pays a read and a write syscall outside the lock, so even this
+// share overstates the server's.
+// The timing itself (two hrtime reads per lock, one inside the held window)
+// inflates "held" by tens of ns per acquisition.
+
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { parseArgs } from 'node:util';
+import { attachStore, createSharedStore, type SharedStoreHandle } from '../segments/shared-store.js';
+import type { SegmentStore } from '../segments/segment-store.js';
+import { createServerContext } from '../lib/server/server-context.js';
+import { createCommandLog } from '../lib/observability/logger.js';
+import { DEFAULT_SETTINGS, type Settings } from '../lib/cli/settings.js';
+import { respondText } from '../lib/respond/respond-text.js';
+import type { Session } from '../lib/server/context.js';
+import { parseTextRequest } from '../protocol/text/parse.js';
+import { DEFAULT_LIMITS } from '../protocol/request.js';
+import { ReplyWriter } from '../protocol/reply-writer.js';
+
+const KEYS = 100_000;
+const KEY_SIZE = 32;
+const VALUE = Buffer.alloc(100, 0x61);
+
+interface Task {
+  handle: SharedStoreHandle;
+  slot: number;
+  ops: number;
+  start: SharedArrayBuffer;
+  threads: number;
+  requests: boolean;
+}
+
+interface Result {
+  wallNs: number;
+  heldNs: number;
+  waitNs: number;
+  acquisitions: number;
+}
+
+function keyOf(i: number, into: Buffer): Buffer {
+  into.write(String(i).padStart(KEY_SIZE, '0'), 0, 'latin1');
+  return into;
+}
+
+function work(task: Task): Result {
+  const store = attachStore(task.handle, { threadSlot: task.slot });
+  const key = Buffer.alloc(KEY_SIZE);
+  const out = Buffer.alloc(4096);
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
+  const gate = new Int32Array(task.start);
+  Atomics.add(gate, 0, 1);
+  for (let n = Atomics.load(gate, 0); n < task.threads; n = Atomics.load(gate, 0)) Atomics.wait(gate, 0, n, 20);
+  if (task.requests) return serve(task, store);
+  let x = task.slot * 7919 + 1;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < task.ops; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    keyOf(x % KEYS, key);
+    if (x % 10 === 0) {
+      store.store('set', key, VALUE, 0, 0, 0);
+    } else {
+      store.beginRead();
+      try {
+        const ref = store.get(key);
+        if (ref >= 0) store.copyValue(ref, out, 0, view);
+      } finally {
+        store.endRead();
+      }
+    }
+  }
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  return { wallNs, ...store.lockTimes() };
+}
+
+/** Whole text requests through the responder: 90% `get <key>`, 10% `set <key> 0 0 100`. */
+function serve(task: Task, store: SegmentStore): Result {
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 64 * 1024 * 1024 };
+  const ctx = createServerContext({ settings, store, log: createCommandLog(0), sasl: undefined, connections: () => [], onShutdown: () => {} });
+  const session: Session = { id: 1, authenticated: true, closeAfterWrite: () => {} };
+  const key = Buffer.alloc(KEY_SIZE);
+  const lines: Buffer[] = [];
+  let x = task.slot * 7919 + 1;
+  for (let i = 0; i < 4096; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    const k = keyOf(x % KEYS, key).toString('latin1');
+    lines.push(x % 10 === 0 ? Buffer.concat([Buffer.from(`set ${k} 0 0 100\r\n`), VALUE, Buffer.from('\r\n')]) : Buffer.from(`get ${k}\r\n`));
+  }
+  const out = new ReplyWriter(16 * 1024);
+  let sink = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < task.ops; i++) {
+    const r = parseTextRequest(lines[i & 4095]!, 0, DEFAULT_LIMITS);
+    if (r.kind !== 'ok') throw new Error('parse');
+    respondText(r.request, ctx, session, out);
+    const taken = out.take();
+    if (taken !== null) sink += taken.length;
+  }
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  return { wallNs: wallNs + (sink === -1 ? 1 : 0), ...store.lockTimes() };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { threads: { type: 'string', default: '1,2,4' }, ops: { type: 'string', default: '300000' }, requests: { type: 'boolean', default: false } },
+  });
+  const ops = Number(values.ops);
+  const requests = values.requests;
+  console.log(`${requests ? 'text requests' : 'store ops'} per thread: ${ops} (90% get, 10% set of 100 B), ${KEYS} keys`);
+  for (const threads of values.threads.split(',').map(Number)) {
+    const handle = createSharedStore({ memoryLimitBytes: 64 << 20, itemSizeMax: 1 << 20, hashSeed: 3 }, { measureLock: true, maxThreads: threads + 1 });
+    const loader = attachStore(handle, { threadSlot: threads });
+    const key = Buffer.alloc(KEY_SIZE);
+    for (let i = 0; i < KEYS; i++) loader.store('set', keyOf(i, key), VALUE, 0, 0, 0);
+    const start = new SharedArrayBuffer(4);
+    const url = new URL(import.meta.url);
+    const results = await Promise.all(
+      Array.from(
+        { length: threads },
+        (_, slot) =>
+          new Promise<Result>((resolve, reject) => {
+            const w = new Worker(url, { workerData: { handle, slot, ops, start, threads, requests } satisfies Task });
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
+    );
+    const wall = results.reduce((n, r) => n + r.wallNs, 0);
+    const held = results.reduce((n, r) => n + r.heldNs, 0);
+    const wait = results.reduce((n, r) => n + r.waitNs, 0);
+    const acquisitions = results.reduce((n, r) => n + r.acquisitions, 0);
+    const s = held / wall;
+    const amdahl = (n: number): string => (1 / (s + (1 - s) / n)).toFixed(1);
+    const throughput = (threads * ops) / (Math.max(...results.map((r) => r.wallNs)) / 1e9);
+    console.log(
+      `threads ${threads}: ${(throughput / 1e6).toFixed(2)} M ops/s, held ${((100 * held) / wall).toFixed(1)}% of thread time, ` +
+        `waiting ${((100 * wait) / wall).toFixed(1)}%, ${(held / acquisitions).toFixed(0)} ns held per acquisition; ` +
+        `Amdahl from held share: x${amdahl(8)} at 8 threads, x${amdahl(16)} at 16`,
+    );
+  }
+}
+
+if (isMainThread) {
+  await main();
+} else {
+  parentPort!.postMessage(work(workerData as Task));
+}
