@@ -25,7 +25,8 @@ const MAX_REPLY_CHARS = 300;
 /** Longest line we ever emit (a multi-get of many keys is truncated). */
 const MAX_LINE_CHARS = 2048;
 
-const stderrSink: LogSink = (line) => {
+/** Each line in one write, so lines from different threads never interleave. */
+export const stderrSink: LogSink = (line) => {
   process.stderr.write(line + '\n');
 };
 

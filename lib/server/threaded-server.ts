@@ -48,8 +48,7 @@ import { DEFAULT_CLOSE_TIMEOUT_MS, delay, listenerInfo, parseListenEntry, remove
 import { formatHostPort } from './connection-host.js';
 import { createServerContext } from './server-context.js';
 import { CounterBlocks } from '../observability/server-stats.js';
-import { createSharedCommandLog } from '../observability/logger.js';
-import type { LogSink } from '../observability/logger.js';
+import { createSharedCommandLog, stderrSink } from '../observability/logger.js';
 import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { ConnTable } from './conn-table.js';
@@ -74,10 +73,6 @@ function entry(name: string): URL {
 }
 const WORKER_URL = entry('worker-main');
 const HOUSEKEEPER_URL = entry('housekeeper-main');
-
-const stderrSink: LogSink = (line) => {
-  process.stderr.write(line + '\n');
-};
 
 export async function startThreadedServer(settings: Settings, opts: ServerOptions): Promise<RunningServer> {
   const sink = opts.logSink ?? stderrSink;
