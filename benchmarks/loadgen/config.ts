@@ -32,6 +32,7 @@ export interface LoadResult {
   p50Us: number;
   p99Us: number;
   p999Us: number;
+  p9999Us: number;
   maxUs: number;
   ops: number;
   seconds: number;

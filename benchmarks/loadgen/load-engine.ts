@@ -239,6 +239,7 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
     p50Us: h.quantile(0.5),
     p99Us: h.quantile(0.99),
     p999Us: h.quantile(0.999),
+    p9999Us: h.quantile(0.9999),
     maxUs: h.max,
     ops: counters.ops,
     seconds,

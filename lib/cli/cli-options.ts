@@ -377,7 +377,8 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
   if (threads !== undefined) {
     s.threads = atoi(threads);
     if (s.threads <= 0) throw fail('Number of threads must be greater than 0');
-    warnings.push('-t: requests are served by one event-loop thread; the value is only reported in stats');
+    // Each worker is a V8 isolate with its own heap: many more than cores only costs memory.
+    if (s.threads > 64) warnings.push('-t: more than 64 worker threads is not recommended; use at most one per core');
   }
   const reqs = value('max-reqs-per-event');
   if (reqs !== undefined) {

@@ -22,7 +22,7 @@ export interface Settings {
   maxBytes: number;
   /** Max simultaneous connections (-c). */
   maxConns: number;
-  /** Worker threads (-t); reported, the event loop is single-threaded today. */
+  /** Worker threads (-t): N > 1 starts N worker threads over one shared store; 1 serves on the main thread. */
   threads: number;
   /** Largest item (-I), bytes. */
   itemSizeMax: number;

@@ -25,7 +25,8 @@ const MAX_REPLY_CHARS = 300;
 /** Longest line we ever emit (a multi-get of many keys is truncated). */
 const MAX_LINE_CHARS = 2048;
 
-const stderrSink: LogSink = (line) => {
+/** Each line in one write, so lines from different threads never interleave. */
+export const stderrSink: LogSink = (line) => {
   process.stderr.write(line + '\n');
 };
 
@@ -35,6 +36,24 @@ export function createCommandLog(level: number, sink: LogSink = stderrSink): Com
     level,
     line(minLevel: number, text: string): void {
       if (this.level >= minLevel) sink(truncate(text));
+    },
+  };
+}
+
+/**
+ * A CommandLog whose level lives in `cell[index]` of shared memory, so a
+ * `verbosity` command on any thread changes it for all (-t N).
+ */
+export function createSharedCommandLog(cell: Int32Array, index: number, sink: LogSink): CommandLog {
+  return {
+    get level(): number {
+      return cell[index] as number;
+    },
+    set level(value: number) {
+      cell[index] = value;
+    },
+    line(minLevel: number, text: string): void {
+      if ((cell[index] as number) >= minLevel) sink(truncate(text));
     },
   };
 }

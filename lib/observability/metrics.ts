@@ -17,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StatsSources } from './stats-report.js';
 import { createLiveRoutes, type LiveRoutes } from './live/live-routes.js';
+import type { StoreCounters } from '../../segments/types.js';
+import { storeCountersOf } from './stats-report.js';
 
 /** Prometheus, a few humans with curl and a few live pages; more than this is a flood. */
 const MAX_SCRAPE_CONNECTIONS = 64;
@@ -118,7 +120,8 @@ export function createCacheRegistry(src: StatsSources): Registry {
   const registry = new Registry();
   const registers = [registry];
   const { counters: c, store, settings } = src;
-  const s = store.counters;
+  // Read at each scrape: with -t N these are sums over the threads.
+  const totals = (): StoreCounters => storeCountersOf(src);
 
   const gauge = (name: string, help: string, read: Read): void => {
     new Gauge({
@@ -172,6 +175,7 @@ export function createCacheRegistry(src: StatsSources): Registry {
     registers,
     collect() {
       this.reset();
+      const s = totals();
       const add = (command: string, status: string, value: number): void => {
         this.inc({ command, status }, Math.max(0, value));
       };
@@ -207,18 +211,18 @@ export function createCacheRegistry(src: StatsSources): Registry {
     () => c.listenDisabledNum,
   );
   gauge('memcached_accepting_connections', 'The server is currently accepting new connections.', () => c.acceptingConns);
-  gauge('memcached_current_bytes', 'Current number of bytes used to store items.', () => s.bytes);
+  gauge('memcached_current_bytes', 'Current number of bytes used to store items.', () => totals().bytes);
   gauge('memcached_limit_bytes', 'Number of bytes this server is allowed to use for storage.', () => settings.maxBytes);
-  gauge('memcached_current_items', 'Current number of items stored by this instance.', () => s.items);
+  gauge('memcached_current_items', 'Current number of items stored by this instance.', () => totals().items);
   gauge('memcached_malloced_bytes', 'Bytes of memory allocated to the segment heap.', () => {
     const shape = store.shape();
     return shape.segmentsTotal * shape.segmentSize;
   });
-  counter('memcached_items_total', 'Total number of items stored during the life of this instance.', () => s.totalItems);
-  counter('memcached_items_evicted_total', 'Total number of valid items removed from cache to free memory for new items.', () => s.evictions);
-  counter('memcached_items_reclaimed_total', 'Total number of expired items removed by the store.', () => s.expiredReclaimed);
-  counter('memcached_item_too_large_total', 'The number of times an item exceeded the max-item-size when being stored.', () => s.storeTooLarge);
-  counter('memcached_item_no_memory_total', 'The number of times an item could not be stored due to no more memory.', () => s.storeNoMemory);
+  counter('memcached_items_total', 'Total number of items stored during the life of this instance.', () => totals().totalItems);
+  counter('memcached_items_evicted_total', 'Total number of valid items removed from cache to free memory for new items.', () => totals().evictions);
+  counter('memcached_items_reclaimed_total', 'Total number of expired items removed by the store.', () => totals().expiredReclaimed);
+  counter('memcached_item_too_large_total', 'The number of times an item exceeded the max-item-size when being stored.', () => totals().storeTooLarge);
+  counter('memcached_item_no_memory_total', 'The number of times an item could not be stored due to no more memory.', () => totals().storeNoMemory);
 
   // Segment store facts (no memcached_exporter equivalent).
   gauge('memcached_segcache_segment_size_bytes', 'Size of one segment.', () => store.shape().segmentSize);
@@ -228,8 +232,9 @@ export function createCacheRegistry(src: StatsSources): Registry {
     const shape = store.shape();
     return shape.segmentsTotal - shape.segmentsFree;
   });
-  counter('memcached_segcache_merge_evictions_total', 'Merge-eviction passes.', () => s.merges);
-  counter('memcached_segcache_expired_segments_total', 'Segments freed whole by proactive expiry.', () => s.expiredSegments);
+  counter('memcached_segcache_merge_evictions_total', 'Merge-eviction passes.', () => totals().merges);
+  counter('memcached_segcache_inline_merges_total', 'Merges a writer ran itself because no segment was free.', () => totals().inlineMerges);
+  counter('memcached_segcache_expired_segments_total', 'Segments freed whole by proactive expiry.', () => totals().expiredSegments);
   gauge('memcached_segcache_hash_power', 'Hash table size as a power of two of slots.', () => store.shape().hashPower);
   gauge('memcached_segcache_hash_bytes', 'Bytes of the hash table arrays.', () => store.shape().hashBytes);
   gauge('memcached_segcache_hash_load_ratio', 'Live items per hash slot.', () => store.shape().hashLoad);
@@ -252,8 +257,8 @@ export function createCacheRegistry(src: StatsSources): Registry {
   counter('memcached_auth_errors_total', 'Failed authentications.', () => c.authErrors);
   counter('memcached_idle_kicks_total', 'Connections closed by the idle timeout.', () => c.idleKicks);
   counter('memcached_request_faults_total', 'Requests that hit a server bug; each closed its connection.', () => c.requestFaults);
-  counter('memcached_get_expired_total', 'Gets that found an expired item.', () => s.getExpired);
-  counter('memcached_get_flushed_total', 'Gets that found an item invalidated by flush_all.', () => s.getFlushed);
+  counter('memcached_get_expired_total', 'Gets that found an expired item.', () => totals().getExpired);
+  counter('memcached_get_flushed_total', 'Gets that found an item invalidated by flush_all.', () => totals().getFlushed);
 
   return registry;
 }

@@ -8,14 +8,17 @@
 // facts follow under `segcache_*` names. The caller writes `STAT name value`
 // lines and `END` (or `RESET` for the 'reset' group, `ERROR` for null).
 
-import type { CacheStore, Clock } from '../../segments/types.js';
+import type { CacheStore, Clock, StoreCounters } from '../../segments/types.js';
 import type { Settings } from '../cli/settings.js';
 import type { ServerCounters } from './server-stats.js';
 import type { ConnectionInfo, StatLines } from '../server/context.js';
 
 export interface StatsSources {
   store: CacheStore;
+  /** The store's counters summed over every thread (-t N); `store.counters` when absent. */
+  storeCounters?: () => StoreCounters;
   settings: Settings;
+  /** With -t N, a view summing every thread's counters. */
   counters: ServerCounters;
   version: string;
   connections(): Iterable<ConnectionInfo>;
@@ -84,13 +87,18 @@ function nowMs(src: StatsSources): number {
   return src.clock ? src.clock.nowMs() : Date.now();
 }
 
+/** The store's counters over every thread. */
+export function storeCountersOf(src: StatsSources): StoreCounters {
+  return src.storeCounters ? src.storeCounters() : src.store.counters;
+}
+
 function yesNo(on: boolean): string {
   return on ? 'yes' : 'no';
 }
 
 function generalStats(src: StatsSources): Lines {
   const { counters: c, store, settings } = src;
-  const s = store.counters;
+  const s = storeCountersOf(src);
   const shape = store.shape();
   const now = nowMs(src);
   const cpu = process.cpuUsage();
@@ -159,6 +167,8 @@ function generalStats(src: StatsSources): Lines {
     ['segcache_segments_free', String(shape.segmentsFree)],
     ['segcache_segments_used', String(segmentsUsed)],
     ['segcache_merges', String(s.merges)],
+    // Writers that found no free segment and merged themselves (0 while the housekeeper keeps up).
+    ['segcache_inline_merges', String(s.inlineMerges)],
     ['segcache_expired_segments', String(s.expiredSegments)],
     ['segcache_hash_load', shape.hashLoad.toFixed(4)],
     ['segcache_bytes_per_item', s.items > 0 ? (s.bytes / s.items).toFixed(1) : '0.0'],

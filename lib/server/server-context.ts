@@ -3,7 +3,7 @@
 // and the -v/-vv log. One per server.
 
 import type { CommandLog, ConnectionInfo, SaslVerifier, ServerContext, StatLines } from './context.js';
-import type { CacheStore, Clock } from '../../segments/types.js';
+import type { CacheStore, Clock, StoreCounters } from '../../segments/types.js';
 import type { Settings } from '../cli/settings.js';
 import { ServerCounters } from '../observability/server-stats.js';
 import { renderStats } from '../observability/stats-report.js';
@@ -20,6 +20,10 @@ export interface ServerContextParts {
   /** A client's `shutdown` was accepted (-A). */
   onShutdown(): void;
   counters?: ServerCounters;
+  /** What `stats` shows as server counters (with -t N, the sum over threads); `counters` when absent. */
+  reportedCounters?: ServerCounters;
+  /** The store's counters summed over threads (-t N). */
+  storeCounters?: () => StoreCounters;
   clock?: Clock;
   version?: string;
 }
@@ -35,9 +39,10 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
   const sources: StatsSources = {
     store: parts.store,
     settings: parts.settings,
-    counters,
+    counters: parts.reportedCounters ?? counters,
     version,
     connections: parts.connections,
+    ...(parts.storeCounters ? { storeCounters: parts.storeCounters } : {}),
     ...(parts.clock ? { clock: parts.clock } : {}),
   };
   return {

@@ -1,29 +1,30 @@
 // The TCP (or unix socket) server: listens where the settings say (over TLS
 // with -Z), accepts connections up to -c, and hands each one to a
-// Connection. Also owns the store, the optional Prometheus endpoint and the
-// -o idle_timeout sweep, and closes all of it gracefully: stop accepting,
+// Connection (through a ConnectionHost). Also owns the store, the optional
+// Prometheus endpoint, and closes all of it gracefully: stop accepting,
 // answer what was already received, close the connections, stop the
 // store's timer.
+//
+// With -t N > 1, startServer() starts the threaded server instead
+// (threaded-server.ts: N worker threads over one shared store), unless the
+// caller injects a store, a clock or a SASL verifier, which cannot cross
+// threads: then, and with -t 1, one event loop serves everything as here.
 
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import type { CacheStore, Clock } from '../../segments/types.js';
+import type { CacheStore, Clock, StoreOptions } from '../../segments/types.js';
 import type { CommandLog, ConnectionInfo, SaslVerifier } from './context.js';
 import type { Settings } from '../cli/settings.js';
-import { Connection } from './connection.js';
-import type { ProtocolHandler } from './connection.js';
+import type { Connection } from './connection.js';
+import { ConnectionHost, describePeer, formatHostPort, rejectOverLimit } from './connection-host.js';
+import { startThreadedServer } from './threaded-server.js';
 import { createServerContext } from './server-context.js';
 import type { ServerContextWithSources } from './server-context.js';
-import { createCommandLog, formatConnectionClosed, formatNewConnection } from '../observability/logger.js';
+import { createCommandLog } from '../observability/logger.js';
 import type { LogSink } from '../observability/logger.js';
-import { REPLY } from '../../protocol/text/replies.js';
-import { parseTextRequest } from '../../protocol/text/parse.js';
-import { parseBinaryRequest } from '../../protocol/binary/parse.js';
-import { respondText } from '../respond/respond-text.js';
-import { respondBinary } from '../respond/respond-binary.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { startMetricsServer } from '../observability/metrics.js';
@@ -32,14 +33,8 @@ import { createStore } from '../../segments/index.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { restoreAtStart } from './warm-restart.js';
 
-/** Keys longer than this are refused, as memcached. */
-const MAX_KEY_BYTES = 250;
-/** How long a refused connection may stay half-open before it is dropped. */
-const REJECT_LINGER_MS = 2000;
 /** How long close() waits for clients to take their last replies. */
-const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
-/** How often -o idle_timeout looks for idle connections (memcached: about once a second). */
-const IDLE_SWEEP_MS = 1000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
 /** A TLS client must finish its handshake within this long (it does not count against -c until then). */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** TCP sockets a TLS listener keeps beyond -c, so over-limit clients can still be told why. */
@@ -68,7 +63,7 @@ export interface RunningServer {
   readonly context: ServerContextWithSources;
   /** Port of the Prometheus endpoint, when --metrics-listen is set. */
   readonly metricsPort: number | undefined;
-  /** Open client connections. */
+  /** Open client connections (this thread's: none when worker threads serve them). */
   connections(): Iterable<Connection>;
   /** Stop accepting, answer what was read, close connections, stop the store (and save it, with -e). */
   close(): Promise<void>;
@@ -76,30 +71,30 @@ export interface RunningServer {
   saveImage(): void;
 }
 
-/** The handlers connections use; one set per process. */
-const TEXT: ProtocolHandler = { parse: parseTextRequest, respond: respondText };
-const BINARY: ProtocolHandler = { parse: parseBinaryRequest, respond: respondBinary };
-
 export async function startServer(settings: Settings, opts: ServerOptions = {}): Promise<RunningServer> {
+  if (settings.threads > 1 && opts.store === undefined && opts.clock === undefined && opts.sasl === undefined) {
+    return startThreadedServer(settings, opts);
+  }
+  return startSingleLoopServer(settings, opts);
+}
+
+async function startSingleLoopServer(settings: Settings, opts: ServerOptions): Promise<RunningServer> {
   const log: CommandLog = createCommandLog(settings.verbosity, opts.logSink);
   const store = opts.store ?? createStoreFor(settings, opts.clock);
   const sasl = opts.sasl ?? (settings.saslEnabled && settings.saslPwdb ? createSaslVerifier(settings.saslPwdb) : undefined);
   const auth = settings.authFile !== undefined ? asciiAuthHandler(loadAuthFile(settings.authFile)) : undefined;
   // -Z: certificates are read (and refused) before anything listens.
   const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings) : undefined;
-  const open = new Set<Connection>();
   /** Listening sockets as `stats conns` shows them (memcached lists them first). */
   const listenerInfos: ConnectionInfo[] = [];
   let closing: Promise<void> | undefined;
-  /** Set while close() waits for the last connection to go. */
-  let onLastClosed: (() => void) | undefined;
 
   const context = createServerContext({
     settings,
     store,
     log,
     sasl,
-    connections: () => [...listenerInfos, ...open],
+    connections: () => [...listenerInfos, ...host.open],
     onShutdown: () => {
       if (opts.onShutdown) opts.onShutdown();
       else void close();
@@ -109,7 +104,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
   const { counters } = context;
   // -e: restored before anything listens, so connections are refused until it is done.
   const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters) : undefined;
-  const limits = { maxValueBytes: settings.itemSizeMax, maxKeyBytes: MAX_KEY_BYTES };
+  const host = new ConnectionHost(context, auth);
   let nextId = 1;
 
   const onConnection = (socket: Socket, listenAddr: string): void => {
@@ -123,36 +118,10 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       return;
     }
     if (counters.currConnections >= settings.maxConns) {
-      // memcached's maxconns_fast: tell the client and hang up.
-      counters.rejectedConnections++;
-      socket.on('error', () => {});
-      socket.end(REPLY.ERROR_TOO_MANY_CONNECTIONS);
-      socket.resume();
-      setTimeout(() => socket.destroy(), REJECT_LINGER_MS).unref();
+      rejectOverLimit(socket, counters);
       return;
     }
-    counters.currConnections++;
-    counters.totalConnections++;
-    counters.connectionStructures = Math.max(counters.connectionStructures, counters.currConnections);
-    const id = nextId++;
-    const conn = new Connection(socket, {
-      ctx: context,
-      text: TEXT,
-      binary: BINARY,
-      ...(auth ? { auth } : {}),
-      limits,
-      id,
-      addr: describePeer(socket, listenAddr),
-      listenAddr,
-      onClose: (c) => {
-        open.delete(c);
-        counters.currConnections--;
-        log.line(2, formatConnectionClosed(c.id));
-        if (open.size === 0 && onLastClosed) onLastClosed();
-      },
-    });
-    open.add(conn);
-    log.line(2, formatNewConnection(id));
+    host.adopt(socket, { id: nextId++, addr: describePeer(socket, listenAddr), listenAddr });
   };
 
   const listeners: Server[] = [];
@@ -194,24 +163,13 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
 
   store.start();
 
-  // -o idle_timeout: close TCP connections that sent no command for that
-  // long (memcached leaves unix-socket connections alone).
-  const idleMs = settings.idleTimeout * 1000;
-  const idleSweep =
-    idleMs > 0 && settings.unixSocket === undefined
-      ? setInterval(() => {
-          const now = Date.now();
-          for (const conn of open) conn.closeIfIdle(now, idleMs);
-        }, Math.min(IDLE_SWEEP_MS, idleMs)).unref()
-      : undefined;
-
   let metrics: MetricsServer | undefined;
   if (settings.metricsListen !== undefined) {
     try {
       metrics = await startMetricsServer(settings.metricsListen, context.sources);
     } catch (err) {
       for (const l of listeners) l.close();
-      if (idleSweep) clearInterval(idleSweep);
+      void host.drain(0);
       store.stop();
       throw err;
     }
@@ -220,21 +178,8 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
   const close = (): Promise<void> => {
     closing ??= (async () => {
       counters.acceptingConns = 0;
-      if (idleSweep) clearInterval(idleSweep);
       const stopped = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
-      for (const conn of open) conn.shutdown();
-      if (open.size > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            // Clients that do not take their replies are cut off.
-            for (const conn of open) conn.destroy();
-          }, opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
-          onLastClosed = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      await host.drain(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
       // A listener's close completes once its last socket is gone; a TLS
       // client stuck in its handshake is not waited for beyond the grace period.
       await Promise.race([Promise.all(stopped), delay(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)]);
@@ -251,14 +196,19 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     address,
     context,
     metricsPort: metrics?.port,
-    connections: () => open,
+    connections: () => host.open,
     close,
     saveImage: () => warmRestart?.save(),
   };
 }
 
 function createStoreFor(settings: Settings, clock: Clock | undefined): CacheStore {
-  return createStore({
+  return createStore(storeOptionsFor(settings, clock));
+}
+
+/** The store the settings ask for (-m, -I, -M, -C, -o hashpower, -o merge_segments). */
+export function storeOptionsFor(settings: Settings, clock: Clock | undefined): StoreOptions {
+  return {
     memoryLimitBytes: settings.maxBytes,
     itemSizeMax: settings.itemSizeMax,
     evictionPolicy: settings.evictionPolicy,
@@ -266,20 +216,20 @@ function createStoreFor(settings: Settings, clock: Clock | undefined): CacheStor
     mergeSegments: settings.mergeSegments,
     ...(settings.hashPowerInit > 0 ? { hashPower: settings.hashPowerInit } : {}),
     ...(clock ? { clock } : {}),
-  });
+  };
 }
 
-function delay(ms: number): Promise<void> {
+export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** With TLS: the server options, and the cap on TCP sockets (handshaking or not). */
-interface TlsListen {
+export interface TlsListen {
   options: TlsOptions;
   maxSockets: number;
 }
 
-function listen(options: net.ListenOptions, tlsListen: TlsListen | undefined, onSocket: (s: Socket) => void): Promise<Server> {
+export function listen(options: net.ListenOptions, tlsListen: TlsListen | undefined, onSocket: (s: Socket) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
     // allowHalfOpen: a client that shuts down its side still gets the
     // replies to everything it sent.
@@ -306,7 +256,7 @@ function listen(options: net.ListenOptions, tlsListen: TlsListen | undefined, on
 }
 
 /** A socket file left by an earlier run would make listen fail with EADDRINUSE. */
-function removeStaleSocket(path: string): void {
+export function removeStaleSocket(path: string): void {
   try {
     if (existsSync(path) && lstatSync(path).isSocket()) unlinkSync(path);
   } catch {
@@ -314,7 +264,7 @@ function removeStaleSocket(path: string): void {
   }
 }
 
-function listenerInfo(id: number, addr: string): ConnectionInfo {
+export function listenerInfo(id: number, addr: string): ConnectionInfo {
   const since = Date.now();
   return {
     id,
@@ -337,13 +287,4 @@ export function parseListenEntry(entry: string): { host: string; port: number | 
     if (/^\d+$/.test(port)) return { host: entry.slice(0, colon), port: Number(port) };
   }
   return { host: entry, port: undefined };
-}
-
-function describePeer(socket: Socket, listenAddr: string): string {
-  if (socket.remoteAddress === undefined) return listenAddr;
-  return `tcp:${formatHostPort(socket.remoteAddress, socket.remotePort ?? 0)}`;
-}
-
-function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -23,6 +23,7 @@ function load(ops: number, p99: number, cpu: number): LoadResult {
     p50Us: 100,
     p99Us: p99,
     p999Us: p99 * 2,
+    p9999Us: p99 * 3,
     maxUs: p99 * 3,
     ops: ops * 4,
     seconds: 4,

@@ -1,11 +1,14 @@
 // Starts a grow-a-cache server in-process for a test: 127.0.0.1, an
-// ephemeral port, log lines kept in memory, closed when the test ends.
+// ephemeral port, log lines kept in memory, closed when the test ends. With
+// the default -t 4 the server runs worker threads, which load the built
+// files: dist/ is rebuilt first when stale.
 
 import type { Test } from 'tap';
 import { startServer } from '../../../lib/server/server.js';
 import type { RunningServer, ServerOptions } from '../../../lib/server/server.js';
 import { DEFAULT_SETTINGS } from '../../../lib/cli/settings.js';
 import type { Settings } from '../../../lib/cli/settings.js';
+import { ensureBuilt } from '../../hardening/helpers/bin.js';
 
 export interface StartedServer {
   server: RunningServer;
@@ -26,6 +29,7 @@ export async function startTestServer(
     maxBytes: 16 * 1024 * 1024,
     ...overrides,
   };
+  if (settings.threads > 1) ensureBuilt();
   const server = await startServer(settings, { logSink: (l) => logLines.push(l), closeTimeoutMs: 2000, ...opts });
   t.teardown(() => server.close());
   return { server, port: server.port, logLines };

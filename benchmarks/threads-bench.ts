@@ -1,0 +1,210 @@
+// -t N side by side with memcached at the same -t, in one run (issue 11):
+//
+//   scaling:  90/10 get/set, 100 B values, 100k preloaded keys, 50 connections,
+//             no pipelining; ours and memcached at each -t in --threads,
+//             alternating which goes first; throughput and server CPU per
+//             request as ratios ours/memcached, plus each server's own tN/t1.
+//   eviction: set-only into -m 64 over a key space several times the memory
+//             (constant eviction), 100 B and 1 KiB values, 50 connections, no
+//             pipelining, at --eviction-threads: p99 / p99.9 / p99.99 of sets,
+//             ours against memcached, and ours' segcache_inline_merges (writes
+//             that waited for a merge) during the measured window.
+//
+// The thread counts and core sets are arguments, so the same command runs on
+// a bigger machine:
+//
+//   node dist/benchmarks/threads-bench.js --threads 1,2,4 --server-cores 0-5 --client-cores 6-7
+//
+// Options: --threads 1,2,4  --server-cores LIST  --client-cores LIST (taskset
+// -c syntax; empty = no pinning)  --seconds N  --rounds N  --only
+// scaling|eviction  --eviction-threads N  --connections N.
+
+import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoadConfig, LoadResult } from './loadgen/config.js';
+import { workerCommand } from './harness/spawn-worker.js';
+import { RunningServer, oneShot } from './servers/server-process.js';
+import { freePort } from './servers/free-port.js';
+import { oursEntry } from './servers/server-specs.js';
+import { hasTaskset } from './servers/cpu-plan.js';
+import { median, ratio, spread } from './core/summary.js';
+import { parseStatsReply, statNumber } from './core/stats-lines.js';
+
+interface Options {
+  threads: number[];
+  serverCores: string;
+  clientCores: string;
+  seconds: number;
+  rounds: number;
+  only: string | undefined;
+  evictionThreads: number;
+  connections: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { threads: [1, 2, 4], serverCores: '0', clientCores: '1', seconds: 3, rounds: 3, only: undefined, evictionThreads: 4, connections: 50 };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1] ?? '';
+    switch (argv[i]) {
+      case '--threads': o.threads = v.split(',').map(Number); i++; break;
+      case '--server-cores': o.serverCores = v; i++; break;
+      case '--client-cores': o.clientCores = v; i++; break;
+      case '--seconds': o.seconds = Number(v); i++; break;
+      case '--rounds': o.rounds = Number(v); i++; break;
+      case '--only': o.only = v; i++; break;
+      case '--eviction-threads': o.evictionThreads = Number(v); i++; break;
+      case '--connections': o.connections = Number(v); i++; break;
+      default: throw new Error(`unknown option ${argv[i]}`);
+    }
+  }
+  if (!hasTaskset()) o.serverCores = o.clientCores = '';
+  return o;
+}
+
+type Kind = 'memcached' | 'ours';
+
+function pinned(cores: string, command: string, args: string[]): [string, string[]] {
+  return cores === '' ? [command, args] : ['taskset', ['-c', cores, command, ...args]];
+}
+
+async function start(kind: Kind, threads: number, memoryMb: number, cores: string): Promise<RunningServer> {
+  const port = await freePort();
+  const flags = ['-U', '0', '-l', '127.0.0.1', '-p', String(port), '-m', String(memoryMb), '-t', String(threads)];
+  const asRoot = process.getuid?.() === 0 ? ['-u', userInfo().username] : [];
+  const [command, args] = kind === 'memcached' ? pinned(cores, 'memcached', [...flags, ...asRoot]) : pinned(cores, process.execPath, [oursEntry, ...flags]);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = new RunningServer(kind, port, child);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await oneShot(port, 'version\r\n', /\r\n$/, 1000);
+      return server;
+    } catch (err) {
+      if (!server.alive || Date.now() > deadline) throw new Error(`${kind} -t ${threads} did not start: ${(err as Error).message} ${server.stderr}`);
+      await sleep(100);
+    }
+  }
+}
+
+function load(cores: string, config: LoadConfig, timeoutMs: number): Promise<LoadResult> {
+  const [command, args] = pinned(cores, process.execPath, [...workerCommand(), 'load', JSON.stringify(config)]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4096)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last, (_k, v: unknown) => (v === null ? NaN : v)) as LoadResult);
+      else reject(new Error(`load failed (exit ${code}): ${err.trim().slice(-500)}`));
+    });
+  });
+}
+
+async function stat(server: RunningServer, name: string): Promise<number> {
+  return statNumber(parseStatsReply(await oneShot(server.port, 'stats\r\n', /END\r\n$/)), name);
+}
+
+const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+const cell = (xs: number[], digits = 0): string => (xs.length ? `${fmt(median(xs), digits)} ±${fmt(xs.length > 1 ? spread(xs) : 0, digits)}` : '-');
+
+function pairedRatios(ours: LoadResult[], mc: LoadResult[], pick: (r: LoadResult) => number): number[] {
+  return ours.slice(0, Math.min(ours.length, mc.length)).map((r, i) => ratio(pick(r), pick(mc[i] as LoadResult)));
+}
+
+async function scaling(o: Options): Promise<void> {
+  console.log(`\n## Scaling: 90/10 get/set, 100 B values, ${o.connections} conns, no pipelining; server cores [${o.serverCores || 'any'}], client cores [${o.clientCores || 'any'}], ${o.rounds} rounds of ${o.seconds} s\n`);
+  const results = new Map<string, LoadResult[]>();
+  for (const t of o.threads) {
+    const servers = { memcached: await start('memcached', t, 64, o.serverCores), ours: await start('ours', t, 64, o.serverCores) };
+    try {
+      for (let round = 0; round < o.rounds; round++) {
+        const order: Kind[] = round % 2 === 0 ? ['memcached', 'ours'] : ['ours', 'memcached'];
+        for (const kind of order) {
+          const server = servers[kind];
+          const config: LoadConfig = {
+            host: '127.0.0.1', port: server.port, serverPid: server.pid, connections: o.connections, depth: 1,
+            warmupMs: 500, durationMs: o.seconds * 1000, keyCount: 100_000, keySize: 32, valueSize: 100,
+            getRatio: 0.9, keysPerGet: 1, preload: round === 0, seed: 42 + round,
+          };
+          const r = await load(o.clientCores, config, o.seconds * 1000 + 60_000);
+          const key = `${kind}/${t}`;
+          results.set(key, [...(results.get(key) ?? []), r]);
+          console.error(`  -t ${t} round ${round + 1} ${kind}: ${Math.round(r.opsPerSec)} ops/s, ${fmt(r.serverCpuUsPerOp)} µs CPU/op, client CPU ${fmt(r.clientCpuSec / r.seconds)}`);
+        }
+      }
+    } finally {
+      await servers.memcached.stop();
+      await servers.ours.stop();
+    }
+  }
+  console.log('| -t | memcached ops/s | ours ops/s | ours/mc ops | memcached CPU µs/op | ours CPU µs/op | ours/mc CPU | mc tN/t1 ops | ours tN/t1 ops | load gen CPU busy |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const base = (kind: Kind): number => median((results.get(`${kind}/${o.threads[0]}`) ?? []).map((r) => r.opsPerSec));
+  for (const t of o.threads) {
+    const mc = results.get(`memcached/${t}`) ?? [];
+    const ours = results.get(`ours/${t}`) ?? [];
+    const ops = (r: LoadResult): number => r.opsPerSec;
+    const cpu = (r: LoadResult): number => r.serverCpuUsPerOp;
+    console.log(
+      `| ${t} | ${cell(mc.map(ops))} | ${cell(ours.map(ops))} | ${cell(pairedRatios(ours, mc, ops), 2)} | ${cell(mc.map(cpu), 2)} | ${cell(ours.map(cpu), 2)} | ${cell(pairedRatios(ours, mc, cpu), 2)} | ${fmt(median(mc.map(ops)) / base('memcached'))} | ${fmt(median(ours.map(ops)) / base('ours'))} | ${cell([...mc, ...ours].map((r) => r.clientCpuSec / r.seconds), 2)} |`,
+    );
+  }
+}
+
+async function eviction(o: Options): Promise<void> {
+  const t = o.evictionThreads;
+  console.log(`\n## Eviction latency: set-only into -m 64, ${o.connections} conns, no pipelining, -t ${t}; ${o.rounds} rounds of ${o.seconds} s\n`);
+  console.log('| value | server | sets/s | p99 µs | p99.9 µs | p99.99 µs | CPU µs/set | evictions in window | inline merges in window |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  const ratios: string[] = [];
+  for (const valueSize of [100, 1024]) {
+    // Key space ~3x what -m 64 holds, so nearly every set evicts; round 0
+    // stores every key once (pipelined) to fill the memory, and is not counted.
+    const keyCount = valueSize < 512 ? 1_500_000 : 200_000;
+    const servers = { memcached: await start('memcached', t, 64, o.serverCores), ours: await start('ours', t, 64, o.serverCores) };
+    const runs: Record<Kind, Array<LoadResult & { inline: number; evicted: number }>> = { memcached: [], ours: [] };
+    try {
+      for (let round = 0; round < o.rounds + 1; round++) {
+        const order: Kind[] = round % 2 === 0 ? ['memcached', 'ours'] : ['ours', 'memcached'];
+        for (const kind of order) {
+          const server = servers[kind];
+          const before = { inline: kind === 'ours' ? await stat(server, 'segcache_inline_merges') : NaN, evicted: await stat(server, 'evictions') };
+          const config: LoadConfig = {
+            host: '127.0.0.1', port: server.port, serverPid: server.pid, connections: o.connections, depth: 1,
+            warmupMs: 500, durationMs: o.seconds * 1000, keyCount, keySize: 16, valueSize,
+            getRatio: 0, keysPerGet: 1, preload: round === 0, seed: 7 + round,
+          };
+          const r = await load(o.clientCores, config, o.seconds * 1000 + 600_000);
+          const inline = kind === 'ours' ? (await stat(server, 'segcache_inline_merges')) - before.inline : NaN;
+          const evicted = (await stat(server, 'evictions')) - before.evicted;
+          // Round 0 fills the memory: eviction has not started in all of it.
+          if (round > 0) runs[kind].push({ ...r, inline, evicted });
+          console.error(`  ${valueSize} B round ${round} ${kind}: ${Math.round(r.opsPerSec)} sets/s p99 ${r.p99Us} p99.99 ${r.p9999Us} µs, inline merges ${inline}, evictions ${evicted}`);
+        }
+      }
+    } finally {
+      await servers.memcached.stop();
+      await servers.ours.stop();
+    }
+    for (const kind of ['memcached', 'ours'] as const) {
+      const rs = runs[kind];
+      console.log(
+        `| ${valueSize} B | ${kind} | ${cell(rs.map((r) => r.opsPerSec))} | ${cell(rs.map((r) => r.p99Us))} | ${cell(rs.map((r) => r.p999Us))} | ${cell(rs.map((r) => r.p9999Us))} | ${cell(rs.map((r) => r.serverCpuUsPerOp), 2)} | ${cell(rs.map((r) => r.evicted))} | ${kind === 'ours' ? cell(rs.map((r) => r.inline)) : '-'} |`,
+      );
+    }
+    const p = (pick: (r: LoadResult) => number): string => cell(pairedRatios(runs.ours, runs.memcached, pick), 2);
+    ratios.push(`| ${valueSize} B | ${p((r) => r.p99Us)} | ${p((r) => r.p999Us)} | ${p((r) => r.p9999Us)} | ${p((r) => r.serverCpuUsPerOp)} |`);
+  }
+  console.log('\n| value | ours/mc p99 | ours/mc p99.9 | ours/mc p99.99 | ours/mc CPU per set |');
+  console.log('|---|---|---|---|---|');
+  for (const line of ratios) console.log(line);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+if (opts.only === undefined || opts.only === 'scaling') await scaling(opts);
+if (opts.only === undefined || opts.only === 'eviction') await eviction(opts);

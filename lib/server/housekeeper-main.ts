@@ -1,0 +1,41 @@
+// The housekeeping thread of a -t N server: calls the shared store's
+// housekeep() (proactive expiry, hash table migration, keeping a reserve of
+// free segments by merging) so requests do not wait for merges. A step that
+// reports more work to do is followed at once; otherwise the thread sleeps
+// in housekeepWait() until a writer takes the free pool below the reserve,
+// or WAIT_MS passes (the expiry sweep's pace). Each step goes through
+// setImmediate so the stop message gets through. A dedicated thread rather
+// than the main one: a merge pass holds its thread for milliseconds, which
+// would delay accepting and handing over connections and /metrics scrapes.
+// Workers never start the store's own timer; this thread replaces it.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { attachStore } from '../../segments/shared-store.js';
+import type { HousekeeperData } from './thread-protocol.js';
+
+/** Longest sleep between steps when nothing is pending (bounds the shutdown delay too). */
+const WAIT_MS = 250;
+
+const port = parentPort;
+if (port === null) throw new Error('housekeeper-main.ts runs only as a worker thread');
+const data = workerData as HousekeeperData;
+const store = attachStore(data.store, { threadSlot: data.threadSlot });
+
+let timer: NodeJS.Immediate | undefined;
+let stopped = false;
+
+function step(): void {
+  if (stopped) return;
+  if (!store.housekeep()) store.housekeepWait(WAIT_MS);
+  timer = setImmediate(step);
+}
+
+port.on('message', (msg: { t: 'stop' }) => {
+  if (msg.t !== 'stop') return;
+  stopped = true;
+  if (timer !== undefined) clearImmediate(timer);
+  port.close();
+});
+
+step();
+port.postMessage({ t: 'ready' });

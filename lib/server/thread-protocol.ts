@@ -1,0 +1,55 @@
+// What the main thread and the worker threads of a -t N server tell each
+// other (node:worker_threads messages), and the shared memory they start
+// with. Used by threaded-server.ts (main) and worker-main.ts (workers).
+
+import type { Socket } from 'node:net';
+import type { Settings } from '../cli/settings.js';
+import type { SharedStoreHandle } from '../../segments/shared-store.js';
+
+/** Int32 cells of the control SharedArrayBuffer. */
+export const CONTROL_OPEN = 0; // connections open in all workers (the -c limit), Atomics
+export const CONTROL_VERBOSITY = 1; // log level (`verbosity` from any thread)
+export const CONTROL_NEXT_ID = 2; // next connection id (unique in the process, as memcached's fds), Atomics
+export const CONTROL_CELLS = 3;
+
+export interface ListenerInfo {
+  id: number;
+  addr: string;
+}
+
+export interface HousekeeperData {
+  store: SharedStoreHandle;
+  threadSlot: number;
+}
+
+export interface WorkerData {
+  /** Worker i: counter block 1 + i, store thread slot i. */
+  index: number;
+  settings: Settings;
+  store: SharedStoreHandle;
+  counters: SharedArrayBuffer;
+  workers: number;
+  conns: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  listeners: ListenerInfo[];
+  /**
+   * -s: unix-socket connections cannot be handed over (Node transfers TCP
+   * sockets only), so workers accept them themselves: worker 0 listens on
+   * the path and reports the listening fd, the others listen on that fd.
+   */
+  unixListen?: { path: string; backlog: number } | { fd: number };
+  startedAtMs: number;
+  closeTimeoutMs: number;
+}
+
+/** Main -> worker. */
+export type ToWorker =
+  | { t: 'conn'; sock: Socket; listener: number }
+  | { t: 'drain' };
+
+/** Worker -> main. */
+export type FromWorker =
+  | { t: 'ready'; unixFd?: number }
+  | { t: 'log'; line: string }
+  | { t: 'shutdown' }
+  | { t: 'drained' };

@@ -1,0 +1,181 @@
+// A worker thread of a -t N server: its own event loop and connections,
+// the shared store attached under its own thread slot. Sockets arrive from
+// the main thread (threaded-server.ts), already accepted and untouched; the
+// worker applies -c (one counter in shared memory for all workers), wraps
+// TLS, and serves them like the single-loop server does. `stats` here sums
+// every thread (CounterBlocks, the store's totals()), `stats conns` reads
+// the shared ConnTable, and `verbosity` writes the shared log level. Log
+// lines go to the main thread whole, one message each, so lines from
+// different workers never interleave.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Connection } from './connection.js';
+import { ConnectionHost, describePeer, rejectOverLimit } from './connection-host.js';
+import { createServerContext } from './server-context.js';
+import { CounterBlocks } from '../observability/server-stats.js';
+import { createSharedCommandLog } from '../observability/logger.js';
+import { ConnTable } from './conn-table.js';
+import { CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
+import type { FromWorker, ToWorker, WorkerData } from './thread-protocol.js';
+import { attachStore } from '../../segments/shared-store.js';
+import { acceptPeer, tlsServerOptions } from './tls.js';
+import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
+import { createSaslVerifier } from '../auth/sasl.js';
+import type { ConnectionInfo } from './context.js';
+
+/** A TLS client must finish its handshake within this long. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How often connection states are published for other threads' `stats conns`. */
+const PUBLISH_MS = 1000;
+
+const port = parentPort;
+if (port === null) throw new Error('worker-main.ts runs only as a worker thread');
+const data = workerData as WorkerData;
+const { settings } = data;
+const send = (msg: FromWorker): void => port.postMessage(msg);
+
+const control = new Int32Array(data.control);
+// `verbosity` on any thread changes the level (and `stats settings`) for all.
+Object.defineProperty(settings, 'verbosity', {
+  get: () => control[CONTROL_VERBOSITY],
+  set: (v: number) => {
+    control[CONTROL_VERBOSITY] = v;
+  },
+});
+const log = createSharedCommandLog(control, CONTROL_VERBOSITY, (line) => send({ t: 'log', line }));
+const blocks = new CounterBlocks(data.workers, data.counters, data.startedAtMs);
+const counters = blocks.block(1 + data.index);
+const table = new ConnTable(settings.maxConns, data.conns);
+const store = attachStore(data.store, { threadSlot: data.index });
+const listenAddrs = data.listeners.map((l) => l.addr);
+const listenerInfos: ConnectionInfo[] = data.listeners.map((l) => ({
+  id: l.id,
+  addr: l.addr,
+  listenAddr: '',
+  state: 'conn_listening',
+  get secsSinceLastCmd(): number {
+    return Math.floor((Date.now() - data.startedAtMs) / 1000);
+  },
+}));
+
+/** Slot in the ConnTable of each of this worker's connections. */
+const slots = new Map<Connection, number>();
+
+function publish(): void {
+  const now = Date.now();
+  for (const [conn, slot] of slots) table.update(slot, conn.state, Math.floor(now / 1000) - conn.secsSinceLastCmd);
+}
+
+const context = createServerContext({
+  settings,
+  store,
+  log,
+  sasl: settings.saslEnabled && settings.saslPwdb ? createSaslVerifier(settings.saslPwdb) : undefined,
+  counters,
+  reportedCounters: blocks.totals(),
+  storeCounters: () => store.totals(),
+  connections: () => {
+    publish();
+    return [...listenerInfos, ...table.list(Math.floor(Date.now() / 1000), listenAddrs)];
+  },
+  onShutdown: () => send({ t: 'shutdown' }),
+});
+const auth = settings.authFile !== undefined ? asciiAuthHandler(loadAuthFile(settings.authFile)) : undefined;
+const host = new ConnectionHost(context, auth);
+const publisher = setInterval(publish, PUBLISH_MS).unref();
+let draining = false;
+
+/** -c over all workers: one shared count, taken before a connection is served. */
+function admit(socket: Socket, listener: number): void {
+  if (draining) {
+    socket.destroy();
+    return;
+  }
+  if (Atomics.add(control, CONTROL_OPEN, 1) >= settings.maxConns) {
+    Atomics.sub(control, CONTROL_OPEN, 1);
+    rejectOverLimit(socket, counters);
+    return;
+  }
+  const id = Atomics.add(control, CONTROL_NEXT_ID, 1);
+  const listenAddr = listenAddrs[listener] ?? '';
+  const addr = describePeer(socket, listenAddr);
+  const slot = table.claim(id, data.index, addr, listener, Math.floor(Date.now() / 1000));
+  const conn = host.adopt(socket, {
+    id,
+    addr,
+    listenAddr,
+    onClose: (c) => {
+      slots.delete(c);
+      if (slot >= 0) table.release(slot);
+      Atomics.sub(control, CONTROL_OPEN, 1);
+    },
+  });
+  if (slot >= 0) slots.set(conn, slot);
+}
+
+// -Z: per listener a TLS server that never listens; each handed-over socket
+// is fed to the one of its listener.
+const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings) : undefined;
+const secure = tlsOptions === undefined ? undefined : listenAddrs.map((_, listener) => tlsFront(tlsOptions, listener));
+
+function tlsFront(options: tls.TlsOptions, listener: number): tls.Server {
+  const server = tls.createServer({ ...options, allowHalfOpen: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
+  server.on('secureConnection', (s: TLSSocket) => {
+    if (!acceptPeer(s, settings.tlsVerifyMode)) {
+      log.line(1, 'TLS client certificate did not verify, closing');
+      s.destroy();
+      return;
+    }
+    admit(s, listener);
+  });
+  // Failed handshakes (wrong certificate, plain text on the TLS port) only close that socket.
+  server.on('tlsClientError', () => {});
+  return server;
+}
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'conn': {
+      // A client that shuts down its side still gets the replies to everything it sent.
+      msg.sock.allowHalfOpen = true;
+      const front = secure?.[msg.listener];
+      if (front) front.emit('connection', msg.sock);
+      else admit(msg.sock, msg.listener);
+      break;
+    }
+    case 'drain':
+      draining = true;
+      // The shared fd: the first close ends accepting for every worker.
+      unixServer?.close();
+      clearInterval(publisher);
+      void host.drain(data.closeTimeoutMs).then(() => send({ t: 'drained' }));
+      break;
+  }
+});
+
+// -s: accept on the shared unix listener (see WorkerData.unixListen).
+let unixServer: net.Server | undefined;
+let unixFd: number | undefined;
+if (data.unixListen !== undefined) {
+  const where = data.unixListen;
+  unixServer = net.createServer({ allowHalfOpen: true }, (s) => admit(s, 0));
+  unixServer.on('error', () => {
+    // Accept errors (EMFILE...) must not crash the worker.
+  });
+  await new Promise<void>((resolve, reject) => {
+    const server = unixServer as net.Server;
+    server.once('error', reject);
+    const options = 'fd' in where ? { fd: where.fd } : { path: where.path, backlog: where.backlog };
+    server.listen(options, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  if (!('fd' in data.unixListen)) unixFd = (unixServer as unknown as { _handle: { fd: number } })._handle.fd;
+}
+
+send(unixFd === undefined ? { t: 'ready' } : { t: 'ready', unixFd });
