@@ -13,6 +13,7 @@ import { SegmentStore } from './segment-store.js';
 export * from './types.js';
 export { SegmentStore, type StoreTuning } from './segment-store.js';
 export { defaultSegmentSize } from './store-defaults.js';
+export { ItemWalk, type ItemVisitor } from './item-walk.js';
 
 /** A new store with every segment allocated up front for `memoryLimitBytes`. */
 export function createStore(options: StoreOptions): CacheStore {

@@ -33,6 +33,7 @@ import type {
   TouchStatus,
 } from './types.js';
 import { ItemSpace } from './item-space.js';
+import { ItemWalk } from './item-walk.js';
 import { evictorFor } from './eviction.js';
 import { MERGE_SEGMENTS } from './merge-eviction.js';
 import {
@@ -439,6 +440,10 @@ export class SegmentStore implements CacheStore {
   resetCounters(): void {
     const { items, bytes } = this.counters;
     Object.assign(this.counters, newCounters(), { items, bytes });
+  }
+
+  itemWalk(): ItemWalk {
+    return new ItemWalk(this.space.heap, () => this.now());
   }
 
   /** Internal view for tests, audits and the benchmark. */

@@ -8,6 +8,8 @@
 // (set, delete, touch, incr, flush, expiry tick...), so read what you need
 // from it (flags, value bytes, CAS) right away.
 
+import type { ItemWalk } from './item-walk.js';
+
 /** Item address in the heap, or -1 for a miss. */
 export type ItemRef = number;
 
@@ -200,4 +202,6 @@ export interface CacheStore {
 
   shape(): StoreShape;
   resetCounters(): void;
+  /** A walk over the live items, a slice at a time (lru_crawler metadump); see item-walk.ts. */
+  itemWalk(): ItemWalk;
 }

@@ -241,9 +241,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'slab_automove_ratio',
   'slab_automove_window',
   'tail_repair_time',
-  'lru_crawler',
-  'lru_crawler_sleep',
-  'lru_crawler_tocrawl',
   'lru_maintainer',
   'hot_lru_pct',
   'warm_lru_pct',
@@ -262,7 +259,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'no_chunked_items',
   'no_slab_reassign',
   'no_slab_automove',
-  'no_lru_crawler',
   'no_lru_maintainer',
   'no_drop_privileges',
   'drop_privileges',
@@ -354,6 +350,25 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         if (value === undefined) throw fail('Missing ssl_ca_cert argument');
         s.tlsCaCert = value;
         break;
+      case 'lru_crawler':
+        s.lruCrawler = true;
+        break;
+      case 'no_lru_crawler':
+        s.lruCrawler = false;
+        break;
+      case 'lru_crawler_sleep': {
+        if (value === undefined) throw fail('Missing lru_crawler_sleep value');
+        const n = atoi(value);
+        if (n > 1000000 || n < 0) throw fail('LRU crawler sleep must be between 0 and 1 second');
+        s.lruCrawlerSleep = n;
+        break;
+      }
+      case 'lru_crawler_tocrawl': {
+        if (value === undefined) throw fail('Missing lru_crawler_tocrawl value');
+        if (!/^\s*\d+\s*$/.test(value) || Number(value) > 0xffffffff) throw fail('lru_crawler_tocrawl takes a numeric 32bit value');
+        s.lruCrawlerTocrawl = Number(value);
+        break;
+      }
       case 'ssl_verify_mode': {
         if (value === undefined) throw fail('Missing ssl_verify_mode argument');
         const n = atoi(value);
@@ -453,6 +468,13 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
   if (napi !== undefined && atoi(napi) <= 0) throw fail('Maximum number of NAPI IDs must be greater than 0');
   const delimiter = value('prefix-delimiter');
   if (delimiter !== undefined && delimiter === '') throw fail('No delimiter specified');
+  if (delimiter !== undefined) {
+    // memcached: -D also turns per-prefix stats on.
+    s.prefixDelimiter = delimiter[0]!;
+    s.detailEnabled = true;
+  }
+  if (has('disable-dumping')) s.dumpEnabled = false;
+  if (has('disable-watch')) s.watchEnabled = false;
   const ignored: Array<[string, string]> = [
     ['daemon', '-d: not daemonizing; running in the foreground (use your service manager)'],
     ['pidfile', '-P: no pidfile is written (only meaningful with -d)'],
@@ -464,7 +486,6 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
     ['user', '-u: ignored (the process keeps the identity it was started with)'],
     ['memory-file', '-e: ignored (no restartable cache)'],
     ['napi-ids', '-N: ignored'],
-    ['prefix-delimiter', '-D: ignored (no per-prefix stats)'],
   ];
   for (const [long, message] of ignored) if (has(long)) warnings.push(message);
   const extra = parsed.get('positional');

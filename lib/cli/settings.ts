@@ -65,6 +65,20 @@ export interface Settings {
   maxConnsFast: boolean;
   /** --metrics-listen host:port for the Prometheus endpoint, undefined = off. */
   metricsListen: string | undefined;
+  /** lru_crawler enable|disable, -o no_lru_crawler: `lru_crawler crawl|metadump` allowed. */
+  lruCrawler: boolean;
+  /** -o lru_crawler_sleep / `lru_crawler sleep`: microseconds between crawler slices. */
+  lruCrawlerSleep: number;
+  /** -o lru_crawler_tocrawl / `lru_crawler tocrawl`: items per class per crawl, 0 = all. */
+  lruCrawlerTocrawl: number;
+  /** -X turns off `lru_crawler metadump`. */
+  dumpEnabled: boolean;
+  /** -W turns off `watch`. */
+  watchEnabled: boolean;
+  /** -D: the byte ending a key's prefix for `stats detail`. */
+  prefixDelimiter: string;
+  /** `stats detail on|off`: per-prefix counting. */
+  detailEnabled: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -98,4 +112,11 @@ export const DEFAULT_SETTINGS: Settings = {
   mergeSegments: MERGE_SEGMENTS,
   maxConnsFast: true,
   metricsListen: undefined,
-};
+  lruCrawler: true,
+  lruCrawlerSleep: 100,
+  lruCrawlerTocrawl: 0,
+  dumpEnabled: true,
+  watchEnabled: true,
+  prefixDelimiter: ':',
+  detailEnabled: false,
+}

@@ -38,8 +38,8 @@ export function usageText(): string {
 -I, --max-item-size=<num> largest item, k/m suffix allowed (default: 1m, min: 1k, max: 1024m)
 -S, --enable-sasl         require SASL PLAIN over the binary protocol
 -F, --disable-flush-all   refuse flush_all
--X, --disable-dumping     accepted (no cachedump)
--W, --disable-watch       accepted (no watch)
+-X, --disable-dumping     disable stats cachedump and lru_crawler metadump
+-W, --disable-watch       disable watch commands (live logging)
 -Y, --auth-file=<file>    require ASCII authentication (user:password lines)
 -e, --memory-file=<file>  accepted, no effect
 -Z, --enable-ssl          TLS on the TCP port(s); needs -o ssl_chain_cert

@@ -188,7 +188,8 @@ function settingsStats(st: Settings): Lines {
     ['umask', st.unixMask.toString(8)],
     ['shutdown_command', yesNo(st.shutdownEnabled)],
     ['num_threads', String(st.threads)],
-    ['detail_enabled', 'no'],
+    ['stat_key_prefix', st.prefixDelimiter],
+    ['detail_enabled', yesNo(st.detailEnabled)],
     ['reqs_per_event', String(st.reqsPerEvent)],
     ['cas_enabled', yesNo(st.casEnabled)],
     ['tcp_backlog', String(st.backlog)],
@@ -198,11 +199,12 @@ function settingsStats(st: Settings): Lines {
     ['item_size_max', String(st.itemSizeMax)],
     ['maxconns_fast', yesNo(st.maxConnsFast)],
     ['hashpower_init', String(st.hashPowerInit)],
-    // No LRU crawler; memcached_exporter reads the LRU keys only when this is yes.
-    ['lru_crawler', 'no'],
+    // The crawler is the store's expiry sweep plus lru_crawler metadump.
+    ['lru_crawler', yesNo(st.lruCrawler)],
+    ['lru_crawler_sleep', String(st.lruCrawlerSleep)],
+    ['lru_crawler_tocrawl', String(st.lruCrawlerTocrawl)],
     ['flush_enabled', yesNo(st.flushEnabled)],
-    // Neither cachedump nor lru_crawler metadump can list keys here.
-    ['dump_enabled', 'no'],
+    ['dump_enabled', yesNo(st.dumpEnabled)],
     ['idle_timeout', String(st.idleTimeout)],
     ['ssl_enabled', yesNo(st.tlsEnabled)],
     ['ssl_chain_cert', st.tlsChainCert ?? '(null)'],

@@ -23,6 +23,7 @@ import { REPLY, REPLY_PREFIX } from '../../protocol/text/replies.js';
 import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
+import { respondLruCrawler } from './lru-crawler.js';
 
 const GET_REPLY_TOO_LARGE = Buffer.from('SERVER_ERROR out of memory writing get response\r\n', 'latin1');
 
@@ -55,6 +56,12 @@ export const respondText: Responder = (req, ctx, session, out) => {
     case 'ma':
     case 'me':
       return respondMeta(req, ctx, session, out);
+    case 'lru_crawler':
+      return respondLruCrawler(req, ctx, session, out);
+    case 'watch':
+    case 'refresh_certs':
+      out.writeBuffer(REPLY.ERROR);
+      return;
     case 'sasl_auth':
     case 'sasl_step':
       // Binary-only commands; no text spelling reaches here from our parser.

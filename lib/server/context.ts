@@ -11,6 +11,7 @@ import type { Request } from '../../protocol/request.js';
 import type { ReplyWriter } from '../../protocol/reply-writer.js';
 import type { ServerCounters } from '../observability/server-stats.js';
 import type { Settings } from '../cli/settings.js';
+import type { CrawlerState } from '../respond/lru-crawler.js';
 
 /**
  * A stats group's answer: ordered name/value pairs (sent as STAT lines then
@@ -37,6 +38,8 @@ export interface ServerContext {
   readonly log: CommandLog;
   /** Unix time in whole seconds on the server's clock (the store's; tests inject one). */
   nowSeconds(): number;
+  /** The one LRU crawler's state (lru_crawler crawl / metadump). */
+  readonly crawler: CrawlerState;
 }
 
 export interface SaslVerifier {
@@ -61,6 +64,26 @@ export interface Session {
   authenticated: boolean;
   /** Close the connection once pending replies are written (quit, fatal errors). */
   closeAfterWrite(): void;
+  /**
+   * Hand the connection to a long-running reply (lru_crawler metadump,
+   * watch): no further request is answered until the stream is done.
+   * Returns `wake`, which asks for a pump after the stream said 'idle'.
+   * Absent where a session cannot stream (UDP, test harnesses).
+   */
+  startStream?(stream: ReplyStream): () => void;
+}
+
+/** A reply written over many event-loop turns (see Session.startStream). */
+export interface ReplyStream {
+  /**
+   * Write the next slice into `out`: 'more' = call again on a later turn,
+   * 'idle' = wait for wake(), 'done' = finished, requests resume.
+   */
+  pump(out: ReplyWriter): 'more' | 'idle' | 'done';
+  /** The stream finished or its connection closed: release what it holds. */
+  end(): void;
+  /** Input arriving meanwhile is dropped (watch) instead of kept for afterwards (metadump). */
+  readonly dropsInput: boolean;
 }
 
 /** A responder: executes one request and writes its reply (possibly none). */

@@ -9,6 +9,7 @@ import { ServerCounters } from '../observability/server-stats.js';
 import { renderStats } from '../observability/stats-report.js';
 import type { StatsSources } from '../observability/stats-report.js';
 import { SERVER_VERSION } from '../cli/version.js';
+import { newCrawlerState } from '../respond/lru-crawler.js';
 
 export interface ServerContextParts {
   settings: Settings;
@@ -40,7 +41,9 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
     connections: parts.connections,
     ...(parts.clock ? { clock: parts.clock } : {}),
   };
+  const crawler = newCrawlerState();
   return {
+    crawler,
     store: parts.store,
     settings: parts.settings,
     counters,

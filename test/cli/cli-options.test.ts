@@ -152,10 +152,17 @@ t.test('flags with no meaning here are accepted with a warning', async (t) => {
   const s = settingsOf(r);
   t.equal(s.port, 11211, 'still a normal configuration');
   if (r.kind !== 'run') return;
-  for (const flag of ['-d', '-P', '-r', '-k', '-L', '-f', '-n', '-u', '-D', '-e', '-N']) {
+  for (const flag of ['-d', '-P', '-r', '-k', '-L', '-f', '-n', '-u', '-e', '-N']) {
     t.ok(r.warnings.some((w) => w.startsWith(flag + ':')), `warning for ${flag}`);
   }
-  t.ok(r.warnings.some((w) => w.startsWith('-o no_lru_crawler')), 'warning for an ignored -o');
+  t.ok(r.warnings.some((w) => w.startsWith('-o modern')), 'warning for an ignored -o');
+  // These have a meaning now: no warning, and the settings follow them.
+  t.notOk(r.warnings.some((w) => w.startsWith('-D') || w.includes('no_lru_crawler')), '-D and -o no_lru_crawler are applied');
+  t.equal(s.prefixDelimiter, ':');
+  t.equal(s.detailEnabled, true, '-D turns stats detail on, as memcached');
+  t.equal(s.lruCrawler, false);
+  t.equal(s.dumpEnabled, false, '-X');
+  t.equal(s.watchEnabled, false, '-W');
   t.ok(r.warnings.every((w) => !w.includes('\n')), 'one line each');
   const extra = parseCommandLine(['-p', '1', 'stray']);
   t.equal(extra.kind, 'run', 'non-option arguments are ignored, as getopt leaves them');
