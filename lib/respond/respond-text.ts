@@ -24,6 +24,8 @@ import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
 import { respondLruCrawler } from './lru-crawler.js';
+import { publishGet, publishStore, respondWatch } from './watch-command.js';
+import { WATCH, watchBus } from '../observability/watch-bus.js';
 
 const GET_REPLY_TOO_LARGE = Buffer.from('SERVER_ERROR out of memory writing get response\r\n', 'latin1');
 
@@ -37,9 +39,9 @@ const MEMLIMIT_MAX_MB = 1_000_000_000;
 export const respondText: Responder = (req, ctx, session, out) => {
   switch (req.type) {
     case 'get':
-      return respondGet(req, ctx, out);
+      return respondGet(req, ctx, session, out);
     case 'store':
-      return respondStore(req, ctx, out);
+      return respondStore(req, ctx, session, out);
     case 'arith':
       return respondArith(req, ctx, out);
     case 'touch':
@@ -59,6 +61,7 @@ export const respondText: Responder = (req, ctx, session, out) => {
     case 'lru_crawler':
       return respondLruCrawler(req, ctx, session, out);
     case 'watch':
+      return respondWatch(req, ctx, session, out);
     case 'refresh_certs':
       out.writeBuffer(REPLY.ERROR);
       return;
@@ -95,7 +98,7 @@ function getReplyTooLarge(req: GetRequest, ctx: ServerContext): boolean {
   return false;
 }
 
-function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
+function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   const { store, counters } = ctx;
   const touching = req.touchExptime !== undefined;
   if (getReplyTooLarge(req, ctx)) {
@@ -104,23 +107,35 @@ function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void
   }
   const keys = req.keys;
   const source = keys.source;
+  const watching = (watchBus.flags & WATCH.FETCHERS) !== 0;
   for (let s = keys.firstStart(); s < keys.end; ) {
     const e = keys.keyEnd(s);
     const key = source.subarray(s, e);
     s = keys.nextStart(e);
+    const expiredBefore = watching ? store.counters.getExpired : 0;
     const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
     if (touching) counters.cmdTouch++;
     else counters.cmdGet++;
+    if (watching) {
+      const status = ref >= 0 ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0;
+      publishGet(key, status, ref >= 0 ? store.itemValueLength(ref) : 0, session.id);
+    }
     if (ref < 0) continue;
     writeValueItem(out, store, key, ref, req.withCas);
   }
   out.writeBuffer(REPLY.END);
 }
 
-function respondStore(req: StoreRequest, ctx: ServerContext, out: ReplyWriter): void {
+function respondStore(req: StoreRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   const { store } = ctx;
   ctx.counters.cmdSet++;
+  // memcached's store looks the key up first, and that lookup is logged too.
+  if (watchBus.flags & WATCH.FETCHERS) {
+    const old = store.peek(req.key);
+    publishGet(req.key, old >= 0 ? 1 : 0, old >= 0 ? store.itemValueLength(old) : 0, session.id);
+  }
   const status = store.store(req.mode, req.key, req.value, req.flags, req.exptime, req.cas);
+  if (watchBus.flags & WATCH.MUTATIONS) publishStore(req.mode, req.key, status, req.exptime, req.value.length, session.id, ctx.nowSeconds());
   if ((status === 'too_large' || status === 'out_of_memory') && req.mode === 'set') {
     // memcached drops the old value when a set fails, so a later get cannot
     // return data the client believes it replaced.

@@ -83,6 +83,9 @@ export class Connection implements Session, ConnectionInfo {
   readonly listenAddr: string;
   authenticated: boolean;
 
+  /** Why the connection closed, as memcached's conn_close log line says it. */
+  closeReason: 'normal' | 'error' | 'idle_timeout' | 'shutdown' = 'normal';
+
   /** Largest amount of unsent reply bytes seen (socket queue + writer). */
   peakPendingOutput = 0;
 
@@ -133,7 +136,9 @@ export class Connection implements Session, ConnectionInfo {
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {
-      // A reset or broken pipe; 'close' follows and cleans up.
+      // A reset or broken pipe; 'close' follows and cleans up. After quit
+      // or the client's FIN a reset is still a normal close.
+      if (!this.isClosing() && !this.closeRequested && !this.inputEnded) this.closeReason = 'error';
     });
     socket.on('close', () => this.onSocketClose());
   }
@@ -182,6 +187,7 @@ export class Connection implements Session, ConnectionInfo {
    */
   shutdown(): void {
     if (this.isClosing()) return;
+    this.closeReason = 'shutdown';
     this.socket.pause();
     if (!this.waitingForDrain && !this.closeRequested) {
       this.yielded = false;
@@ -307,6 +313,7 @@ export class Connection implements Session, ConnectionInfo {
   private onIdle(): void {
     if (this.isClosing()) return;
     this.ctx.counters.idleKicks++;
+    this.closeReason = 'idle_timeout';
     this.ctx.log.line(1, `<${this.id} idle timeout, closing`);
     this.destroy();
   }

@@ -30,6 +30,8 @@ import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { createStore } from '../../segments/index.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
+import { WATCH, watchBus } from '../observability/watch-bus.js';
+import { publishConnection } from '../respond/watch-command.js';
 
 /** Keys longer than this are refused, as memcached. */
 const MAX_KEY_BYTES = 250;
@@ -140,6 +142,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       addr: describePeer(socket, listenAddr),
       listenAddr,
       onClose: (c) => {
+        if (watchBus.flags & WATCH.CONNEVENTS) publishConnection('conn_close', c.addr, c.id, c.closeReason);
         open.delete(c);
         counters.currConnections--;
         log.line(2, `<${c.id} connection closed.`);
@@ -147,6 +150,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       },
     });
     open.add(conn);
+    if (watchBus.flags & WATCH.CONNEVENTS) publishConnection('conn_new', conn.addr, id);
     log.line(2, `<${id} new auto-negotiating client connection`);
   };
 
