@@ -12,6 +12,8 @@ import type { CacheStore, Clock } from '../../segments/types.js';
 import type { Settings } from '../cli/settings.js';
 import type { ServerCounters } from './server-stats.js';
 import type { ConnectionInfo, StatLines } from '../server/context.js';
+import type { PrefixStats } from './prefix-stats.js';
+import type { CrawlerState } from '../respond/lru-crawler.js';
 
 export interface StatsSources {
   store: CacheStore;
@@ -21,6 +23,10 @@ export interface StatsSources {
   connections(): Iterable<ConnectionInfo>;
   /** Wall clock for `time` and `uptime`; Date.now() when absent (tests inject one). */
   clock?: Clock;
+  /** `stats detail` counts (absent: detail answers as if nothing was counted). */
+  prefixStats?: PrefixStats;
+  /** LRU crawler state for lru_crawler_running / lru_crawler_starts. */
+  crawler?: CrawlerState;
 }
 
 type Lines = Array<[name: string, value: string]>;
@@ -49,12 +55,13 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
     case 'reset':
       src.counters.reset();
       src.store.resetCounters();
+      src.prefixStats?.clear();
       return [];
     case 'extstore':
       // memcached built with extstore but not using it answers a bare END.
       return [];
     case 'detail':
-      return detailStats(args.trim());
+      return detailStats(args.split(' ')[0] ?? '', src);
     case 'cachedump':
       // No slab classes hold items, so a well-formed dump is empty.
       return /^\s*\d+\s+\d+\s*$/.test(args) ? [] : 'CLIENT_ERROR bad command line';
@@ -64,12 +71,16 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
 }
 
 /**
- * `stats detail on|off|dump`. Per-prefix detail is not collected, so `on` and
- * `off` are accepted (as memcached's replies say) and a dump is empty.
+ * `stats detail on|off|dump`, as memcached: on/off switch per-prefix
+ * counting (prefix-stats.ts) and answer OK; dump answers the PREFIX lines
+ * and END; anything else the usage line.
  */
-function detailStats(mode: string): StatLines {
-  if (mode === 'on' || mode === 'off') return 'OK';
-  if (mode === 'dump') return [];
+function detailStats(mode: string, src: StatsSources): StatLines {
+  if (mode === 'on' || mode === 'off') {
+    src.settings.detailEnabled = mode === 'on';
+    return 'OK';
+  }
+  if (mode === 'dump') return src.prefixStats ? src.prefixStats.dump() : 'END';
   return 'CLIENT_ERROR usage: stats detail on|off|dump';
 }
 

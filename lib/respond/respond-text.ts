@@ -108,6 +108,7 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
   const keys = req.keys;
   const source = keys.source;
   const watching = (watchBus.flags & WATCH.FETCHERS) !== 0;
+  const detail = ctx.settings.detailEnabled;
   for (let s = keys.firstStart(); s < keys.end; ) {
     const e = keys.keyEnd(s);
     const key = source.subarray(s, e);
@@ -116,6 +117,7 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
     const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
     if (touching) counters.cmdTouch++;
     else counters.cmdGet++;
+    if (detail) ctx.prefixStats.recordGet(key, ref >= 0);
     if (watching) {
       const status = ref >= 0 ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0;
       publishGet(key, status, ref >= 0 ? store.itemValueLength(ref) : 0, session.id);
@@ -129,6 +131,7 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
 function respondStore(req: StoreRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   const { store } = ctx;
   ctx.counters.cmdSet++;
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordSet(req.key);
   // memcached's store looks the key up first, and that lookup is logged too.
   if (watchBus.flags & WATCH.FETCHERS) {
     const old = store.peek(req.key);
@@ -196,6 +199,7 @@ function respondTouch(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): 
 }
 
 function respondDelete(req: DeleteRequest, ctx: ServerContext, out: ReplyWriter): void {
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordDelete(req.key);
   const status = ctx.store.delete(req.key, req.cas);
   if (req.quiet) return;
   out.writeBuffer(status === 'deleted' ? REPLY.DELETED : status === 'exists' ? REPLY.EXISTS : REPLY.NOT_FOUND);

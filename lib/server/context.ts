@@ -12,6 +12,7 @@ import type { ReplyWriter } from '../../protocol/reply-writer.js';
 import type { ServerCounters } from '../observability/server-stats.js';
 import type { Settings } from '../cli/settings.js';
 import type { CrawlerState } from '../respond/lru-crawler.js';
+import type { PrefixStats } from '../observability/prefix-stats.js';
 
 /**
  * A stats group's answer: ordered name/value pairs (sent as STAT lines then
@@ -40,6 +41,8 @@ export interface ServerContext {
   nowSeconds(): number;
   /** The one LRU crawler's state (lru_crawler crawl / metadump). */
   readonly crawler: CrawlerState;
+  /** `stats detail` counts; fed only while settings.detailEnabled. */
+  readonly prefixStats: PrefixStats;
 }
 
 export interface SaslVerifier {

@@ -10,6 +10,7 @@ import { renderStats } from '../observability/stats-report.js';
 import type { StatsSources } from '../observability/stats-report.js';
 import { SERVER_VERSION } from '../cli/version.js';
 import { newCrawlerState } from '../respond/lru-crawler.js';
+import { PrefixStats } from '../observability/prefix-stats.js';
 
 export interface ServerContextParts {
   settings: Settings;
@@ -33,7 +34,11 @@ export interface ServerContextWithSources extends ServerContext {
 export function createServerContext(parts: ServerContextParts): ServerContextWithSources {
   const counters = parts.counters ?? new ServerCounters();
   const version = parts.version ?? SERVER_VERSION;
+  const prefixStats = new PrefixStats(parts.settings.prefixDelimiter.charCodeAt(0));
+  const crawler = newCrawlerState();
   const sources: StatsSources = {
+    prefixStats,
+    crawler,
     store: parts.store,
     settings: parts.settings,
     counters,
@@ -41,9 +46,9 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
     connections: parts.connections,
     ...(parts.clock ? { clock: parts.clock } : {}),
   };
-  const crawler = newCrawlerState();
   return {
     crawler,
+    prefixStats,
     store: parts.store,
     settings: parts.settings,
     counters,
