@@ -264,7 +264,7 @@ function respondSimple(req: SimpleRequest, ctx: ServerContext, session: Session,
       }
       // memcached closes the asking connection without a reply and exits.
       session.closeAfterWrite();
-      ctx.shutdown();
+      ctx.shutdown(req.arg === SHUTDOWN_MODE.GRACEFUL);
       return;
     case 'mn':
       out.writeBuffer(REPLY.META_MN);

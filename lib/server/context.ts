@@ -31,8 +31,12 @@ export interface ServerContext {
   stats(group: string, args: string): StatLines;
   /** flush_all with memcached's delay rules; false when disabled by -F. */
   flushAll(delay: number): boolean;
-  /** `shutdown` was accepted (only with -A): stop the server gracefully. */
-  shutdown(): void;
+  /**
+   * `shutdown` was accepted (only with -A): `graceful` (shutdown graceful,
+   * memcached's SIGUSR1) answers what was read and then stops; otherwise
+   * (plain shutdown, memcached's SIGINT) the process stops at once.
+   */
+  shutdown(graceful: boolean): void;
   /** SASL PLAIN check; undefined when SASL is off. */
   readonly sasl: SaslVerifier | undefined;
   /** Logging at -vv: one line per command/reply, never values or secrets. */

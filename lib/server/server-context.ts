@@ -19,8 +19,8 @@ export interface ServerContextParts {
   sasl: SaslVerifier | undefined;
   /** Open connections, for `stats conns`. */
   connections(): Iterable<ConnectionInfo>;
-  /** A client's `shutdown` was accepted (-A). */
-  onShutdown(): void;
+  /** A client's `shutdown` was accepted (-A); graceful for `shutdown graceful`. */
+  onShutdown(graceful: boolean): void;
   counters?: ServerCounters;
   clock?: Clock;
   version?: string;
@@ -66,8 +66,8 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
       parts.store.flushAll(delay);
       return true;
     },
-    shutdown(): void {
-      parts.onShutdown();
+    shutdown(graceful: boolean): void {
+      parts.onShutdown(graceful);
     },
     nowSeconds(): number {
       return Math.floor((parts.clock ? parts.clock.nowMs() : Date.now()) / 1000);

@@ -55,8 +55,11 @@ export interface ServerOptions {
   logSink?: LogSink;
   /** SASL verifier to use instead of reading settings.saslPwdb. */
   sasl?: SaslVerifier;
-  /** A client's accepted `shutdown`; default: close this server. */
-  onShutdown?: () => void;
+  /**
+   * A client's accepted `shutdown` (graceful for `shutdown graceful`);
+   * default: close this server, at once (connections dropped) unless graceful.
+   */
+  onShutdown?: (graceful: boolean) => void;
   /** Grace period for close(); connections still open after it are dropped. */
   closeTimeoutMs?: number;
 }
@@ -99,9 +102,13 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     log,
     sasl,
     connections: () => [...listenerInfos, ...open],
-    onShutdown: () => {
-      if (opts.onShutdown) opts.onShutdown();
-      else void close();
+    onShutdown: (graceful) => {
+      if (opts.onShutdown) {
+        opts.onShutdown(graceful);
+        return;
+      }
+      if (!graceful) for (const conn of open) conn.destroy();
+      void close();
     },
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
