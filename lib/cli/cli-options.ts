@@ -9,6 +9,7 @@
 // caller (lib/cli/main.ts) does, so the parsing is testable in-process.
 
 /// <reference path="./yargs.d.ts" />
+import { MAX_HEAP_BYTES } from '../../segments/segment-heap.js';
 import yargs from 'yargs';
 import { DEFAULT_SETTINGS } from './settings.js';
 import type { BindingProtocol, Settings } from './settings.js';
@@ -496,10 +497,16 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
 }
 
 const ITEM_SIZE_MIN = 1024;
+const MIB = 1024 * 1024;
 const ITEM_SIZE_MAX = 1024 * 1024 * 1024;
 
 /** Cross-option checks, in memcached's order and with its wording. */
 function validate(s: Settings, protocolGiven: boolean): void {
+  if (s.maxBytes > MAX_HEAP_BYTES) {
+    // The hash index holds 32-bit locations in 8-byte units: more could not be addressed.
+    const most = Math.floor(MAX_HEAP_BYTES / MIB);
+    throw usageError(`ERROR: -m ${s.maxBytes / MIB} is more than this server supports: at most ${most} MiB of item memory`);
+  }
   if (s.itemSizeMax < ITEM_SIZE_MIN) throw usageError('Item max size cannot be less than 1024 bytes.');
   if (s.itemSizeMax > s.maxBytes / 2) throw usageError('Cannot set item size limit higher than 1/2 of memory max.');
   if (s.itemSizeMax > ITEM_SIZE_MAX) throw usageError('Cannot set item size limit higher than a gigabyte.');
