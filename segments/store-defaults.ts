@@ -47,5 +47,9 @@ export function newCounters(): StoreCounters {
     merges: 0,
     storeTooLarge: 0,
     storeNoMemory: 0,
+    expiredUnfetched: 0,
+    evictedUnfetched: 0,
+    crawlerReclaimed: 0,
+    crawlerItemsChecked: 0,
   };
 }

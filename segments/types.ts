@@ -98,6 +98,14 @@ export interface StoreCounters {
   /** Sets refused: value over the item limit / no memory (store_too_large, store_no_memory). */
   storeTooLarge: number;
   storeNoMemory: number;
+  /** Expired items dropped without ever being read (memcached expired_unfetched). */
+  expiredUnfetched: number;
+  /** Evicted items never read (memcached evicted_unfetched). */
+  evictedUnfetched: number;
+  /** Expired items the proactive sweep freed (memcached crawler_reclaimed: the sweep is our crawler). */
+  crawlerReclaimed: number;
+  /** Live items in the segments the sweep freed (memcached crawler_items_checked). */
+  crawlerItemsChecked: number;
 }
 
 /** A snapshot of the store's shape, for stats and the segment map. */

@@ -13,6 +13,7 @@ import type { Settings } from '../cli/settings.js';
 import type { ServerCounters } from './server-stats.js';
 import type { ConnectionInfo, StatLines } from '../server/context.js';
 import type { PrefixStats } from './prefix-stats.js';
+import { watchBus } from './watch-bus.js';
 import type { CrawlerState } from '../respond/lru-crawler.js';
 
 export interface StatsSources {
@@ -159,11 +160,24 @@ function generalStats(src: StatsSources): Lines {
     ['hash_power_level', String(shape.hashPower)],
     ['hash_bytes', String(shape.hashBytes)],
     ['hash_is_expanding', shape.hashIsExpanding ? '1' : '0'],
+  );
+  // memcached lists the crawler's counters only while it is enabled.
+  if (settings.lruCrawler) {
+    lines.push(['lru_crawler_running', src.crawler?.running ? '1' : '0'], ['lru_crawler_starts', String(src.crawler?.starts ?? 0)]);
+  }
+  lines.push(
+    ['log_watcher_skipped', String(watchBus.skipped)],
+    ['log_watcher_sent', String(watchBus.sent)],
+    ['log_watchers', String(watchBus.watcherCount)],
     ['bytes', String(s.bytes)],
     ['curr_items', String(s.items)],
     ['total_items', String(s.totalItems)],
+    ['expired_unfetched', String(s.expiredUnfetched)],
+    ['evicted_unfetched', String(s.evictedUnfetched)],
     ['evictions', String(s.evictions)],
     ['reclaimed', String(s.expiredReclaimed)],
+    ['crawler_reclaimed', String(s.crawlerReclaimed)],
+    ['crawler_items_checked', String(s.crawlerItemsChecked)],
     // The segment store's own view (Segcache): no memcached equivalent.
     ['segcache_segment_size', String(shape.segmentSize)],
     ['segcache_segments_total', String(shape.segmentsTotal)],

@@ -50,7 +50,7 @@ t.test('general stats: memcached names, order and single-token values', async (t
   t.equal(map.get('threads'), '4');
   t.equal(map.get('accepting_conns'), '1');
   // Slab and LRU internals we do not have are absent, not faked.
-  for (const fake of ['slab_reassign_rescues', 'lru_crawler_starts', 'moves_to_cold', 'slab_global_page_pool']) t.notOk(map.has(fake), fake);
+  for (const fake of ['slab_reassign_rescues', 'lru_maintainer_juggles', 'moves_to_cold', 'slab_global_page_pool']) t.notOk(map.has(fake), fake);
 });
 
 t.test('uptime and time follow the clock', async (t) => {
