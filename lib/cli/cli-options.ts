@@ -404,6 +404,8 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
   if (port !== undefined) s.port = atoi(port);
   const udp = value('udp-port');
   if (udp !== undefined) s.udpPort = atoi(udp);
+  // memcached: -U N without -p puts TCP on N as well.
+  if (udp !== undefined && s.udpPort !== 0 && value('port') === undefined) s.port = s.udpPort;
   const unixSocket = value('unix-socket');
   if (unixSocket !== undefined) s.unixSocket = unixSocket;
   const mask = value('unix-mask');
@@ -531,6 +533,5 @@ function validate(s: Settings, protocolGiven: boolean): void {
       throw usageError('Error loading the certificate chain: (null) : -Z needs -o ssl_chain_cert=FILE[,ssl_key=FILE]');
     }
   }
-  if (s.udpPort !== 0) throw usageError(`ERROR: UDP is not supported (-U ${s.udpPort}); run with -U 0`);
   if (s.port < 0 || s.port > 65535) throw usageError(`ERROR: Invalid port number ${s.port}.`);
 }

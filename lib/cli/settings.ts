@@ -10,7 +10,7 @@ export type BindingProtocol = 'auto' | 'ascii' | 'binary';
 export interface Settings {
   /** TCP port (-p); 0 picks an ephemeral port (tests). */
   port: number;
-  /** UDP port (-U); only 0 (off) is supported. */
+  /** UDP port (-U); 0 = off (memcached's default since 1.5.6). */
   udpPort: number;
   /** Addresses to listen on (-l, repeatable or comma-separated). */
   listen: string[];

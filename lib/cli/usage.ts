@@ -6,7 +6,7 @@ import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
 export function usageText(): string {
   return `memcached ${SERVER_VERSION} (${PRODUCT_VERSION}: a memcached-compatible server on a segment store)
 -p, --port=<num>          TCP port (default: 11211; 0 picks a free port)
--U, --udp-port=<num>      UDP port; only 0 (off) is supported (default: 0)
+-U, --udp-port=<num>      UDP port number to listen on (default: 0, off)
 -s, --unix-socket=<file>  listen on a unix socket instead of TCP
 -a, --unix-mask=<mask>    unix socket permissions, octal (default: 700)
 -A, --enable-shutdown     allow the "shutdown" command

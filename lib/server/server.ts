@@ -30,6 +30,8 @@ import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { createStore } from '../../segments/index.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
+import { startUdp } from './udp.js';
+import type { UdpListener } from './udp.js';
 import { WATCH, watchBus } from '../observability/watch-bus.js';
 import { publishConnection } from '../respond/watch-command.js';
 
@@ -72,6 +74,8 @@ export interface RunningServer {
   readonly context: ServerContextWithSources;
   /** Port of the Prometheus endpoint, when --metrics-listen is set. */
   readonly metricsPort: number | undefined;
+  /** UDP port bound with -U (the first listener's), undefined when UDP is off. */
+  readonly udpPort: number | undefined;
   /** Open client connections. */
   connections(): Iterable<Connection>;
   /** Stop accepting, answer what was read, close connections, stop the store. */
@@ -196,6 +200,21 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     throw err;
   }
 
+  // -U: the same requests over UDP, on the TCP listeners' addresses.
+  const udpListeners: UdpListener[] = [];
+  if (settings.udpPort !== 0 && settings.unixSocket === undefined) {
+    try {
+      for (const entry of settings.listen) {
+        const { host } = parseListenEntry(entry);
+        udpListeners.push(await startUdp(host, settings.udpPort, context, TEXT, BINARY, limits));
+      }
+    } catch (err) {
+      for (const l of listeners) l.close();
+      for (const u of udpListeners) void u.close();
+      throw err;
+    }
+  }
+
   store.start();
 
   // -o idle_timeout: close TCP connections that sent no command for that
@@ -243,6 +262,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       // client stuck in its handshake is not waited for beyond the grace period.
       await Promise.race([Promise.all(stopped), delay(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)]);
       if (metrics) await metrics.close();
+      for (const u of udpListeners) await u.close();
       store.stop();
       if (settings.unixSocket !== undefined) removeStaleSocket(settings.unixSocket);
     })();
@@ -254,6 +274,7 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
     address,
     context,
     metricsPort: metrics?.port,
+    udpPort: udpListeners[0]?.port,
     connections: () => open,
     close,
   };

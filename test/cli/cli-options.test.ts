@@ -120,7 +120,7 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
     [['-t', '0'], 1, /^Number of threads must be greater than 0\n$/],
     [['-R', '0'], 1, /^Number of requests per event must be greater than 0\n$/],
     [['-p', '70000'], 64, /^ERROR: Invalid port number 70000\.\n$/],
-    [['-U', '11211'], 64, /UDP is not supported/],
+    [['-U', '70000'], 64, /^ERROR: Invalid port number 70000\.\n$/],
     [['-o', 'hashpower=3'], 1, /^Initial hashtable multiplier of 3 is too low\n$/],
     [['-o', 'hashpower=70'], 1, /^Initial hashtable multiplier of 70 is too high\n/],
     [['-o', 'hashpower'], 1, /^Missing numeric argument for hashpower\n$/],
