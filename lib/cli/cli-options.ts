@@ -267,11 +267,8 @@ const IGNORED_SUBOPTIONS = new Set([
   'resp_obj_mem_limit',
   'read_buf_mem_limit',
   'ssl_keyformat',
-  'ssl_ciphers',
   'ssl_wbuf_size',
-  'ssl_session_cache',
   'ssl_kernel_tls',
-  'ssl_min_version',
   'sock_cookie_id',
   'ext_path',
   'ext_page_size',
@@ -368,6 +365,22 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         if (value === undefined) throw fail('Missing lru_crawler_tocrawl value');
         if (!/^\s*\d+\s*$/.test(value) || Number(value) > 0xffffffff) throw fail('lru_crawler_tocrawl takes a numeric 32bit value');
         s.lruCrawlerTocrawl = Number(value);
+        break;
+      }
+      case 'ssl_ciphers':
+        if (value === undefined) throw fail('Missing ssl_ciphers argument');
+        s.tlsCiphers = value;
+        break;
+      case 'ssl_session_cache':
+        s.tlsSessionCache = true;
+        break;
+      case 'ssl_min_version': {
+        if (value === undefined) throw fail('Missing ssl_min_version argument');
+        if (!/^\s*[+-]?\d+\s*$/.test(value)) throw fail('could not parse argument to ssl_min_version');
+        const versions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+        const v = versions[Number(value)];
+        if (v === undefined) throw fail('Invalid ssl_min_version. Use help to see valid options.');
+        s.tlsMinVersion = v;
         break;
       }
       case 'ssl_verify_mode': {

@@ -55,6 +55,12 @@ export interface Settings {
   tlsCaCert: string | undefined;
   /** ssl_verify_mode 0..3 as memcached. */
   tlsVerifyMode: number;
+  /** -o ssl_ciphers: OpenSSL cipher list (TLS 1.2 and below); undefined = Node's default. */
+  tlsCiphers: string | undefined;
+  /** -o ssl_min_version=0..3: lowest protocol accepted (default TLS 1.2, as memcached). */
+  tlsMinVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** -o ssl_session_cache: allow session resumption (off: tickets disabled, as memcached's default). */
+  tlsSessionCache: boolean;
   /** -o idle_timeout=N seconds, 0 = never. */
   idleTimeout: number;
   /** -o hashpower=N, 0 = default. */
@@ -107,6 +113,9 @@ export const DEFAULT_SETTINGS: Settings = {
   tlsKey: undefined,
   tlsCaCert: undefined,
   tlsVerifyMode: 0,
+  tlsCiphers: undefined,
+  tlsMinVersion: 'TLSv1.2',
+  tlsSessionCache: false,
   idleTimeout: 0,
   hashPowerInit: 0,
   mergeSegments: MERGE_SEGMENTS,

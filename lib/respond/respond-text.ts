@@ -62,9 +62,13 @@ export const respondText: Responder = (req, ctx, session, out) => {
       return respondLruCrawler(req, ctx, session, out);
     case 'watch':
       return respondWatch(req, ctx, session, out);
-    case 'refresh_certs':
-      out.writeBuffer(REPLY.ERROR);
+    case 'refresh_certs': {
+      const error = ctx.refreshCerts();
+      // memcached writes the error even under noreply.
+      if (error !== null) out.writeAscii(error);
+      else if (!req.quiet) out.writeBuffer(REPLY.OK);
       return;
+    }
     case 'sasl_auth':
     case 'sasl_step':
       // Binary-only commands; no text spelling reaches here from our parser.

@@ -45,6 +45,8 @@ export interface ServerContext {
   nowSeconds(): number;
   /** The one LRU crawler's state (lru_crawler crawl / metadump). */
   readonly crawler: CrawlerState;
+  /** `refresh_certs`: reload the TLS certificate and key; null when done, else memcached's error line (CRLF included). */
+  refreshCerts(): string | null;
   /** `stats detail` counts; fed only while settings.detailEnabled. */
   readonly prefixStats: PrefixStats;
 }

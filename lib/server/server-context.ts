@@ -19,6 +19,8 @@ export interface ServerContextParts {
   sasl: SaslVerifier | undefined;
   /** Open connections, for `stats conns`. */
   connections(): Iterable<ConnectionInfo>;
+  /** refresh_certs (absent: TLS is off). */
+  refreshCerts?: () => string | null;
   /** A client's `shutdown` was accepted (-A); graceful for `shutdown graceful`. */
   onShutdown(graceful: boolean): void;
   counters?: ServerCounters;
@@ -49,6 +51,7 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
   return {
     crawler,
     prefixStats,
+    refreshCerts: () => (parts.refreshCerts ? parts.refreshCerts() : 'Error TLS not enabled\r\n'),
     store: parts.store,
     settings: parts.settings,
     counters,

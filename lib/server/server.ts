@@ -100,7 +100,22 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
   /** Set while close() waits for the last connection to go. */
   let onLastClosed: (() => void) | undefined;
 
+  /** TLS listeners, for refresh_certs. */
+  const secureServers: tls.Server[] = [];
   const context = createServerContext({
+    ...(tlsOptions !== undefined
+      ? {
+          refreshCerts: (): string | null => {
+            try {
+              const fresh = tlsServerOptions(settings);
+              for (const secure of secureServers) secure.setSecureContext(fresh);
+              return null;
+            } catch (err) {
+              return `${err instanceof Error ? err.message : String(err)}\r\n`;
+            }
+          },
+        }
+      : {}),
     settings,
     store,
     log,
@@ -183,10 +198,14 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
       for (const entry of settings.listen) {
         const { host, port: entryPort } = parseListenEntry(entry);
         const tlsListen = tlsOptions === undefined ? undefined : { options: tlsOptions, maxSockets: settings.maxConns + TLS_HANDSHAKE_SLACK };
+        // Named once bound: a TLS handshake may complete after close() began, when address() is null.
+        let listenAddr = '';
         const server = await listen({ host, port: entryPort ?? sharedPort, backlog: settings.backlog }, tlsListen, (s) =>
-          onConnection(s, `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`),
+          onConnection(s, listenAddr),
         );
+        listenAddr = `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`;
         listeners.push(server);
+        if (server instanceof tls.Server) secureServers.push(server);
         listenerInfos.push(listenerInfo(nextId++, `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`));
         if (entryPort === undefined && sharedPort === 0) sharedPort = (server.address() as AddressInfo).port;
         if (address === '') {
