@@ -106,6 +106,16 @@ export interface SimpleRequest extends RequestBase {
   arg: number;
 }
 
+/**
+ * Rare admin commands whose arguments are words: `lru_crawler <sub> [arg]`,
+ * `watch [types...]`, `refresh_certs`. `args` are the words after the
+ * command (memcached checks them against server state, so the server does).
+ */
+export interface AdminRequest extends RequestBase {
+  type: 'lru_crawler' | 'watch' | 'refresh_certs';
+  args: string[];
+}
+
 /** Binary SASL auth (0x21) and step (0x22): mechanism in key, data in value. */
 export interface SaslRequest extends RequestBase {
   type: 'sasl_auth' | 'sasl_step';
@@ -142,6 +152,7 @@ export type Request =
   | FlushRequest
   | StatsRequest
   | SimpleRequest
+  | AdminRequest
   | SaslRequest
   | MetaRequest;
 

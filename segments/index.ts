@@ -14,6 +14,7 @@ export * from './types.js';
 export { SegmentStore, type StoreTuning } from './segment-store.js';
 export { createSharedStore, attachStore, type SharedStoreHandle } from './shared-store.js';
 export { defaultSegmentSize } from './store-defaults.js';
+export { ItemWalk, type ItemVisitor } from './item-walk.js';
 
 /** A new store with every segment allocated up front for `memoryLimitBytes` (shared memory, this thread in slot 0; more threads attach with store.handle). */
 export function createStore(options: StoreOptions): CacheStore {

@@ -32,6 +32,7 @@ import { NEVER_BUCKET, TtlChains, bucketForTtl, type ChainsMemory } from './ttl-
 import type { IndexMemory } from './hash-index.js';
 import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
+import { ITEM_FETCHED } from './types.js';
 
 /** Frees at least one segment or reports that it cannot. */
 export type Evictor = (space: ItemSpace, nowS: number) => boolean;
@@ -238,6 +239,7 @@ export class ItemSpace implements KeySource {
     const deadline = this.deadline(addr);
     if (deadline !== NEVER && nowS >= deadline) {
       this.index.removeFound();
+      if ((this.wordA(addr) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
       this.retire(addr);
       this.counters.expiredReclaimed++;
       this.lastMissExpired = true;
@@ -398,8 +400,13 @@ export class ItemSpace implements KeySource {
           if (this.index.findLoc(this.hashAt(loc), loc)) {
             this.index.removeFound();
             const deadline = recordDeadline(words, w, a);
-            if (deadline !== NEVER && nowS >= deadline) this.counters.expiredReclaimed++;
+            const expired = deadline !== NEVER && nowS >= deadline;
+            if (expired) this.counters.expiredReclaimed++;
             else this.counters.evictions++;
+            if ((bits & ITEM_FETCHED) === 0) {
+              if (expired) this.counters.expiredUnfetched++;
+              else this.counters.evictedUnfetched++;
+            }
             this.retire(addr);
           }
         }
@@ -434,8 +441,12 @@ export class ItemSpace implements KeySource {
         heap.release(seg);
         heap.mark(seg, expired ? EVENT_EXPIRED : EVENT_EMPTIED, nowS);
       } else if (bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS) {
+        // The sweep is our LRU crawler: what it frees counts as crawler_reclaimed.
+        const reclaimedBefore = this.counters.expiredReclaimed;
+        this.counters.crawlerItemsChecked += heap.liveItems[seg]!;
         this.freeSegment(seg, nowS);
         heap.mark(seg, EVENT_EXPIRED, nowS);
+        this.counters.crawlerReclaimed += this.counters.expiredReclaimed - reclaimedBefore;
         this.counters.expiredSegments++;
       }
     }

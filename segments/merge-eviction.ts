@@ -45,6 +45,7 @@
 
 import type { ItemSpace } from './item-space.js';
 import { BIT_DEAD, recordBytes, recordDeadline } from './item-layout.js';
+import { ITEM_FETCHED } from './types.js';
 import { EVENT_MERGED, FREE_BUCKET, LATEST_NEVER, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
@@ -286,6 +287,11 @@ export class MergeEvictor {
             index.removeFound();
             if (expired) counters.expiredReclaimed++;
             else counters.evictions++;
+            // Never read since stored (memcached's expired_unfetched / evicted_unfetched).
+            if ((bits & ITEM_FETCHED) === 0) {
+              if (expired) counters.expiredUnfetched++;
+              else counters.evictedUnfetched++;
+            }
             counters.items--;
             counters.bytes -= size;
           }

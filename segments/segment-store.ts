@@ -71,6 +71,7 @@ import type {
   TouchStatus,
 } from './types.js';
 import { ItemSpace, type SpaceMemory } from './item-space.js';
+import { ItemWalk } from './item-walk.js';
 import { evictorFor } from './eviction.js';
 import type { Evictor } from './item-space.js';
 import { MERGE_SEGMENTS } from './merge-eviction.js';
@@ -615,7 +616,9 @@ export class SegmentStore implements CacheStore {
     const next = applyDelta(current, incr, delta);
     if (incr) counters.incrHits++;
     else counters.decrHits++;
-    const status = this.writeNumber(key, next, space.flags(old), space.deadline(old), old, hash, tag, nowS);
+    // memcached rewrites a number that got no longer in place, padding it
+    // with spaces to the old length (`decr` of 100 by 95 reads "5  ").
+    const status = this.writeNumber(key, next, space.flags(old), space.deadline(old), old, hash, tag, nowS, space.valueLength(old));
     if (status === 'ok') this.lastArithValue = next;
     return status;
   }
@@ -719,6 +722,10 @@ export class SegmentStore implements CacheStore {
   /** Zero every thread slot's counters (stats reset); items and bytes stay. */
   resetCounters(): void {
     resetCounterRows(this.handle.counters);
+  }
+
+  itemWalk(): ItemWalk {
+    return new ItemWalk(this.space.heap, () => this.now());
   }
 
   /** Internal view for tests, audits and the benchmark. */
@@ -839,8 +846,10 @@ export class SegmentStore implements CacheStore {
     hash: number,
     tag: number,
     nowS: number,
+    padTo = 0,
   ): ArithStatus {
-    const digits = formatU64(value);
+    const number = formatU64(value);
+    const digits = number.length < padTo ? number.padEnd(padTo, ' ') : number;
     const explicitCas = this.perItemCas ? this.nextExplicitCas() : 0;
     const addr = this.reserve(key.length, digits.length, flags, deadline, explicitCas, old, nowS);
     if (addr < 0) return 'out_of_memory';

@@ -48,5 +48,9 @@ export function newCounters(): StoreCounters {
     storeTooLarge: 0,
     storeNoMemory: 0,
     inlineMerges: 0,
+    expiredUnfetched: 0,
+    evictedUnfetched: 0,
+    crawlerReclaimed: 0,
+    crawlerItemsChecked: 0,
   };
 }

@@ -9,6 +9,8 @@
 // the store, so take it and read what you need from it (flags, value bytes,
 // CAS) between beginRead() and endRead(), which keep other threads out.
 
+import type { ItemWalk } from './item-walk.js';
+
 /** Item address in the heap, or -1 for a miss. */
 export type ItemRef = number;
 
@@ -103,6 +105,14 @@ export interface StoreCounters {
    * load; stats `segcache_inline_merges`).
    */
   inlineMerges: number;
+  /** Expired items dropped without ever being read (memcached expired_unfetched). */
+  expiredUnfetched: number;
+  /** Evicted items never read (memcached evicted_unfetched). */
+  evictedUnfetched: number;
+  /** Expired items the proactive sweep freed (memcached crawler_reclaimed: the sweep is our crawler). */
+  crawlerReclaimed: number;
+  /** Live items in the segments the sweep freed (memcached crawler_items_checked). */
+  crawlerItemsChecked: number;
 }
 
 /** A snapshot of the store's shape, for stats and the segment map. */
@@ -226,4 +236,6 @@ export interface CacheStore {
   housekeep(): boolean;
   /** Sleep up to `timeoutMs` until housekeeping is needed (a writer left the free reserve low). */
   housekeepWait(timeoutMs: number): void;
+  /** A walk over the live items, a slice at a time (lru_crawler metadump); see item-walk.ts. */
+  itemWalk(): ItemWalk;
 }

@@ -8,6 +8,7 @@
 // (parseArgs) reads both. Nothing here prints or exits: the
 // caller (lib/cli/main.ts) does, so the parsing is testable in-process.
 
+import { MAX_HEAP_BYTES } from '../../segments/segment-heap.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import type { BindingProtocol, Settings } from './settings.js';
 import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
@@ -203,9 +204,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'slab_automove_ratio',
   'slab_automove_window',
   'tail_repair_time',
-  'lru_crawler',
-  'lru_crawler_sleep',
-  'lru_crawler_tocrawl',
   'lru_maintainer',
   'hot_lru_pct',
   'warm_lru_pct',
@@ -224,7 +222,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'no_chunked_items',
   'no_slab_reassign',
   'no_slab_automove',
-  'no_lru_crawler',
   'no_lru_maintainer',
   'no_drop_privileges',
   'drop_privileges',
@@ -232,11 +229,8 @@ const IGNORED_SUBOPTIONS = new Set([
   'resp_obj_mem_limit',
   'read_buf_mem_limit',
   'ssl_keyformat',
-  'ssl_ciphers',
   'ssl_wbuf_size',
-  'ssl_session_cache',
   'ssl_kernel_tls',
-  'ssl_min_version',
   'sock_cookie_id',
   'ext_path',
   'ext_page_size',
@@ -320,6 +314,41 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         if (value === undefined) throw fail('Missing ssl_ca_cert argument');
         s.tlsCaCert = value;
         break;
+      case 'lru_crawler':
+        s.lruCrawler = true;
+        break;
+      case 'no_lru_crawler':
+        s.lruCrawler = false;
+        break;
+      case 'lru_crawler_sleep': {
+        if (value === undefined) throw fail('Missing lru_crawler_sleep value');
+        const n = atoi(value);
+        if (n > 1000000 || n < 0) throw fail('LRU crawler sleep must be between 0 and 1 second');
+        s.lruCrawlerSleep = n;
+        break;
+      }
+      case 'lru_crawler_tocrawl': {
+        if (value === undefined) throw fail('Missing lru_crawler_tocrawl value');
+        if (!/^\s*\d+\s*$/.test(value) || Number(value) > 0xffffffff) throw fail('lru_crawler_tocrawl takes a numeric 32bit value');
+        s.lruCrawlerTocrawl = Number(value);
+        break;
+      }
+      case 'ssl_ciphers':
+        if (value === undefined) throw fail('Missing ssl_ciphers argument');
+        s.tlsCiphers = value;
+        break;
+      case 'ssl_session_cache':
+        s.tlsSessionCache = true;
+        break;
+      case 'ssl_min_version': {
+        if (value === undefined) throw fail('Missing ssl_min_version argument');
+        if (!/^\s*[+-]?\d+\s*$/.test(value)) throw fail('could not parse argument to ssl_min_version');
+        const versions = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+        const v = versions[Number(value)];
+        if (v === undefined) throw fail('Invalid ssl_min_version. Use help to see valid options.');
+        s.tlsMinVersion = v;
+        break;
+      }
       case 'ssl_verify_mode': {
         if (value === undefined) throw fail('Missing ssl_verify_mode argument');
         const n = atoi(value);
@@ -354,6 +383,8 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
   if (port !== undefined) s.port = atoi(port);
   const udp = value('udp-port');
   if (udp !== undefined) s.udpPort = atoi(udp);
+  // memcached: -U N without -p puts TCP on N as well.
+  if (udp !== undefined && s.udpPort !== 0 && value('port') === undefined) s.port = s.udpPort;
   const unixSocket = value('unix-socket');
   if (unixSocket !== undefined) s.unixSocket = unixSocket;
   const mask = value('unix-mask');
@@ -380,6 +411,7 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
     // Each worker is a V8 isolate with its own heap: many more than cores only costs memory.
     if (s.threads > 64) warnings.push('-t: more than 64 worker threads is not recommended; use at most one per core');
   }
+  if (s.threads > 1 && s.udpPort !== 0) warnings.push(`-U: UDP is served by one event loop; -t ${s.threads} is not applied while UDP is on`);
   const reqs = value('max-reqs-per-event');
   if (reqs !== undefined) {
     s.reqsPerEvent = atoi(reqs);
@@ -422,6 +454,13 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
   if (napi !== undefined && atoi(napi) <= 0) throw fail('Maximum number of NAPI IDs must be greater than 0');
   const delimiter = value('prefix-delimiter');
   if (delimiter !== undefined && delimiter === '') throw fail('No delimiter specified');
+  if (delimiter !== undefined) {
+    // memcached: -D also turns per-prefix stats on.
+    s.prefixDelimiter = delimiter[0]!;
+    s.detailEnabled = true;
+  }
+  if (has('disable-dumping')) s.dumpEnabled = false;
+  if (has('disable-watch')) s.watchEnabled = false;
   const ignored: Array<[string, string]> = [
     ['daemon', '-d: not daemonizing; running in the foreground (use your service manager)'],
     ['pidfile', '-P: no pidfile is written (only meaningful with -d)'],
@@ -432,7 +471,6 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
     ['slab-min-size', '-n: ignored (no slab classes in a segment store)'],
     ['user', '-u: ignored (the process keeps the identity it was started with)'],
     ['napi-ids', '-N: ignored'],
-    ['prefix-delimiter', '-D: ignored (no per-prefix stats)'],
   ];
   for (const [long, message] of ignored) if (has(long)) warnings.push(message);
   const extra = parsed.get('positional');
@@ -443,10 +481,16 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
 }
 
 const ITEM_SIZE_MIN = 1024;
+const MIB = 1024 * 1024;
 const ITEM_SIZE_MAX = 1024 * 1024 * 1024;
 
 /** Cross-option checks, in memcached's order and with its wording. */
 function validate(s: Settings, protocolGiven: boolean): void {
+  if (s.maxBytes > MAX_HEAP_BYTES) {
+    // The hash index holds 32-bit locations in 8-byte units: more could not be addressed.
+    const most = Math.floor(MAX_HEAP_BYTES / MIB);
+    throw usageError(`ERROR: -m ${s.maxBytes / MIB} is more than this server supports: at most ${most} MiB of item memory`);
+  }
   if (s.itemSizeMax < ITEM_SIZE_MIN) throw usageError('Item max size cannot be less than 1024 bytes.');
   if (s.itemSizeMax > s.maxBytes / 2) throw usageError('Cannot set item size limit higher than 1/2 of memory max.');
   if (s.itemSizeMax > ITEM_SIZE_MAX) throw usageError('Cannot set item size limit higher than a gigabyte.');
@@ -471,6 +515,5 @@ function validate(s: Settings, protocolGiven: boolean): void {
       throw usageError('Error loading the certificate chain: (null) : -Z needs -o ssl_chain_cert=FILE[,ssl_key=FILE]');
     }
   }
-  if (s.udpPort !== 0) throw usageError(`ERROR: UDP is not supported (-U ${s.udpPort}); run with -U 0`);
   if (s.port < 0 || s.port > 65535) throw usageError(`ERROR: Invalid port number ${s.port}.`);
 }

@@ -50,7 +50,20 @@ async function main(): Promise<void> {
   };
 
   try {
-    server = await startServer(settings, { onShutdown: () => stop() });
+    server = await startServer(settings, {
+      onShutdown: (graceful) => {
+        if (graceful) {
+          // memcached prints this whatever the verbosity.
+          process.stderr.write('Gracefully stopping\n');
+          stop();
+          return;
+        }
+        // Plain `shutdown` is memcached's SIGINT: the process ends now,
+        // without answering what other clients have sent.
+        if (settings.verbosity > 0) process.stderr.write('Exiting normally\n');
+        process.exit(0);
+      },
+    });
   } catch (err) {
     if (err instanceof SaslPasswordFileError || err instanceof AsciiAuthFileError) {
       process.stderr.write(`${err.message}\n`);

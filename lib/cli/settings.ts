@@ -10,7 +10,7 @@ export type BindingProtocol = 'auto' | 'ascii' | 'binary';
 export interface Settings {
   /** TCP port (-p); 0 picks an ephemeral port (tests). */
   port: number;
-  /** UDP port (-U); only 0 (off) is supported. */
+  /** UDP port (-U); 0 = off (memcached's default since 1.5.6). */
   udpPort: number;
   /** Addresses to listen on (-l, repeatable or comma-separated). */
   listen: string[];
@@ -55,6 +55,12 @@ export interface Settings {
   tlsCaCert: string | undefined;
   /** ssl_verify_mode 0..3 as memcached. */
   tlsVerifyMode: number;
+  /** -o ssl_ciphers: OpenSSL cipher list (TLS 1.2 and below); undefined = Node's default. */
+  tlsCiphers: string | undefined;
+  /** -o ssl_min_version=0..3: lowest protocol accepted (default TLS 1.2, as memcached). */
+  tlsMinVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** -o ssl_session_cache: allow session resumption (off: tickets disabled, as memcached's default). */
+  tlsSessionCache: boolean;
   /** -o idle_timeout=N seconds, 0 = never. */
   idleTimeout: number;
   /** -o hashpower=N, 0 = default. */
@@ -67,6 +73,20 @@ export interface Settings {
   metricsListen: string | undefined;
   /** -e / -o memory_file=FILE: warm restart image, saved on a graceful stop and restored at start. */
   memoryFile: string | undefined;
+  /** lru_crawler enable|disable, -o no_lru_crawler: `lru_crawler crawl|metadump` allowed. */
+  lruCrawler: boolean;
+  /** -o lru_crawler_sleep / `lru_crawler sleep`: microseconds between crawler slices. */
+  lruCrawlerSleep: number;
+  /** -o lru_crawler_tocrawl / `lru_crawler tocrawl`: items per class per crawl, 0 = all. */
+  lruCrawlerTocrawl: number;
+  /** -X turns off `lru_crawler metadump`. */
+  dumpEnabled: boolean;
+  /** -W turns off `watch`. */
+  watchEnabled: boolean;
+  /** -D: the byte ending a key's prefix for `stats detail`. */
+  prefixDelimiter: string;
+  /** `stats detail on|off`: per-prefix counting. */
+  detailEnabled: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -95,10 +115,20 @@ export const DEFAULT_SETTINGS: Settings = {
   tlsKey: undefined,
   tlsCaCert: undefined,
   tlsVerifyMode: 0,
+  tlsCiphers: undefined,
+  tlsMinVersion: 'TLSv1.2',
+  tlsSessionCache: false,
   idleTimeout: 0,
   hashPowerInit: 0,
   mergeSegments: MERGE_SEGMENTS,
   maxConnsFast: true,
   metricsListen: undefined,
   memoryFile: undefined,
+  lruCrawler: true,
+  lruCrawlerSleep: 100,
+  lruCrawlerTocrawl: 0,
+  dumpEnabled: true,
+  watchEnabled: true,
+  prefixDelimiter: ':',
+  detailEnabled: false,
 };

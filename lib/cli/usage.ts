@@ -6,7 +6,7 @@ import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
 export function usageText(): string {
   return `memcached ${SERVER_VERSION} (${PRODUCT_VERSION}: a memcached-compatible server on a segment store)
 -p, --port=<num>          TCP port (default: 11211; 0 picks a free port)
--U, --udp-port=<num>      UDP port; only 0 (off) is supported (default: 0)
+-U, --udp-port=<num>      UDP port number to listen on (default: 0, off)
 -s, --unix-socket=<file>  listen on a unix socket instead of TCP
 -a, --unix-mask=<mask>    unix socket permissions, octal (default: 700)
 -A, --enable-shutdown     allow the "shutdown" command
@@ -38,8 +38,8 @@ export function usageText(): string {
 -I, --max-item-size=<num> largest item, k/m suffix allowed (default: 1m, min: 1k, max: 1024m)
 -S, --enable-sasl         require SASL PLAIN over the binary protocol
 -F, --disable-flush-all   refuse flush_all
--X, --disable-dumping     accepted (no cachedump)
--W, --disable-watch       accepted (no watch)
+-X, --disable-dumping     disable stats cachedump and lru_crawler metadump
+-W, --disable-watch       disable watch commands (live logging)
 -Y, --auth-file=<file>    require ASCII authentication (user:password lines)
 -e, --memory-file=<file>  warm restart: save the cache to <file> on a graceful
                           stop, restore it from there at start

@@ -168,6 +168,10 @@ export function summarizeRequest(req: Request): string {
     case 'mn':
     case 'sasl_list':
       return binaryTag(req.protocol, req.type);
+    case 'lru_crawler':
+    case 'watch':
+    case 'refresh_certs':
+      return printable([req.type, ...req.args].join(' '), MAX_REPLY_CHARS, true);
     case 'sasl_auth':
     case 'sasl_step':
       // The mechanism is public; the data carries the password and is never logged.

@@ -12,6 +12,9 @@ import type { CacheStore, Clock, StoreCounters } from '../../segments/types.js';
 import type { Settings } from '../cli/settings.js';
 import type { ServerCounters } from './server-stats.js';
 import type { ConnectionInfo, StatLines } from '../server/context.js';
+import type { PrefixStats } from './prefix-stats.js';
+import { watchBus } from './watch-bus.js';
+import type { CrawlerState } from '../respond/lru-crawler.js';
 
 export interface StatsSources {
   store: CacheStore;
@@ -24,6 +27,10 @@ export interface StatsSources {
   connections(): Iterable<ConnectionInfo>;
   /** Wall clock for `time` and `uptime`; Date.now() when absent (tests inject one). */
   clock?: Clock;
+  /** `stats detail` counts (absent: detail answers as if nothing was counted). */
+  prefixStats?: PrefixStats;
+  /** LRU crawler state for lru_crawler_running / lru_crawler_starts. */
+  crawler?: CrawlerState;
 }
 
 type Lines = Array<[name: string, value: string]>;
@@ -52,12 +59,13 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
     case 'reset':
       src.counters.reset();
       src.store.resetCounters();
+      src.prefixStats?.clear();
       return [];
     case 'extstore':
       // memcached built with extstore but not using it answers a bare END.
       return [];
     case 'detail':
-      return detailStats(args.trim());
+      return detailStats(args.split(' ')[0] ?? '', src);
     case 'cachedump':
       // No slab classes hold items, so a well-formed dump is empty.
       return /^\s*\d+\s+\d+\s*$/.test(args) ? [] : 'CLIENT_ERROR bad command line';
@@ -67,12 +75,16 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
 }
 
 /**
- * `stats detail on|off|dump`. Per-prefix detail is not collected, so `on` and
- * `off` are accepted (as memcached's replies say) and a dump is empty.
+ * `stats detail on|off|dump`, as memcached: on/off switch per-prefix
+ * counting (prefix-stats.ts) and answer OK; dump answers the PREFIX lines
+ * and END; anything else the usage line.
  */
-function detailStats(mode: string): StatLines {
-  if (mode === 'on' || mode === 'off') return 'OK';
-  if (mode === 'dump') return [];
+function detailStats(mode: string, src: StatsSources): StatLines {
+  if (mode === 'on' || mode === 'off') {
+    src.settings.detailEnabled = mode === 'on';
+    return 'OK';
+  }
+  if (mode === 'dump') return src.prefixStats ? src.prefixStats.dump() : 'END';
   return 'CLIENT_ERROR usage: stats detail on|off|dump';
 }
 
@@ -156,11 +168,24 @@ function generalStats(src: StatsSources): Lines {
     ['hash_power_level', String(shape.hashPower)],
     ['hash_bytes', String(shape.hashBytes)],
     ['hash_is_expanding', shape.hashIsExpanding ? '1' : '0'],
+  );
+  // memcached lists the crawler's counters only while it is enabled.
+  if (settings.lruCrawler) {
+    lines.push(['lru_crawler_running', src.crawler?.running ? '1' : '0'], ['lru_crawler_starts', String(src.crawler?.starts ?? 0)]);
+  }
+  lines.push(
+    ['log_watcher_skipped', String(watchBus.skipped)],
+    ['log_watcher_sent', String(watchBus.sent)],
+    ['log_watchers', String(watchBus.watcherCount)],
     ['bytes', String(s.bytes)],
     ['curr_items', String(s.items)],
     ['total_items', String(s.totalItems)],
+    ['expired_unfetched', String(s.expiredUnfetched)],
+    ['evicted_unfetched', String(s.evictedUnfetched)],
     ['evictions', String(s.evictions)],
     ['reclaimed', String(s.expiredReclaimed)],
+    ['crawler_reclaimed', String(s.crawlerReclaimed)],
+    ['crawler_items_checked', String(s.crawlerItemsChecked)],
     // The segment store's own view (Segcache): no memcached equivalent.
     ['segcache_segment_size', String(shape.segmentSize)],
     ['segcache_segments_total', String(shape.segmentsTotal)],
@@ -202,7 +227,8 @@ function settingsStats(st: Settings): Lines {
     ['umask', st.unixMask.toString(8)],
     ['shutdown_command', yesNo(st.shutdownEnabled)],
     ['num_threads', String(st.threads)],
-    ['detail_enabled', 'no'],
+    ['stat_key_prefix', st.prefixDelimiter],
+    ['detail_enabled', yesNo(st.detailEnabled)],
     ['reqs_per_event', String(st.reqsPerEvent)],
     ['cas_enabled', yesNo(st.casEnabled)],
     ['tcp_backlog', String(st.backlog)],
@@ -212,17 +238,21 @@ function settingsStats(st: Settings): Lines {
     ['item_size_max', String(st.itemSizeMax)],
     ['maxconns_fast', yesNo(st.maxConnsFast)],
     ['hashpower_init', String(st.hashPowerInit)],
-    // No LRU crawler; memcached_exporter reads the LRU keys only when this is yes.
-    ['lru_crawler', 'no'],
+    // The crawler is the store's expiry sweep plus lru_crawler metadump.
+    ['lru_crawler', yesNo(st.lruCrawler)],
+    ['lru_crawler_sleep', String(st.lruCrawlerSleep)],
+    ['lru_crawler_tocrawl', String(st.lruCrawlerTocrawl)],
     ['flush_enabled', yesNo(st.flushEnabled)],
-    // Neither cachedump nor lru_crawler metadump can list keys here.
-    ['dump_enabled', 'no'],
+    ['dump_enabled', yesNo(st.dumpEnabled)],
     ['idle_timeout', String(st.idleTimeout)],
     ['ssl_enabled', yesNo(st.tlsEnabled)],
     ['ssl_chain_cert', st.tlsChainCert ?? '(null)'],
     ['ssl_key', st.tlsKey ?? '(null)'],
     ['ssl_verify_mode', String(st.tlsVerifyMode)],
+    ['ssl_ciphers', st.tlsCiphers ?? 'NULL'],
     ['ssl_ca_cert', st.tlsCaCert ?? 'NULL'],
+    ['ssl_session_cache', yesNo(st.tlsSessionCache)],
+    ['ssl_min_version', st.tlsMinVersion === 'TLSv1' ? 'tlsv1.0' : st.tlsMinVersion.toLowerCase()],
     ['eviction_policy', st.evictionPolicy],
     ['merge_segments', String(st.mergeSegments)],
     ['metrics_listen', st.metricsListen ?? 'NULL'],

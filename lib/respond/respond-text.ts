@@ -23,6 +23,9 @@ import { REPLY, REPLY_PREFIX } from '../../protocol/text/replies.js';
 import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
+import { respondLruCrawler } from './lru-crawler.js';
+import { publishGet, publishStore, respondWatch } from './watch-command.js';
+import { WATCH, watchBus } from '../observability/watch-bus.js';
 
 const GET_REPLY_TOO_LARGE = Buffer.from('SERVER_ERROR out of memory writing get response\r\n', 'latin1');
 
@@ -38,7 +41,7 @@ export const respondText: Responder = (req, ctx, session, out) => {
     case 'get':
       return respondGet(req, ctx, session, out);
     case 'store':
-      return respondStore(req, ctx, out);
+      return respondStore(req, ctx, session, out);
     case 'arith':
       return respondArith(req, ctx, out);
     case 'touch':
@@ -55,6 +58,17 @@ export const respondText: Responder = (req, ctx, session, out) => {
     case 'ma':
     case 'me':
       return respondMeta(req, ctx, session, out);
+    case 'lru_crawler':
+      return respondLruCrawler(req, ctx, session, out);
+    case 'watch':
+      return respondWatch(req, ctx, session, out);
+    case 'refresh_certs': {
+      const error = ctx.refreshCerts();
+      // memcached writes the error even under noreply.
+      if (error !== null) out.writeAscii(error);
+      else if (!req.quiet) out.writeBuffer(REPLY.OK);
+      return;
+    }
     case 'sasl_auth':
     case 'sasl_step':
       // Binary-only commands; no text spelling reaches here from our parser.
@@ -104,6 +118,8 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
   }
   const keys = req.keys;
   const source = keys.source;
+  const watching = (watchBus.flags & WATCH.FETCHERS) !== 0;
+  const detail = ctx.settings.detailEnabled;
   for (let s = keys.firstStart(); s < keys.end; ) {
     const e = keys.keyEnd(s);
     const key = source.subarray(s, e);
@@ -114,8 +130,14 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
     store.beginRead();
     let hit: boolean;
     try {
+      const expiredBefore = watching ? store.counters.getExpired : 0;
       const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
       hit = ref >= 0;
+      if (detail) ctx.prefixStats.recordGet(key, hit);
+      if (watching) {
+        const status = hit ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0;
+        publishGet(key, status, hit ? store.itemValueLength(ref) : 0, session.id);
+      }
       if (hit) writeValueItem(out, store, key, ref, req.withCas);
     } finally {
       store.endRead();
@@ -132,10 +154,17 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
   out.writeBuffer(REPLY.END);
 }
 
-function respondStore(req: StoreRequest, ctx: ServerContext, out: ReplyWriter): void {
+function respondStore(req: StoreRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   const { store } = ctx;
   ctx.counters.cmdSet++;
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordSet(req.key);
+  // memcached's store looks the key up first, and that lookup is logged too.
+  if (watchBus.flags & WATCH.FETCHERS) {
+    const old = store.peek(req.key);
+    publishGet(req.key, old >= 0 ? 1 : 0, old >= 0 ? store.itemValueLength(old) : 0, session.id);
+  }
   const status = store.store(req.mode, req.key, req.value, req.flags, req.exptime, req.cas);
+  if (watchBus.flags & WATCH.MUTATIONS) publishStore(req.mode, req.key, status, req.exptime, req.value.length, session.id, ctx.nowSeconds());
   if ((status === 'too_large' || status === 'out_of_memory') && req.mode === 'set') {
     // memcached drops the old value when a set fails, so a later get cannot
     // return data the client believes it replaced.
@@ -196,6 +225,7 @@ function respondTouch(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): 
 }
 
 function respondDelete(req: DeleteRequest, ctx: ServerContext, out: ReplyWriter): void {
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordDelete(req.key);
   const status = ctx.store.delete(req.key, req.cas);
   if (req.quiet) return;
   out.writeBuffer(status === 'deleted' ? REPLY.DELETED : status === 'exists' ? REPLY.EXISTS : REPLY.NOT_FOUND);
@@ -260,7 +290,7 @@ function respondSimple(req: SimpleRequest, ctx: ServerContext, session: Session,
       }
       // memcached closes the asking connection without a reply and exits.
       session.closeAfterWrite();
-      ctx.shutdown();
+      ctx.shutdown(req.arg === SHUTDOWN_MODE.GRACEFUL);
       return;
     case 'mn':
       out.writeBuffer(REPLY.META_MN);

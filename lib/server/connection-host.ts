@@ -10,6 +10,8 @@ import type { ServerContext } from './context.js';
 import type { ServerCounters } from '../observability/server-stats.js';
 import { REPLY } from '../../protocol/text/replies.js';
 import { formatConnectionClosed, formatNewConnection } from '../observability/logger.js';
+import { WATCH, watchBus } from '../observability/watch-bus.js';
+import { publishConnection } from '../respond/watch-command.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
 import { parseBinaryRequest } from '../../protocol/binary/parse.js';
 import { respondText } from '../respond/respond-text.js';
@@ -24,8 +26,8 @@ const IDLE_SWEEP_MS = 1000;
 const REJECT_LINGER_MS = 2000;
 
 /** The handlers connections use; one set per thread. */
-const TEXT: ProtocolHandler = { parse: parseTextRequest, respond: respondText };
-const BINARY: ProtocolHandler = { parse: parseBinaryRequest, respond: respondBinary };
+export const TEXT: ProtocolHandler = { parse: parseTextRequest, respond: respondText };
+export const BINARY: ProtocolHandler = { parse: parseBinaryRequest, respond: respondBinary };
 
 export interface AdoptedSocket {
   /** Unique in the process (memcached prints the fd): logs and `stats conns`. */
@@ -40,7 +42,7 @@ export class ConnectionHost {
   readonly open = new Set<Connection>();
   private readonly ctx: ServerContext;
   private readonly auth: ProtocolHandler | undefined;
-  private readonly limits: { maxValueBytes: number; maxKeyBytes: number };
+  readonly limits: { maxValueBytes: number; maxKeyBytes: number };
   private readonly idleSweep: NodeJS.Timeout | undefined;
   /** Set while drain() waits for the last connection to go. */
   private onLastClosed: (() => void) | undefined;
@@ -77,6 +79,7 @@ export class ConnectionHost {
       addr: info.addr,
       listenAddr: info.listenAddr,
       onClose: (c) => {
+        if (watchBus.flags & WATCH.CONNEVENTS) publishConnection('conn_close', c.addr, c.id, c.closeReason);
         this.open.delete(c);
         counters.currConnections--;
         log.line(2, formatConnectionClosed(c.id));
@@ -85,6 +88,7 @@ export class ConnectionHost {
       },
     });
     this.open.add(conn);
+    if (watchBus.flags & WATCH.CONNEVENTS) publishConnection('conn_new', conn.addr, info.id);
     log.line(2, formatNewConnection(info.id));
     return conn;
   }

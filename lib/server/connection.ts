@@ -23,7 +23,7 @@
 //   close), is logged once without values and counted (request_faults).
 
 import { Socket } from 'node:net';
-import type { ConnectionInfo, Responder, ServerContext, Session } from './context.js';
+import type { ConnectionInfo, ReplyStream, Responder, ServerContext, Session } from './context.js';
 import type { ParseResult, ParserLimits, Request } from '../../protocol/request.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
@@ -84,6 +84,9 @@ export class Connection implements Session, ConnectionInfo {
   readonly listenAddr: string;
   authenticated: boolean;
 
+  /** Why the connection closed, as memcached's conn_close log line says it. */
+  closeReason: 'normal' | 'error' | 'idle_timeout' | 'shutdown' = 'normal';
+
   /** Largest amount of unsent reply bytes seen (socket queue + writer). */
   peakPendingOutput = 0;
 
@@ -120,6 +123,9 @@ export class Connection implements Session, ConnectionInfo {
   private resumable: Request | null = null;
   /** Session.replyRoom: reply bytes allowed before the bound (kept by runBatch and makeRoom). */
   replyRoom = OUTPUT_LIMIT;
+  /** A long-running reply (metadump, watch) owns the connection while set. */
+  private stream: ReplyStream | null = null;
+  private streamPumpScheduled = false;
 
   constructor(socket: Socket, opts: ConnectionOptions) {
     this.socket = socket;
@@ -137,7 +143,9 @@ export class Connection implements Session, ConnectionInfo {
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {
-      // A reset or broken pipe; 'close' follows and cleans up.
+      // A reset or broken pipe; 'close' follows and cleans up. After quit
+      // or the client's FIN a reset is still a normal close.
+      if (!this.isClosing() && !this.closeRequested && !this.inputEnded) this.closeReason = 'error';
     });
     socket.on('close', () => this.onSocketClose());
   }
@@ -147,6 +155,7 @@ export class Connection implements Session, ConnectionInfo {
   /** memcached's state name for `stats conns`. */
   get state(): string {
     if (this.current !== null) return 'conn_parse_cmd';
+    if (this.stream !== null) return 'conn_watch';
     if (this.isClosing()) return 'conn_closing';
     if (this.phase === 'swallow') return 'conn_swallow';
     if (this.waitingForDrain) return 'conn_mwrite';
@@ -198,6 +207,7 @@ export class Connection implements Session, ConnectionInfo {
    */
   shutdown(): void {
     if (this.isClosing()) return;
+    this.closeReason = 'shutdown';
     this.socket.pause();
     if (!this.waitingForDrain && !this.closeRequested) {
       this.yielded = false;
@@ -215,11 +225,54 @@ export class Connection implements Session, ConnectionInfo {
     this.socket.destroy();
   }
 
+  startStream(stream: ReplyStream): () => void {
+    this.stream = stream;
+    this.schedulePump();
+    return () => {
+      if (this.stream === stream) this.schedulePump();
+    };
+  }
+
+  /** Pump the stream on a later turn (once, however often asked). */
+  private schedulePump(): void {
+    if (this.streamPumpScheduled) return;
+    this.streamPumpScheduled = true;
+    setImmediate(() => {
+      this.streamPumpScheduled = false;
+      this.pumpStream();
+    });
+  }
+
+  private pumpStream(): void {
+    const stream = this.stream;
+    if (stream === null || this.isClosing()) return;
+    // A client that does not read gets nothing more until it does ('drain' pumps again).
+    if (this.pendingOutput() > OUTPUT_LIMIT) {
+      this.waitingForDrain = true;
+      return;
+    }
+    const state = stream.pump(this.out);
+    this.flush();
+    if (state === 'more') {
+      this.schedulePump();
+    } else if (state === 'done') {
+      this.stream = null;
+      stream.end();
+      // Requests that arrived during the stream are answered now.
+      this.processInput(this.ctx.settings.reqsPerEvent);
+      if (!this.waitingForDrain && !this.yielded && !this.closeRequested && !this.isClosing()) this.socket.resume();
+    }
+  }
+
   // ---- input -------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
     this.ctx.counters.bytesRead += chunk.length;
     if (this.isClosing()) return;
+    if (this.stream !== null) {
+      this.onStreamInput(chunk);
+      return;
+    }
     let from = 0;
     if (this.swallowRemaining > 0) {
       from = Math.min(this.swallowRemaining, chunk.length);
@@ -238,6 +291,13 @@ export class Connection implements Session, ConnectionInfo {
     if (!this.yielded && !this.waitingForDrain) this.processInput(this.ctx.settings.reqsPerEvent);
   }
 
+  /** Input while a stream owns the connection: dropped (watch) or kept for afterwards, within bounds. */
+  private onStreamInput(chunk: Buffer): void {
+    if (this.stream!.dropsInput) return;
+    this.input.append(chunk, 0);
+    if (this.input.length > this.maxPendingInput) this.closeNow();
+  }
+
   private onEnd(): void {
     this.inputEnded = true;
     this.finishIfDone();
@@ -248,6 +308,10 @@ export class Connection implements Session, ConnectionInfo {
     if (this.pendingOutput() > OUTPUT_LIMIT) return;
     this.waitingForDrain = false;
     if (this.isClosing()) return;
+    if (this.stream !== null) {
+      this.schedulePump();
+      return;
+    }
     this.processInput(this.ctx.settings.reqsPerEvent);
     if (!this.waitingForDrain && !this.yielded && !this.closeRequested) this.socket.resume();
   }
@@ -269,6 +333,7 @@ export class Connection implements Session, ConnectionInfo {
   private onIdle(): void {
     if (this.isClosing()) return;
     this.ctx.counters.idleKicks++;
+    this.closeReason = 'idle_timeout';
     this.ctx.log.line(1, `<${this.id} idle timeout, closing`);
     this.destroy();
   }
@@ -277,12 +342,17 @@ export class Connection implements Session, ConnectionInfo {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.input.clear();
+    if (this.stream !== null) {
+      const stream = this.stream;
+      this.stream = null;
+      stream.end();
+    }
     this.opts.onClose(this);
   }
 
   /** Parse and answer what the InputBuffer holds, up to `budget` requests. */
   private processInput(budget: number): void {
-    if (this.input.length === 0 && this.resumable === null) {
+    if ((this.input.length === 0 && this.resumable === null) || this.stream !== null) {
       this.afterRun();
       return;
     }
@@ -369,6 +439,11 @@ export class Connection implements Session, ConnectionInfo {
             this.pauseForDrain();
             return offset;
           }
+          // metadump / watch took the connection. memcached hands such a
+          // connection to a side thread and loses what was pipelined behind
+          // the command in the same read; so do we. Later input waits
+          // (metadump) or is dropped (watch).
+          if (this.stream !== null) return end;
           break;
         case 'error':
           // A refused line is still a command line (memcached's last_cmd_time).
@@ -541,6 +616,8 @@ export class Connection implements Session, ConnectionInfo {
   private finishIfDone(): void {
     if (this.isClosing()) return;
     if (this.yielded || this.waitingForDrain) return;
+    // A dump finishes before a half-closed client is let go; a watcher goes at once.
+    if (this.stream !== null && !this.stream.dropsInput && !this.closeRequested) return;
     // After the client's FIN nothing more can arrive, not even the rest of a
     // value being swallowed: close once the replies are out.
     if (this.closeRequested || this.inputEnded) {

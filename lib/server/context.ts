@@ -11,6 +11,8 @@ import type { Request } from '../../protocol/request.js';
 import type { ReplyWriter } from '../../protocol/reply-writer.js';
 import type { ServerCounters } from '../observability/server-stats.js';
 import type { Settings } from '../cli/settings.js';
+import type { CrawlerState } from '../respond/lru-crawler.js';
+import type { PrefixStats } from '../observability/prefix-stats.js';
 
 /**
  * A stats group's answer: ordered name/value pairs (sent as STAT lines then
@@ -29,14 +31,24 @@ export interface ServerContext {
   stats(group: string, args: string): StatLines;
   /** flush_all with memcached's delay rules; false when disabled by -F. */
   flushAll(delay: number): boolean;
-  /** `shutdown` was accepted (only with -A): stop the server gracefully. */
-  shutdown(): void;
+  /**
+   * `shutdown` was accepted (only with -A): `graceful` (shutdown graceful,
+   * memcached's SIGUSR1) answers what was read and then stops; otherwise
+   * (plain shutdown, memcached's SIGINT) the process stops at once.
+   */
+  shutdown(graceful: boolean): void;
   /** SASL PLAIN check; undefined when SASL is off. */
   readonly sasl: SaslVerifier | undefined;
   /** Logging at -vv: one line per command/reply, never values or secrets. */
   readonly log: CommandLog;
   /** Unix time in whole seconds on the server's clock (the store's; tests inject one). */
   nowSeconds(): number;
+  /** The one LRU crawler's state (lru_crawler crawl / metadump). */
+  readonly crawler: CrawlerState;
+  /** `refresh_certs`: reload the TLS certificate and key; null when done, else memcached's error line (CRLF included). */
+  refreshCerts(): string | null;
+  /** `stats detail` counts; fed only while settings.detailEnabled. */
+  readonly prefixStats: PrefixStats;
 }
 
 export interface SaslVerifier {
@@ -75,6 +87,26 @@ export interface Session {
   makeRoom(): boolean;
   /** Answer `rest` (what remains of a stopped multi-key reply) once the client reads. */
   resumeAfterDrain(rest: Request): void;
+  /**
+   * Hand the connection to a long-running reply (lru_crawler metadump,
+   * watch): no further request is answered until the stream is done.
+   * Returns `wake`, which asks for a pump after the stream said 'idle'.
+   * Absent where a session cannot stream (UDP, test harnesses).
+   */
+  startStream?(stream: ReplyStream): () => void;
+}
+
+/** A reply written over many event-loop turns (see Session.startStream). */
+export interface ReplyStream {
+  /**
+   * Write the next slice into `out`: 'more' = call again on a later turn,
+   * 'idle' = wait for wake(), 'done' = finished, requests resume.
+   */
+  pump(out: ReplyWriter): 'more' | 'idle' | 'done';
+  /** The stream finished or its connection closed: release what it holds. */
+  end(): void;
+  /** Input arriving meanwhile is dropped (watch) instead of kept for afterwards (metadump). */
+  readonly dropsInput: boolean;
 }
 
 /** A responder: executes one request and writes its reply (possibly none). */

@@ -9,6 +9,8 @@ import { ServerCounters } from '../observability/server-stats.js';
 import { renderStats } from '../observability/stats-report.js';
 import type { StatsSources } from '../observability/stats-report.js';
 import { SERVER_VERSION } from '../cli/version.js';
+import { newCrawlerState } from '../respond/lru-crawler.js';
+import { PrefixStats } from '../observability/prefix-stats.js';
 
 export interface ServerContextParts {
   settings: Settings;
@@ -17,8 +19,10 @@ export interface ServerContextParts {
   sasl: SaslVerifier | undefined;
   /** Open connections, for `stats conns`. */
   connections(): Iterable<ConnectionInfo>;
-  /** A client's `shutdown` was accepted (-A). */
-  onShutdown(): void;
+  /** refresh_certs (absent: TLS is off). */
+  refreshCerts?: () => string | null;
+  /** A client's `shutdown` was accepted (-A); graceful for `shutdown graceful`. */
+  onShutdown(graceful: boolean): void;
   counters?: ServerCounters;
   /** What `stats` shows as server counters (with -t N, the sum over threads); `counters` when absent. */
   reportedCounters?: ServerCounters;
@@ -36,7 +40,11 @@ export interface ServerContextWithSources extends ServerContext {
 export function createServerContext(parts: ServerContextParts): ServerContextWithSources {
   const counters = parts.counters ?? new ServerCounters();
   const version = parts.version ?? SERVER_VERSION;
+  const prefixStats = new PrefixStats(parts.settings.prefixDelimiter.charCodeAt(0));
+  const crawler = newCrawlerState();
   const sources: StatsSources = {
+    prefixStats,
+    crawler,
     store: parts.store,
     settings: parts.settings,
     counters: parts.reportedCounters ?? counters,
@@ -46,6 +54,9 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
     ...(parts.clock ? { clock: parts.clock } : {}),
   };
   return {
+    crawler,
+    prefixStats,
+    refreshCerts: () => (parts.refreshCerts ? parts.refreshCerts() : 'Error TLS not enabled\r\n'),
     store: parts.store,
     settings: parts.settings,
     counters,
@@ -63,8 +74,8 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
       parts.store.flushAll(delay);
       return true;
     },
-    shutdown(): void {
-      parts.onShutdown();
+    shutdown(graceful: boolean): void {
+      parts.onShutdown(graceful);
     },
     nowSeconds(): number {
       return Math.floor((parts.clock ? parts.clock.nowMs() : Date.now()) / 1000);

@@ -19,7 +19,7 @@ import type { CacheStore, Clock, StoreOptions } from '../../segments/types.js';
 import type { CommandLog, ConnectionInfo, SaslVerifier } from './context.js';
 import type { Settings } from '../cli/settings.js';
 import type { Connection } from './connection.js';
-import { ConnectionHost, describePeer, formatHostPort, rejectOverLimit } from './connection-host.js';
+import { BINARY, ConnectionHost, TEXT, describePeer, formatHostPort, rejectOverLimit } from './connection-host.js';
 import { startThreadedServer } from './threaded-server.js';
 import { createServerContext } from './server-context.js';
 import type { ServerContextWithSources } from './server-context.js';
@@ -32,6 +32,8 @@ import type { MetricsServer } from '../observability/metrics.js';
 import { createStore } from '../../segments/index.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { restoreAtStart } from './warm-restart.js';
+import { startUdp } from './udp.js';
+import type { UdpListener } from './udp.js';
 
 /** How long close() waits for clients to take their last replies. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
@@ -49,8 +51,11 @@ export interface ServerOptions {
   logSink?: LogSink;
   /** SASL verifier to use instead of reading settings.saslPwdb. */
   sasl?: SaslVerifier;
-  /** A client's accepted `shutdown`; default: close this server. */
-  onShutdown?: () => void;
+  /**
+   * A client's accepted `shutdown` (graceful for `shutdown graceful`);
+   * default: close this server, at once (connections dropped) unless graceful.
+   */
+  onShutdown?: (graceful: boolean) => void;
   /** Grace period for close(); connections still open after it are dropped. */
   closeTimeoutMs?: number;
 }
@@ -63,6 +68,8 @@ export interface RunningServer {
   readonly context: ServerContextWithSources;
   /** Port of the Prometheus endpoint, when --metrics-listen is set. */
   readonly metricsPort: number | undefined;
+  /** UDP port bound with -U (the first listener's), undefined when UDP is off. */
+  readonly udpPort: number | undefined;
   /** Open client connections (this thread's: none when worker threads serve them). */
   connections(): Iterable<Connection>;
   /** Stop accepting, answer what was read, close connections, stop the store (and save it, with -e). */
@@ -72,7 +79,8 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: Settings, opts: ServerOptions = {}): Promise<RunningServer> {
-  if (settings.threads > 1 && opts.store === undefined && opts.clock === undefined && opts.sasl === undefined) {
+  // UDP (-U) is served by the single event loop for now: its responder needs a thread's own counters.
+  if (settings.threads > 1 && settings.udpPort === 0 && opts.store === undefined && opts.clock === undefined && opts.sasl === undefined) {
     return startThreadedServer(settings, opts);
   }
   return startSingleLoopServer(settings, opts);
@@ -89,22 +97,41 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
   const listenerInfos: ConnectionInfo[] = [];
   let closing: Promise<void> | undefined;
 
+  /** TLS listeners, for refresh_certs. */
+  const secureServers: tls.Server[] = [];
   const context = createServerContext({
+    ...(tlsOptions !== undefined
+      ? {
+          refreshCerts: (): string | null => {
+            try {
+              const fresh = tlsServerOptions(settings);
+              for (const secure of secureServers) secure.setSecureContext(fresh);
+              return null;
+            } catch (err) {
+              return `${err instanceof Error ? err.message : String(err)}\r\n`;
+            }
+          },
+        }
+      : {}),
     settings,
     store,
     log,
     sasl,
-    connections: () => [...listenerInfos, ...host.open],
-    onShutdown: () => {
-      if (opts.onShutdown) opts.onShutdown();
-      else void close();
+    connections: () => [...listenerInfos, ...conns.open],
+    onShutdown: (graceful) => {
+      if (opts.onShutdown) {
+        opts.onShutdown(graceful);
+        return;
+      }
+      if (!graceful) for (const conn of conns.open) conn.destroy();
+      void close();
     },
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const { counters } = context;
   // -e: restored before anything listens, so connections are refused until it is done.
   const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters) : undefined;
-  const host = new ConnectionHost(context, auth);
+  const conns = new ConnectionHost(context, auth);
   let nextId = 1;
 
   const onConnection = (socket: Socket, listenAddr: string): void => {
@@ -121,7 +148,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
       rejectOverLimit(socket, counters);
       return;
     }
-    host.adopt(socket, { id: nextId++, addr: describePeer(socket, listenAddr), listenAddr });
+    conns.adopt(socket, { id: nextId++, addr: describePeer(socket, listenAddr), listenAddr });
   };
 
   const listeners: Server[] = [];
@@ -142,10 +169,14 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
       for (const entry of settings.listen) {
         const { host, port: entryPort } = parseListenEntry(entry);
         const tlsListen = tlsOptions === undefined ? undefined : { options: tlsOptions, maxSockets: settings.maxConns + TLS_HANDSHAKE_SLACK };
+        // Named once bound: a TLS handshake may complete after close() began, when address() is null.
+        let listenAddr = '';
         const server = await listen({ host, port: entryPort ?? sharedPort, backlog: settings.backlog }, tlsListen, (s) =>
-          onConnection(s, `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`),
+          onConnection(s, listenAddr),
         );
+        listenAddr = `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`;
         listeners.push(server);
+        if (server instanceof tls.Server) secureServers.push(server);
         listenerInfos.push(listenerInfo(nextId++, `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`));
         if (entryPort === undefined && sharedPort === 0) sharedPort = (server.address() as AddressInfo).port;
         if (address === '') {
@@ -161,6 +192,21 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     throw err;
   }
 
+  // -U: the same requests over UDP, on the TCP listeners' addresses.
+  const udpListeners: UdpListener[] = [];
+  if (settings.udpPort !== 0 && settings.unixSocket === undefined) {
+    try {
+      for (const entry of settings.listen) {
+        const { host } = parseListenEntry(entry);
+        udpListeners.push(await startUdp(host, settings.udpPort, context, TEXT, BINARY, conns.limits));
+      }
+    } catch (err) {
+      for (const l of listeners) l.close();
+      for (const u of udpListeners) void u.close();
+      throw err;
+    }
+  }
+
   store.start();
 
   let metrics: MetricsServer | undefined;
@@ -169,7 +215,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
       metrics = await startMetricsServer(settings.metricsListen, context.sources);
     } catch (err) {
       for (const l of listeners) l.close();
-      void host.drain(0);
+      void conns.drain(0);
       store.stop();
       throw err;
     }
@@ -179,11 +225,12 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     closing ??= (async () => {
       counters.acceptingConns = 0;
       const stopped = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
-      await host.drain(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+      await conns.drain(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
       // A listener's close completes once its last socket is gone; a TLS
       // client stuck in its handshake is not waited for beyond the grace period.
       await Promise.race([Promise.all(stopped), delay(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)]);
       if (metrics) await metrics.close();
+      for (const u of udpListeners) await u.close();
       store.stop();
       warmRestart?.save();
       if (settings.unixSocket !== undefined) removeStaleSocket(settings.unixSocket);
@@ -196,7 +243,8 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     address,
     context,
     metricsPort: metrics?.port,
-    connections: () => host.open,
+    udpPort: udpListeners[0]?.port,
+    connections: () => conns.open,
     close,
     saveImage: () => warmRestart?.save(),
   };

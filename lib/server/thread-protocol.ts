@@ -10,7 +10,8 @@ import type { SharedStoreHandle } from '../../segments/shared-store.js';
 export const CONTROL_OPEN = 0; // connections open in all workers (the -c limit), Atomics
 export const CONTROL_VERBOSITY = 1; // log level (`verbosity` from any thread)
 export const CONTROL_NEXT_ID = 2; // next connection id (unique in the process, as memcached's fds), Atomics
-export const CONTROL_CELLS = 3;
+export const CONTROL_CERT_EPOCH = 3; // bumped by refresh_certs in any worker: the others reload before their next TLS handshake, Atomics
+export const CONTROL_CELLS = 4;
 
 export interface ListenerInfo {
   id: number;
@@ -51,5 +52,5 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'ready'; unixFd?: number }
   | { t: 'log'; line: string }
-  | { t: 'shutdown' }
+  | { t: 'shutdown'; graceful: boolean }
   | { t: 'drained' };

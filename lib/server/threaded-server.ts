@@ -178,8 +178,10 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     counters: blocks.totals(),
     storeCounters: () => store.totals(),
     connections: () => [...listenerInfos, ...table.list(Math.floor(Date.now() / 1000), listenAddrs)],
-    onShutdown: () => {
-      if (opts.onShutdown) opts.onShutdown();
+    // Graceful or not, the workers drain: they own the connections, and a
+    // plain `shutdown` still answers nothing more once the stop begins.
+    onShutdown: (graceful) => {
+      if (opts.onShutdown) opts.onShutdown(graceful);
       else void close();
     },
   });
@@ -223,7 +225,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
             sink(msg.line);
             break;
           case 'shutdown':
-            context.shutdown();
+            context.shutdown(msg.graceful);
             break;
           case 'drained':
             drained[index]?.();
@@ -304,6 +306,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     address,
     context,
     metricsPort: metrics?.port,
+    udpPort: undefined,
     connections: () => [],
     close,
     saveImage,

@@ -14,10 +14,13 @@
 // Without ssl_ca_cert, client certificates are checked against Node's
 // bundled roots (memcached's OpenSSL context would trust nothing).
 //
-// Files are read once at start-up; errors carry memcached's wording and
-// the CLI exits 64 (EX_USAGE) on them, as memcached's ssl_init does.
+// Files are read at start-up and again on `refresh_certs`; errors carry
+// memcached's wording and at start the CLI exits 64 (EX_USAGE) on them, as
+// memcached's ssl_init does. ssl_ciphers, ssl_min_version and
+// ssl_session_cache are applied to the server's context.
 
 import { readFileSync } from 'node:fs';
+import { constants as cryptoConstants } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import type { Settings } from '../cli/settings.js';
@@ -58,7 +61,10 @@ export function tlsServerOptions(settings: Settings): TlsOptions {
   const options: TlsOptions = {
     cert,
     key,
-    minVersion: 'TLSv1.2',
+    minVersion: settings.tlsMinVersion,
+    ...(settings.tlsCiphers !== undefined ? { ciphers: settings.tlsCiphers } : {}),
+    // memcached keeps no session cache unless ssl_session_cache: no resumption by ticket either.
+    ...(settings.tlsSessionCache ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
     requestCert: mode !== TLS_VERIFY_NONE,
     rejectUnauthorized: mode === TLS_VERIFY_REQUIRE || mode === TLS_VERIFY_ONCE,
     ...(ca !== undefined ? { ca } : {}),

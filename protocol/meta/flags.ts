@@ -4,9 +4,9 @@
 //
 // Every command accepts the same flag letters (memcached ignores flags that
 // mean nothing to a command): b c f h k l O P L q s t u v I and the ones
-// with a numeric token, N T R (int32), F (uint32), C E J D (uint64), plus
-// M with exactly one mode character. `E` (explicit new CAS) comes from later
-// 1.6 releases; everything else is 1.6.18's set.
+// with a numeric token, N T R (int32), F (uint32), C J D (uint64), plus
+// M with exactly one mode character: 1.6.18's set. `E` (explicit new CAS)
+// arrived in later releases; 1.6.18 refuses it as an invalid flag, so do we.
 //
 // Map values: `true` for a bare flag, the text after the letter otherwise.
 // Numeric tokens are stored in canonical decimal as memcached's C parsers
@@ -40,7 +40,7 @@ for (const c of 'cfhklOPLqstuvI') KIND[c.charCodeAt(0)] = Kind.Plain;
 KIND['b'.charCodeAt(0)] = Kind.Base64;
 for (const c of 'NTR') KIND[c.charCodeAt(0)] = Kind.Int32;
 KIND['F'.charCodeAt(0)] = Kind.Uint32;
-for (const c of 'CE') KIND[c.charCodeAt(0)] = Kind.Uint64;
+KIND['C'.charCodeAt(0)] = Kind.Uint64;
 KIND['J'.charCodeAt(0)] = Kind.Initial;
 KIND['D'.charCodeAt(0)] = Kind.Delta;
 KIND['M'.charCodeAt(0)] = Kind.Mode;

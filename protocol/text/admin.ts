@@ -1,5 +1,5 @@
 // Administrative text commands: flush_all, verbosity, cache_memlimit,
-// shutdown, stats, version, quit.
+// shutdown, stats, version, quit, lru_crawler, watch, refresh_certs.
 //
 //   flush_all [delay] [noreply]      verbosity <level> [noreply]
 //   cache_memlimit <mb> [noreply]    shutdown [graceful]
@@ -9,7 +9,7 @@
 // -F for flush_all, memory bounds of cache_memlimit, stats groups) is the
 // server's, with the replies in replies.ts.
 
-import type { FlushRequest, ParseResult, SimpleRequest, StatsRequest } from '../request.js';
+import type { AdminRequest, FlushRequest, ParseResult, SimpleRequest, StatsRequest } from '../request.js';
 import { REPLY } from './replies.js';
 import { fail, ok } from './results.js';
 import { ascii, lastTokenIsNoreply, tokenEnd, tokenEquals, tokenStart } from './tokenize.js';
@@ -104,5 +104,24 @@ export function parseStats(buf: Buffer, offset: number, n: number, next: number)
     args = t === 2 ? token : args + ' ' + token;
   }
   const request: StatsRequest = { protocol: 'text', quiet: false, opaque: 0, binaryOpcode: 0, type: 'stats', group, args };
+  return ok(request, next - offset);
+}
+
+/**
+ * lru_crawler, watch, refresh_certs: the words after the command. Their
+ * replies depend on settings (-X, -W, TLS), so the server checks them;
+ * `noreply` is memcached's for watch and refresh_certs.
+ */
+export function parseWordsCommand(
+  buf: Buffer,
+  offset: number,
+  n: number,
+  next: number,
+  type: AdminRequest['type'],
+): ParseResult {
+  const args: string[] = [];
+  for (let t = 1; t < n; t++) args.push(buf.toString('latin1', tokenStart[t]!, tokenEnd[t]!));
+  const quiet = type !== 'lru_crawler' && lastTokenIsNoreply(buf, n);
+  const request: AdminRequest = { protocol: 'text', quiet, opaque: 0, binaryOpcode: 0, type, args };
   return ok(request, next - offset);
 }

@@ -39,6 +39,7 @@ import {
   parseShutdown,
   parseStats,
   parseVerbosity,
+  parseWordsCommand,
 } from './admin.js';
 import { parseMetaCommand } from '../meta/parse.js';
 
@@ -76,6 +77,9 @@ const VERSION = ascii('version');
 const QUIT = ascii('quit');
 const VERBOSITY = ascii('verbosity');
 const HTTP = ascii('HTTP/');
+const LRU_CRAWLER = ascii('lru_crawler');
+const WATCH = ascii('watch');
+const REFRESH_CERTS = ascii('refresh_certs');
 
 /**
  * Parse one text or meta request starting at `offset`.
@@ -147,7 +151,10 @@ export function parseTextRequest(buf: Buffer, offset: number, limits: ParserLimi
   if (tokenEquals(buf, 0, FLUSH_ALL)) return parseFlushAll(buf, offset, n, next);
   if (tokenEquals(buf, 0, VERSION)) return parseNoArgs(offset, next, 'version');
   if (tokenEquals(buf, 0, QUIT)) return parseNoArgs(offset, next, 'quit');
+  if (tokenEquals(buf, 0, LRU_CRAWLER)) return parseWordsCommand(buf, offset, n, next, 'lru_crawler');
+  if (tokenEquals(buf, 0, WATCH)) return parseWordsCommand(buf, offset, n, next, 'watch');
   if (tokenEquals(buf, 0, VERBOSITY)) return parseVerbosity(buf, offset, n, next);
+  if (tokenEquals(buf, 0, REFRESH_CERTS)) return parseWordsCommand(buf, offset, n, next, 'refresh_certs');
   // memcached hangs up on what looks like an HTTP request line (its last
   // token is the 23rd at most).
   if (startsWith(buf, tokenStart[n - 1]!, tokenEnd[n - 1]!, HTTP)) {

@@ -121,7 +121,7 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
     [['-t', '0'], 1, /^Number of threads must be greater than 0\n$/],
     [['-R', '0'], 1, /^Number of requests per event must be greater than 0\n$/],
     [['-p', '70000'], 64, /^ERROR: Invalid port number 70000\.\n$/],
-    [['-U', '11211'], 64, /UDP is not supported/],
+    [['-U', '70000'], 64, /^ERROR: Invalid port number 70000\.\n$/],
     [['-o', 'hashpower=3'], 1, /^Initial hashtable multiplier of 3 is too low\n$/],
     [['-o', 'hashpower=70'], 1, /^Initial hashtable multiplier of 70 is too high\n/],
     [['-o', 'hashpower'], 1, /^Missing numeric argument for hashpower\n$/],
@@ -153,10 +153,17 @@ t.test('flags with no meaning here are accepted with a warning', async (t) => {
   const s = settingsOf(r);
   t.equal(s.port, 11211, 'still a normal configuration');
   if (r.kind !== 'run') return;
-  for (const flag of ['-d', '-P', '-r', '-k', '-L', '-f', '-n', '-u', '-D', '-N']) {
+  for (const flag of ['-d', '-P', '-r', '-k', '-L', '-f', '-n', '-u', '-N']) {
     t.ok(r.warnings.some((w) => w.startsWith(flag + ':')), `warning for ${flag}`);
   }
-  t.ok(r.warnings.some((w) => w.startsWith('-o no_lru_crawler')), 'warning for an ignored -o');
+  t.ok(r.warnings.some((w) => w.startsWith('-o modern')), 'warning for an ignored -o');
+  // These have a meaning now: no warning, and the settings follow them.
+  t.notOk(r.warnings.some((w) => w.startsWith('-D') || w.includes('no_lru_crawler')), '-D and -o no_lru_crawler are applied');
+  t.equal(s.prefixDelimiter, ':');
+  t.equal(s.detailEnabled, true, '-D turns stats detail on, as memcached');
+  t.equal(s.lruCrawler, false);
+  t.equal(s.dumpEnabled, false, '-X');
+  t.equal(s.watchEnabled, false, '-W');
   t.ok(r.warnings.every((w) => !w.includes('\n')), 'one line each');
   const extra = parseCommandLine(['-p', '1', 'stray']);
   t.equal(extra.kind, 'run', 'non-option arguments are ignored, as getopt leaves them');
@@ -197,4 +204,14 @@ t.test('-o ssl_* options are kept for stats settings', async (t) => {
   t.equal(s.tlsVerifyMode, 2);
   t.equal(exitOf('-o', 'ssl_verify_mode=9').code, 1);
   t.equal(exitOf('-o', 'ssl_key').code, 1);
+});
+
+t.test('-m above what the store can address is refused, not clamped', async (t) => {
+  t.equal(settingsOf(parseCommandLine(['-m', '32767'])).maxBytes, 32767 * 1024 * 1024, 'the largest -m is kept as given');
+  const over = parseCommandLine(['-m', '32768']);
+  t.equal(over.kind, 'exit');
+  if (over.kind !== 'exit') return;
+  t.equal(over.code, 64, "memcached's exit code for a bad option (EX_USAGE)");
+  t.match(over.stderr, /^ERROR: -m 32768 is more than this server supports: at most 32767 MiB of item memory\n$/);
+  t.equal(parseCommandLine(['-m', '1048576']).kind, 'exit', '1 TiB too');
 });

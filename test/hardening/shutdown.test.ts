@@ -129,6 +129,25 @@ for (const cmd of ['shutdown', 'shutdown graceful']) {
   });
 }
 
+t.test('plain "shutdown" ends at once, as memcached (SIGINT); "shutdown graceful" says so (SIGUSR1)', async (t) => {
+  // A client that does not read holds a graceful stop for its grace period;
+  // a plain shutdown does not wait for it.
+  const server = await serveBin(['-A']);
+  t.teardown(() => server.kill('SIGKILL'));
+  const stuck = await startStuckClient(server.port, 'get a\r\n'.repeat(20000));
+  t.teardown(() => stuck.destroy());
+  await exchange(server.port, 'shutdown\r\n', true);
+  t.same(await server.exited, { code: 0, signal: null });
+  t.match(server.stderr(), /Exiting normally\n/);
+  t.notMatch(server.stderr(), /Gracefully stopping/);
+
+  const graceful = await serveBin(['-A']);
+  t.teardown(() => graceful.kill('SIGKILL'));
+  await exchange(graceful.port, 'shutdown graceful\r\n', true);
+  t.same(await graceful.exited, { code: 0, signal: null });
+  t.match(graceful.stderr(), /Gracefully stopping\n/);
+});
+
 t.test('with -A, an unknown shutdown mode is refused', async (t) => {
   const server = await serveBin(['-A']);
   t.teardown(() => server.kill('SIGKILL'));

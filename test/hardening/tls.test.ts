@@ -5,7 +5,8 @@
 
 import t from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { exchange } from '../integration/helpers/exchange.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -156,4 +157,72 @@ t.test('bad TLS settings stop the server at start-up', async (t) => {
   const unix = runBin(['-Z', '-s', path('mc.sock'), '-o', `ssl_chain_cert=${path('c.pem')}`]);
   t.equal(unix.status, 64);
   t.match(unix.stderr, /You cannot enable SSL without a TCP port/);
+});
+
+t.test('refresh_certs reloads the certificate and key from their files', async (t) => {
+  const certFile = path('refresh-c.pem');
+  const keyFile = path('refresh-k.pem');
+  copyFileSync(path('c.pem'), certFile);
+  copyFileSync(path('k.pem'), keyFile);
+  const { port } = await startTestServer(t, tlsSettings(0, { tlsChainCert: certFile, tlsKey: keyFile }));
+  const subjectOf = (): Promise<string> =>
+    new Promise((resolve) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+        resolve(String(socket.getPeerCertificate().subject.CN));
+        socket.end();
+      });
+      socket.on('error', () => {});
+    });
+  t.equal(await subjectOf(), 'localhost');
+  // Swap in the rogue pair and ask for a reload.
+  copyFileSync(path('rogue.pem'), certFile);
+  copyFileSync(path('rogue.key'), keyFile);
+  t.equal((await tlsExchange(port, 'refresh_certs\r\n', '\r\n')).reply, 'OK\r\n');
+  t.equal(await subjectOf(), 'rogue', 'new connections get the new certificate');
+  // A broken file is refused with memcached's kind of error, and the old context stays.
+  writeFileSync(keyFile, 'not a key');
+  const broken = await new Promise<string>((resolve) => {
+    const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => socket.write('refresh_certs\r\n'));
+    socket.on('error', () => {});
+    let got = '';
+    socket.on('data', (d: Buffer) => {
+      got += d.toString();
+      if (got.endsWith('\r\n')) {
+        socket.destroy();
+        resolve(got);
+      }
+    });
+  });
+  t.match(broken, /^Error [^\r\n]+\r\n$/);
+  t.equal(await subjectOf(), 'rogue');
+});
+
+t.test('without TLS refresh_certs answers memcached\'s error, even with noreply', async (t) => {
+  const { port } = await startTestServer(t);
+  const r = await exchange(port, 'refresh_certs\r\nrefresh_certs noreply\r\n');
+  t.equal(r.reply.toString(), 'Error TLS not enabled\r\nError TLS not enabled\r\n');
+});
+
+t.test('ssl_min_version and ssl_ciphers are applied', async (t) => {
+  const { port } = await startTestServer(t, tlsSettings(0, { tlsMinVersion: 'TLSv1.3' }));
+  const tls12 = await new Promise<boolean>((resolve) => {
+    const socket = tls.connect({ port, host: '127.0.0.1', ca: serverCa, servername: 'localhost', maxVersion: 'TLSv1.2' }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+  t.equal(tls12, false, 'a TLS 1.2 client is refused under ssl_min_version=3');
+  const settings = await tlsExchange(port, 'stats settings\r\n', 'END\r\n');
+  t.match(settings.reply, /STAT ssl_min_version tlsv1\.3\r\n/);
+
+  const only = await startTestServer(t, tlsSettings(0, { tlsMinVersion: 'TLSv1.2', tlsCiphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
+  const cipher = await new Promise<string>((resolve) => {
+    const socket = tls.connect({ port: only.port, host: '127.0.0.1', ca: serverCa, servername: 'localhost', maxVersion: 'TLSv1.2' }, () => {
+      resolve(socket.getCipher().standardName);
+      socket.end();
+    });
+    socket.on('error', () => resolve('refused'));
+  });
+  t.equal(cipher, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'the one cipher allowed is used');
 });

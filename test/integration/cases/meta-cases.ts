@@ -6,6 +6,15 @@ import type { ExchangeCase } from '../helpers/cases.js';
 
 export const META_CASES: ExchangeCase[] = [
   {
+    name: 'the E flag (later releases) is refused by 1.6.18',
+    steps: [
+      { send: 'ms me1 2 E5\r\nhi\r\n', expect: 'CLIENT_ERROR invalid flag\r\n' },
+      { send: 'mg me1 E5 v\r\n', expect: 'CLIENT_ERROR invalid flag\r\n' },
+      { send: 'md me1 E5\r\n', expect: 'CLIENT_ERROR invalid or duplicate flag\r\n' },
+      { send: 'ma me1 E5\r\n', expect: 'CLIENT_ERROR invalid or duplicate flag\r\n' },
+    ],
+  },
+  {
     name: 'mn answers MN',
     steps: [{ send: 'mn\r\n', expect: 'MN\r\n' }],
   },

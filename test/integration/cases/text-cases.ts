@@ -10,6 +10,18 @@ const NON_NUMERIC = 'CLIENT_ERROR cannot increment or decrement non-numeric valu
 
 export const TEXT_CASES: ExchangeCase[] = [
   {
+    name: 'incr/decr that shorten a number keep its length, padded with spaces',
+    steps: [
+      { send: 'set pad1 0 0 3\r\n100\r\n', expect: 'STORED\r\n' },
+      { send: 'decr pad1 95\r\n', expect: '5\r\n' },
+      { send: 'get pad1\r\n', expect: 'VALUE pad1 0 3\r\n5  \r\nEND\r\n' },
+      { send: 'incr pad1 1\r\n', expect: '6\r\n' },
+      { send: 'get pad1\r\n', expect: 'VALUE pad1 0 3\r\n6  \r\nEND\r\n' },
+      { send: 'incr pad1 1000\r\n', expect: '1006\r\n' },
+      { send: 'get pad1\r\n', expect: 'VALUE pad1 0 4\r\n1006\r\nEND\r\n' },
+    ],
+  },
+  {
     name: 'set then get and gets',
     steps: [
       { send: 'set t1 5 0 3\r\nabc\r\n', expect: 'STORED\r\n' },

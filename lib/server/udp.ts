@@ -1,0 +1,107 @@
+// -U: the text (and binary) protocol over UDP, framed as memcached frames
+// it: every datagram starts with 8 bytes, request id, sequence number,
+// datagram count and two reserved bytes (big-endian 16-bit fields).
+//
+// Requests must fit one datagram (memcached drops multi-datagram requests:
+// count != 1). Each request of a datagram is answered by its own reply,
+// cut into datagrams of at most 1400 bytes (1392 of data) numbered
+// 0..count-1 and all carrying the request id, as memcached's transmit_udp.
+// Nothing streams over UDP (lru_crawler metadump and watch are refused) and
+// a reply is bounded by the get reply cap of the text responder.
+
+import dgram from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { ServerContext, Session } from './context.js';
+import type { ProtocolHandler } from './connection.js';
+import type { ParserLimits } from '../../protocol/request.js';
+import { ReplyWriter } from '../../protocol/reply-writer.js';
+import { batchClock } from '../../segments/batch-clock.js';
+
+export const UDP_HEADER_BYTES = 8;
+/** memcached's UDP_MAX_PAYLOAD_SIZE, header included. */
+export const UDP_MAX_PAYLOAD = 1400;
+export const UDP_DATA_BYTES = UDP_MAX_PAYLOAD - UDP_HEADER_BYTES;
+const MAX_DATAGRAMS = 0xffff;
+
+export interface UdpListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Split one reply into framed datagrams for request `requestId`. */
+export function frameReply(requestId: number, reply: Buffer): Buffer[] {
+  const total = Math.min(MAX_DATAGRAMS, Math.max(1, Math.ceil(reply.length / UDP_DATA_BYTES)));
+  const out: Buffer[] = [];
+  for (let seq = 0; seq < total; seq++) {
+    const body = reply.subarray(seq * UDP_DATA_BYTES, (seq + 1) * UDP_DATA_BYTES);
+    const datagram = Buffer.allocUnsafe(UDP_HEADER_BYTES + body.length);
+    datagram.writeUInt16BE(requestId, 0);
+    datagram.writeUInt16BE(seq, 2);
+    datagram.writeUInt16BE(total, 4);
+    datagram.writeUInt16BE(0, 6);
+    body.copy(datagram, UDP_HEADER_BYTES);
+    out.push(datagram);
+  }
+  return out;
+}
+
+export function startUdp(
+  host: string,
+  port: number,
+  ctx: ServerContext,
+  text: ProtocolHandler,
+  binary: ProtocolHandler,
+  limits: ParserLimits,
+): Promise<UdpListener> {
+  const socket: UdpSocket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+  // One session for every datagram: UDP has no connection state.
+  const session: Session = { id: 0, authenticated: true, closeAfterWrite: () => {}, replyRoom: Infinity, makeRoom: () => true, resumeAfterDrain: () => {} };
+  const out = new ReplyWriter();
+  socket.on('message', (msg, rinfo) => {
+    ctx.counters.bytesRead += msg.length;
+    // memcached ignores datagrams of 8 bytes or less and multi-datagram requests.
+    if (msg.length <= UDP_HEADER_BYTES || msg.readUInt16BE(4) !== 1) return;
+    const requestId = msg.readUInt16BE(0);
+    const payload = msg.subarray(UDP_HEADER_BYTES);
+    const handler = payload[0] === 0x80 ? binary : text;
+    batchClock.hold();
+    try {
+      let offset = 0;
+      while (offset < payload.length) {
+        const result = handler.parse(payload, offset, limits);
+        if (result.kind === 'incomplete') break;
+        offset += result.consumed;
+        if (result.kind === 'ok') {
+          if (result.request.protocol === 'binary') ctx.counters.binaryRequests++;
+          else ctx.counters.textRequests++;
+          handler.respond(result.request, ctx, session, out);
+        } else {
+          out.writeBuffer(result.reply);
+          if (result.kind === 'swallow' || result.close) break;
+        }
+        const taken = out.take();
+        if (taken === null) continue;
+        const reply = Array.isArray(taken) ? Buffer.concat(taken) : Buffer.from(taken);
+        for (const datagram of frameReply(requestId, reply)) {
+          ctx.counters.bytesWritten += datagram.length;
+          socket.send(datagram, rinfo.port, rinfo.address);
+        }
+      }
+    } finally {
+      batchClock.release();
+    }
+  });
+  socket.on('error', () => {
+    // A failed send to one peer must not stop the listener.
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve({
+        port: socket.address().port,
+        close: () => new Promise<void>((r) => socket.close(() => r())),
+      });
+    });
+  });
+}

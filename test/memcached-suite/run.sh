@@ -1,0 +1,81 @@
+#!/bin/sh
+# Runs memcached 1.6.18's own Perl tests (t/*.t) against grow-a-cache.
+#
+#   test/memcached-suite/run.sh [MEMCACHED_SRC] [file.t ...]
+#
+# MEMCACHED_SRC is a checkout of memcached at tag 1.6.18 (default: a
+# shallow clone into a temporary directory). memcached's files are copied
+# into a scratch directory outside the repository, never committed. Its
+# t/lib/MemcachedTest.pm starts "$builddir/timedrun 600 $builddir/memcached-debug
+# ARGS": here memcached-debug runs our built server (dist/lib/cli/main.js)
+# with its output sent to a log file, so the server never shares the pipe
+# Perl writes TAP to. Prints one line per file: PASS / FAIL / SKIP / LEFT-OUT
+# with the reason, and exits 1 when a file expected to pass fails.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SRC=${1:-}
+[ $# -gt 0 ] && shift
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gac-mc-suite-XXXXXX")
+if [ -z "$SRC" ]; then
+  git clone -q --depth 1 --branch 1.6.18 https://github.com/memcached/memcached "$WORK/src" || exit 2
+  SRC="$WORK/src"
+fi
+[ -f "$ROOT/dist/lib/cli/main.js" ] || (cd "$ROOT" && npx tsc -p tsconfig.json) || exit 2
+mkdir -p "$WORK/build"
+cp -r "$SRC/t" "$WORK/build/t"
+LOG="$WORK/server.log"
+cat > "$WORK/build/memcached-debug" <<WRAP
+#!/bin/sh
+exec node "$ROOT/dist/lib/cli/main.js" "\$@" >>"$LOG" 2>&1 </dev/null
+WRAP
+# memcached's timedrun: run the command with a time limit.
+cat > "$WORK/build/timedrun" <<'WRAP'
+#!/bin/sh
+limit=$1; shift
+exec timeout "$limit" "$@"
+WRAP
+chmod +x "$WORK/build/memcached-debug" "$WORK/build/timedrun"
+
+# Files left out, with the reason (what they test is not offered here).
+left_out() {
+  case "$1" in
+    *extstore*) echo "extstore (external flash storage) is not offered" ;;
+    proxy.t) echo "the proxy (-o proxy_config) is not offered" ;;
+    slabs-reassign*|slabs_reassign.t|slabhang.t) echo "slab mover: no slab classes in a segment store" ;;
+    lru-maintainer.t|lru.t) echo "memcached's segmented LRU (HOT/WARM/COLD) and its maintainer are not ours" ;;
+    chunked-items.t) echo "slab chunked items: no slab classes" ;;
+    restart.t) echo "-e memory-file warm restart is another issue (12)" ;;
+    ssl_*.t) echo "TLS tests need SSL_TEST=1 and memcached's TLS build options" ;;
+    daemonize.t) echo "-d daemonize is not offered (foreground only)" ;;
+    dyn-maxbytes.t) echo "cache_memlimit resizing is not offered yet (store rewrite under way)" ;;
+    misbehave.t) echo "needs memcached built with seccomp and its debug-only misbehave command" ;;
+    binary-sasl.t) echo "needs memcached's SASL test database setup (sasl/ files, saslpasswd2)" ;;
+    stress-memcached.pl) echo "not a test file" ;;
+    *) return 1 ;;
+  esac
+}
+
+cd "$WORK/build" || exit 2
+failed=0
+if [ $# -gt 0 ]; then files="$*"; else files=$(cd t && ls *.t); fi
+for f in $files; do
+  if reason=$(left_out "$f"); then
+    echo "LEFT-OUT $f: $reason"
+    continue
+  fi
+  out=$(timeout "${SUITE_FILE_TIMEOUT:-300}" perl "t/$f" 2>&1)
+  code=$?
+  total=$(printf '%s\n' "$out" | grep -c '^ok \|^not ok ')
+  bad=$(printf '%s\n' "$out" | grep -c '^not ok ')
+  if printf '%s\n' "$out" | grep -q '^1\.\.0 # [Ss]kip'; then
+    echo "SKIP $f: $(printf '%s\n' "$out" | grep '^1\.\.0' | head -1 | sed 's/^1\.\.0 # //')"
+  elif [ $code -eq 0 ] && [ "$bad" -eq 0 ]; then
+    echo "PASS $f ($total assertions)"
+  else
+    echo "FAIL $f (exit $code, $bad of $total assertions failed)"
+    printf '%s\n' "$out" | grep -A3 '^not ok ' | head -8 | sed 's/^/    /'
+    failed=1
+  fi
+done
+echo "scratch directory (memcached's files, server log): $WORK"
+exit $failed
