@@ -81,7 +81,7 @@ async function start(kind: Kind, threads: number, memoryMb: number, cores: strin
       await oneShot(port, 'version\r\n', /\r\n$/, 1000);
       return server;
     } catch (err) {
-      if (!server.alive || Date.now() > deadline) throw new Error(`${kind} -t ${threads} did not start: ${(err as Error).message} ${server.stderr}`);
+      if (!server.alive || Date.now() > deadline) throw new Error(`${kind} -t ${threads} did not start: ${(err as Error).message} ${server.stderr}`, { cause: err });
       await sleep(100);
     }
   }

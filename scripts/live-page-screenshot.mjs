@@ -60,7 +60,7 @@ async function waitForPort(port) {
 function client(port) {
   const socket = net.connect(port, '127.0.0.1');
   let buffered = '';
-  let waiters = [];
+  const waiters = [];
   socket.setEncoding('latin1');
   socket.on('data', (chunk) => {
     buffered += chunk;
@@ -95,7 +95,7 @@ try {
   await waitForPort(port);
   const page = await browser.newPage({ viewport: { width: Number(args.width), height: Number(args.height) } });
   await page.goto(`http://127.0.0.1:${metricsPort}/`);
-  await page.waitForFunction(() => Number(document.body.dataset.updates) > 0);
+  await page.waitForFunction(() => Number(globalThis.document.body.dataset.updates) > 0);
 
   const c = client(port);
   const memoryBytes = Number(args.memory) * 1024 * 1024;

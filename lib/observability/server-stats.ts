@@ -56,7 +56,7 @@ const ACCEPTING = FIELDS.indexOf('acceptingConns');
 export const COUNTER_SLOTS = FIELDS.length;
 
 // The counter names as number properties (declaration merging with the class).
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface ServerCounters extends Record<CounterName, number> {}
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging

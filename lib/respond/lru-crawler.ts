@@ -170,8 +170,17 @@ class MetadumpStream implements ReplyStream {
 
   pump(out: ReplyWriter): 'more' | 'done' {
     const walk = this.walk;
-    if (walk !== null && !walk.step(RECORDS_PER_SLICE, (ref, size, deadline) => this.writeItem(out, ref, size, deadline))) {
-      return 'more';
+    if (walk !== null) {
+      // One slice under the store lock: with worker threads, no merge or
+      // expiry moves the records this slice reads.
+      this.store.beginRead();
+      let more: boolean;
+      try {
+        more = !walk.step(RECORDS_PER_SLICE, (ref, size, deadline) => this.writeItem(out, ref, size, deadline));
+      } finally {
+        this.store.endRead();
+      }
+      if (more) return 'more';
     }
     out.writeBuffer(REPLY.END);
     return 'done';

@@ -12,6 +12,7 @@ import { AUTH_CASES, AUTH_FILE_TEXT } from './cases/auth-cases.js';
 import { AsciiAuthFileError, loadAuthFile, parseAuthFile } from '../../lib/auth/ascii-auth.js';
 import { startServer } from '../../lib/server/server.js';
 import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import type * as AsciiAuthModule from '../../lib/auth/ascii-auth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gac-auth-'));
 const file = join(dir, 'authfile');
@@ -58,7 +59,7 @@ t.test('every attempt compares user and password of every entry, whatever matche
   // whether the user exists, the password is right, or which entry matched.
   let compares = 0;
   const crypto = await import('node:crypto');
-  const { parseAuthFile: parseCounted } = await t.mockImport<typeof import('../../lib/auth/ascii-auth.js')>(
+  const { parseAuthFile: parseCounted } = await t.mockImport<typeof AsciiAuthModule>(
     '../../lib/auth/ascii-auth.js',
     {
       'node:crypto': {

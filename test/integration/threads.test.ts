@@ -3,7 +3,7 @@
 // opened one after another land on N different workers.
 
 import t from 'tap';
-import net from 'node:net';
+import type net from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
