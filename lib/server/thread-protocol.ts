@@ -3,6 +3,7 @@
 // with. Used by threaded-server.ts (main) and worker-main.ts (workers).
 
 import type { Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 import type { Settings } from '../cli/settings.js';
 import type { SharedStoreHandle } from '../../segments/shared-store.js';
 
@@ -10,8 +11,7 @@ import type { SharedStoreHandle } from '../../segments/shared-store.js';
 export const CONTROL_OPEN = 0; // connections open in all workers (the -c limit), Atomics
 export const CONTROL_VERBOSITY = 1; // log level (`verbosity` from any thread)
 export const CONTROL_NEXT_ID = 2; // next connection id (unique in the process, as memcached's fds), Atomics
-export const CONTROL_CERT_EPOCH = 3; // bumped by refresh_certs in any worker: the others reload before their next TLS handshake, Atomics
-export const CONTROL_CELLS = 4;
+export const CONTROL_CELLS = 3;
 
 export interface ListenerInfo {
   id: number;
@@ -46,11 +46,14 @@ export interface WorkerData {
 /** Main -> worker. */
 export type ToWorker =
   | { t: 'conn'; sock: Socket; listener: number }
-  | { t: 'drain' };
+  | { t: 'drain' }
+  /** refresh_certs succeeded in one worker: every worker uses these (the files as read then). */
+  | { t: 'certs'; options: TlsOptions };
 
 /** Worker -> main. */
 export type FromWorker =
   | { t: 'ready'; unixFd?: number }
   | { t: 'log'; line: string }
   | { t: 'shutdown'; graceful: boolean }
-  | { t: 'drained' };
+  | { t: 'drained' }
+  | { t: 'certs'; options: TlsOptions };

@@ -227,6 +227,12 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
           case 'shutdown':
             context.shutdown(msg.graceful);
             break;
+          case 'certs': {
+            // refresh_certs in one worker: every other worker takes the same certificate.
+            const relay: ToWorker = { t: 'certs', options: msg.options };
+            for (const w of pool) if (w !== undefined && w !== worker) w.postMessage(relay);
+            break;
+          }
           case 'drained':
             drained[index]?.();
             break;

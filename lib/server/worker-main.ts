@@ -19,7 +19,7 @@ import { createServerContext } from './server-context.js';
 import { CounterBlocks } from '../observability/server-stats.js';
 import { createSharedCommandLog } from '../observability/logger.js';
 import { ConnTable } from './conn-table.js';
-import { CONTROL_CERT_EPOCH, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
+import { CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
 import type { FromWorker, ToWorker, WorkerData } from './thread-protocol.js';
 import { attachStore } from '../../segments/shared-store.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
@@ -83,14 +83,19 @@ const context = createServerContext({
     return [...listenerInfos, ...table.list(Math.floor(Date.now() / 1000), listenAddrs)];
   },
   onShutdown: (graceful) => send({ t: 'shutdown', graceful }),
-  // refresh_certs: reload here, and bump the shared epoch so every other
-  // worker reloads before its next handshake.
+  // refresh_certs: read the files here, and hand what was read to every
+  // worker through the main thread, so all serve the same certificate.
   ...(settings.tlsEnabled && settings.unixSocket === undefined
     ? {
         refreshCerts: (): string | null => {
-          const error = reloadCerts();
-          if (error === null) certEpoch = Atomics.add(control, CONTROL_CERT_EPOCH, 1) + 1;
-          return error;
+          try {
+            const fresh = tlsServerOptions(settings);
+            useCerts(fresh);
+            send({ t: 'certs', options: fresh });
+            return null;
+          } catch (err) {
+            return `${err instanceof Error ? err.message : String(err)}\r\n`;
+          }
         },
       }
     : {}),
@@ -132,18 +137,9 @@ function admit(socket: Socket, listener: number): void {
 // is fed to the one of its listener.
 const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings) : undefined;
 const secure = tlsOptions === undefined ? undefined : listenAddrs.map((_, listener) => tlsFront(tlsOptions, listener));
-/** The certificate epoch this worker's TLS fronts were loaded at. */
-let certEpoch = Atomics.load(control, CONTROL_CERT_EPOCH);
-
-/** Load the certificate and key again into every TLS front; the error line, or null. */
-function reloadCerts(): string | null {
-  try {
-    const fresh = tlsServerOptions(settings);
-    for (const front of secure ?? []) front.setSecureContext(fresh);
-    return null;
-  } catch (err) {
-    return `${err instanceof Error ? err.message : String(err)}\r\n`;
-  }
+/** New handshakes on every TLS front use `options` (refresh_certs). */
+function useCerts(options: tls.TlsOptions): void {
+  for (const front of secure ?? []) front.setSecureContext(options);
 }
 
 function tlsFront(options: tls.TlsOptions, listener: number): tls.Server {
@@ -167,15 +163,13 @@ port.on('message', (msg: ToWorker) => {
       // A client that shuts down its side still gets the replies to everything it sent.
       msg.sock.allowHalfOpen = true;
       const front = secure?.[msg.listener];
-      if (front && Atomics.load(control, CONTROL_CERT_EPOCH) !== certEpoch) {
-        certEpoch = Atomics.load(control, CONTROL_CERT_EPOCH);
-        const error = reloadCerts();
-        if (error !== null) log.line(0, `refresh_certs: reload failed in this worker: ${error.trim()}`);
-      }
       if (front) front.emit('connection', msg.sock);
       else admit(msg.sock, msg.listener);
       break;
     }
+    case 'certs':
+      useCerts(msg.options);
+      break;
     case 'drain':
       draining = true;
       // The shared fd: the first close ends accepting for every worker.

@@ -73,7 +73,7 @@ t.test('a multi-get of 20,000 keys works, whole or trickled in', async (t) => {
 
 t.test('values over -I are swallowed unbuffered and refused, in every protocol', async (t) => {
   const itemMax = 4096;
-  const { server, port } = await startTestServer(t, { itemSizeMax: itemMax });
+  const { server, port } = await startTestServer(t, { itemSizeMax: itemMax, threads: 1 }); // reads the Connection in-process
   const big = Buffer.alloc(20 * 1024 * 1024, 0x61);
   let lastReply: Buffer = Buffer.alloc(0);
 
@@ -119,7 +119,7 @@ t.test('values over -I are swallowed unbuffered and refused, in every protocol',
 });
 
 t.test('many clients pipelining multi-gets without reading cost bounded memory', async (t) => {
-  const { server, port } = await startTestServer(t);
+  const { server, port } = await startTestServer(t, { threads: 1 }); // reads the Connections in-process
   const value = 'v'.repeat(1000);
   const setup = await connect(port);
   await send(setup, `set bp 0 0 ${value.length}\r\n${value}\r\n`);
@@ -192,7 +192,7 @@ t.test('idle_timeout counts commands, not bytes', async (t) => {
 });
 
 t.test('the bound on unsent replies holds inside one multi-get', async (t) => {
-  const { server, port } = await startTestServer(t, { maxBytes: 64 * 1024 * 1024 });
+  const { server, port } = await startTestServer(t, { maxBytes: 64 * 1024 * 1024, threads: 1 }); // reads the Connections in-process
   const VALUE = 1_000_000;
   const KEYS = 24;
   const setup = await connect(port);
