@@ -1,6 +1,8 @@
 // `stats detail on|off|dump` with real per-prefix counts, against our
 // server and the real memcached 1.6.18 (line order aside: memcached lists
 // prefixes in its hash order), -D, and the bound on distinct prefixes.
+// One worker thread (threads: 1): with -t N, watch and stats detail see the
+// traffic of the worker serving the asking connection only (README, Threads).
 
 import t from 'tap';
 import type { Test } from 'tap';
@@ -58,7 +60,7 @@ async function checkDetail(t: Test, target: number | string, delimiter = ':'): P
 }
 
 t.test('our server', async (t) => {
-  const { port } = await startTestServer(t);
+  const { port } = await startTestServer(t, { threads: 1 });
   const settings = await say(port, 'stats settings\r\n', 'END');
   t.match(settings, /STAT detail_enabled no\r\n/, 'off by default');
   await checkDetail(t, port);
@@ -71,7 +73,7 @@ t.test('memcached answers the same', { skip: skipMemcached }, async (t) => {
 });
 
 t.test('-D sets the delimiter (and, as memcached, turns detail on)', async (t) => {
-  const { port, server } = await startTestServer(t, { prefixDelimiter: '/', detailEnabled: true } as Partial<Settings>);
+  const { port, server } = await startTestServer(t, { prefixDelimiter: '/', detailEnabled: true, threads: 1 } as Partial<Settings>);
   t.equal(server.context.settings.detailEnabled, true);
   await checkDetail(t, port, '/');
 });

@@ -1,6 +1,8 @@
 // `watch`: the same log lines as memcached 1.6.18 for the same traffic
 // (timestamps, gids and fds aside), -W, bad arguments, the bus going quiet
 // when the last watcher leaves, and a slow watcher's bounded buffer.
+// One worker thread (threads: 1): with -t N, watch and stats detail see the
+// traffic of the worker serving the asking connection only (README, Threads).
 
 import t from 'tap';
 import type { Test } from 'tap';
@@ -65,7 +67,7 @@ const EXPECTED = [
 ];
 
 t.test('our server logs fetchers and mutations as memcached', async (t) => {
-  const { port } = await startTestServer(t);
+  const { port } = await startTestServer(t, { threads: 1 });
   t.equal(watchBus.flags, 0, 'nobody watches: the bus is off');
   t.same(await watchedLines(t, port), EXPECTED);
 });
@@ -96,9 +98,9 @@ async function checkRefusals(t: Test, target: number | string, watchEnabled: boo
 }
 
 t.test('refusals', async (t) => {
-  const { port } = await startTestServer(t);
+  const { port } = await startTestServer(t, { threads: 1 });
   await checkRefusals(t, port, true);
-  const off = await startTestServer(t, { watchEnabled: false } as Partial<Settings>);
+  const off = await startTestServer(t, { watchEnabled: false, threads: 1 } as Partial<Settings>);
   await checkRefusals(t, off.port, false);
 });
 
@@ -112,7 +114,7 @@ t.test('memcached refuses the same way', { skip: skipMemcached }, async (t) => {
 });
 
 t.test('connevents, and the bus goes quiet when the watcher leaves', async (t) => {
-  const { port } = await startTestServer(t);
+  const { port } = await startTestServer(t, { threads: 1 });
   const w = await startWatcher(port, 'connevents');
   t.equal(watchBus.flags, WATCH.CONNEVENTS);
   const client = await connect(port);
