@@ -567,18 +567,18 @@ export class Connection implements Session, ConnectionInfo {
     const data = this.out.take();
     if (data === null) return;
     if (this.phase === 'closed' || this.socket.destroyed) return;
+    // Counted before the bytes leave: with worker threads a client can hold
+    // the reply (and read `stats`) before this thread runs its next line.
     if (Array.isArray(data)) {
       let bytes = 0;
-      this.socket.cork();
-      for (const part of data) {
-        bytes += part.length;
-        this.socket.write(part);
-      }
-      this.socket.uncork();
+      for (const part of data) bytes += part.length;
       this.ctx.counters.bytesWritten += bytes;
+      this.socket.cork();
+      for (const part of data) this.socket.write(part);
+      this.socket.uncork();
     } else {
-      this.socket.write(data);
       this.ctx.counters.bytesWritten += data.length;
+      this.socket.write(data);
     }
     const pending = this.socket.writableLength;
     if (pending > this.peakPendingOutput) this.peakPendingOutput = pending;

@@ -79,7 +79,12 @@ async function checkSubcommands(t: Test, target: number | string, v: string, swi
 
 const LINE = /^key=(\S+) exp=(-1|\d+) la=(\d+) cas=(\d+) fetch=(yes|no) cls=(\d+) size=(\d+)$/;
 
-async function checkMetadump(t: Test, target: number | string): Promise<void> {
+/**
+ * `retries`: dumps to try until both keys show. Only for memcached itself,
+ * whose crawler sometimes leaves a just-bumped item out of one dump; ours is
+ * held to the first dump.
+ */
+async function checkMetadump(t: Test, target: number | string, retries = 0): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   const stored = await talk(
     target,
@@ -88,7 +93,11 @@ async function checkMetadump(t: Test, target: number | string): Promise<void> {
   );
   t.match(stored, /^STORED\r\nSTORED\r\nVALUE/);
   for (const target_ of ['all', 'hash', '1']) {
-    const dump = await talk(target, `lru_crawler metadump ${target_}\r\n`, dumpDone);
+    let dump = await talk(target, `lru_crawler metadump ${target_}\r\n`, dumpDone);
+    for (let i = 0; i < retries && !(dump.includes('key=md%3Aa%2Fb ') && dump.includes('key=md%2520c ')); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      dump = await talk(target, `lru_crawler metadump ${target_}\r\n`, dumpDone);
+    }
     t.ok(dump.endsWith('\nEND\r\n'), `${target_}: ends with END`);
     const body = dump.slice(0, -'END\r\n'.length);
     t.notOk(body.includes('\r'), `${target_}: item lines end in a bare \\n`);
@@ -134,7 +143,7 @@ t.test('memcached 1.6.18 answers the same', { skip: skipMemcached }, async (t) =
     await new Promise((r) => setTimeout(r, 50));
   }
   await checkSubcommands(t, mc.path, version!, false);
-  await checkMetadump(t, mc.path);
+  await checkMetadump(t, mc.path, 5);
 });
 
 async function checkDisabled(t: Test, target: number | string): Promise<void> {
