@@ -240,14 +240,15 @@ t.test('incr and decr', async (t) => {
   t.equal(store.counters.decrMisses, 1);
   store.store('set', b('n'), b('100'), 5, 0, 0);
   t.equal(arith('n', false, 1n), 99n);
-  t.equal(getString(store, 'n'), '99', 'exact digits, no padding');
+  // A result shorter than the stored digits keeps their width, space-padded (memcached's in-place incr/decr).
+  t.equal(getString(store, 'n'), '99 ', 'shorter result padded with spaces');
   t.equal(arith('n', false, 1000n), 0n, 'decr floors at 0');
   store.store('set', b('n'), b('18446744073709551615'), 0, 0, 0);
   t.equal(arith('n', true, 1n), 0n, 'incr wraps at 2^64');
-  t.equal(getString(store, 'n'), '0');
+  t.equal(getString(store, 'n'), '0'.padEnd(20, ' '));
   store.store('set', b('n'), b('007'), 0, 0, 0);
   t.equal(arith('n', true, 1n), 8n);
-  t.equal(getString(store, 'n'), '8');
+  t.equal(getString(store, 'n'), '8  ');
   t.equal(store.itemFlags(store.peek(b('n'))), 0);
   t.equal(store.counters.incrHits, 2);
   t.equal(store.counters.decrHits, 2);

@@ -8,7 +8,7 @@
 // map is only built when asked for. The charts' history therefore begins
 // when someone opened the page (and survives reloads within a minute).
 
-import type { StatsSources } from '../stats-report.js';
+import { storeCountersOf, type StatsSources } from '../stats-report.js';
 import {
   buildSegmentMap,
   segmentDetail,
@@ -106,7 +106,7 @@ export class LiveData {
   async summary(since: number): Promise<Record<string, unknown>> {
     const map = await this.map();
     const { store, counters: c, settings } = this.src;
-    const s = store.counters;
+    const s = storeCountersOf(this.src);
     const shape = store.shape();
     const heapBytes = shape.segmentsTotal * shape.segmentSize;
     const usedBytes = (shape.segmentsTotal - shape.segmentsFree) * shape.segmentSize;
@@ -179,7 +179,7 @@ export class LiveData {
   }
 
   private totals(): number[] {
-    const s = this.src.store.counters;
+    const s = storeCountersOf(this.src);
     const c = this.src.counters;
     return [s.getHits + s.getMisses, s.getHits, c.cmdSet, s.evictions, s.merges, s.expiredReclaimed];
   }
