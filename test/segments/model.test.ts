@@ -176,14 +176,16 @@ function run(seed: number, ops: number): string[] {
           if (deadline !== 'expired') model.items.set(key, { value: Buffer.from(initial.toString()), flags: 0, deadline, cas: 0 });
         }
       } else if (cas !== 0 && cas !== e.cas) want = 'exists';
-      else if (!/^\d+$/.test(e.value.toString('latin1')) || BigInt(e.value.toString('latin1')) > U64) want = 'non_numeric';
+      // Digits, then the spaces an earlier shrinking incr/decr left (strtoull stops there).
+      else if (!/^\d+ *$/.test(e.value.toString('latin1')) || BigInt(e.value.toString('latin1').trimEnd()) > U64) want = 'non_numeric';
       else {
         want = 'ok';
-        const v = BigInt(e.value.toString('latin1'));
+        const v = BigInt(e.value.toString('latin1').trimEnd());
         wantValue = incr ? (v + delta) & U64 : v > delta ? v - delta : 0n;
         if (incr) model.counters.incrHits++;
         else model.counters.decrHits++;
-        model.items.set(key, { ...e, value: Buffer.from(wantValue.toString()), cas: 0 });
+        // A shorter result keeps the old width, space-padded, as memcached.
+        model.items.set(key, { ...e, value: Buffer.from(wantValue.toString().padEnd(e.value.length, ' ')), cas: 0 });
       }
       const got = store.arith(kb, incr, delta, initial, exptime, cas);
       expect(`op ${op} ${incr ? 'incr' : 'decr'} ${key}`, got, want);
