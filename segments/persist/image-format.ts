@@ -215,7 +215,8 @@ export function decodeTable(b: Buffer, header: ImageHeader, bucketCount: number)
       e.liveItems > 0 &&
       e.liveBytes > 0 &&
       e.liveBytes <= e.writeOffset &&
-      e.read <= 1 &&
+      (e.read & 0xff) <= 1 &&
+      e.read >>> 8 <= 40 &&
       Number.isSafeInteger(e.generation) &&
       e.generation > 0 &&
       e.generation < header.scalars.nextGeneration;

@@ -50,6 +50,9 @@ export interface ImageHeap {
   readonly latestDeadline: Float64Array;
   readonly generation: Float64Array;
   readonly read: Uint8Array;
+  /** Seconds per last-access stamp step (a power of two); the base follows from createTime. */
+  readonly accessUnit: Float64Array;
+  readonly accessBase: Float64Array;
 }
 
 export interface StoreImagePort {

@@ -103,7 +103,8 @@ export function saveImage(port: StoreImagePort, file: string): SaveResult {
         writeOffset,
         liveBytes: heap.liveBytes[seg]!,
         liveItems: heap.liveItems[seg]!,
-        read: heap.read[seg]!,
+        // Bits 8-13: log2 of the access-stamp unit (records' stamps count in it).
+        read: heap.read[seg]! | (Math.log2(heap.accessUnit[seg]!) << 8),
         createTime: heap.createTime[seg]!,
         latestDeadline: heap.latestDeadline[seg]!,
         generation: heap.generation[seg]!,
@@ -279,7 +280,11 @@ function restoreSegment(port: StoreImagePort, e: Entry, i: number, nowS: number,
   heap.createTime[e.seg] = e.createTime;
   heap.latestDeadline[e.seg] = e.latestDeadline;
   heap.generation[e.seg] = e.generation;
-  heap.read[e.seg] = e.read;
+  heap.read[e.seg] = e.read & 0xff;
+  // The stamps in the records count units since floor(createTime / unit), as when saved.
+  const unit = 2 ** (e.read >>> 8);
+  heap.accessUnit[e.seg] = unit;
+  heap.accessBase[e.seg] = Math.floor(e.createTime / unit);
   port.appendSegment(e.bucket, e.seg);
   result.items += kept;
   result.segments++;
