@@ -8,12 +8,12 @@
 // whose touch() throws for one key.
 
 import t from 'tap';
-import http from 'node:http';
 import { connect, exchange, send } from '../integration/helpers/exchange.js';
 import { startTestServer } from '../integration/helpers/server.js';
 import { createStore } from '../../segments/index.js';
 import type { CacheStore } from '../../segments/index.js';
 import { binaryPacket } from '../../fuzz/corpus.js';
+import { scrapeMetrics } from '../observability/helpers.js';
 
 const SECRET_VALUE = 'value-that-must-not-be-logged';
 
@@ -28,18 +28,6 @@ function faultyStore(): CacheStore {
   return store;
 }
 
-function scrape(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 t.test('a throwing responder closes only its connection, with SERVER_ERROR', async (t) => {
   const { server, port, logLines } = await startTestServer(
@@ -70,7 +58,7 @@ t.test('a throwing responder closes only its connection, with SERVER_ERROR', asy
 
   const stats = (await send(other, 'stats\r\n')).reply.toString('latin1');
   t.match(stats, /\r\nSTAT request_faults 1\r\n/);
-  t.match(await scrape(server.metricsPort!), /^memcached_request_faults_total 1$/m);
+  t.match(await scrapeMetrics(server.metricsPort!), /^memcached_request_faults_total 1$/m);
 });
 
 t.test('a binary request that hits a fault gets an internal-error status, then the close', async (t) => {

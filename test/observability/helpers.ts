@@ -2,6 +2,7 @@
 // counters around it, a fixed clock, free loopback ports, and a stats-only
 // TCP responder so memcached's own tools can read renderStats' output.
 
+import http from 'node:http';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { createStore } from '../../segments/index.js';
@@ -170,4 +171,18 @@ export function parseStatLines(reply: string): Map<string, string> {
     if (m) out.set(m[1]!, m[2]!);
   }
   return out;
+}
+
+/** GET /metrics from a server's --metrics-listen port; the body as text. */
+export function scrapeMetrics(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
 }

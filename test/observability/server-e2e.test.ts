@@ -4,11 +4,10 @@
 // passwords.
 
 import t, { type Test } from 'tap';
-import http from 'node:http';
 import { startServer } from '../../lib/server/server.js';
 import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
 import type { Settings } from '../../lib/cli/settings.js';
-import { RawClient, parseStatLines, run } from './helpers.js';
+import { RawClient, parseStatLines, run, scrapeMetrics } from './helpers.js';
 import { MEMCACHED_TOOL_SCRIPT as TOOL, needs, peerCommand } from '../peers.js';
 
 async function start(t: Test, extra: Partial<Settings> = {}, sasl = false) {
@@ -29,18 +28,6 @@ async function start(t: Test, extra: Partial<Settings> = {}, sasl = false) {
   return { server, lines };
 }
 
-function scrape(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 t.test('stats over the text protocol follow what clients do', async (t) => {
   const { server } = await start(t);
@@ -118,7 +105,7 @@ t.test('/metrics follows the commands clients send', async (t) => {
   for (let i = 0; i < 6; i++) await c.call(`get missing${i}\r\n`);
   await c.call('set x 0 0 1\r\n1\r\n', /STORED\r\n$/);
   await c.call('incr x 5\r\n', /6\r\n$/);
-  const body = await scrape(server.metricsPort!);
+  const body = await scrapeMetrics(server.metricsPort!);
   t.match(body, /^memcached_commands_total\{command="get",status="miss"\} 6$/m);
   t.match(body, /^memcached_commands_total\{command="incr",status="hit"\} 1$/m);
   t.match(body, /^memcached_commands_total\{command="set",status="hit"\} 1$/m);
