@@ -391,7 +391,17 @@ function restoreIndex(port: StoreImagePort, fd: number, header: ImageHeader, at:
  * counts; notes a fallback in `result`.
  */
 function restoreRecords(port: StoreImagePort, entries: readonly Entry[], nowS: number, result: RestoreResult, fresh: Int32Array): SegmentCounts[] {
-  const live = result.indexRestored ? locationBitmap(port.heap.segmentCount * port.settings.segmentSize) : null;
+  let live: Uint32Array | null = null;
+  if (result.indexRestored) {
+    try {
+      // 1/64 of the heap, for the length of the restore.
+      live = locationBitmap(port.heap.segmentCount * port.settings.segmentSize);
+    } catch {
+      discardIndexImage(port.indexMemory, fresh);
+      result.indexRestored = false;
+      result.indexNote = 'no memory to check the saved index';
+    }
+  }
   const counts = entries.map((e, i) => checkSegment(port, e, i, nowS, live));
   const savedLive = entries.reduce((n, e) => n + e.liveItems, 0);
   result.expired = counts.reduce((n, c) => n + c.expired, 0);
