@@ -46,7 +46,8 @@ export const A_FREE_OVERFLOW = 3;
 export const A_OVERFLOW_IN_USE = 4;
 /** 1 when every slot word of the area is zero (drained by a finished migration). */
 export const A_CLEAN = 5;
-const CONTROL_WORDS = AREA_BASE + 2 * AREA_WORDS;
+/** Int32 words in IndexMemory.control. */
+export const CONTROL_WORDS = AREA_BASE + 2 * AREA_WORDS;
 
 /** One table area's buffers: growable, so a table can gain overflow buckets or be reused at double size in place. */
 export interface AreaMemory {

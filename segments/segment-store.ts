@@ -754,12 +754,22 @@ export class SegmentStore implements CacheStore {
       nowS: () => this.nowSeconds(),
       isPristine: () => space.index.count === 0 && heap.freeCount === heap.segmentCount,
       appendSegment: (bucket, seg) => space.chains.append(bucket, seg),
-      indexRecord: (addr) => {
+      indexMemory: space.index.memory,
+      hashSeed: space.seed,
+      insertRecord: (addr) => {
         const loc = space.locOf(addr);
         const hash = space.hashAt(loc);
         space.index.insert(hash, tagOf(hash), loc);
-        counters.items++;
-        counters.bytes += space.recordSize(addr);
+      },
+      unindexRecord: (addr) => {
+        const loc = space.locOf(addr);
+        if (!space.index.findLoc(space.hashAt(loc), loc)) return false;
+        space.index.removeFound();
+        return true;
+      },
+      countRestored: (items, bytes) => {
+        counters.items += items;
+        counters.bytes += bytes;
       },
       adopt: (scalars) => {
         heap.adoptRestored(scalars.nextGeneration);

@@ -86,8 +86,10 @@ export class SlotTable {
     if (!growShared(area.words, total * WORDS_PER_BUCKET * 4) || !growShared(area.next, total * 4) || !growShared(area.second, buckets * 2)) {
       throw new RangeError(`hash table of ${buckets} buckets exceeds its reserved memory`);
     }
-    // Grown bytes are zero; what an earlier table left needs clearing.
-    if (c[base + A_CLEAN] !== 1) new Uint32Array(area.words).fill(0, 0, Math.min(usedBefore, total) * WORDS_PER_BUCKET);
+    // Grown bytes are zero; what an earlier table left needs clearing, all
+    // of it: a smaller overflow pool grows back over it later (takeOverflow
+    // does not clear slot words).
+    if (c[base + A_CLEAN] !== 1) new Uint32Array(area.words).fill(0, 0, usedBefore * WORDS_PER_BUCKET);
     new Int32Array(area.next, 0, total).fill(NO_BUCKET);
     new Uint16Array(area.second, 0, buckets).fill(0);
     c[base + A_BUCKETS] = buckets;

@@ -31,7 +31,7 @@ import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { createStore } from '../../segments/index.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
-import { restoreAtStart } from './warm-restart.js';
+import { restoreAtStart, savedHashSeed } from './warm-restart.js';
 import { startUdp } from './udp.js';
 import type { UdpListener } from './udp.js';
 
@@ -256,7 +256,10 @@ function createStoreFor(settings: Settings, clock: Clock | undefined): CacheStor
 
 /** The store the settings ask for (-m, -I, -M, -C, -o hashpower, -o merge_segments). */
 export function storeOptionsFor(settings: Settings, clock: Clock | undefined): StoreOptions {
+  // -e: the saved hash index is usable only with the hash seed it was built with.
+  const hashSeed = settings.memoryFile !== undefined ? savedHashSeed(settings.memoryFile) : undefined;
   return {
+    ...(hashSeed !== undefined ? { hashSeed } : {}),
     memoryLimitBytes: settings.maxBytes,
     itemSizeMax: settings.itemSizeMax,
     evictionPolicy: settings.evictionPolicy,

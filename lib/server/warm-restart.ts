@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import type { CacheStore } from '../../segments/types.js';
 import { SegmentStore } from '../../segments/segment-store.js';
 import type { StoreImagePort } from '../../segments/persist/image-port.js';
-import { restoreImage, saveImage } from '../../segments/persist/store-image.js';
+import { imageHashSeed, restoreImage, saveImage } from '../../segments/persist/store-image.js';
 import type { CommandLog } from './context.js';
 import type { ServerCounters } from '../observability/server-stats.js';
 
@@ -27,6 +27,15 @@ const GIB = 1024 * 1024 * 1024;
 export interface WarmRestart {
   /** Save the store to the image file (once; later calls do nothing). Synchronous, never throws. */
   save(): void;
+}
+
+/**
+ * The hash seed the image in `file` was saved with, if it holds an index:
+ * the store is created with it so the saved index is used as it is (reusing
+ * a seed is no weaker than keeping the image: both are the owner's, 0600).
+ */
+export function savedHashSeed(file: string): number | undefined {
+  return imageHashSeed(file);
 }
 
 /** Restore `store` from `file` (logging one line), and return the saver for the stop. */
@@ -56,10 +65,11 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
     const mib = (result.fileBytes / (1024 * 1024)).toFixed(1);
     const perGiB = result.fileBytes > 0 ? ((result.ms / 1000) * GIB) / result.fileBytes : 0;
     const note = reason !== '' ? ` (${reason})` : '';
+    const index = result.indexRestored ? 'hash index restored' : result.indexNote !== '' ? `hash index rebuilt: ${result.indexNote}` : 'nothing to index';
     log.line(
       ALWAYS,
       `warm restart: restored ${result.items} items in ${result.segments} segments from ${file}` +
-        ` (${result.expired} expired while down, ${mib} MiB in ${(result.ms / 1000).toFixed(2)} s, ${perGiB.toFixed(2)} s/GiB)${note}`,
+        ` (${result.expired} expired while down, ${mib} MiB in ${(result.ms / 1000).toFixed(2)} s, ${perGiB.toFixed(2)} s/GiB; ${index})${note}`,
     );
   } else {
     log.line(ALWAYS, `cold start: ${reason}; starting with an empty cache`);

@@ -1,18 +1,22 @@
-// The warm-restart image file layout (format version 1): what is where,
+// The warm-restart image file layout (format version 2): what is where,
 // encoding and decoding of the fixed-size parts, and the settings checks.
 // No file I/O here (store-image.ts does that).
 //
 //   header   256 bytes   magic "GROWCACH", version, byte order, settings,
-//                        scalars, segment count, data size; CRC-32 at 252
+//                        scalars, hash seed, segment count, data and index
+//                        section sizes; CRC-32 at 252
 //   table    n * 56 + 8  one entry per saved segment, in TTL chain order
 //                        (bucket by bucket, head to tail); CRC-32 after it
 //   data     sum of the saved segments' written bytes, in table order
+//   index    the hash index's arrays (index-section.ts), 0 bytes when the
+//            save left them out; a restore then rebuilds the index
 //   trailer  16 bytes    magic "GROWEND\n", segment count, header CRC
 //
 // Numbers in the header, table and trailer are little-endian. Segment data
-// is copied as the heap holds it (host-endian words), so the header records
-// the byte order and a different one is refused. Every byte of the file is
-// covered by a CRC-32 (header, table, each segment's data) or compared
+// and index arrays are copied as memory holds them (host-endian words), so
+// the header records the byte order and a different one is refused. Every
+// byte of the file is covered by a CRC-32 (header, table, each segment's
+// data, the index section's head and each of its parts) or compared
 // exactly (magic, trailer), and the file's size must be exactly what the
 // header and table add up to.
 
@@ -20,7 +24,7 @@ import os from 'node:os';
 import type { ImageScalars, ImageSettings } from './image-port.js';
 import { crc32 } from './checksum.js';
 
-export const IMAGE_VERSION = 1;
+export const IMAGE_VERSION = 2;
 export const HEADER_BYTES = 256;
 export const ENTRY_BYTES = 56;
 /** The table's CRC word plus padding to 8 bytes. */
@@ -43,6 +47,10 @@ export interface ImageHeader {
   dataBytes: number;
   items: number;
   bytes: number;
+  /** Seed of the key hash the saved index was built with. */
+  hashSeed: number;
+  /** Bytes of the index section (0: none saved). */
+  indexBytes: number;
   /** CRC-32 of the header (set by encodeHeader, checked by decodeHeader). */
   crc: number;
 }
@@ -83,6 +91,8 @@ export function encodeHeader(h: Omit<ImageHeader, 'crc'>): { buffer: Buffer; crc
   b.writeDoubleLE(h.dataBytes, 88);
   b.writeDoubleLE(h.items, 96);
   b.writeDoubleLE(h.bytes, 104);
+  b.writeUInt32LE(h.hashSeed >>> 0, 112);
+  b.writeDoubleLE(h.indexBytes, 120);
   const crc = crc32(b.subarray(0, HEADER_CRC_AT));
   b.writeUInt32LE(crc, HEADER_CRC_AT);
   return { buffer: b, crc };
@@ -102,6 +112,8 @@ export function decodeHeader(b: Buffer): ImageHeader {
   if (b.readUInt32LE(12) !== HEADER_BYTES) throw new ImageRejected('unexpected header size');
   if (b.readUInt32LE(16) !== HOST_ORDER) throw new ImageRejected('image written on a machine of the other byte order');
   const flags = b.readUInt32LE(28);
+  const indexBytes = b.readDoubleLE(120);
+  if (!Number.isSafeInteger(indexBytes) || indexBytes < 0 || indexBytes % 8 !== 0) throw new ImageRejected('header index section size invalid');
   return {
     settings: {
       segmentSize: b.readUInt32LE(20),
@@ -121,6 +133,8 @@ export function decodeHeader(b: Buffer): ImageHeader {
     dataBytes: b.readDoubleLE(88),
     items: b.readDoubleLE(96),
     bytes: b.readDoubleLE(104),
+    hashSeed: b.readUInt32LE(112),
+    indexBytes,
     crc,
   };
 }
@@ -135,9 +149,11 @@ function describeBytes(n: number): string {
  * The settings that must match for an image to be restored, as
  * "what (image) vs (now)" phrases; empty when all match. Segment size and
  * count fix every item address; -m and -I are compared as given; CAS on/off
- * and per-item CAS fix what a token is. Not compared: the hash seed (a fresh
- * one each start, the index is rebuilt from the records), -o hashpower, the
- * eviction policy, merge_segments, ports, threads.
+ * and per-item CAS fix what a token is. Not compared: the hash seed (the
+ * server starts with the image's seed, and a restore into a store with
+ * another one rebuilds the index from the records), -o hashpower (a saved
+ * index keeps its own size), the eviction policy, merge_segments, ports,
+ * threads.
  */
 export function settingsMismatch(image: ImageSettings, now: ImageSettings): string[] {
   const out: string[] = [];
@@ -247,6 +263,6 @@ export function checkTrailer(b: Buffer, header: ImageHeader): void {
 }
 
 /** Total file size an image with this header must have. */
-export function imageBytes(header: Pick<ImageHeader, 'segments' | 'dataBytes'>): number {
-  return HEADER_BYTES + tableBytes(header.segments) + header.dataBytes + TRAILER_BYTES;
+export function imageBytes(header: Pick<ImageHeader, 'segments' | 'dataBytes' | 'indexBytes'>): number {
+  return HEADER_BYTES + tableBytes(header.segments) + header.dataBytes + header.indexBytes + TRAILER_BYTES;
 }

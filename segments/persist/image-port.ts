@@ -1,13 +1,16 @@
 // The narrow view of a store that warm restart (store-image.ts) works
 // through: the settings an image must match, the segment headers and data,
-// the TTL chain heads, the scalar state (generation counter, pending
-// flush_all, per-item CAS counter) and the few calls a restore needs to
-// rebuild the rest. SegmentStore.imagePort() builds it.
+// the TTL chain heads, the hash index's shared memory and seed, the scalar
+// state (generation counter, pending flush_all, per-item CAS counter) and
+// the few calls a restore needs to rebuild the rest. SegmentStore.imagePort()
+// builds it.
 //
 // Kept small on purpose: the store's layout may change (typed arrays moving
 // into SharedArrayBuffers, scalars into a shared control block) and only
 // this port's implementation has to follow; the image format does not care
 // where the fields live.
+
+import type { IndexMemory } from '../index-layout.js';
 
 /** What an image must agree on with the store it is restored into. */
 export interface ImageSettings {
@@ -60,6 +63,10 @@ export interface StoreImagePort {
   readonly heap: ImageHeap;
   /** First segment of each TTL bucket's chain (-1 = empty), buckets 0..BUCKET_COUNT-1. */
   readonly chainHeads: Int32Array;
+  /** The hash index's shared arrays (segments/index-image.ts saves and restores them). */
+  readonly indexMemory: IndexMemory;
+  /** Seed of the key hash: a saved index is usable only by a store with the same one. */
+  readonly hashSeed: number;
   /** Entries in the hash index (a save checks it against the segments' live counts). */
   indexedItems(): number;
   scalars(): ImageScalars;
@@ -69,8 +76,12 @@ export interface StoreImagePort {
   isPristine(): boolean;
   /** Append `seg` (its headers already written) to the tail of `bucket`'s chain. */
   appendSegment(bucket: number, seg: number): void;
-  /** Enter the record at heap address `addr` into the hash index and count it in curr_items / bytes. */
-  indexRecord(addr: number): void;
+  /** Enter the record at heap address `addr` into the hash index (rebuilding it; not counted). */
+  insertRecord(addr: number): void;
+  /** Remove the record at `addr` from the hash index; false when the index has no slot for it. */
+  unindexRecord(addr: number): boolean;
+  /** Add restored items to curr_items and bytes. */
+  countRestored(items: number, bytes: number): void;
   /** Finish a restore: continue generations, rebuild the free pool, set the flush and CAS state. */
   adopt(scalars: ImageScalars): void;
   /** Forget everything (a restore that failed after it began writing the store). */

@@ -1,27 +1,36 @@
 // Warm restart: save a store to an image file and restore one into a fresh
 // store (memcached's -e, done without a memory-mapped heap). Works only
-// through StoreImagePort (image-port.ts); the file layout is image-format.ts.
+// through StoreImagePort (image-port.ts); the file layout is image-format.ts
+// and index-section.ts.
 //
 // Save writes the segments in use, in TTL chain order, with their headers,
-// the generation counter, the pending flush_all and the per-item CAS counter,
-// to FILE.tmp, fsyncs it and renames it over FILE (then fsyncs the
-// directory): a crash mid-save leaves the old FILE or none, never a partial
-// one under FILE's name. Segment bytes go out in one write per segment;
-// nothing is done per item.
+// then the hash index's arrays, the generation counter, the pending
+// flush_all and the per-item CAS counter, to FILE.tmp, fsyncs it and renames
+// it over FILE (then fsyncs the directory): a crash mid-save leaves the old
+// FILE or none, never a partial one under FILE's name. One forward pass:
+// each segment's CRC is taken just before it is queued, and the queued views
+// go out in large positional writev calls (sequential-io.ts); the header and
+// table (which holds the CRCs) are written last at the front. Nothing is
+// done per item.
 //
-// Restore reads segments back in place (same ids, same generations, same
-// offsets, so every CAS token is the one clients saw), checks each one's
-// CRC, then walks its records once: checks that they tile the written bytes
-// and agree with the header's live counts, marks the items that expired
-// while the server was down as dead, and enters the others into the hash
-// index (the index is not saved: it is rebuilt with this process's hash
-// seed, one hash and one insert per item). A segment left with nothing live
-// stays free. Any failure leaves the store empty, as a cold start.
+// Restore reads the segments back in place (same ids, same generations, same
+// offsets, so every CAS token is the one clients saw) in large readv calls,
+// checking each one's CRC right after its batch arrives; then the index
+// arrays into the fresh index's own memory (segments/index-image.ts), then
+// walks the records once read-only (record-walk.ts: tiling, live counts,
+// a bitmap of live records) and checks that the restored index holds
+// exactly those records' locations. Items that expired while the server was
+// down are then marked dead and taken out of the index. When the index
+// section is missing, damaged, saved with another hash seed, or disagrees
+// with the records, the index is rebuilt from the records instead (one hash
+// and one insert per item, the slow path) and the restore says why. Any
+// failure in the header, table, data or trailer leaves the store empty, as
+// a cold start.
 //
 // Not here: deciding what to do with the file afterwards (lib/server/warm-restart.ts
 // removes a consumed image so a later crash cannot bring back stale items).
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoreImagePort } from './image-port.js';
 import {
@@ -37,11 +46,31 @@ import {
   imageBytes,
   settingsMismatch,
   tableBytes,
+  type ImageHeader,
   type SegmentEntry as Entry,
 } from './image-format.js';
+import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, paddedLength } from './index-section.js';
+import { ShortRead, SequentialWriter, readAllAt, writeAllAt } from './sequential-io.js';
+import { checkSegment, expireSegment, locationBitmap, rebuildSegment, type SegmentCounts } from './record-walk.js';
 import { crc32 } from './checksum.js';
-import { BIT_DEAD, MAX_KEY_BYTES, recordBytes, recordDeadline } from '../item-layout.js';
-import { NEVER } from '../expiry-time.js';
+import {
+  INDEX_IMAGE_LAYOUT,
+  adoptIndexImage,
+  checkIndexControl,
+  claimIndexedLocations,
+  discardIndexImage,
+  indexImageParts,
+  indexImageTargets,
+  indexPartLengths,
+  isFreshIndex,
+} from '../index-image.js';
+
+export interface SaveOptions {
+  /** Write the hash index's arrays (default true; false makes an image whose restore rebuilds the index). */
+  index?: boolean;
+  /** fsync the file and its directory (default true). */
+  sync?: boolean;
+}
 
 export interface SaveResult {
   ok: boolean;
@@ -51,7 +80,13 @@ export interface SaveResult {
   segments: number;
   /** Bytes of the image file. */
   fileBytes: number;
+  /** Of fileBytes: the index section. */
+  indexBytes: number;
   ms: number;
+  /** Of ms: CRCs of the data and index parts. */
+  checksumMs: number;
+  /** Of ms: fsync of the file, rename, fsync of the directory. */
+  syncMs: number;
 }
 
 export interface RestoreResult {
@@ -65,15 +100,27 @@ export interface RestoreResult {
   expired: number;
   segments: number;
   fileBytes: number;
+  /** The saved hash index was used (false: rebuilt from the records, see indexNote). */
+  indexRestored: boolean;
+  /** Why the index was rebuilt ('' when restored). */
+  indexNote: string;
   ms: number;
-  /** Of ms: reading and checking the segment data (the rest is the record walk and index rebuild). */
+  /** Of ms: reading and checking the segment data. */
   readMs: number;
+  /** Of readMs and indexMs: the CRCs. */
+  checksumMs: number;
+  /** Of ms: reading, checking and adopting the index section. */
+  indexMs: number;
+  /** Of ms: the record walk, the index check against it, expiry (or the rebuild). */
+  walkMs: number;
   /** Seconds the server was down (save to restore); NaN when unknown. */
   downSeconds: number;
 }
 
+const ZEROS = new Uint8Array(8);
+
 /** Save the store behind `port` to `file` (atomically: temp file, fsync, rename). Never throws. */
-export function saveImage(port: StoreImagePort, file: string): SaveResult {
+export function saveImage(port: StoreImagePort, file: string, options: SaveOptions = {}): SaveResult {
   const started = performance.now();
   const heap = port.heap;
   const entries: Entry[] = [];
@@ -81,13 +128,19 @@ export function saveImage(port: StoreImagePort, file: string): SaveResult {
   let items = 0;
   let bytes = 0;
   let dataBytes = 0;
+  let checksumMs = 0;
+  let syncMs = 0;
+  let indexBytes = 0;
   const done = (ok: boolean, reason: string, fileBytes = 0): SaveResult => ({
     ok,
     reason,
     items,
     segments: entries.length,
     fileBytes,
+    indexBytes: ok ? indexBytes : 0,
     ms: performance.now() - started,
+    checksumMs,
+    syncMs,
   });
   // Chains in order; a cycle (never expected) is cut off by the count.
   const heads = port.chainHeads;
@@ -108,17 +161,19 @@ export function saveImage(port: StoreImagePort, file: string): SaveResult {
         createTime: heap.createTime[seg]!,
         latestDeadline: heap.latestDeadline[seg]!,
         generation: heap.generation[seg]!,
-        dataCrc: crc32(heap.bytes[seg]!.subarray(0, writeOffset)),
+        dataCrc: 0,
       });
       items += heap.liveItems[seg]!;
       bytes += heap.liveBytes[seg]!;
       dataBytes += writeOffset;
     }
   }
-  // A restore indexes every record not marked dead, so the two counts must agree.
+  // A restore expects every record not marked dead in the index, so the two counts must agree.
   if (liveItems !== port.indexedItems()) {
     return done(false, `store inconsistent (${liveItems} live records, ${port.indexedItems()} indexed): not saved`);
   }
+  const index = options.index !== false ? indexImageParts(port.indexMemory) : null;
+  indexBytes = index !== null ? indexSectionBytes(index.parts.map((p) => p.length)) : 0;
   const header = encodeHeader({
     settings: port.settings,
     scalars: port.scalars(),
@@ -127,20 +182,44 @@ export function saveImage(port: StoreImagePort, file: string): SaveResult {
     dataBytes,
     items,
     bytes,
+    hashSeed: port.hashSeed,
+    indexBytes,
   });
   const temp = `${file}.tmp`;
   let fd = -1;
   try {
     fd = openSync(temp, 'w', 0o600);
-    writeAll(fd, header.buffer);
-    writeAll(fd, encodeTable(entries));
-    for (const e of entries) writeAll(fd, heap.bytes[e.seg]!.subarray(0, e.writeOffset));
-    writeAll(fd, encodeTrailer(entries.length, header.crc));
-    fsyncSync(fd);
+    const writer = new SequentialWriter(fd, HEADER_BYTES + tableBytes(entries.length));
+    for (const e of entries) {
+      const view = heap.bytes[e.seg]!.subarray(0, e.writeOffset);
+      const c0 = performance.now();
+      e.dataCrc = crc32(view);
+      checksumMs += performance.now() - c0;
+      writer.add(view);
+    }
+    if (index !== null) {
+      const parts = index.parts.map((view) => {
+        const pad = ZEROS.subarray(0, paddedLength(view.length) - view.length);
+        const c0 = performance.now();
+        // The padding is covered too: every byte of the file is checked.
+        const crc = crc32(pad, crc32(view));
+        checksumMs += performance.now() - c0;
+        writer.add(view);
+        writer.add(pad);
+        return { length: view.length, crc };
+      });
+      writer.add(encodeIndexHead({ layout: INDEX_IMAGE_LAYOUT, hashSeed: port.hashSeed, control: index.control, parts }));
+    }
+    writer.add(encodeTrailer(entries.length, header.crc));
+    writer.flush();
+    writeAllAt(fd, [header.buffer, encodeTable(entries)], 0);
+    const t = performance.now();
+    if (options.sync !== false) fsyncSync(fd);
     closeSync(fd);
     fd = -1;
     renameSync(temp, file);
-    syncDirectory(file);
+    if (options.sync !== false) syncDirectory(file);
+    syncMs = performance.now() - t;
   } catch (err) {
     if (fd >= 0) closeQuietly(fd);
     try {
@@ -150,16 +229,33 @@ export function saveImage(port: StoreImagePort, file: string): SaveResult {
     }
     return done(false, `cannot write ${file}: ${(err as Error).message}`);
   }
-  return done(true, '', imageBytes({ segments: entries.length, dataBytes }));
+  return done(true, '', imageBytes({ segments: entries.length, dataBytes, indexBytes }));
 }
 
 /**
- * Restore `file` into the fresh store behind `port`. On any problem the
- * store is left empty and `warm` is false with the reason. Never throws.
+ * Restore `file` into the fresh store behind `port`. On any problem with
+ * the header, table, data or trailer the store is left empty and `warm` is
+ * false with the reason; a problem with the index section only costs a
+ * rebuild of the index (indexRestored false, indexNote says why). Never throws.
  */
 export function restoreImage(port: StoreImagePort, file: string): RestoreResult {
   const started = performance.now();
-  const result: RestoreResult = { warm: false, reason: '', items: 0, expired: 0, segments: 0, fileBytes: 0, ms: 0, readMs: 0, downSeconds: NaN };
+  const result: RestoreResult = {
+    warm: false,
+    reason: '',
+    items: 0,
+    expired: 0,
+    segments: 0,
+    fileBytes: 0,
+    indexRestored: false,
+    indexNote: '',
+    ms: 0,
+    readMs: 0,
+    checksumMs: 0,
+    indexMs: 0,
+    walkMs: 0,
+    downSeconds: NaN,
+  };
   const finish = (): RestoreResult => {
     result.ms = performance.now() - started;
     return result;
@@ -177,6 +273,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     return finish();
   }
   let began = false;
+  const fresh = new Int32Array(port.indexMemory.control).slice();
   try {
     const size = fstatSync(fd).size;
     result.fileBytes = size;
@@ -188,19 +285,19 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     if (size !== expected) throw new ImageRejected(`image is ${size} bytes, its header says ${expected} (truncated or damaged)`);
     const tableLength = tableBytes(header.segments);
     const entries = decodeTable(readAt(fd, HEADER_BYTES, tableLength), header, port.chainHeads.length);
+    checkTrailer(readAt(fd, size - TRAILER_BYTES, TRAILER_BYTES), header);
     const nowS = port.nowS();
     result.downSeconds = Math.max(0, Date.now() - header.savedAtMs) / 1000;
     // Data first, all of it checked before anything is linked.
     const heap = port.heap;
-    let position = HEADER_BYTES + tableLength;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      const target = heap.bytes[e.seg]!.subarray(0, e.writeOffset);
-      readInto(fd, target, position);
-      position += e.writeOffset;
-      if (crc32(target) !== e.dataCrc) throw new ImageRejected(`segment data checksum mismatch (segment ${i + 1} of ${entries.length})`);
-    }
-    checkTrailer(readAt(fd, position, TRAILER_BYTES), header);
+    const dataAt = HEADER_BYTES + tableLength;
+    const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
+    readAllAt(fd, targets, dataAt, (i) => {
+      const c0 = performance.now();
+      const crc = crc32(targets[i]!);
+      result.checksumMs += performance.now() - c0;
+      if (crc !== entries[i]!.dataCrc) throw new ImageRejected(`segment data checksum mismatch (segment ${i + 1} of ${entries.length})`);
+    });
     result.readMs = performance.now() - started;
     const pending = header.scalars.pendingFlushAt;
     if (pending >= 0 && nowS >= pending) {
@@ -213,16 +310,30 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
       return finish();
     }
     began = true;
-    for (let i = 0; i < entries.length; i++) restoreSegment(port, entries[i]!, i, nowS, result);
+    let t = performance.now();
+    const indexNote = restoreIndex(port, fd, header, dataAt + header.dataBytes, fresh, result);
+    result.indexMs = performance.now() - t;
+    t = performance.now();
+    result.indexRestored = indexNote === '';
+    result.indexNote = indexNote;
+    const counts = restoreRecords(port, entries, nowS, result, fresh);
+    for (let i = 0; i < entries.length; i++) linkSegment(port, entries[i]!, counts[i]!, result);
+    port.countRestored(result.items, counts.reduce((n, c) => n + c.keptBytes, 0));
+    result.walkMs = performance.now() - t;
     port.adopt(header.scalars);
     result.warm = true;
   } catch (err) {
-    if (began) port.reset();
+    if (began) {
+      if (result.indexRestored) discardIndexImage(port.indexMemory, fresh);
+      port.reset();
+    }
     result.warm = false;
     result.items = 0;
     result.expired = 0;
     result.segments = 0;
-    result.reason = err instanceof ImageRejected ? err.message : `cannot read ${file}: ${(err as Error).message}`;
+    result.indexRestored = false;
+    result.reason =
+      err instanceof ImageRejected || err instanceof ShortRead ? err.message : `cannot read ${file}: ${(err as Error).message}`;
   } finally {
     closeQuietly(fd);
   }
@@ -230,53 +341,90 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
 }
 
 /**
- * Walk one restored segment's records: they must tile [0, writeOffset) and
- * agree with the saved live counts. Expired ones are marked dead, the rest
- * indexed; the segment joins its chain when anything in it is still live.
+ * Read the index section at `at` into the fresh index behind `port`.
+ * Returns '' when the saved index is now the store's, else why not (the
+ * index is then still the empty one `fresh` describes). Throws only when
+ * the file itself fails (ShortRead).
  */
-function restoreSegment(port: StoreImagePort, e: Entry, i: number, nowS: number, result: RestoreResult): void {
+function restoreIndex(port: StoreImagePort, fd: number, header: ImageHeader, at: number, fresh: Int32Array, result: RestoreResult): string {
+  if (header.indexBytes === 0) return 'the image holds no index';
+  if (header.hashSeed !== port.hashSeed) return 'the store runs with another hash seed than the image';
+  const memory = port.indexMemory;
+  if (!isFreshIndex(memory)) return 'the index is not fresh';
+  const head = decodeIndexHead(readAt(fd, at + header.indexBytes - INDEX_HEAD_BYTES, INDEX_HEAD_BYTES), header.indexBytes);
+  if (typeof head === 'string') return head;
+  if (head.layout !== INDEX_IMAGE_LAYOUT) return `index layout ${head.layout}, this build uses ${INDEX_IMAGE_LAYOUT}`;
+  if (head.hashSeed !== header.hashSeed) return 'index section hash seed disagrees with the header';
+  const reason = checkIndexControl(memory, head.control);
+  if (reason !== '') return reason;
+  const lengths = indexPartLengths(head.control);
+  if (lengths.length !== head.parts.length || lengths.some((l, i) => l !== head.parts[i]!.length)) return 'index part sizes disagree with its control words';
+  const targets = indexImageTargets(memory, head.control);
+  if (targets === null) return 'the saved index does not fit this index';
+  // Each part, then its padding (read into scratch) so the reads stay one sequential run.
+  const views: Uint8Array[] = [];
+  for (const v of targets) views.push(v, new Uint8Array(paddedLength(v.length) - v.length));
+  let bad = '';
+  let partCrc = 0;
+  try {
+    readAllAt(fd, views, at, (i) => {
+      if (bad !== '') return;
+      const c0 = performance.now();
+      const part = i >>> 1;
+      if (i % 2 === 0) partCrc = crc32(views[i]!);
+      else if (crc32(views[i]!, partCrc) !== head.parts[part]!.crc) bad = `index section checksum mismatch (part ${part + 1})`;
+      result.checksumMs += performance.now() - c0;
+    });
+  } catch (err) {
+    discardIndexImage(memory, fresh);
+    throw err;
+  }
+  if (bad === '') bad = adoptIndexImage(memory, head.control);
+  if (bad !== '') discardIndexImage(memory, fresh);
+  return bad;
+}
+
+/**
+ * Check every restored segment's records, then either verify the restored
+ * index against them and expire what ran out while down, or (no index, or
+ * it disagrees) rebuild the index from the records. Returns each segment's
+ * counts; notes a fallback in `result`.
+ */
+function restoreRecords(port: StoreImagePort, entries: readonly Entry[], nowS: number, result: RestoreResult, fresh: Int32Array): SegmentCounts[] {
+  let live: Uint32Array | null = null;
+  if (result.indexRestored) {
+    try {
+      // 1/64 of the heap, for the length of the restore.
+      live = locationBitmap(port.heap.segmentCount * port.settings.segmentSize);
+    } catch {
+      discardIndexImage(port.indexMemory, fresh);
+      result.indexRestored = false;
+      result.indexNote = 'no memory to check the saved index';
+    }
+  }
+  const counts = entries.map((e, i) => checkSegment(port, e, i, nowS, live));
+  const savedLive = entries.reduce((n, e) => n + e.liveItems, 0);
+  result.expired = counts.reduce((n, c) => n + c.expired, 0);
+  if (live !== null) {
+    const claimed = claimIndexedLocations(port.indexMemory, live);
+    let ok = claimed === savedLive && port.indexedItems() === savedLive;
+    for (let i = 0; ok && i < entries.length; i++) if (counts[i]!.expired > 0) ok = expireSegment(port, entries[i]!, nowS);
+    if (ok) return counts;
+    discardIndexImage(port.indexMemory, fresh);
+    result.indexRestored = false;
+    result.indexNote = 'the saved index disagrees with the records';
+  }
+  for (const e of entries) rebuildSegment(port, e, nowS);
+  return counts;
+}
+
+/** Give a checked segment its saved headers and put it on its chain, when anything in it is still live. */
+function linkSegment(port: StoreImagePort, e: Entry, c: SegmentCounts, result: RestoreResult): void {
+  if (c.kept === 0) return;
   const heap = port.heap;
-  const { segmentSize, itemSizeMax } = port.settings;
-  const words = heap.words[e.seg]!;
-  const base = e.seg * segmentSize;
-  const end = e.writeOffset;
-  let live = 0;
-  let liveBytes = 0;
-  let kept = 0;
-  let keptBytes = 0;
-  for (let off = 0; off < end; ) {
-    const w = off >>> 2;
-    const a = words[w]!;
-    const keyLength = a & 0xff;
-    const bits = (a >>> 8) & 0xff;
-    const valueLength = words[w + 1]!;
-    if (off + 8 > end || keyLength === 0 || keyLength > MAX_KEY_BYTES || valueLength > itemSizeMax) {
-      throw new ImageRejected(`bad record in segment ${i + 1} at offset ${off}`);
-    }
-    const size = recordBytes(keyLength, valueLength, bits);
-    if (off + size > end) throw new ImageRejected(`record overruns segment ${i + 1} at offset ${off}`);
-    if (!(bits & BIT_DEAD)) {
-      live++;
-      liveBytes += size;
-      const deadline = recordDeadline(words, w, a);
-      if (deadline !== NEVER && nowS >= deadline) {
-        words[w] = (a | (BIT_DEAD << 8)) >>> 0;
-        result.expired++;
-      } else {
-        port.indexRecord(base + off);
-        kept++;
-        keptBytes += size;
-      }
-    }
-    off += size;
-  }
-  if (live !== e.liveItems || liveBytes !== e.liveBytes) {
-    throw new ImageRejected(`segment ${i + 1}'s records disagree with its header`);
-  }
-  if (kept === 0) return;
   heap.writeOffset[e.seg] = e.writeOffset;
-  heap.liveItems[e.seg] = kept;
-  heap.liveBytes[e.seg] = keptBytes;
+  heap.liveItems[e.seg] = c.kept;
+  heap.liveBytes[e.seg] = c.keptBytes;
   heap.createTime[e.seg] = e.createTime;
   heap.latestDeadline[e.seg] = e.latestDeadline;
   heap.generation[e.seg] = e.generation;
@@ -286,13 +434,26 @@ function restoreSegment(port: StoreImagePort, e: Entry, i: number, nowS: number,
   heap.accessUnit[e.seg] = unit;
   heap.accessBase[e.seg] = Math.floor(e.createTime / unit);
   port.appendSegment(e.bucket, e.seg);
-  result.items += kept;
+  result.items += c.kept;
   result.segments++;
 }
 
-function writeAll(fd: number, data: Uint8Array): void {
-  let at = 0;
-  while (at < data.length) at += writeSync(fd, data, at, data.length - at);
+/**
+ * The hash seed of the index saved in `file`, when it holds a sound header
+ * and an index section: the server creates its store with it, so the saved
+ * index can be used as it is. Undefined otherwise (the restore then decides).
+ */
+export function imageHashSeed(file: string): number | undefined {
+  let fd = -1;
+  try {
+    fd = openSync(file, 'r');
+    const header = decodeHeader(readAt(fd, 0, HEADER_BYTES));
+    return header.indexBytes > 0 ? header.hashSeed : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd >= 0) closeQuietly(fd);
+  }
 }
 
 /** Read exactly `length` bytes at `position` (fewer only at end of file). */
@@ -300,10 +461,6 @@ function readAt(fd: number, position: number, length: number): Buffer {
   const b = Buffer.alloc(length);
   const n = readFully(fd, b, position);
   return n === length ? b : b.subarray(0, n);
-}
-
-function readInto(fd: number, target: Uint8Array, position: number): void {
-  if (readFully(fd, target, position) !== target.length) throw new ImageRejected('image truncated');
 }
 
 function readFully(fd: number, target: Uint8Array, position: number): number {

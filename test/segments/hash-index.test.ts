@@ -190,3 +190,22 @@ t.test('frequency: once per second, exact to 16, then probabilistic, capped at 1
   t.ok(find(index, 'hot') > 0);
   t.equal(index.foundFrequency(), 0, 'a relinked (moved or rewritten) item restarts at 0');
 });
+
+t.test('clear() after the overflow pool grew leaves no stale slot for a later, larger pool', async (t) => {
+  // Every key hashes alike, so all of them chain into overflow buckets.
+  const H = 0x12345678;
+  const same: KeySource = { keyMatches: () => false, hashAt: () => H };
+  const index = new HashIndex(same, 1024, 0.9, 1);
+  const fill = (from: number, n: number): void => {
+    for (let loc = from; loc < from + n; loc++) index.insert(H, tagOf(H), loc);
+  };
+  // 16 primary slots of the two buckets, then more than 16 overflow buckets: the pool doubles.
+  fill(1, 16 + 20 * 8);
+  t.ok(index.overflowBuckets > 16, `${index.overflowBuckets} overflow buckets in use`);
+  index.clear();
+  t.same(index.locations(), [], 'empty after clear');
+  fill(100_001, 16 + 20 * 8);
+  const stale = index.locations().filter((loc) => loc < 100_001);
+  t.same(stale, [], 'only the new locations, none from before the clear');
+  t.equal(index.locations().length, index.count);
+});

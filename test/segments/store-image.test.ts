@@ -97,6 +97,23 @@ function check(t: Test, store: SegmentStore, clock: ManualClock, model: Map<stri
   return [live, expired];
 }
 
+/** [start, end) of an image's index section. */
+function indexSection(image: Buffer): [number, number] {
+  const at = HEADER_BYTES + image.readUInt32LE(80) * 56 + 8 + image.readDoubleLE(88);
+  return [at, at + image.readDoubleLE(120)];
+}
+
+/** Where `bytes` differs from `good` (same length): nowhere, only inside [from, to), or elsewhere too. */
+function damagedRegion(good: Buffer, bytes: Buffer, from: number, to: number): 'none' | 'index' | 'outside' {
+  let inside = false;
+  for (let i = 0; i < good.length; i++) {
+    if (good[i] === bytes[i]) continue;
+    if (i < from || i >= to) return 'outside';
+    inside = true;
+  }
+  return inside ? 'index' : 'none';
+}
+
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'gac-image-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,6 +160,164 @@ t.test('round trip: same values, flags, CAS; counts and bytes match; store consi
   const counter = model.get('counter')!;
   t.equal(again.store('cas', b('counter'), b('43'), 0, 0, counter.cas), 'stored', 'cas with the pre-restart token succeeds');
   t.equal(again.store('cas', b('counter'), b('44'), 0, 0, counter.cas), 'exists', 'and the old token is then stale');
+});
+
+/** Everything a client can see of `keys` in a store, plus the counters: two stores restored from one image must agree on it. */
+function visible(store: SegmentStore, keys: Iterable<string>): string[] {
+  const out = [`items ${store.counters.items} bytes ${store.counters.bytes} index ${store.itemSpace.index.count}`];
+  for (const key of keys) {
+    const ref = store.peek(b(key));
+    out.push(ref < 0 ? `${key} -` : `${key} ${store.itemFlags(ref)} ${store.itemCas(ref)} ${store.itemValue(ref).toString('base64')}`);
+  }
+  return out;
+}
+
+t.test('the saved hash index is restored as it was and answers as a rebuilt one does', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 4000, 11);
+  const saved = saveImage(store.imagePort(), file);
+  t.ok(saved.ok, saved.reason);
+  t.ok(saved.indexBytes > 0, `index section of ${saved.indexBytes} bytes`);
+  clock.advance(40);
+  const keys = [...model.keys()];
+
+  const restored = newStore(clock);
+  const r1 = restoreImage(restored.imagePort(), file);
+  t.ok(r1.warm && r1.indexRestored, `same seed: index restored (${r1.indexNote})`);
+  t.ok(r1.expired > 0, `${r1.expired} expired while down, taken out of the restored index`);
+  const rebuilt = newStore(clock, {}, 77);
+  const r2 = restoreImage(rebuilt.imagePort(), file);
+  t.ok(r2.warm, r2.reason);
+  t.notOk(r2.indexRestored, 'another seed: index rebuilt');
+  t.match(r2.indexNote, /another hash seed/);
+  t.equal(r1.items, r2.items, 'same items either way');
+  t.same(visible(restored, keys), visible(rebuilt, keys), 'same values, flags, CAS and counts either way');
+  t.same(audit(restored), [], 'restored index consistent with the segments');
+  t.same(audit(rebuilt), []);
+  check(t, restored, clock, model);
+
+  // Slot for slot: the restored tables are the saved ones minus the expired items.
+  const saver = store.itemSpace.index;
+  const locations = new Set(saver.locations());
+  const kept = new Set(restored.itemSpace.index.locations());
+  t.ok([...kept].every((loc) => locations.has(loc)), 'every restored slot was a saved slot');
+  t.equal(locations.size - kept.size, r1.expired, 'the saved slots less the expired ones');
+
+  // Both keep working: writes, overwrites, deletes, and a doubling of the table.
+  for (const s of [restored, rebuilt]) {
+    let failed = 0;
+    for (let i = 0; i < 3000; i++) if (s.store('set', b(`more:${i}`), b(`v${i}`), 0, 0, 0) !== 'stored') failed++;
+    t.equal(failed, 0, 'new writes stored');
+    const victim = keys.find((k) => s.peek(b(k)) >= 0)!;
+    t.equal(s.delete(b(victim), 0), 'deleted');
+    t.equal(s.peek(b(victim)), -1, 'deleted key gone');
+    t.same(audit(s), [], 'consistent after more writes');
+  }
+});
+
+t.test('an index saved while the table was doubling restores and finishes the doubling', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock, { hashPower: 12 });
+  let i = 0;
+  while (!store.shape().hashIsExpanding) store.store('set', b(`k${i++}`), b(`value-${i}`), 0, 0, 0);
+  for (let j = 0; j < 10; j++) store.store('set', b(`k${i++}`), b(`value-${i}`), 0, 0, 0);
+  t.ok(store.shape().hashIsExpanding, `still doubling after ${i} items`);
+  t.ok(saveImage(store.imagePort(), file).ok);
+  const again = newStore(clock, { hashPower: 12 });
+  const r = restoreImage(again.imagePort(), file);
+  t.ok(r.warm && r.indexRestored, r.indexNote);
+  t.ok(again.shape().hashIsExpanding, 'the doubling goes on after the restore');
+  let missing = 0;
+  for (let j = 0; j < i; j++) if (again.peek(b(`k${j}`)) < 0) missing++;
+  t.equal(missing, 0, 'every key found, in the old or the new table');
+  for (let j = 0; j < 5000 && again.shape().hashIsExpanding; j++) again.store('set', b(`n${j}`), b('x'), 0, 0, 0);
+  t.notOk(again.shape().hashIsExpanding, 'doubling finished');
+  for (let j = 0; j < i; j++) if (again.peek(b(`k${j}`)) < 0) missing++;
+  t.equal(missing, 0, 'every key still found');
+  t.same(audit(again), []);
+});
+
+t.test('a missing, damaged or inconsistent index section costs a rebuild, never a wrong value', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 2500, 12);
+  const noIndex = saveImage(store.imagePort(), file, { index: false });
+  t.ok(noIndex.ok);
+  t.equal(noIndex.indexBytes, 0);
+  let again = newStore(clock);
+  let r = restoreImage(again.imagePort(), file);
+  t.ok(r.warm, r.reason);
+  t.notOk(r.indexRestored);
+  t.match(r.indexNote, /holds no index/);
+  check(t, again, clock, model);
+
+  t.ok(saveImage(store.imagePort(), file).ok);
+  const good = readFileSync(file);
+  const [at, end] = indexSection(good);
+  const headAt = end - 256;
+  /** The image with `edit` applied to the index section's first part (slot words), its CRCs recomputed so only the content check can catch it. */
+  const recrc = (edit: (words: Uint32Array) => void): Buffer => {
+    const copy = Buffer.from(good);
+    const length = copy.readDoubleLE(headAt + 120);
+    const part = copy.subarray(at, at + length);
+    edit(new Uint32Array(part.buffer, part.byteOffset, length / 4));
+    copy.writeUInt32LE(crc32(part), headAt + 120 + 8);
+    copy.writeUInt32LE(crc32(copy.subarray(headAt, headAt + 252)), headAt + 252);
+    return copy;
+  };
+  const firstUsed = (words: Uint32Array): number => {
+    for (let i = 1; i < words.length; i += 2) if (words[i] !== 0) return i;
+    return -1;
+  };
+  const secondUsed = (words: Uint32Array): number => {
+    const first = firstUsed(words);
+    for (let i = first + 2; i < words.length; i += 2) if (words[i] !== 0) return i;
+    return -1;
+  };
+  const flip = (i: number): Buffer => {
+    const copy = Buffer.from(good);
+    copy[i]! ^= 0x04;
+    return copy;
+  };
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['flipped byte in the slot words', flip(at + 17), /index section checksum mismatch \(part 1\)/],
+    ['flipped byte in the chain links', flip(at + good.readDoubleLE(headAt + 120) + 3), /index section checksum mismatch \(part 2\)/],
+    ['flipped byte in the index head', flip(headAt + 30), /index section head checksum mismatch/],
+    ['index head magic gone', flip(headAt + 1), /index section head missing/],
+    ['a slot moved to another record (CRC recomputed)', recrc((w) => (w[firstUsed(w)] = w[firstUsed(w)]! + 1)), /disagrees with the records/],
+    ['a slot duplicated (CRC recomputed)', recrc((w) => (w[secondUsed(w)] = w[firstUsed(w)]!)), /disagrees with the records/],
+    ['a slot emptied (CRC recomputed)', recrc((w) => (w[firstUsed(w)] = 0)), /disagrees with the records/],
+    ['a slot pointing past the heap (CRC recomputed)', recrc((w) => (w[firstUsed(w)] = 0xfffffff0)), /disagrees with the records/],
+  ];
+  for (const [name, bytes, note] of cases) {
+    const path = join(dir, 'damaged');
+    writeFileSync(path, bytes);
+    again = newStore(clock);
+    r = restoreImage(again.imagePort(), path);
+    t.ok(r.warm, `${name}: still warm (${r.reason})`);
+    t.notOk(r.indexRestored, `${name}: index rebuilt`);
+    t.match(r.indexNote, note, `${name}: ${r.indexNote}`);
+    check(t, again, clock, model);
+    t.same(audit(again), [], `${name}: consistent`);
+  }
+});
+
+t.test('image sizes: the index section is the index arrays in use, nothing per item', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  fill(store, clock, 2000, 13);
+  const saved = saveImage(store.imagePort(), file);
+  t.ok(saved.ok);
+  t.equal(readFileSync(file).length, saved.fileBytes);
+  const index = store.itemSpace.index;
+  t.ok(saved.indexBytes >= index.slots * 8, 'at least the primary slots');
+  t.ok(saved.indexBytes <= index.bytes + 512, `no more than the index arrays (${saved.indexBytes} of ${index.bytes} bytes)`);
 });
 
 t.test('TTLs keep running while down: items that expired meanwhile are gone', async (t) => {
@@ -281,7 +456,8 @@ t.test('damaged images: cold start with the reason, nothing served', async (t) =
     ['flipped byte in a value', flip(valueAt + 3), /segment data checksum/],
     ['flipped byte in a record header', flip(good.indexOf(marker) - 12), /segment data checksum/],
     ['flipped byte in the trailer', flip(good.length - 3), /trailer/],
-    ['another format version', withHeader((h) => h.writeUInt32LE(2, 8)), /format version 2/],
+    ['the previous format version (no index section)', withHeader((h) => h.writeUInt32LE(1, 8)), /format version 1, this build reads version 2/],
+    ['a later format version', withHeader((h) => h.writeUInt32LE(3, 8)), /format version 3/],
     ['-m changed', good, /settings differ: -m 8 MiB \(image\) vs 16 MiB \(now\)/, { memoryLimitBytes: 16 * MIB }],
     ['-I changed', good, /settings differ: -I 262144 \(image\) vs 131072 \(now\)/, { itemSizeMax: 128 * 1024 }],
     ['segment size changed', good, /segment size 262144 \(image\) vs 524288/, { segmentSize: 512 * 1024 }],
@@ -315,8 +491,12 @@ t.test('fuzz: random damage never restores a wrong value and never throws', asyn
   const rand = prng(seed);
   const path = join(dir, 'fuzzed');
   let cold = 0;
+  let rebuilt = 0;
   let wrong = 0;
   const runs = 150;
+  const [indexAt, indexEnd] = indexSection(good);
+  // A store with the same seed as the saved one: the index section is used when sound.
+  t.ok(restoreImage(newStore(clock).imagePort(), file).indexRestored, 'the undamaged image restores its index');
   for (let run = 0; run < runs; run++) {
     let bytes = Buffer.from(good);
     const kind = Math.floor(rand() * 4);
@@ -344,15 +524,22 @@ t.test('fuzz: random damage never restores a wrong value and never throws', asyn
       if (again.counters.items !== 0) wrong++;
       continue;
     }
-    // Only damage that changed nothing may restore: then everything must match.
-    if (!bytes.equals(good)) wrong++;
+    // Damage confined to the index section may restore, with the index rebuilt; any other damage must not.
+    const changed = bytes.length !== good.length ? 'outside' : damagedRegion(good, bytes, indexAt, indexEnd);
+    if (changed === 'outside') wrong++;
+    if (changed === 'index') {
+      rebuilt++;
+      if (r.indexRestored) wrong++;
+    }
     for (const [key, e] of model) {
       const ref = again.get(b(key));
-      if (ref >= 0 && (!again.itemValue(ref).equals(e.value) || again.itemCas(ref) !== e.cas)) wrong++;
+      if (ref < 0 || !again.itemValue(ref).equals(e.value) || again.itemCas(ref) !== e.cas) wrong++;
     }
+    if (audit(again).length > 0) wrong++;
   }
   t.equal(wrong, 0, `no wrong restore in ${runs} damaged images (seed ${seed})`);
-  t.ok(cold > runs * 0.9, `${cold} of ${runs} ended cold`);
+  t.ok(cold + rebuilt > runs * 0.9, `${cold} of ${runs} ended cold, ${rebuilt} rebuilt the index`);
+  t.ok(rebuilt > 0, 'some damage hit only the index section');
 });
 
 t.test('a store whose live counts disagree with its index is not saved', async (t) => {
