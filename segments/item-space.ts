@@ -77,6 +77,8 @@ export class ItemSpace implements KeySource {
   lastHash = 0;
   lastTag = 0;
   lastMissExpired = false;
+  /** lookupShared(): the expired record it found (valid with lastMissExpired). */
+  lastFoundAddr = -1;
   /** Free segments below which `onLowReserve` is called when a writer takes one. */
   reserve = 0;
   onLowReserve: (() => void) | null = null;
@@ -243,6 +245,33 @@ export class ItemSpace implements KeySource {
       this.retire(addr);
       this.counters.expiredReclaimed++;
       this.lastMissExpired = true;
+      return -1;
+    }
+    return addr;
+  }
+
+  /**
+   * lookup() for a reader under the shared store lock: the same answer,
+   * but an expired item is only reported (lastMissExpired), never
+   * unlinked, since that would write the index and the heap beside other
+   * readers; a writer's lookup or the sweep reclaims it. `nowS` -1 (a
+   * delayed flush is due, see SegmentStore.nowShared) misses every key.
+   */
+  lookupShared(key: Uint8Array, nowS: number): number {
+    this.lastMissExpired = false;
+    const n = key.length;
+    if (n === 0 || n > MAX_KEY_BYTES || nowS < 0) return -1;
+    const hash = hashBytes(key, 0, n, this.seed);
+    const tag = tagOf(hash);
+    this.lastHash = hash;
+    this.lastTag = tag;
+    const loc = this.index.find(key, hash, tag);
+    if (loc === 0) return -1;
+    const addr = (loc - 1) * 8;
+    const deadline = this.deadline(addr);
+    if (deadline !== NEVER && nowS >= deadline) {
+      this.lastMissExpired = true;
+      this.lastFoundAddr = addr;
       return -1;
     }
     return addr;

@@ -71,6 +71,7 @@ import type {
   TouchStatus,
 } from './types.js';
 import { ItemSpace, type SpaceMemory } from './item-space.js';
+import { ITEM_FETCHED } from './types.js';
 import { ItemWalk } from './item-walk.js';
 import { evictorFor } from './eviction.js';
 import type { Evictor } from './item-space.js';
@@ -86,13 +87,13 @@ import {
 } from './item-layout.js';
 import { EXPIRED, NEVER, deadlineFor, flushMomentFor } from './expiry-time.js';
 import { NOT_A_NUMBER, U64_MASK, applyDelta, formatU64, parseU64 } from './decimal-u64.js';
-import { NO_SEGMENT } from './segment-heap.js';
+import { MAX_ACCESS_STAMP, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
 import { randomSeed, tagOf } from './key-hash.js';
 import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
-import { StoreLock } from './shared-memory.js';
+import { SharedExclusiveLock } from './shared-memory.js';
 import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from './shared-counters.js';
 import { newTurnoverMemory } from './heap-turnover.js';
 import type { StoreImagePort } from './persist/image-port.js';
@@ -148,14 +149,15 @@ export interface SharedStoreHandle {
 }
 
 /** Int32 control words. */
+/** The readers-writer lock's three words (shared-memory.ts SharedExclusiveLock). */
 const LOCK = 0;
 /** Bumped (and notified) when a writer leaves the free pool below the reserve. */
-const HOUSEKEEP_WAKE = 1;
+const HOUSEKEEP_WAKE = 3;
 /** 1 once a housekeeper runs: writers then wake it instead of waiting to run dry. */
-const HOUSEKEEPER_ACTIVE = 2;
+const HOUSEKEEPER_ACTIVE = 4;
 /** Next segment the housekeeper's expiry sweep looks at. */
-const SWEEP_CURSOR = 3;
-const CONTROL_WORDS = 4;
+const SWEEP_CURSOR = 5;
+const CONTROL_WORDS = 6;
 /** Float64 cells. */
 const CAS_COUNTER = 0;
 /** Second at which a delayed flush_all takes effect, -1 when none. */
@@ -167,6 +169,12 @@ const SWEEP_SLICE = 256;
 /** Hash buckets one housekeep() step migrates while the index doubles. */
 const MIGRATE_PER_STEP = 1024;
 const DEFAULT_MAX_THREADS = 64;
+
+/** Deferred by a reader: unlink an expired item it found / stamp a read that needs the unit widened. */
+const PENDING_EXPIRED = 1;
+const PENDING_STAMP = 2;
+/** Deferred items per thread between settles; more are dropped (the sweep or a writer's lookup catches up). */
+const PENDING_MAX = 32;
 
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
@@ -183,6 +191,11 @@ export class SegmentStore implements CacheStore {
   readonly handle: SharedStoreHandle;
   lastCas = 0;
   lastArithValue = 0n;
+  /** Work readers deferred to the exclusive lock (settleReads): kind, record address, key hash. */
+  private pendingCount = 0;
+  private readonly pendingKind = new Uint8Array(PENDING_MAX);
+  private readonly pendingAddr = new Float64Array(PENDING_MAX);
+  private readonly pendingHash = new Uint32Array(PENDING_MAX);
 
   private readonly space: ItemSpace;
   private readonly clock: Clock;
@@ -190,7 +203,7 @@ export class SegmentStore implements CacheStore {
   private readonly perItemCas: boolean;
   private readonly itemSizeMax: number;
   private readonly segmentSize: number;
-  private readonly lock: StoreLock;
+  private readonly lock: SharedExclusiveLock;
   private readonly control: Int32Array;
   /** [CAS_COUNTER, PENDING_FLUSH_AT] */
   private readonly cells: Float64Array;
@@ -227,7 +240,7 @@ export class SegmentStore implements CacheStore {
     this.counters = slotCounters(handle.counters, slot);
     this.control = new Int32Array(handle.control);
     this.cells = new Float64Array(handle.cells);
-    this.lock = new StoreLock(this.control, LOCK, handle.measureLock);
+    this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock);
     this.evictor = evictorFor(options.evictionPolicy, options.mergeSegments, handle.turnover);
     this.space = new ItemSpace(
       {
@@ -254,16 +267,27 @@ export class SegmentStore implements CacheStore {
   // ---- threads -----------------------------------------------------------
 
   /**
-   * Start a bracket in which item refs stay valid across calls: the store
-   * lock is held (reentrant) until the matching endRead(), so no other
-   * thread can move, overwrite or free what a ref points at. Responders
-   * bracket each key's lookup and reply copy; keep brackets short.
+   * Start a read bracket: item refs stay valid until the matching
+   * endRead(), because the store lock is held shared (other readers run,
+   * no writer, merge or sweep does), so nothing can move, overwrite or free
+   * what a ref points at. Inside it only get, peek and the item* readers
+   * may be called; a write throws (use beginWrite). Keep brackets short.
    */
   beginRead(): void {
-    this.lock.lock();
+    this.lock.lockShared();
   }
 
   endRead(): void {
+    this.lock.unlockShared();
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+  }
+
+  /** A bracket for a request that reads and writes (meta, touch, arith): the store lock held exclusively. */
+  beginWrite(): void {
+    this.lock.lock();
+  }
+
+  endWrite(): void {
     this.lock.unlock();
   }
 
@@ -317,28 +341,38 @@ export class SegmentStore implements CacheStore {
   }
 
   /** This thread's lock timings (measureLock tuning only; zeros otherwise). */
-  lockTimes(): { waitNs: number; heldNs: number; acquisitions: number } {
-    return { waitNs: this.lock.waitNs, heldNs: this.lock.heldNs, acquisitions: this.lock.acquisitions };
+  lockTimes(): { waitNs: number; heldNs: number; sharedNs: number; acquisitions: number; sharedAcquisitions: number } {
+    const l = this.lock;
+    return { waitNs: l.waitNs, heldNs: l.heldNs, sharedNs: l.sharedNs, acquisitions: l.acquisitions, sharedAcquisitions: l.sharedAcquisitions };
   }
 
   // ---- locked entry points (each a whole operation under the store lock) --
 
   get(key: Buffer): ItemRef {
-    this.lock.lock();
+    if (this.lock.exclusive) return this.getLocked(key);
+    this.lock.lockShared();
+    let ref: ItemRef;
     try {
-      return this.getLocked(key);
+      ref = this.getShared(key);
     } finally {
-      this.lock.unlock();
+      this.lock.unlockShared();
     }
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+    return ref;
   }
 
   peek(key: Buffer): ItemRef {
-    this.lock.lock();
+    if (this.lock.exclusive) return this.peekLocked(key);
+    this.lock.lockShared();
+    let ref: ItemRef;
     try {
-      return this.peekLocked(key);
+      ref = this.space.lookupShared(key, this.nowShared());
+      if (ref < 0 && this.space.lastMissExpired) this.defer(PENDING_EXPIRED, this.space.lastFoundAddr);
     } finally {
-      this.lock.unlock();
+      this.lock.unlockShared();
     }
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+    return ref;
   }
 
   store(mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas', key: Buffer, value: Buffer, flags: number, exptime: number, cas: number): StoreStatus {
@@ -427,6 +461,75 @@ export class SegmentStore implements CacheStore {
     this.space.index.countHit(nowS);
     this.markFetched(addr, nowS);
     return addr;
+  }
+
+  /**
+   * get() under the shared lock: other readers run alongside, so it writes
+   * only this thread's counter row and the read marks (slot frequency,
+   * fetched bit, access stamp: see markFetchedShared and the header), and
+   * an expired item is a miss left for a writer or the sweep to unlink.
+   */
+  private getShared(key: Buffer): ItemRef {
+    const nowS = this.nowShared();
+    const space = this.space;
+    const addr = space.lookupShared(key, nowS);
+    if (addr < 0) {
+      this.counters.getMisses++;
+      if (space.lastMissExpired) {
+        this.counters.getExpired++;
+        this.defer(PENDING_EXPIRED, space.lastFoundAddr);
+      }
+      return -1;
+    }
+    this.counters.getHits++;
+    space.index.countHit(nowS);
+    if (!this.markFetchedShared(addr, nowS)) this.defer(PENDING_STAMP, addr);
+    return addr;
+  }
+
+  /** Note what a reader could not write under the shared lock, for settleReads(); dropped when the list is full. */
+  private defer(kind: number, addr: number): void {
+    const n = this.pendingCount;
+    if (n >= PENDING_MAX) return;
+    this.pendingKind[n] = kind;
+    this.pendingAddr[n] = addr;
+    this.pendingHash[n] = this.space.lastHash;
+    this.pendingCount = n + 1;
+  }
+
+  /**
+   * After the last shared bracket ends: under the exclusive lock, unlink the
+   * expired items readers found (counted as a locked lookup would count
+   * them) and stamp the reads that needed their segment's access unit
+   * widened. Each is redone only if its key's slot still points at the
+   * same record (a writer may have replaced or moved it meanwhile).
+   */
+  private settleReads(): void {
+    this.lock.lock();
+    try {
+      const nowS = this.now();
+      const space = this.space;
+      const index = space.index;
+      for (let i = 0; i < this.pendingCount; i++) {
+        const addr = this.pendingAddr[i]!;
+        const hash = this.pendingHash[i]!;
+        const loc = space.locOf(addr);
+        if (!index.findLoc(hash, loc) || space.hashAt(loc) !== hash) continue;
+        if (this.pendingKind[i] === PENDING_STAMP) {
+          this.markFetched(addr, nowS);
+          continue;
+        }
+        const deadline = space.deadline(addr);
+        if (deadline === NEVER || nowS < deadline) continue;
+        index.removeFound();
+        if ((space.wordA(addr) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
+        space.retire(addr);
+        this.counters.expiredReclaimed++;
+      }
+    } finally {
+      this.pendingCount = 0;
+      this.lock.unlock();
+    }
   }
 
   private peekLocked(key: Buffer): ItemRef {
@@ -795,6 +898,42 @@ export class SegmentStore implements CacheStore {
 
   private nowSeconds(): number {
     return Math.floor(this.clock.nowMs() / 1000);
+  }
+
+  /**
+   * The current second for a reader under the shared lock, or -1 when a
+   * delayed flush_all is due: it cannot be applied without the exclusive
+   * lock, and until a writer (or the housekeeper) applies it every stored
+   * item predates it, so every lookup must miss (lookupShared answers -1).
+   */
+  private nowShared(): number {
+    const nowS = this.nowSeconds();
+    const flushAt = this.cells[PENDING_FLUSH_AT]!;
+    return flushAt >= 0 && nowS >= flushAt ? -1 : nowS;
+  }
+
+  /**
+   * markFetched for a reader under the shared lock. Word A's low 16 bits
+   * (key length, dead/flag bits) are written only by exclusive holders, so
+   * readers racing here all write back the same low half; the top half
+   * gets one reader's stamp for about the same second. A stamp that would
+   * need the segment's unit widened (a rewrite of every record's stamp) is
+   * skipped: the item keeps its older access time until a writer reads it.
+   */
+  private markFetchedShared(addr: number, nowS: number): boolean {
+    const heap = this.space.heap;
+    const seg = this.space.segmentOf(addr);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = heap.words[seg]!;
+    const stamp = Math.max(0, Math.floor(nowS / heap.accessUnit[seg]!) - heap.accessBase[seg]!);
+    const a = words[w]!;
+    if (heap.read[seg] === 0) heap.read[seg] = 1;
+    if (stamp <= MAX_ACCESS_STAMP) {
+      words[w] = ((a & 0xffff) | (1 << 8) | (stamp << 16)) >>> 0;
+      return true;
+    }
+    if ((a & (1 << 8)) === 0) words[w] = (a | (1 << 8)) >>> 0;
+    return false;
   }
 
   /** A read: set ITEM_FETCHED and the last-access stamp in the header. */

@@ -226,6 +226,13 @@ export interface CacheStore {
    */
   beginRead(): void;
   endRead(): void;
+  /**
+   * The same for a request that also writes (touch, arith, meta): other
+   * threads wait until endWrite(). Inside a read bracket only get, peek and
+   * the item readers may be called.
+   */
+  beginWrite(): void;
+  endWrite(): void;
   /** Counters summed over every thread sharing the store (`counters` is this thread's). */
   totals(): StoreCounters;
   /**
