@@ -34,8 +34,15 @@ import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
 import { ITEM_FETCHED } from './types.js';
 
-/** Frees at least one segment or reports that it cannot. */
-export type Evictor = (space: ItemSpace, nowS: number) => boolean;
+/**
+ * Frees at least one segment or reports that it cannot. `slices`, when the
+ * policy has it, does the same as a generator that yields every
+ * `sliceRecords` records so the caller can release the store lock between
+ * (merge-eviction.ts evictSteps; the housekeeping thread uses it).
+ */
+export type Evictor = ((space: ItemSpace, nowS: number) => boolean) & {
+  slices?: (space: ItemSpace, nowS: number, sliceRecords: number) => Generator<void, boolean>;
+};
 
 export interface ItemSpaceOptions {
   memoryLimitBytes: number;
@@ -329,7 +336,8 @@ export class ItemSpace implements KeySource {
   allocate(bucket: number, size: number, nowS: number): number {
     const heap = this.heap;
     const tail = this.chains.tail[bucket]!;
-    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize) {
+    // A tail a paused merge holds (it became the tail when the one after it was swept) takes no writes.
+    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize && heap.busy[tail] === 0) {
       const off = heap.writeOffset[tail]!;
       heap.writeOffset[tail] = off + size;
       return tail * this.segmentSize + off;
@@ -461,7 +469,7 @@ export class ItemSpace implements KeySource {
     const heap = this.heap;
     for (let seg = start; seg < end; seg++) {
       const bucket = heap.bucket[seg]!;
-      if (bucket === FREE_BUCKET || seg === this.pinned) continue;
+      if (bucket === FREE_BUCKET || seg === this.pinned || heap.busy[seg] !== 0) continue;
       if (heap.liveItems[seg] === 0) {
         // Emptied by deletes, overwrites or lazily expired reads.
         const expired = bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS;

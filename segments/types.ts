@@ -105,6 +105,8 @@ export interface StoreCounters {
    * load; stats `segcache_inline_merges`).
    */
   inlineMerges: number;
+  /** Slices the housekeeping thread's merges ran in (each under the lock once; between them clients run). */
+  mergeSlices: number;
   /** Expired items dropped without ever being read (memcached expired_unfetched). */
   expiredUnfetched: number;
   /** Evicted items never read (memcached evicted_unfetched). */
