@@ -11,7 +11,8 @@
 // Threads: the heap, chains and index are shared memory (`memory`); each
 // thread has its own ItemSpace over them, whose fields below (lastHash,
 // lastTag, lastMissExpired, pinned) are that thread's scratch between the
-// calls of one locked store operation. Every method expects the store lock.
+// calls of one locked store operation. lookupShared() runs under the shared
+// store lock; every other method expects the exclusive lock.
 
 import { hashBytes, tagOf } from './key-hash.js';
 import { HashIndex, type KeySource } from './hash-index.js';
@@ -423,36 +424,48 @@ export class ItemSpace implements KeySource {
   freeSegment(seg: number, nowS: number): void {
     const heap = this.heap;
     if (heap.liveItems[seg]! > 0) {
-      const words = heap.words[seg]!;
       const end = heap.writeOffset[seg]!;
-      const base = seg * this.segmentSize;
-      for (let off = 0; off < end; ) {
-        const w = off >>> 2;
-        const a = words[w]!;
-        const bits = (a >>> 8) & 0xff;
-        const size = recordBytes(a & 0xff, words[w + 1]!, bits);
-        if (!(bits & BIT_DEAD)) {
-          const addr = base + off;
-          const loc = addr / 8 + 1;
-          if (this.index.findLoc(this.hashAt(loc), loc)) {
-            this.index.removeFound();
-            const deadline = recordDeadline(words, w, a);
-            const expired = deadline !== NEVER && nowS >= deadline;
-            if (expired) this.counters.expiredReclaimed++;
-            else this.counters.evictions++;
-            if ((bits & ITEM_FETCHED) === 0) {
-              if (expired) this.counters.expiredUnfetched++;
-              else this.counters.evictedUnfetched++;
-            }
-            this.retire(addr);
-          }
+      for (let off = 0; off < end; ) off = this.dropRecord(seg, off, nowS);
+    }
+    this.releaseSegment(seg, nowS);
+  }
+
+  /**
+   * freeSegment's step: unlink the record at `off` of `seg` if it is live
+   * (counted as expired or evicted) and return the next record's offset.
+   * A merge in slices (merge-eviction.ts) drops a segment a few records at a
+   * time with this, then calls releaseSegment.
+   */
+  dropRecord(seg: number, off: number, nowS: number): number {
+    const words = this.heap.words[seg]!;
+    const w = off >>> 2;
+    const a = words[w]!;
+    const bits = (a >>> 8) & 0xff;
+    const size = recordBytes(a & 0xff, words[w + 1]!, bits);
+    if (!(bits & BIT_DEAD)) {
+      const addr = seg * this.segmentSize + off;
+      const loc = addr / 8 + 1;
+      if (this.index.findLoc(this.hashAt(loc), loc)) {
+        this.index.removeFound();
+        const deadline = recordDeadline(words, w, a);
+        const expired = deadline !== NEVER && nowS >= deadline;
+        if (expired) this.counters.expiredReclaimed++;
+        else this.counters.evictions++;
+        if ((bits & ITEM_FETCHED) === 0) {
+          if (expired) this.counters.expiredUnfetched++;
+          else this.counters.evictedUnfetched++;
         }
-        off += size;
+        this.retire(addr);
       }
     }
+    return off + size;
+  }
+
+  /** Unlink `seg` (its records all dropped) from its chain and return it to the pool. */
+  releaseSegment(seg: number, nowS: number): void {
     this.chains.unlink(seg);
-    heap.release(seg);
-    heap.mark(seg, EVENT_EVICTED, nowS);
+    this.heap.release(seg);
+    this.heap.mark(seg, EVENT_EVICTED, nowS);
   }
 
   /**

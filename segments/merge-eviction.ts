@@ -192,7 +192,16 @@ export class MergeEvictor {
       // items fill more than the one segment a merge would keep: free the
       // oldest segment whole, as FIFO would. A third of a merge's key
       // hashing and no data moved, so set-heavy loads pause least.
-      space.freeSegment(this.run[0]!, nowS);
+      const seg = this.run[0]!;
+      const end = space.heap.writeOffset[seg]!;
+      for (let off = 0; off < end; ) {
+        off = space.dropRecord(seg, off, nowS);
+        if (this.sliceDone()) {
+          yield;
+          if (this.abandoned(space)) return 0;
+        }
+      }
+      space.releaseSegment(seg, nowS);
       return 1;
     }
     const horizon = HORIZON_TURNOVERS * this.turnover.seconds(heap.segmentCount);

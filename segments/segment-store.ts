@@ -31,27 +31,67 @@
 // pinned, the merge run) or the thread's own results (lastCas,
 // lastArithValue). `-m` is one heap for all threads.
 //
-// Locking (phase 1, the measured baseline): ONE store mutex, an Int32 in
-// `control` (shared-memory.ts StoreLock: compareExchange, 100 spins, then
-// Atomics.wait; reentrant per thread). Every public operation (get, peek,
-// store, arith, touch, getAndTouch, delete, flushAll, expireNow, housekeep,
-// shape) runs whole under it, so there is no lock order to get wrong and no
-// thread can see a half-made change: every shared word is written and read
-// only by the lock holder (Atomics acquire/release on the lock word orders
-// the plain reads and writes around it), except the per-slot counter rows,
-// which only their own thread writes (a stats reader may see a count a
-// moment old, never a mix of two). Item refs: beginRead()/endRead() hold the
-// same lock across a lookup and the copy of its value into the reply (the
-// responders bracket each key, each binary get/touch/arith and each meta
-// request), so a ref can never point into a segment another thread has
-// merged, freed or reused meanwhile; item-output.ts copies values out, never
-// hands segment memory to a socket.
+// Locking: one writer-preferring readers-writer lock (shared-memory.ts
+// SharedExclusiveLock: three Int32 words in `control`; the only lock, so
+// there is no lock order). Chosen by measurement over the single mutex it
+// replaced (benchmarks/RESULTS.md "Reads that share the store"); Segcache-
+// style optimistic reads (a seqlock per segment, retry on change) were
+// not built: they need every reader-visible word to tolerate a concurrent
+// writer, which the cuckoo moves of slot-table.ts do not.
+// - Exclusive: every operation that changes the store (store, arith,
+//   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
+//   consistent snapshot), and beginWrite()/endWrite() brackets (meta
+//   requests, binary touch/arith/GAT, text gat/gats, warm-restart save).
+//   The holder may read and write every shared word; the Atomics on the
+//   lock word order its plain accesses before the next holder's.
+// - Shared: get and peek, and beginRead()/endRead() brackets around a
+//   lookup and the copy of its value into the reply (text get, binary get,
+//   lru_crawler metadump slices). Many readers at once, no writer. So a
+//   ref a reader holds cannot be moved, overwritten or freed before its
+//   endRead(): no reader sees a torn value, and the lookup (index words,
+//   record headers, segment headers) reads memory no one writes. Writes
+//   readers do make, each racing only with other readers:
+//   . this thread's counter row (shared-counters.ts: one writer per row);
+//   . the slot's frequency and "counted" bits and the bucket's second
+//     (slot-frequency.ts): plain read-modify-writes of the meta word's
+//     bits 15-8, whose tag bits (31-16) only exclusive holders change, so
+//     a race loses at most a count (the counter is approximate anyway) and
+//     never changes another bit; the coin's RNG word may repeat a value;
+//   . the record's word A (markFetchedShared): readers set the fetched bit
+//     and a stamp for about the same second; the low 16 bits (key length,
+//     dead and field bits) are only written exclusively, so every racing
+//     reader writes them back unchanged; heap.read[seg] is set to 1 only.
+//   What a reader may not do it defers: an expired item it finds is a miss
+//   (the key's slot is left as is), and a stamp that needs the segment's
+//   access unit widened (a rewrite of every stamp in it) is skipped; both
+//   are queued per thread and redone under the exclusive lock when the
+//   outermost read bracket ends (settleReads, only if the slot still points
+//   at the same record). A due delayed flush_all makes every shared lookup
+//   miss until an exclusive holder applies it. The housekeeper widens
+//   access units an hour ahead, so readers rarely skip a stamp.
+// - Brackets nest per thread: a read bracket inside a write bracket only
+//   counts depth; a write inside a read bracket throws (an upgrade could
+//   deadlock two upgraders), so responders that may write open beginWrite.
+// - Writer preference: a writer raises a waiting flag that holds new
+//   readers back, waits for readers inside to leave, then holds; writers
+//   queue on a futex mutex. Waits spin first, then sleep in Atomics.wait.
+// Merges in slices: the housekeeper runs merge eviction as a generator
+// (merge-eviction.ts evictSteps) one slice of MERGE_SLICE_RECORDS records
+// per housekeep() call, each under the exclusive lock, readers and writers
+// running between slices. The run's segments are marked busy
+// (SegmentHeap.busy) meanwhile: the sweep, other evictions, item walks and
+// appends to a chain's tail leave them alone; every slot points at a whole
+// record at every pause; an item written, deleted or expired during a pause
+// is skipped when the merge reaches it; a flush_all ends a paused merge.
+// A writer that finds no free segment still merges inline, whole, counted
+// in `inlineMerges`. Item refs never reach a socket: item-output.ts copies
+// values out inside the bracket.
 // The hash table grows in place: two growable SharedArrayBuffer areas used
 // alternately (hash-index.ts); threads rebuild fixed-length views when a
 // shared epoch changes, because length-tracking views measured 20-30x
 // slower per access.
 // Housekeeping: housekeep() is one bounded step (a slice of the expiry
-// sweep, some hash migration, one eviction pass while fewer than
+// sweep, some hash migration, one slice of a merge while fewer than
 // `reserveSegments` segments are free), for a background thread's loop
 // with housekeepWait() between steps; writers wake it when they take a
 // segment below the reserve. A writer that finds no free segment still
@@ -124,6 +164,8 @@ export interface StoreTuning {
   maxThreads?: number;
   /** Time every lock acquisition (wait and hold, in ns per slot: lockTimes()); costs two clock reads per lock. */
   measureLock?: boolean;
+  /** Records per slice of the housekeeper's merges (default 256; Infinity: whole merges under one lock, the measured alternative). */
+  mergeSliceRecords?: number;
 }
 
 /**
@@ -138,6 +180,7 @@ export interface SharedStoreHandle {
   readonly expiryIntervalMs: number;
   readonly reserveSegments: number;
   readonly measureLock: boolean;
+  readonly mergeSliceRecords: number;
   readonly space: SpaceMemory;
   /** Heap-turnover measurement of merge eviction. */
   readonly turnover: SharedArrayBuffer;
@@ -171,6 +214,8 @@ const SWEEP_SLICE = 256;
  * the lock). Measured: ~256 records take 20-60 us on this machine.
  */
 const MERGE_SLICE_RECORDS = 256;
+/** Longest the housekeeper waits after a slice for a waiting client to take the lock. */
+const HAND_OFF_NS = 200_000;
 /** The housekeeper widens segments' access units this far ahead of now (readers cannot widen). */
 const WIDEN_AHEAD_S = 3600;
 /** Hash buckets one housekeep() step migrates while the index doubles. */
@@ -337,7 +382,7 @@ export class SegmentStore implements CacheStore {
         space.sweep(nowS);
         if (heap.freeCount < reserve) {
           if (evictor.slices !== undefined) {
-            this.mergeSteps = evictor.slices(space, nowS, MERGE_SLICE_RECORDS);
+            this.mergeSteps = evictor.slices(space, nowS, this.handle.mergeSliceRecords);
             this.mergeSlice();
           } else {
             evictor(space, nowS);
@@ -347,6 +392,8 @@ export class SegmentStore implements CacheStore {
       return this.mergeSteps !== null || (evictor !== null && heap.freeCount < reserve) || space.index.isExpanding || control[SWEEP_CURSOR] !== 0;
     } finally {
       this.lock.unlock();
+      // Between slices, let a waiting client in before taking the lock again.
+      if (this.mergeSteps !== null) this.lock.handOff(HAND_OFF_NS);
     }
   }
 
@@ -1130,6 +1177,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
     reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? Math.max(2, Math.min(64, Math.floor(segments / 32)))),
     measureLock: tuning.measureLock ?? false,
+    mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
     turnover: newTurnoverMemory(),
     counters: newCounterMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS),

@@ -232,6 +232,24 @@ export class SharedExclusiveLock {
     this.mutex.unlock();
   }
 
+  /**
+   * Called right after unlock() by a thread about to lock again at once
+   * (the housekeeper between merge slices): if other threads wait, spin
+   * until one of them got in (the mutex taken or a reader inside) or
+   * `maxNs` passes, so a woken waiter is not beaten to the lock by the
+   * thread that just left it and made to sleep again, slice after slice.
+   */
+  handOff(maxNs: number): void {
+    const word = this.word;
+    const mutexWord = this.state - 1;
+    if (Atomics.load(word, mutexWord) !== 2 && Atomics.load(word, this.sleepers) === 0) return;
+    const until = process.hrtime.bigint() + BigInt(maxNs);
+    for (let spin = 0; ; spin++) {
+      if (Atomics.load(word, mutexWord) !== 0 || (Atomics.load(word, this.state) & READERS) !== 0) return;
+      if ((spin & 63) === 63 && process.hrtime.bigint() > until) return;
+    }
+  }
+
   private lockSharedSlow(): void {
     const word = this.word;
     const i = this.state;
