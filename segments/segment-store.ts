@@ -72,9 +72,12 @@
 // - Brackets nest per thread: a read bracket inside a write bracket only
 //   counts depth; a write inside a read bracket throws (an upgrade could
 //   deadlock two upgraders), so responders that may write open beginWrite.
-// - Writer preference: a writer raises a waiting flag that holds new
-//   readers back, waits for readers inside to leave, then holds; writers
-//   queue on a futex mutex. Waits spin first, then sleep in Atomics.wait.
+// - Writer preference: an uncontended writer holds with one
+//   compareExchange (what the old mutex cost, so -t 1 pays no more); a
+//   contended one queues on a futex mutex, raises a waiting flag that holds
+//   new readers back, waits for readers inside to leave, then holds. Waits
+//   spin first, then sleep in Atomics.wait. Between merge slices the
+//   housekeeper lets a sleeping waiter in first (handOff).
 // Merges in slices: the housekeeper runs merge eviction as a generator
 // (merge-eviction.ts evictSteps) one slice of MERGE_SLICE_RECORDS records
 // per housekeep() call, each under the exclusive lock, readers and writers

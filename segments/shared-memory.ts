@@ -125,15 +125,17 @@ const READ_SPINS = 200;
 
 /**
  * A writer-preferring readers-writer lock over three Int32 words of shared
- * memory: `base` the writers' mutex (a StoreLock: writers queue there one
- * at a time), `base + 1` the state (readers, WRITER_WAITING, WRITER_HELD),
- * `base + 2` the number of threads sleeping on the state word (so unlocks
- * only call Atomics.notify when someone sleeps).
+ * memory: `base` the mutex contended writers queue on (a StoreLock),
+ * `base + 1` the state (readers, WRITER_WAITING, WRITER_HELD), `base + 2`
+ * the number of threads sleeping on the state word (so unlocks only call
+ * Atomics.notify when someone sleeps).
  *
- * A reader enters with one compareExchange when no writer holds or waits;
- * a writer takes the mutex, raises WRITER_WAITING (new readers then hold
- * back, so a stream of reads never starves a set), waits for the readers
- * in to drain, then holds. Per-instance reentrant: each thread's store owns
+ * A reader enters with one compareExchange when no writer holds or waits.
+ * A writer finding the state 0 holds with one compareExchange (no mutex:
+ * -t 1 pays what the old store mutex cost); otherwise it takes the mutex,
+ * raises WRITER_WAITING (new readers and fast writers then hold back, so a
+ * stream of reads never starves a set), waits for the readers inside and
+ * any fast writer to leave, then holds. Per-instance reentrant: each thread's store owns
  * one instance over the shared words; a shared bracket inside an exclusive
  * one only counts depth, an exclusive call inside a shared bracket is a
  * programming error (an upgrade would deadlock two upgraders) and throws.
@@ -147,6 +149,8 @@ export class SharedExclusiveLock {
   private readonly sleepers: number;
   private writeDepth = 0;
   private readDepth = 0;
+  /** This thread's exclusive hold came through the mutex (contended) rather than the fast path. */
+  private queued = false;
   /** When measuring: ns waiting for either mode, ns holding exclusive / shared, acquisitions of each. */
   waitNs = 0;
   heldNs = 0;
@@ -206,16 +210,11 @@ export class SharedExclusiveLock {
     if (this.readDepth > 0) throw new Error('store: a write inside a read bracket (use beginWrite)');
     this.writeDepth = 1;
     const start = this.measure ? process.hrtime.bigint() : 0n;
-    this.mutex.lock();
     const word = this.word;
     const i = this.state;
-    let s = Atomics.or(word, i, WRITER_WAITING) | WRITER_WAITING;
-    for (let spin = 0; (s & READERS) !== 0; spin++) {
-      if (spin < READ_SPINS) s = Atomics.load(word, i);
-      else s = this.sleep(s);
-    }
-    // Only this writer changes the flags now; readers only leave.
-    Atomics.store(word, i, WRITER_HELD);
+    // Uncontended: straight in, no mutex (one compareExchange, as the old store mutex).
+    this.queued = Atomics.compareExchange(word, i, 0, WRITER_HELD) !== 0;
+    if (this.queued) this.lockQueued();
     if (this.measure) {
       this.since = process.hrtime.bigint();
       this.waitNs += Number(this.since - start);
@@ -227,9 +226,36 @@ export class SharedExclusiveLock {
     if (--this.writeDepth > 0) return;
     if (this.measure) this.heldNs += Number(process.hrtime.bigint() - this.since);
     const word = this.word;
-    Atomics.store(word, this.state, 0);
+    if (this.queued) {
+      // Only this writer set the flags; nobody else changes them while it holds.
+      Atomics.store(word, this.state, 0);
+    } else {
+      // A queued writer may have raised WRITER_WAITING meanwhile: keep it.
+      Atomics.and(word, this.state, ~WRITER_HELD);
+    }
     if (Atomics.load(word, this.sleepers) > 0) Atomics.notify(word, this.state);
-    this.mutex.unlock();
+    if (this.queued) this.mutex.unlock();
+  }
+
+  /**
+   * A writer that found the lock busy: queue on the mutex (one such writer
+   * at a time), raise WRITER_WAITING so no new reader or fast writer gets
+   * in, wait until the readers inside and a fast writer have left, hold.
+   */
+  private lockQueued(): void {
+    this.mutex.lock();
+    const word = this.word;
+    const i = this.state;
+    for (let spin = 0; ; spin++) {
+      const s = Atomics.load(word, i);
+      if ((s & (READERS | WRITER_HELD)) === 0) {
+        if (Atomics.compareExchange(word, i, s, WRITER_HELD | WRITER_WAITING) === s) return;
+      } else if ((s & WRITER_WAITING) === 0) {
+        Atomics.or(word, i, WRITER_WAITING);
+      } else if (spin >= READ_SPINS) {
+        this.sleep(s);
+      }
+    }
   }
 
   /**
@@ -238,14 +264,15 @@ export class SharedExclusiveLock {
    * until one of them got in (the mutex taken or a reader inside) or
    * `maxNs` passes, so a woken waiter is not beaten to the lock by the
    * thread that just left it and made to sleep again, slice after slice.
+   * (A writer already queued has raised WRITER_WAITING, which keeps the
+   * leaving thread out by itself.)
    */
   handOff(maxNs: number): void {
     const word = this.word;
-    const mutexWord = this.state - 1;
-    if (Atomics.load(word, mutexWord) !== 2 && Atomics.load(word, this.sleepers) === 0) return;
+    if (Atomics.load(word, this.sleepers) === 0) return;
     const until = process.hrtime.bigint() + BigInt(maxNs);
     for (let spin = 0; ; spin++) {
-      if (Atomics.load(word, mutexWord) !== 0 || (Atomics.load(word, this.state) & READERS) !== 0) return;
+      if (Atomics.load(word, this.state) !== 0) return;
       if ((spin & 63) === 63 && process.hrtime.bigint() > until) return;
     }
   }
