@@ -3,7 +3,8 @@
 // oldest segment (the oldest chain head), 'random' a random one. Both drop
 // every item of the victim. 'merge' (merge-eviction.ts) falls back to FIFO
 // when no bucket has segments it can merge. The segment holding an item
-// that is being rewritten (ItemSpace.pinned) is never chosen.
+// that is being rewritten (ItemSpace.pinned) is never chosen, nor one a
+// paused merge holds (SegmentHeap.busy).
 
 import type { Evictor, ItemSpace } from './item-space.js';
 import { NO_SEGMENT, FREE_BUCKET } from './segment-heap.js';
@@ -19,7 +20,7 @@ export function evictOldest(space: ItemSpace, nowS: number): boolean {
   let oldest = Infinity;
   for (let b = 0; b < BUCKET_COUNT; b++) {
     let seg = chains.head[b]!;
-    if (seg === space.pinned) seg = heap.next[seg]!;
+    while (seg !== NO_SEGMENT && (seg === space.pinned || heap.busy[seg] !== 0)) seg = heap.next[seg]!;
     if (seg !== NO_SEGMENT && heap.createTime[seg]! < oldest) {
       oldest = heap.createTime[seg]!;
       victim = seg;
@@ -37,7 +38,7 @@ export function evictRandom(space: ItemSpace, nowS: number): boolean {
   const start = Math.floor(Math.random() * n);
   for (let i = 0; i < n; i++) {
     const seg = (start + i) % n;
-    if (heap.bucket[seg] !== FREE_BUCKET && seg !== space.pinned) {
+    if (heap.bucket[seg] !== FREE_BUCKET && seg !== space.pinned && heap.busy[seg] === 0) {
       space.freeSegment(seg, nowS);
       return true;
     }
@@ -58,7 +59,11 @@ export function evictorFor(policy: EvictionPolicy, mergeSegments?: number, turno
       return evictRandom;
     case 'merge': {
       const merger = new MergeEvictor(mergeSegments, turnoverMemory);
-      return (space, nowS) => merger.evict(space, nowS) || evictOldest(space, nowS);
+      const evict: Evictor = (space, nowS) => merger.evict(space, nowS) || evictOldest(space, nowS);
+      evict.slices = function* (space, nowS, sliceRecords) {
+        return (yield* merger.evictSteps(space, nowS, sliceRecords)) || evictOldest(space, nowS);
+      };
+      return evict;
     }
     case 'none':
       return null;

@@ -11,7 +11,8 @@
 // Threads: the heap, chains and index are shared memory (`memory`); each
 // thread has its own ItemSpace over them, whose fields below (lastHash,
 // lastTag, lastMissExpired, pinned) are that thread's scratch between the
-// calls of one locked store operation. Every method expects the store lock.
+// calls of one locked store operation. lookupShared() runs under the shared
+// store lock; every other method expects the exclusive lock.
 
 import { hashBytes, tagOf } from './key-hash.js';
 import { HashIndex, type KeySource } from './hash-index.js';
@@ -34,8 +35,15 @@ import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
 import { ITEM_FETCHED } from './types.js';
 
-/** Frees at least one segment or reports that it cannot. */
-export type Evictor = (space: ItemSpace, nowS: number) => boolean;
+/**
+ * Frees at least one segment or reports that it cannot. `slices`, when the
+ * policy has it, does the same as a generator that yields every
+ * `sliceRecords` records so the caller can release the store lock between
+ * (merge-eviction.ts evictSteps; the housekeeping thread uses it).
+ */
+export type Evictor = ((space: ItemSpace, nowS: number) => boolean) & {
+  slices?: (space: ItemSpace, nowS: number, sliceRecords: number) => Generator<void, boolean>;
+};
 
 export interface ItemSpaceOptions {
   memoryLimitBytes: number;
@@ -77,6 +85,8 @@ export class ItemSpace implements KeySource {
   lastHash = 0;
   lastTag = 0;
   lastMissExpired = false;
+  /** lookupShared(): the expired record it found (valid with lastMissExpired). */
+  lastFoundAddr = -1;
   /** Free segments below which `onLowReserve` is called when a writer takes one. */
   reserve = 0;
   onLowReserve: (() => void) | null = null;
@@ -249,6 +259,33 @@ export class ItemSpace implements KeySource {
   }
 
   /**
+   * lookup() for a reader under the shared store lock: the same answer,
+   * but an expired item is only reported (lastMissExpired), never
+   * unlinked, since that would write the index and the heap beside other
+   * readers; a writer's lookup or the sweep reclaims it. `nowS` -1 (a
+   * delayed flush is due, see SegmentStore.nowShared) misses every key.
+   */
+  lookupShared(key: Uint8Array, nowS: number): number {
+    this.lastMissExpired = false;
+    const n = key.length;
+    if (n === 0 || n > MAX_KEY_BYTES || nowS < 0) return -1;
+    const hash = hashBytes(key, 0, n, this.seed);
+    const tag = tagOf(hash);
+    this.lastHash = hash;
+    this.lastTag = tag;
+    const loc = this.index.find(key, hash, tag);
+    if (loc === 0) return -1;
+    const addr = (loc - 1) * 8;
+    const deadline = this.deadline(addr);
+    if (deadline !== NEVER && nowS >= deadline) {
+      this.lastMissExpired = true;
+      this.lastFoundAddr = addr;
+      return -1;
+    }
+    return addr;
+  }
+
+  /**
    * Mark a record dead and take it off its segment's and the store's live
    * counts. Its slot must already be gone or relinked elsewhere.
    */
@@ -300,7 +337,8 @@ export class ItemSpace implements KeySource {
   allocate(bucket: number, size: number, nowS: number): number {
     const heap = this.heap;
     const tail = this.chains.tail[bucket]!;
-    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize) {
+    // A tail a paused merge holds (it became the tail when the one after it was swept) takes no writes.
+    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize && heap.busy[tail] === 0) {
       const off = heap.writeOffset[tail]!;
       heap.writeOffset[tail] = off + size;
       return tail * this.segmentSize + off;
@@ -386,36 +424,48 @@ export class ItemSpace implements KeySource {
   freeSegment(seg: number, nowS: number): void {
     const heap = this.heap;
     if (heap.liveItems[seg]! > 0) {
-      const words = heap.words[seg]!;
       const end = heap.writeOffset[seg]!;
-      const base = seg * this.segmentSize;
-      for (let off = 0; off < end; ) {
-        const w = off >>> 2;
-        const a = words[w]!;
-        const bits = (a >>> 8) & 0xff;
-        const size = recordBytes(a & 0xff, words[w + 1]!, bits);
-        if (!(bits & BIT_DEAD)) {
-          const addr = base + off;
-          const loc = addr / 8 + 1;
-          if (this.index.findLoc(this.hashAt(loc), loc)) {
-            this.index.removeFound();
-            const deadline = recordDeadline(words, w, a);
-            const expired = deadline !== NEVER && nowS >= deadline;
-            if (expired) this.counters.expiredReclaimed++;
-            else this.counters.evictions++;
-            if ((bits & ITEM_FETCHED) === 0) {
-              if (expired) this.counters.expiredUnfetched++;
-              else this.counters.evictedUnfetched++;
-            }
-            this.retire(addr);
-          }
+      for (let off = 0; off < end; ) off = this.dropRecord(seg, off, nowS);
+    }
+    this.releaseSegment(seg, nowS);
+  }
+
+  /**
+   * freeSegment's step: unlink the record at `off` of `seg` if it is live
+   * (counted as expired or evicted) and return the next record's offset.
+   * A merge in slices (merge-eviction.ts) drops a segment a few records at a
+   * time with this, then calls releaseSegment.
+   */
+  dropRecord(seg: number, off: number, nowS: number): number {
+    const words = this.heap.words[seg]!;
+    const w = off >>> 2;
+    const a = words[w]!;
+    const bits = (a >>> 8) & 0xff;
+    const size = recordBytes(a & 0xff, words[w + 1]!, bits);
+    if (!(bits & BIT_DEAD)) {
+      const addr = seg * this.segmentSize + off;
+      const loc = addr / 8 + 1;
+      if (this.index.findLoc(this.hashAt(loc), loc)) {
+        this.index.removeFound();
+        const deadline = recordDeadline(words, w, a);
+        const expired = deadline !== NEVER && nowS >= deadline;
+        if (expired) this.counters.expiredReclaimed++;
+        else this.counters.evictions++;
+        if ((bits & ITEM_FETCHED) === 0) {
+          if (expired) this.counters.expiredUnfetched++;
+          else this.counters.evictedUnfetched++;
         }
-        off += size;
+        this.retire(addr);
       }
     }
+    return off + size;
+  }
+
+  /** Unlink `seg` (its records all dropped) from its chain and return it to the pool. */
+  releaseSegment(seg: number, nowS: number): void {
     this.chains.unlink(seg);
-    heap.release(seg);
-    heap.mark(seg, EVENT_EVICTED, nowS);
+    this.heap.release(seg);
+    this.heap.mark(seg, EVENT_EVICTED, nowS);
   }
 
   /**
@@ -432,7 +482,7 @@ export class ItemSpace implements KeySource {
     const heap = this.heap;
     for (let seg = start; seg < end; seg++) {
       const bucket = heap.bucket[seg]!;
-      if (bucket === FREE_BUCKET || seg === this.pinned) continue;
+      if (bucket === FREE_BUCKET || seg === this.pinned || heap.busy[seg] !== 0) continue;
       if (heap.liveItems[seg] === 0) {
         // Emptied by deletes, overwrites or lazily expired reads.
         const expired = bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS;

@@ -47,7 +47,13 @@ export class ItemWalk {
     const now = this.nowS();
     let left = budget;
     while (left > 0) {
-      if (this.seg < 0 || this.offset >= heap.writeOffset[this.seg]! || heap.generation[this.seg] !== this.generation || heap.isFree(this.seg)) {
+      if (
+        this.seg < 0 ||
+        this.offset >= heap.writeOffset[this.seg]! ||
+        heap.generation[this.seg] !== this.generation ||
+        heap.isFree(this.seg) ||
+        heap.busy[this.seg] !== 0
+      ) {
         if (!this.enterNextSegment()) return true;
         continue;
       }
@@ -77,7 +83,8 @@ export class ItemWalk {
   private enterNextSegment(): boolean {
     const heap = this.heap;
     for (let seg = this.seg + 1; seg < heap.segmentCount; seg++) {
-      if (heap.isFree(seg) || heap.writeOffset[seg] === 0) continue;
+      // A segment a paused merge holds may be half compacted: skipped (its items are missed, as a moving item may be).
+      if (heap.isFree(seg) || heap.writeOffset[seg] === 0 || heap.busy[seg] !== 0) continue;
       this.seg = seg;
       this.offset = 0;
       this.generation = heap.generation[seg]!;

@@ -42,6 +42,21 @@
 //
 // Slots hold no back pointer, so the first pass hashes every scanned key to
 // find its slot; the second reuses those hashes (up to MAX_KEPT_HASHES).
+//
+// Slices (evictSteps): the housekeeping thread runs a merge as a generator
+// that yields every `sliceRecords` records, and the store releases its lock
+// at each yield, so clients wait for one slice (tens of microseconds), not
+// a whole pass. While paused, the run's segments are marked busy
+// (SegmentHeap.busy): no sweep, other merge, eviction, item walk or writer
+// touches them. What clients do meanwhile stays correct because every
+// slot always points at a whole record (a record is copied before its slot
+// is relinked, compaction only overwrites records already handled), the
+// live counts are kept per record as items move (not recomputed at the
+// end), and an item overwritten, deleted or expired during a pause is dead
+// or unindexed when the merge reaches it, so findLoc fails and it is
+// skipped. A flush_all during a pause (SegmentHeap.clears) ends the merge.
+// The inline merge a writer runs when no segment is free is the same code
+// with no slices.
 
 import type { ItemSpace } from './item-space.js';
 import { BIT_DEAD, recordBytes, recordDeadline } from './item-layout.js';
@@ -76,6 +91,11 @@ export class MergeEvictor {
   private readonly turnover: HeapTurnover;
   /** Bytes of the cut rank dropped so far in this merge's second pass. */
   private droppedAtCut = 0;
+  /** Records left before the next yield, and the slice length (Infinity: never yield). */
+  private left = Infinity;
+  private slice = Infinity;
+  /** SegmentHeap.clears when this merge began: a flush_all during a pause ends it. */
+  private clearsAtStart = 0;
 
   /**
    * `mergeSegments`: segments per pass, clamped to MIN..MAX_MERGE_SEGMENTS.
@@ -92,20 +112,50 @@ export class MergeEvictor {
    * MIN_RUN mergeable segments: the caller then evicts a whole segment.
    */
   evict(space: ItemSpace, nowS: number): boolean {
+    const steps = this.evictSteps(space, nowS, Infinity);
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+    }
+  }
+
+  /**
+   * evict() as a generator that yields after every `sliceRecords` records
+   * read: the caller may release the store lock at each yield (and must hold
+   * it again before resuming). Returns what evict() returns; a merge given
+   * up after a flush_all during a pause returns true (the flush freed all).
+   */
+  *evictSteps(space: ItemSpace, nowS: number, sliceRecords: number): Generator<void, boolean> {
     const heap = space.heap;
+    this.slice = sliceRecords;
+    this.left = sliceRecords;
+    this.clearsAtStart = heap.clears;
     let freed = -1;
     for (let i = 0; i < RANDOM_PICKS && freed < 0; i++) {
       const bucket = heap.bucket[Math.floor(Math.random() * heap.segmentCount)]!;
-      if (bucket !== FREE_BUCKET) freed = this.mergeBucket(space, bucket, nowS);
+      if (bucket !== FREE_BUCKET) freed = yield* this.mergeBucket(space, bucket, nowS);
     }
-    for (let bucket = 0; bucket < BUCKET_COUNT && freed < 0; bucket++) freed = this.mergeBucket(space, bucket, nowS);
+    for (let bucket = 0; bucket < BUCKET_COUNT && freed < 0; bucket++) freed = yield* this.mergeBucket(space, bucket, nowS);
+    if (heap.clears !== this.clearsAtStart) return true;
     if (freed <= 0) return false;
     this.turnover.freed(nowS, freed);
     return true;
   }
 
+  /** Count one record read; true when the slice is used up (yield, then check abandoned()). */
+  private sliceDone(): boolean {
+    if (--this.left > 0) return false;
+    this.left = this.slice;
+    return true;
+  }
+
+  /** After a pause: did a flush_all release the heap (the run is gone)? */
+  private abandoned(space: ItemSpace): boolean {
+    return space.heap.clears !== this.clearsAtStart;
+  }
+
   /** Merge a run of `bucket`; segments freed, or -1 when it has no run to merge. */
-  private mergeBucket(space: ItemSpace, bucket: number, nowS: number): number {
+  private *mergeBucket(space: ItemSpace, bucket: number, nowS: number): Generator<void, number> {
     const chains = space.chains;
     const head = chains.head[bucket]!;
     let start = chains.mergeCursor[bucket]!;
@@ -113,23 +163,28 @@ export class MergeEvictor {
     let length = this.collectRun(space, bucket, start);
     if (length < MIN_RUN && start !== head) length = this.collectRun(space, bucket, head);
     if (length < MIN_RUN) return -1;
-    return this.merge(space, bucket, length, nowS);
+    const busy = space.heap.busy;
+    for (let r = 0; r < length; r++) busy[this.run[r]!] = 1;
+    const freed = yield* this.merge(space, bucket, length, nowS);
+    // Freed segments were unmarked by release(); a flush_all cleared every mark.
+    if (!this.abandoned(space)) for (let r = 0; r < length; r++) busy[this.run[r]!] = 0;
+    return freed;
   }
 
-  /** Fill `run` with consecutive segments from `start`, stopping at the tail or the pinned segment. */
+  /** Fill `run` with consecutive segments from `start`, stopping at the tail, the pinned segment or one another merge holds. */
   private collectRun(space: ItemSpace, bucket: number, start: number): number {
     const tail = space.chains.tail[bucket]!;
     let length = 0;
     const most = this.run.length;
     for (let seg = start; seg !== NO_SEGMENT && length < most; seg = space.heap.next[seg]!) {
-      if (seg === tail || seg === space.pinned) break;
+      if (seg === tail || seg === space.pinned || space.heap.busy[seg] !== 0) break;
       this.run[length++] = seg;
     }
     return length;
   }
 
   /** Merge `run[0..length)` of `bucket`; returns the segments freed (at least one). */
-  private merge(space: ItemSpace, bucket: number, length: number, nowS: number): number {
+  private *merge(space: ItemSpace, bucket: number, length: number, nowS: number): Generator<void, number> {
     const heap = space.heap;
     const segmentSize = space.segmentSize;
     if (!this.anyRead(heap, length) && this.liveBytesBefore(heap, length, nowS) > segmentSize) {
@@ -137,17 +192,26 @@ export class MergeEvictor {
       // items fill more than the one segment a merge would keep: free the
       // oldest segment whole, as FIFO would. A third of a merge's key
       // hashing and no data moved, so set-heavy loads pause least.
-      space.freeSegment(this.run[0]!, nowS);
+      const seg = this.run[0]!;
+      const end = space.heap.writeOffset[seg]!;
+      for (let off = 0; off < end; ) {
+        off = space.dropRecord(seg, off, nowS);
+        if (this.sliceDone()) {
+          yield;
+          if (this.abandoned(space)) return 0;
+        }
+      }
+      space.releaseSegment(seg, nowS);
       return 1;
     }
     const horizon = HORIZON_TURNOVERS * this.turnover.seconds(heap.segmentCount);
-    this.rankRun(space, length, nowS, horizon);
+    if (!(yield* this.rankRun(space, length, nowS, horizon))) return 0;
     // All but one segment's worth, best first; one segment when nothing was read.
     const keepSegments = this.histogram.bytesAbove(0) > 0 ? length - 1 : 1;
     // The gap estimate holds for items much smaller than a segment; capped for huge ones.
     const gap = Math.min(this.histogram.packingGap(), segmentSize / 8);
     this.histogram.cut(keepSegments * (segmentSize - gap));
-    return this.moveSurvivors(space, bucket, length, keepSegments, nowS, horizon);
+    return yield* this.moveSurvivors(space, bucket, length, keepSegments, nowS, horizon);
   }
 
   /** Has any item in run[0..length) been read (SegmentHeap.read)? */
@@ -168,8 +232,13 @@ export class MergeEvictor {
     return bytes;
   }
 
-  /** First pass: the byte histogram of the run's live, unexpired items by rank. */
-  private rankRun(space: ItemSpace, length: number, nowS: number, horizon: number): void {
+  /**
+   * First pass: the byte histogram of the run's live, unexpired items by
+   * rank. Every record, dead or not, takes a place in `hashes`, so the
+   * second pass finds each record's hash even if records died in a pause.
+   * False when the merge was abandoned during a pause.
+   */
+  private *rankRun(space: ItemSpace, length: number, nowS: number, horizon: number): Generator<void, boolean> {
     const heap = space.heap;
     const index = space.index;
     const segmentSize = space.segmentSize;
@@ -177,6 +246,7 @@ export class MergeEvictor {
     histogram.clear();
     let items = 0;
     for (let r = 0; r < length; r++) items += heap.liveItems[this.run[r]!]!;
+    items += items >>> 2;
     if (this.hashes.length < items) this.hashes = new Uint32Array(Math.min(MAX_KEPT_HASHES, Math.max(items, 2 * this.hashes.length)));
     const hashes = this.hashes;
     let n = 0;
@@ -194,8 +264,9 @@ export class MergeEvictor {
         const bits = (a >>> 8) & 0xff;
         const size = recordBytes(a & 0xff, words[w + 1]!, bits);
         const loc = (src * segmentSize + off) / 8 + 1;
+        off += size;
         if (bits & BIT_DEAD) {
-          off += size;
+          n++;
           continue;
         }
         const hash = space.hashAt(loc);
@@ -208,9 +279,13 @@ export class MergeEvictor {
             histogram.add(rankOf(freq, size, meanSize), size);
           }
         }
-        off += size;
+        if (this.sliceDone()) {
+          yield;
+          if (this.abandoned(space)) return false;
+        }
       }
     }
+    return true;
   }
 
   /**
@@ -219,7 +294,7 @@ export class MergeEvictor {
    * Segment means are read before any destination's header is rewritten
    * (a destination is always a segment already scanned).
    */
-  private moveSurvivors(space: ItemSpace, bucket: number, length: number, keepSegments: number, nowS: number, horizon: number): number {
+  private *moveSurvivors(space: ItemSpace, bucket: number, length: number, keepSegments: number, nowS: number, horizon: number): Generator<void, number> {
     const heap = space.heap;
     const index = space.index;
     const counters = space.counters;
@@ -250,6 +325,7 @@ export class MergeEvictor {
         const loc = (src * segmentSize + off) / 8 + 1;
         if (bits & BIT_DEAD) {
           off += size;
+          n++;
           continue;
         }
         // Same records in the same order as the first pass: its hash is at n.
@@ -278,6 +354,13 @@ export class MergeEvictor {
             }
             this.moveRecord(heap, src, off, dst, write, size, chunk);
             index.relinkFoundWithFrequency((dst * segmentSize + write) / 8 + 1, freq);
+            if (src !== dst) {
+              // Counts follow the record, so a pause sees them right.
+              heap.liveItems[src]!--;
+              heap.liveBytes[src]! -= size;
+              heap.liveItems[dst]!++;
+              heap.liveBytes[dst]! += size;
+            }
             if (freq > 0) heap.read[dst] = 1;
             write += size;
             liveItems++;
@@ -294,9 +377,15 @@ export class MergeEvictor {
             }
             counters.items--;
             counters.bytes -= size;
+            heap.liveItems[src]!--;
+            heap.liveBytes[src]! -= size;
           }
         }
         off += size;
+        if (this.sliceDone()) {
+          yield;
+          if (this.abandoned(space)) return 0;
+        }
       }
       if (src !== dst) {
         space.chains.unlink(src);
@@ -360,14 +449,19 @@ export class MergeEvictor {
     return view;
   }
 
-  /** Set a destination's header after compaction; frees it when it kept nothing. */
+  /**
+   * Set a destination's header after compaction; frees it when nothing in
+   * it is live. Its live counts are already right (kept per record);
+   * `liveItems` counts what the merge put there, some of which clients may
+   * have deleted or touched since: the latest deadline is kept at least the
+   * old one (a touch in a pause may have extended an item's).
+   */
   private close(space: ItemSpace, seg: number, write: number, liveItems: number, latest: number): boolean {
     const heap = space.heap;
     heap.writeOffset[seg] = write;
-    heap.liveItems[seg] = liveItems;
-    heap.liveBytes[seg] = write;
-    heap.latestDeadline[seg] = latest;
-    if (liveItems > 0) return false;
+    const old = heap.latestDeadline[seg]!;
+    heap.latestDeadline[seg] = this.slice === Infinity || liveItems === 0 ? latest : Math.max(latest, old);
+    if (heap.liveItems[seg]! > 0) return false;
     space.chains.unlink(seg);
     heap.release(seg);
     return true;

@@ -72,13 +72,17 @@ export interface HeapMemory {
   accessUnit: SharedArrayBuffer;
   accessBase: SharedArrayBuffer;
   freeStack: SharedArrayBuffer;
-  /** Int32 [free top]. */
+  /** Uint8 per segment: 1 while a sliced merge works on it (see `busy`). */
+  busy: SharedArrayBuffer;
+  /** Int32 [free top, clears]. */
   control: SharedArrayBuffer;
   /** Float64 [next generation]. */
   counters: SharedArrayBuffer;
 }
 
 const FREE_TOP = 0;
+/** releaseAll() calls so far: a merge paused across one gives up. */
+const CLEARS = 1;
 const NEXT_GENERATION = 0;
 
 function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemory {
@@ -110,6 +114,7 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemor
     accessUnit: sab(8),
     accessBase: sab(8),
     freeStack: sab(4),
+    busy: sab(1),
     control: new SharedArrayBuffer(8),
     counters: new SharedArrayBuffer(8),
   };
@@ -158,6 +163,15 @@ export class SegmentHeap {
   /** createTime in access units, rounded down: stamp 0 is this many units since the epoch. */
   readonly accessBase: Float64Array;
 
+  /**
+   * 1 while a merge that releases the store lock between slices works on
+   * the segment (merge-eviction.ts): its records may be half compacted, so
+   * nothing else may walk, sweep, free, merge or append to it meanwhile
+   * (item-space.ts, eviction.ts, item-walk.ts check). Lookups of items in
+   * it stay valid: every slot points at a whole record.
+   */
+  readonly busy: Uint8Array;
+
   /** The shared buffers behind this heap (hand to another thread to attach). */
   readonly memory: HeapMemory;
   /** Free segment ids (a stack: the most recently freed is reused first, still warm). */
@@ -200,6 +214,7 @@ export class SegmentHeap {
     this.accessUnit = new Float64Array(memory.accessUnit);
     this.accessBase = new Float64Array(memory.accessBase);
     this.freeStack = new Int32Array(memory.freeStack);
+    this.busy = new Uint8Array(memory.busy);
     this.control = new Int32Array(memory.control);
     this.sharedCounters = new Float64Array(memory.counters);
     if (fresh) this.releaseAll();
@@ -303,6 +318,7 @@ export class SegmentHeap {
     this.writeOffset[seg] = 0;
     this.liveBytes[seg] = 0;
     this.liveItems[seg] = 0;
+    this.busy[seg] = 0;
     const top = this.control[FREE_TOP]!;
     this.freeStack[top] = seg;
     this.control[FREE_TOP] = top + 1;
@@ -311,6 +327,7 @@ export class SegmentHeap {
   /** Every segment free (flush_all); data bytes are left as they are. */
   releaseAll(): void {
     this.control[FREE_TOP] = 0;
+    this.control[CLEARS]!++;
     for (let seg = this.segmentCount - 1; seg >= 0; seg--) this.release(seg);
   }
 
@@ -329,6 +346,11 @@ export class SegmentHeap {
     let top = 0;
     for (let seg = this.segmentCount - 1; seg >= 0; seg--) if (this.bucket[seg] === FREE_BUCKET) this.freeStack[top++] = seg;
     this.control[FREE_TOP] = top;
+  }
+
+  /** Times the whole heap was released (flush_all): a sliced merge started before a change gives up. */
+  get clears(): number {
+    return this.control[CLEARS]!;
   }
 
   isFree(seg: number): boolean {

@@ -31,27 +31,70 @@
 // pinned, the merge run) or the thread's own results (lastCas,
 // lastArithValue). `-m` is one heap for all threads.
 //
-// Locking (phase 1, the measured baseline): ONE store mutex, an Int32 in
-// `control` (shared-memory.ts StoreLock: compareExchange, 100 spins, then
-// Atomics.wait; reentrant per thread). Every public operation (get, peek,
-// store, arith, touch, getAndTouch, delete, flushAll, expireNow, housekeep,
-// shape) runs whole under it, so there is no lock order to get wrong and no
-// thread can see a half-made change: every shared word is written and read
-// only by the lock holder (Atomics acquire/release on the lock word orders
-// the plain reads and writes around it), except the per-slot counter rows,
-// which only their own thread writes (a stats reader may see a count a
-// moment old, never a mix of two). Item refs: beginRead()/endRead() hold the
-// same lock across a lookup and the copy of its value into the reply (the
-// responders bracket each key, each binary get/touch/arith and each meta
-// request), so a ref can never point into a segment another thread has
-// merged, freed or reused meanwhile; item-output.ts copies values out, never
-// hands segment memory to a socket.
+// Locking: one writer-preferring readers-writer lock (shared-memory.ts
+// SharedExclusiveLock: three Int32 words in `control`; the only lock, so
+// there is no lock order). Chosen by measurement over the single mutex it
+// replaced (benchmarks/RESULTS.md "Reads that share the store"); Segcache-
+// style optimistic reads (a seqlock per segment, retry on change) were
+// not built: they need every reader-visible word to tolerate a concurrent
+// writer, which the cuckoo moves of slot-table.ts do not.
+// - Exclusive: every operation that changes the store (store, arith,
+//   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
+//   consistent snapshot), and beginWrite()/endWrite() brackets (meta
+//   requests, binary touch/arith/GAT, text gat/gats, warm-restart save).
+//   The holder may read and write every shared word; the Atomics on the
+//   lock word order its plain accesses before the next holder's.
+// - Shared: get and peek, and beginRead()/endRead() brackets around a
+//   lookup and the copy of its value into the reply (text get, binary get,
+//   lru_crawler metadump slices). Many readers at once, no writer. So a
+//   ref a reader holds cannot be moved, overwritten or freed before its
+//   endRead(): no reader sees a torn value, and the lookup (index words,
+//   record headers, segment headers) reads memory no one writes. Writes
+//   readers do make, each racing only with other readers:
+//   . this thread's counter row (shared-counters.ts: one writer per row);
+//   . the slot's frequency and "counted" bits and the bucket's second
+//     (slot-frequency.ts): plain read-modify-writes of the meta word's
+//     bits 15-8, whose tag bits (31-16) only exclusive holders change, so
+//     a race loses at most a count (the counter is approximate anyway) and
+//     never changes another bit; the coin's RNG word may repeat a value;
+//   . the record's word A (markFetchedShared): readers set the fetched bit
+//     and a stamp for about the same second; the low 16 bits (key length,
+//     dead and field bits) are only written exclusively, so every racing
+//     reader writes them back unchanged; heap.read[seg] is set to 1 only.
+//   What a reader may not do it defers: an expired item it finds is a miss
+//   (the key's slot is left as is), and a stamp that needs the segment's
+//   access unit widened (a rewrite of every stamp in it) is skipped; both
+//   are queued per thread and redone under the exclusive lock when the
+//   outermost read bracket ends (settleReads, only if the slot still points
+//   at the same record). A due delayed flush_all makes every shared lookup
+//   miss until an exclusive holder applies it. The housekeeper widens
+//   access units an hour ahead, so readers rarely skip a stamp.
+// - Brackets nest per thread: a read bracket inside a write bracket only
+//   counts depth; a write inside a read bracket throws (an upgrade could
+//   deadlock two upgraders), so responders that may write open beginWrite.
+// - Writer preference: an uncontended writer holds with one
+//   compareExchange (what the old mutex cost, so -t 1 pays no more); a
+//   contended one queues on a futex mutex, raises a waiting flag that holds
+//   new readers back, waits for readers inside to leave, then holds. Waits
+//   spin first, then sleep in Atomics.wait. Between merge slices the
+//   housekeeper lets a sleeping waiter in first (handOff).
+// Merges in slices: the housekeeper runs merge eviction as a generator
+// (merge-eviction.ts evictSteps) one slice of MERGE_SLICE_RECORDS records
+// per housekeep() call, each under the exclusive lock, readers and writers
+// running between slices. The run's segments are marked busy
+// (SegmentHeap.busy) meanwhile: the sweep, other evictions, item walks and
+// appends to a chain's tail leave them alone; every slot points at a whole
+// record at every pause; an item written, deleted or expired during a pause
+// is skipped when the merge reaches it; a flush_all ends a paused merge.
+// A writer that finds no free segment still merges inline, whole, counted
+// in `inlineMerges`. Item refs never reach a socket: item-output.ts copies
+// values out inside the bracket.
 // The hash table grows in place: two growable SharedArrayBuffer areas used
 // alternately (hash-index.ts); threads rebuild fixed-length views when a
 // shared epoch changes, because length-tracking views measured 20-30x
 // slower per access.
 // Housekeeping: housekeep() is one bounded step (a slice of the expiry
-// sweep, some hash migration, one eviction pass while fewer than
+// sweep, some hash migration, one slice of a merge while fewer than
 // `reserveSegments` segments are free), for a background thread's loop
 // with housekeepWait() between steps; writers wake it when they take a
 // segment below the reserve. A writer that finds no free segment still
@@ -71,6 +114,7 @@ import type {
   TouchStatus,
 } from './types.js';
 import { ItemSpace, type SpaceMemory } from './item-space.js';
+import { ITEM_FETCHED } from './types.js';
 import { ItemWalk } from './item-walk.js';
 import { evictorFor } from './eviction.js';
 import type { Evictor } from './item-space.js';
@@ -86,13 +130,13 @@ import {
 } from './item-layout.js';
 import { EXPIRED, NEVER, deadlineFor, flushMomentFor } from './expiry-time.js';
 import { NOT_A_NUMBER, U64_MASK, applyDelta, formatU64, parseU64 } from './decimal-u64.js';
-import { NO_SEGMENT } from './segment-heap.js';
+import { MAX_ACCESS_STAMP, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
 import { randomSeed, tagOf } from './key-hash.js';
 import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
-import { StoreLock } from './shared-memory.js';
+import { SharedExclusiveLock } from './shared-memory.js';
 import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from './shared-counters.js';
 import { newTurnoverMemory } from './heap-turnover.js';
 import type { StoreImagePort } from './persist/image-port.js';
@@ -123,6 +167,8 @@ export interface StoreTuning {
   maxThreads?: number;
   /** Time every lock acquisition (wait and hold, in ns per slot: lockTimes()); costs two clock reads per lock. */
   measureLock?: boolean;
+  /** Records per slice of the housekeeper's merges (default 256; Infinity: whole merges under one lock, the measured alternative). */
+  mergeSliceRecords?: number;
 }
 
 /**
@@ -137,6 +183,7 @@ export interface SharedStoreHandle {
   readonly expiryIntervalMs: number;
   readonly reserveSegments: number;
   readonly measureLock: boolean;
+  readonly mergeSliceRecords: number;
   readonly space: SpaceMemory;
   /** Heap-turnover measurement of merge eviction. */
   readonly turnover: SharedArrayBuffer;
@@ -148,14 +195,15 @@ export interface SharedStoreHandle {
 }
 
 /** Int32 control words. */
+/** The readers-writer lock's three words (shared-memory.ts SharedExclusiveLock). */
 const LOCK = 0;
 /** Bumped (and notified) when a writer leaves the free pool below the reserve. */
-const HOUSEKEEP_WAKE = 1;
+const HOUSEKEEP_WAKE = 3;
 /** 1 once a housekeeper runs: writers then wake it instead of waiting to run dry. */
-const HOUSEKEEPER_ACTIVE = 2;
+const HOUSEKEEPER_ACTIVE = 4;
 /** Next segment the housekeeper's expiry sweep looks at. */
-const SWEEP_CURSOR = 3;
-const CONTROL_WORDS = 4;
+const SWEEP_CURSOR = 5;
+const CONTROL_WORDS = 6;
 /** Float64 cells. */
 const CAS_COUNTER = 0;
 /** Second at which a delayed flush_all takes effect, -1 when none. */
@@ -164,9 +212,24 @@ const CELLS = 2;
 
 /** Segment headers one housekeep() sweep step reads. */
 const SWEEP_SLICE = 256;
+/**
+ * Records a housekeeper's merge reads per slice (one housekeep() step under
+ * the lock). Measured: ~256 records take 20-60 us on this machine.
+ */
+const MERGE_SLICE_RECORDS = 256;
+/** Longest the housekeeper waits after a slice for a waiting client to take the lock. */
+const HAND_OFF_NS = 200_000;
+/** The housekeeper widens segments' access units this far ahead of now (readers cannot widen). */
+const WIDEN_AHEAD_S = 3600;
 /** Hash buckets one housekeep() step migrates while the index doubles. */
 const MIGRATE_PER_STEP = 1024;
 const DEFAULT_MAX_THREADS = 64;
+
+/** Deferred by a reader: unlink an expired item it found / stamp a read that needs the unit widened. */
+const PENDING_EXPIRED = 1;
+const PENDING_STAMP = 2;
+/** Deferred items per thread between settles; more are dropped (the sweep or a writer's lookup catches up). */
+const PENDING_MAX = 32;
 
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
@@ -183,6 +246,11 @@ export class SegmentStore implements CacheStore {
   readonly handle: SharedStoreHandle;
   lastCas = 0;
   lastArithValue = 0n;
+  /** Work readers deferred to the exclusive lock (settleReads): kind, record address, key hash. */
+  private pendingCount = 0;
+  private readonly pendingKind = new Uint8Array(PENDING_MAX);
+  private readonly pendingAddr = new Float64Array(PENDING_MAX);
+  private readonly pendingHash = new Uint32Array(PENDING_MAX);
 
   private readonly space: ItemSpace;
   private readonly clock: Clock;
@@ -190,12 +258,14 @@ export class SegmentStore implements CacheStore {
   private readonly perItemCas: boolean;
   private readonly itemSizeMax: number;
   private readonly segmentSize: number;
-  private readonly lock: StoreLock;
+  private readonly lock: SharedExclusiveLock;
   private readonly control: Int32Array;
   /** [CAS_COUNTER, PENDING_FLUSH_AT] */
   private readonly cells: Float64Array;
   private readonly evictor: Evictor | null;
   private timer: NodeJS.Timeout | undefined;
+  /** The housekeeper's merge under way, one slice per housekeep() (evictor.slices). */
+  private mergeSteps: Generator<void, boolean> | null = null;
   private readonly expiryIntervalMs: number;
 
   /** A new store (this thread in slot 0), or (handle, { threadSlot }) another thread's view of a shared one. */
@@ -227,7 +297,7 @@ export class SegmentStore implements CacheStore {
     this.counters = slotCounters(handle.counters, slot);
     this.control = new Int32Array(handle.control);
     this.cells = new Float64Array(handle.cells);
-    this.lock = new StoreLock(this.control, LOCK, handle.measureLock);
+    this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock);
     this.evictor = evictorFor(options.evictionPolicy, options.mergeSegments, handle.turnover);
     this.space = new ItemSpace(
       {
@@ -254,16 +324,27 @@ export class SegmentStore implements CacheStore {
   // ---- threads -----------------------------------------------------------
 
   /**
-   * Start a bracket in which item refs stay valid across calls: the store
-   * lock is held (reentrant) until the matching endRead(), so no other
-   * thread can move, overwrite or free what a ref points at. Responders
-   * bracket each key's lookup and reply copy; keep brackets short.
+   * Start a read bracket: item refs stay valid until the matching
+   * endRead(), because the store lock is held shared (other readers run,
+   * no writer, merge or sweep does), so nothing can move, overwrite or free
+   * what a ref points at. Inside it only get, peek and the item* readers
+   * may be called; a write throws (use beginWrite). Keep brackets short.
    */
   beginRead(): void {
-    this.lock.lock();
+    this.lock.lockShared();
   }
 
   endRead(): void {
+    this.lock.unlockShared();
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+  }
+
+  /** A bracket for a request that reads and writes (meta, touch, arith): the store lock held exclusively. */
+  beginWrite(): void {
+    this.lock.lock();
+  }
+
+  endWrite(): void {
     this.lock.unlock();
   }
 
@@ -282,23 +363,59 @@ export class SegmentStore implements CacheStore {
       const control = this.control;
       control[HOUSEKEEPER_ACTIVE] = 1;
       const nowS = this.now();
+      if (this.mergeSteps !== null) {
+        // A merge under way: one more slice, nothing else this step.
+        this.mergeSlice();
+        return true;
+      }
       const space = this.space;
       const heap = space.heap;
       const start = control[SWEEP_CURSOR]!;
       const end = Math.min(heap.segmentCount, start + SWEEP_SLICE);
       space.sweepRange(nowS, start, end);
+      // Widen access units ahead of time, so readers (who may not) rarely need to.
+      for (let seg = start; seg < end; seg++) if (!heap.isFree(seg) && heap.busy[seg] === 0) heap.coverAccessTime(seg, nowS + WIDEN_AHEAD_S);
       control[SWEEP_CURSOR] = end >= heap.segmentCount ? 0 : end;
       space.index.migrate(MIGRATE_PER_STEP);
       const reserve = this.handle.reserveSegments;
-      if (heap.freeCount < reserve && this.evictor !== null) {
-        // Expired bytes first (a full header sweep), then one eviction pass.
+      const evictor = this.evictor;
+      if (heap.freeCount < reserve && evictor !== null) {
+        // Expired bytes first (a full header sweep), then one eviction pass,
+        // in slices when the policy has them.
         space.sweep(nowS);
-        if (heap.freeCount < reserve) this.evictor(space, nowS);
+        if (heap.freeCount < reserve) {
+          if (evictor.slices !== undefined) {
+            this.mergeSteps = evictor.slices(space, nowS, this.handle.mergeSliceRecords);
+            this.mergeSlice();
+          } else {
+            evictor(space, nowS);
+          }
+        }
       }
-      return (this.evictor !== null && heap.freeCount < reserve) || space.index.isExpanding || control[SWEEP_CURSOR] !== 0;
+      return this.mergeSteps !== null || (evictor !== null && heap.freeCount < reserve) || space.index.isExpanding || control[SWEEP_CURSOR] !== 0;
+    } finally {
+      this.lock.unlock();
+      // Between slices, let a waiting client in before taking the lock again.
+      if (this.mergeSteps !== null) this.lock.handOff(HAND_OFF_NS);
+    }
+  }
+
+  /** Run the sliced merge this thread has under way to its end (a stopping housekeeper; tests before an audit). */
+  housekeepFinish(): void {
+    if (this.mergeSteps === null) return;
+    this.lock.lock();
+    try {
+      while (this.mergeSteps !== null) this.mergeSlice();
     } finally {
       this.lock.unlock();
     }
+  }
+
+  /** One slice of the merge under way (store lock held). */
+  private mergeSlice(): void {
+    const steps = this.mergeSteps!;
+    this.counters.mergeSlices++;
+    if (steps.next().done === true) this.mergeSteps = null;
   }
 
   /**
@@ -317,28 +434,38 @@ export class SegmentStore implements CacheStore {
   }
 
   /** This thread's lock timings (measureLock tuning only; zeros otherwise). */
-  lockTimes(): { waitNs: number; heldNs: number; acquisitions: number } {
-    return { waitNs: this.lock.waitNs, heldNs: this.lock.heldNs, acquisitions: this.lock.acquisitions };
+  lockTimes(): { waitNs: number; heldNs: number; sharedNs: number; acquisitions: number; sharedAcquisitions: number } {
+    const l = this.lock;
+    return { waitNs: l.waitNs, heldNs: l.heldNs, sharedNs: l.sharedNs, acquisitions: l.acquisitions, sharedAcquisitions: l.sharedAcquisitions };
   }
 
   // ---- locked entry points (each a whole operation under the store lock) --
 
   get(key: Buffer): ItemRef {
-    this.lock.lock();
+    if (this.lock.exclusive) return this.getLocked(key);
+    this.lock.lockShared();
+    let ref: ItemRef;
     try {
-      return this.getLocked(key);
+      ref = this.getShared(key);
     } finally {
-      this.lock.unlock();
+      this.lock.unlockShared();
     }
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+    return ref;
   }
 
   peek(key: Buffer): ItemRef {
-    this.lock.lock();
+    if (this.lock.exclusive) return this.peekLocked(key);
+    this.lock.lockShared();
+    let ref: ItemRef;
     try {
-      return this.peekLocked(key);
+      ref = this.space.lookupShared(key, this.nowShared());
+      if (ref < 0 && this.space.lastMissExpired) this.defer(PENDING_EXPIRED, this.space.lastFoundAddr);
     } finally {
-      this.lock.unlock();
+      this.lock.unlockShared();
     }
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+    return ref;
   }
 
   store(mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas', key: Buffer, value: Buffer, flags: number, exptime: number, cas: number): StoreStatus {
@@ -427,6 +554,75 @@ export class SegmentStore implements CacheStore {
     this.space.index.countHit(nowS);
     this.markFetched(addr, nowS);
     return addr;
+  }
+
+  /**
+   * get() under the shared lock: other readers run alongside, so it writes
+   * only this thread's counter row and the read marks (slot frequency,
+   * fetched bit, access stamp: see markFetchedShared and the header), and
+   * an expired item is a miss left for a writer or the sweep to unlink.
+   */
+  private getShared(key: Buffer): ItemRef {
+    const nowS = this.nowShared();
+    const space = this.space;
+    const addr = space.lookupShared(key, nowS);
+    if (addr < 0) {
+      this.counters.getMisses++;
+      if (space.lastMissExpired) {
+        this.counters.getExpired++;
+        this.defer(PENDING_EXPIRED, space.lastFoundAddr);
+      }
+      return -1;
+    }
+    this.counters.getHits++;
+    space.index.countHit(nowS);
+    if (!this.markFetchedShared(addr, nowS)) this.defer(PENDING_STAMP, addr);
+    return addr;
+  }
+
+  /** Note what a reader could not write under the shared lock, for settleReads(); dropped when the list is full. */
+  private defer(kind: number, addr: number): void {
+    const n = this.pendingCount;
+    if (n >= PENDING_MAX) return;
+    this.pendingKind[n] = kind;
+    this.pendingAddr[n] = addr;
+    this.pendingHash[n] = this.space.lastHash;
+    this.pendingCount = n + 1;
+  }
+
+  /**
+   * After the last shared bracket ends: under the exclusive lock, unlink the
+   * expired items readers found (counted as a locked lookup would count
+   * them) and stamp the reads that needed their segment's access unit
+   * widened. Each is redone only if its key's slot still points at the
+   * same record (a writer may have replaced or moved it meanwhile).
+   */
+  private settleReads(): void {
+    this.lock.lock();
+    try {
+      const nowS = this.now();
+      const space = this.space;
+      const index = space.index;
+      for (let i = 0; i < this.pendingCount; i++) {
+        const addr = this.pendingAddr[i]!;
+        const hash = this.pendingHash[i]!;
+        const loc = space.locOf(addr);
+        if (!index.findLoc(hash, loc) || space.hashAt(loc) !== hash) continue;
+        if (this.pendingKind[i] === PENDING_STAMP) {
+          this.markFetched(addr, nowS);
+          continue;
+        }
+        const deadline = space.deadline(addr);
+        if (deadline === NEVER || nowS < deadline) continue;
+        index.removeFound();
+        if ((space.wordA(addr) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
+        space.retire(addr);
+        this.counters.expiredReclaimed++;
+      }
+    } finally {
+      this.pendingCount = 0;
+      this.lock.unlock();
+    }
   }
 
   private peekLocked(key: Buffer): ItemRef {
@@ -807,10 +1003,51 @@ export class SegmentStore implements CacheStore {
     return Math.floor(this.clock.nowMs() / 1000);
   }
 
+  /**
+   * The current second for a reader under the shared lock, or -1 when a
+   * delayed flush_all is due: it cannot be applied without the exclusive
+   * lock, and until a writer (or the housekeeper) applies it every stored
+   * item predates it, so every lookup must miss (lookupShared answers -1).
+   */
+  private nowShared(): number {
+    const nowS = this.nowSeconds();
+    const flushAt = this.cells[PENDING_FLUSH_AT]!;
+    return flushAt >= 0 && nowS >= flushAt ? -1 : nowS;
+  }
+
+  /**
+   * markFetched for a reader under the shared lock. Word A's low 16 bits
+   * (key length, dead/flag bits) are written only by exclusive holders, so
+   * readers racing here all write back the same low half; the top half
+   * gets one reader's stamp for about the same second. A stamp that would
+   * need the segment's unit widened (a rewrite of every record's stamp) is
+   * skipped: the item keeps its older access time until a writer reads it.
+   */
+  private markFetchedShared(addr: number, nowS: number): boolean {
+    const heap = this.space.heap;
+    const seg = this.space.segmentOf(addr);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = heap.words[seg]!;
+    const stamp = Math.max(0, Math.floor(nowS / heap.accessUnit[seg]!) - heap.accessBase[seg]!);
+    const a = words[w]!;
+    if (heap.read[seg] === 0) heap.read[seg] = 1;
+    if (stamp <= MAX_ACCESS_STAMP) {
+      words[w] = ((a & 0xffff) | (1 << 8) | (stamp << 16)) >>> 0;
+      return true;
+    }
+    if ((a & (1 << 8)) === 0) words[w] = (a | (1 << 8)) >>> 0;
+    return false;
+  }
+
   /** A read: set ITEM_FETCHED and the last-access stamp in the header. */
   private markFetched(addr: number, nowS: number): void {
     const heap = this.space.heap;
     const seg = this.space.segmentOf(addr);
+    // A paused merge's segment may be half compacted: no widening walk over it.
+    if (heap.busy[seg] !== 0) {
+      this.markFetchedShared(addr, nowS);
+      return;
+    }
     const w = (addr - seg * this.segmentSize) >>> 2;
     const stamp = heap.accessStamp(seg, nowS, heap.writeOffset[seg]!);
     const words = heap.words[seg]!;
@@ -953,6 +1190,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
     reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? Math.max(2, Math.min(64, Math.floor(segments / 32)))),
     measureLock: tuning.measureLock ?? false,
+    mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
     turnover: newTurnoverMemory(),
     counters: newCounterMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS),

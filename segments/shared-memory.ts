@@ -1,6 +1,7 @@
 // Shared-memory building blocks for the store: typed arrays over
-// SharedArrayBuffer, growable buffers with fixed-length views, and the
-// store mutex (an Atomics lock word that spins, then sleeps in Atomics.wait).
+// SharedArrayBuffer, growable buffers with fixed-length views, the store
+// mutex (an Atomics lock word that spins, then sleeps in Atomics.wait) and
+// the store's readers-writer lock built on it (SharedExclusiveLock).
 //
 // Not the store's layout (each part of the store declares its own buffers)
 // and not the lock discipline (segment-store.ts's header says who locks what).
@@ -112,5 +113,189 @@ export class StoreLock {
     this.heldSince = process.hrtime.bigint();
     this.waitNs += Number(this.heldSince - start);
     this.acquisitions++;
+  }
+}
+
+/** Readers-writer state word: reader count in the low bits, plus these two flags. */
+const WRITER_HELD = 1 << 30;
+const WRITER_WAITING = 1 << 29;
+const READERS = WRITER_WAITING - 1;
+/** Spins a reader makes before sleeping while a writer holds or waits (a write holds ~1 us). */
+const READ_SPINS = 200;
+
+/**
+ * A writer-preferring readers-writer lock over three Int32 words of shared
+ * memory: `base` the mutex contended writers queue on (a StoreLock),
+ * `base + 1` the state (readers, WRITER_WAITING, WRITER_HELD), `base + 2`
+ * the number of threads sleeping on the state word (so unlocks only call
+ * Atomics.notify when someone sleeps).
+ *
+ * A reader enters with one compareExchange when no writer holds or waits.
+ * A writer finding the state 0 holds with one compareExchange (no mutex:
+ * -t 1 pays what the old store mutex cost); otherwise it takes the mutex,
+ * raises WRITER_WAITING (new readers and fast writers then hold back, so a
+ * stream of reads never starves a set), waits for the readers inside and
+ * any fast writer to leave, then holds. Per-instance reentrant: each thread's store owns
+ * one instance over the shared words; a shared bracket inside an exclusive
+ * one only counts depth, an exclusive call inside a shared bracket is a
+ * programming error (an upgrade would deadlock two upgraders) and throws.
+ * Every transition is a sequentially consistent Atomics operation, so the
+ * plain reads and writes of store memory inside either section are ordered
+ * after the acquire and before the release.
+ */
+export class SharedExclusiveLock {
+  private readonly mutex: StoreLock;
+  private readonly state: number;
+  private readonly sleepers: number;
+  private writeDepth = 0;
+  private readDepth = 0;
+  /** This thread's exclusive hold came through the mutex (contended) rather than the fast path. */
+  private queued = false;
+  /** When measuring: ns waiting for either mode, ns holding exclusive / shared, acquisitions of each. */
+  waitNs = 0;
+  heldNs = 0;
+  sharedNs = 0;
+  acquisitions = 0;
+  sharedAcquisitions = 0;
+  private since = 0n;
+
+  constructor(
+    private readonly word: Int32Array,
+    base: number,
+    private readonly measure = false,
+  ) {
+    this.mutex = new StoreLock(word, base);
+    this.state = base + 1;
+    this.sleepers = base + 2;
+  }
+
+  /** Does this thread hold the lock exclusively? */
+  get exclusive(): boolean {
+    return this.writeDepth > 0;
+  }
+
+  /** Does this thread hold the lock in either mode? */
+  get held(): boolean {
+    return this.writeDepth > 0 || this.readDepth > 0;
+  }
+
+  lockShared(): void {
+    if (this.readDepth++ > 0 || this.writeDepth > 0) return;
+    const start = this.measure ? process.hrtime.bigint() : 0n;
+    const word = this.word;
+    const i = this.state;
+    const s = Atomics.load(word, i);
+    if ((s & (WRITER_HELD | WRITER_WAITING)) !== 0 || Atomics.compareExchange(word, i, s, s + 1) !== s) this.lockSharedSlow();
+    if (this.measure) {
+      this.since = process.hrtime.bigint();
+      this.waitNs += Number(this.since - start);
+      this.sharedAcquisitions++;
+    }
+  }
+
+  unlockShared(): void {
+    if (--this.readDepth > 0 || this.writeDepth > 0) return;
+    if (this.measure) this.sharedNs += Number(process.hrtime.bigint() - this.since);
+    const word = this.word;
+    const left = Atomics.sub(word, this.state, 1) - 1;
+    // The last reader out lets a waiting writer in.
+    if ((left & READERS) === 0 && (left & WRITER_WAITING) !== 0 && Atomics.load(word, this.sleepers) > 0) Atomics.notify(word, this.state);
+  }
+
+  lock(): void {
+    if (this.writeDepth > 0) {
+      this.writeDepth++;
+      return;
+    }
+    if (this.readDepth > 0) throw new Error('store: a write inside a read bracket (use beginWrite)');
+    this.writeDepth = 1;
+    const start = this.measure ? process.hrtime.bigint() : 0n;
+    const word = this.word;
+    const i = this.state;
+    // Uncontended: straight in, no mutex (one compareExchange, as the old store mutex).
+    this.queued = Atomics.compareExchange(word, i, 0, WRITER_HELD) !== 0;
+    if (this.queued) this.lockQueued();
+    if (this.measure) {
+      this.since = process.hrtime.bigint();
+      this.waitNs += Number(this.since - start);
+      this.acquisitions++;
+    }
+  }
+
+  unlock(): void {
+    if (--this.writeDepth > 0) return;
+    if (this.measure) this.heldNs += Number(process.hrtime.bigint() - this.since);
+    const word = this.word;
+    if (this.queued) {
+      // Only this writer set the flags; nobody else changes them while it holds.
+      Atomics.store(word, this.state, 0);
+    } else {
+      // A queued writer may have raised WRITER_WAITING meanwhile: keep it.
+      Atomics.and(word, this.state, ~WRITER_HELD);
+    }
+    if (Atomics.load(word, this.sleepers) > 0) Atomics.notify(word, this.state);
+    if (this.queued) this.mutex.unlock();
+  }
+
+  /**
+   * A writer that found the lock busy: queue on the mutex (one such writer
+   * at a time), raise WRITER_WAITING so no new reader or fast writer gets
+   * in, wait until the readers inside and a fast writer have left, hold.
+   */
+  private lockQueued(): void {
+    this.mutex.lock();
+    const word = this.word;
+    const i = this.state;
+    for (let spin = 0; ; spin++) {
+      const s = Atomics.load(word, i);
+      if ((s & (READERS | WRITER_HELD)) === 0) {
+        if (Atomics.compareExchange(word, i, s, WRITER_HELD | WRITER_WAITING) === s) return;
+      } else if ((s & WRITER_WAITING) === 0) {
+        Atomics.or(word, i, WRITER_WAITING);
+      } else if (spin >= READ_SPINS) {
+        this.sleep(s);
+      }
+    }
+  }
+
+  /**
+   * Called right after unlock() by a thread about to lock again at once
+   * (the housekeeper between merge slices): if other threads wait, spin
+   * until one of them got in (the mutex taken or a reader inside) or
+   * `maxNs` passes, so a woken waiter is not beaten to the lock by the
+   * thread that just left it and made to sleep again, slice after slice.
+   * (A writer already queued has raised WRITER_WAITING, which keeps the
+   * leaving thread out by itself.)
+   */
+  handOff(maxNs: number): void {
+    const word = this.word;
+    if (Atomics.load(word, this.sleepers) === 0) return;
+    const until = process.hrtime.bigint() + BigInt(maxNs);
+    for (let spin = 0; ; spin++) {
+      if (Atomics.load(word, this.state) !== 0) return;
+      if ((spin & 63) === 63 && process.hrtime.bigint() > until) return;
+    }
+  }
+
+  private lockSharedSlow(): void {
+    const word = this.word;
+    const i = this.state;
+    for (let spin = 0; ; spin++) {
+      const s = Atomics.load(word, i);
+      if ((s & (WRITER_HELD | WRITER_WAITING)) === 0) {
+        if (Atomics.compareExchange(word, i, s, s + 1) === s) return;
+      } else if (spin >= READ_SPINS) {
+        this.sleep(s);
+      }
+    }
+  }
+
+  /** Sleep until the state word changes from `seen` (registered first, so an unlock that changes it notifies). */
+  private sleep(seen: number): number {
+    const word = this.word;
+    Atomics.add(word, this.sleepers, 1);
+    Atomics.wait(word, this.state, seen, 50);
+    Atomics.sub(word, this.sleepers, 1);
+    return Atomics.load(word, this.state);
   }
 }

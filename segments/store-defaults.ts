@@ -48,6 +48,7 @@ export function newCounters(): StoreCounters {
     storeTooLarge: 0,
     storeNoMemory: 0,
     inlineMerges: 0,
+    mergeSlices: 0,
     expiredUnfetched: 0,
     evictedUnfetched: 0,
     crawlerReclaimed: 0,

@@ -105,6 +105,8 @@ export interface StoreCounters {
    * load; stats `segcache_inline_merges`).
    */
   inlineMerges: number;
+  /** Slices the housekeeping thread's merges ran in (each under the lock once; between them clients run). */
+  mergeSlices: number;
   /** Expired items dropped without ever being read (memcached expired_unfetched). */
   expiredUnfetched: number;
   /** Evicted items never read (memcached evicted_unfetched). */
@@ -226,6 +228,13 @@ export interface CacheStore {
    */
   beginRead(): void;
   endRead(): void;
+  /**
+   * The same for a request that also writes (touch, arith, meta): other
+   * threads wait until endWrite(). Inside a read bracket only get, peek and
+   * the item readers may be called.
+   */
+  beginWrite(): void;
+  endWrite(): void;
   /** Counters summed over every thread sharing the store (`counters` is this thread's). */
   totals(): StoreCounters;
   /**

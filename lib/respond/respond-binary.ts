@@ -113,6 +113,16 @@ function allowedBeforeAuth(req: Request): boolean {
 
 /** Get under a store read bracket: the refs it reads stay valid while other threads run. */
 function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
+  // A plain get shares the store with other readers; GAT writes.
+  if (req.touchExptime !== undefined) {
+    ctx.store.beginWrite();
+    try {
+      respondGetBracketed(req, ctx, out);
+    } finally {
+      ctx.store.endWrite();
+    }
+    return;
+  }
   ctx.store.beginRead();
   try {
     respondGetBracketed(req, ctx, out);
@@ -149,11 +159,11 @@ function respondGetBracketed(req: GetRequest, ctx: ServerContext, out: ReplyWrit
 
 /** Touch under a store read bracket: the refs it reads stay valid while other threads run. */
 function respondTouch(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): void {
-  ctx.store.beginRead();
+  ctx.store.beginWrite();
   try {
     respondTouchBracketed(req, ctx, out);
   } finally {
-    ctx.store.endRead();
+    ctx.store.endWrite();
   }
 }
 
@@ -210,11 +220,11 @@ function storeErrorStatus(status: Exclude<StoreStatus, 'stored'>, mode: StoreReq
 
 /** Arith under a store read bracket: the refs it reads stay valid while other threads run. */
 function respondArith(req: ArithmeticRequest, ctx: ServerContext, out: ReplyWriter): void {
-  ctx.store.beginRead();
+  ctx.store.beginWrite();
   try {
     respondArithBracketed(req, ctx, out);
   } finally {
-    ctx.store.endRead();
+    ctx.store.endWrite();
   }
 }
 

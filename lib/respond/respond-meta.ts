@@ -46,11 +46,11 @@ const ERR_MA_OOM = REPLY.SERVER_ERROR_OUT_OF_MEMORY_ARITH;
  * interleaved with other threads' writes.
  */
 export function respondMeta(req: MetaRequest, ctx: ServerContext, _session: Session, out: ReplyWriter): void {
-  ctx.store.beginRead();
+  ctx.store.beginWrite();
   try {
     respondMetaBracketed(req, ctx, out);
   } finally {
-    ctx.store.endRead();
+    ctx.store.endWrite();
   }
 }
 

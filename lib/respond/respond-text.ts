@@ -127,7 +127,9 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
     if (touching) counters.cmdTouch++;
     else counters.cmdGet++;
     // Lookup and copy in one bracket: the ref is valid until endRead().
-    store.beginRead();
+    // A plain get shares the store with other readers; gat/gats write.
+    if (touching) store.beginWrite();
+    else store.beginRead();
     let hit: boolean;
     try {
       const expiredBefore = watching ? store.counters.getExpired : 0;
@@ -140,7 +142,8 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
       }
       if (hit) writeValueItem(out, store, key, ref, req.withCas);
     } finally {
-      store.endRead();
+      if (touching) store.endWrite();
+      else store.endRead();
     }
     if (!hit) continue;
     // The bound on unsent replies holds inside one get: past it, send what

@@ -5,7 +5,8 @@
 // in housekeepWait() until a writer takes the free pool below the reserve,
 // or WAIT_MS passes (the expiry sweep's pace). Each step goes through
 // setImmediate so the stop message gets through. A dedicated thread rather
-// than the main one: a merge pass holds its thread for milliseconds, which
+// than the main one: a merge pass holds its thread for milliseconds (in
+// slices of tens of microseconds under the store lock: segment-store.ts), which
 // would delay accepting and handing over connections and /metrics scrapes.
 // Workers never start the store's own timer; this thread replaces it.
 
@@ -34,6 +35,8 @@ port.on('message', (msg: { t: 'stop' }) => {
   if (msg.t !== 'stop') return;
   stopped = true;
   if (timer !== undefined) clearImmediate(timer);
+  // A merge paused between slices is finished, so a warm-restart save sees whole segments.
+  store.housekeepFinish();
   port.close();
 });
 

@@ -102,11 +102,11 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   /** Save under the store lock: a stop that cannot wait may save while workers still serve. */
   const saveImage = (): void => {
     if (warmRestart === undefined) return;
-    store.beginRead();
+    store.beginWrite();
     try {
       warmRestart.save();
     } finally {
-      store.endRead();
+      store.endWrite();
     }
   };
 

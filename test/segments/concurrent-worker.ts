@@ -56,13 +56,16 @@ function makeValue(key: string, seq: number, deadline: number): Buffer {
 /** Read `key` inside a bracket and validate what came back; `before` is the clock second read before the lookup. */
 function readChecked(s: SegmentStore, key: string, touchTo?: number): void {
   const before = Atomics.load(shared, 0);
-  s.beginRead();
+  // A plain get shares the store lock with other readers; get-and-touch writes.
+  if (touchTo === undefined) s.beginRead();
+  else s.beginWrite();
   let text: string | undefined;
   try {
     const ref = touchTo === undefined ? s.get(b(key)) : s.getAndTouch(b(key), touchTo);
     if (ref >= 0) text = s.itemValue(ref).toString('latin1');
   } finally {
-    s.endRead();
+    if (touchTo === undefined) s.endRead();
+    else s.endWrite();
   }
   if (text === undefined) {
     bump('miss');
