@@ -11,6 +11,7 @@ import type { RunningServer } from '../server/server.js';
 import { SaslPasswordFileError } from '../auth/sasl.js';
 import { AsciiAuthFileError } from '../auth/ascii-auth.js';
 import { TlsConfigError } from '../server/tls.js';
+import { runAdvise } from './advise.js';
 
 /** memcached's exit code when it cannot listen (EX_OSERR). */
 const EX_OSERR = 71;
@@ -20,6 +21,11 @@ const EX_USAGE = 64;
 const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
+  // `grow-a-cache advise TRACE ...`: the offline sizing advisor, not a server.
+  if (process.argv[2] === 'advise') {
+    process.exitCode = await runAdvise(process.argv.slice(3));
+    return;
+  }
   const parsed = parseCommandLine(process.argv.slice(2), process.env);
   if (parsed.kind === 'exit') {
     if (parsed.stdout) process.stdout.write(parsed.stdout);
