@@ -1,0 +1,110 @@
+// The live sizing advisor in one thread: the AdvisorSink the request-path
+// hook (segments/advisor/advised-store.ts) feeds, and the AdvisorReport
+// `stats advisor` and /metrics read. Candidate sizes are 1/4x to 4x of -m
+// in half-octave steps (9 points, -m among them); the copies' expiry tick
+// runs once a second on an unref'd timer.
+//
+// Single-threaded servers feed it directly; with -t N the housekeeping
+// thread owns one and feeds it from the workers' rings (advisor-ring.ts).
+
+import { SizingAdvisor, sizesAround, type CurvePoint } from '../../segments/advisor/sizing-advisor.js';
+import type { AdvisorReport, AdvisorSink } from '../../segments/advisor/advised-store.js';
+import { AdvisedStore } from '../../segments/advisor/advised-store.js';
+import type { Clock, EvictionPolicy, StoreOptions } from '../../segments/types.js';
+import { defaultSegmentSize } from '../../segments/store-defaults.js';
+import { MERGE_SEGMENTS } from '../../segments/merge-eviction.js';
+import { batchClock } from '../../segments/batch-clock.js';
+
+export interface LiveAdvisorOptions {
+  memoryBytes: number;
+  segmentSize: number;
+  rate: number;
+  seed: number;
+  evictionPolicy: EvictionPolicy;
+  mergeSegments: number;
+  clock: Clock;
+}
+
+/** Default sampling rate of `-o advisor`. */
+export const DEFAULT_ADVISOR_RATE = 0.01;
+
+export class LiveAdvisor implements AdvisorSink, AdvisorReport {
+  allGets = 0;
+  readonly advisor: SizingAdvisor;
+  readonly rate: number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: LiveAdvisorOptions) {
+    this.rate = options.rate;
+    this.advisor = new SizingAdvisor({
+      sizes: sizesAround(options.memoryBytes),
+      segmentSize: options.segmentSize,
+      rate: options.rate,
+      seed: options.seed,
+      evictionPolicy: options.evictionPolicy === 'none' ? 'merge' : options.evictionPolicy,
+      mergeSegments: options.mergeSegments,
+      clock: options.clock,
+    });
+  }
+
+  /** Start the copies' once-a-second expiry tick. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.advisor.expireNow(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  get(hash: number, keyLength: number, fill: number, exptime: number): void {
+    this.advisor.sampledRequests++;
+    this.advisor.get(hash, keyLength, fill, exptime);
+  }
+
+  set(hash: number, keyLength: number, valueLength: number, exptime: number): void {
+    this.advisor.sampledRequests++;
+    this.advisor.set(hash, keyLength, valueLength, exptime);
+  }
+
+  delete(hash: number, keyLength: number): void {
+    this.advisor.sampledRequests++;
+    this.advisor.delete(hash, keyLength);
+  }
+
+  curve(): CurvePoint[] {
+    return this.advisor.curve(this.allGets);
+  }
+
+  sampledRequests(): number {
+    return this.advisor.sampledRequests;
+  }
+
+  dropped(): number {
+    return 0;
+  }
+
+  memoryBytes(): number {
+    return this.advisor.memoryBytes();
+  }
+}
+
+/** Sampler seed of the live advisor (the key hash it remixes is already seeded per process). */
+export const LIVE_SAMPLER_SEED = 0x51ed;
+
+/** A single-threaded server's store with the advisor on: an AdvisedStore feeding a LiveAdvisor. */
+export function createAdvisedStore(options: StoreOptions, rate: number): AdvisedStore {
+  const live = new LiveAdvisor({
+    memoryBytes: options.memoryLimitBytes,
+    segmentSize: options.segmentSize ?? defaultSegmentSize(options.memoryLimitBytes, options.itemSizeMax),
+    rate,
+    seed: LIVE_SAMPLER_SEED,
+    evictionPolicy: options.evictionPolicy ?? 'merge',
+    mergeSegments: options.mergeSegments ?? MERGE_SEGMENTS,
+    clock: options.clock ?? batchClock,
+  });
+  live.start();
+  return new AdvisedStore(options, {}, live, live, { rate, seed: LIVE_SAMPLER_SEED });
+}
