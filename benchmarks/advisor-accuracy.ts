@@ -7,7 +7,10 @@
 //   offline  the trace alone: a copy that misses a get fills itself with
 //            the request's value size (what `grow-a-cache advise` does);
 //   live     fed as the server feeds it: fill from the 1x store's hits,
-//            the client's set after a 1x miss (lib/server/advisor-hook.ts);
+//            the client's set after a 1x miss (segments/advisor/advised-store.ts),
+//            and anchored at the 1x store's measured hit ratio as the server
+//            anchors at -m (so its 1x point is exact by construction and its
+//            errors are counted over the other sizes only);
 //   lru      a byte-sized LRU at the same rate (SHARDS-style miniature LRU),
 //            to show what a stack-algorithm curve would predict.
 //
@@ -172,7 +175,8 @@ export function measureProfile(profile: ClusterProfile, memoryBytes: number, rat
     }
   }
   const off = offline.curve();
-  const lv = live.curve();
+  // The live server anchors its curve at its own measured hit ratio (the 1x store here).
+  const lv = live.curve(live.allGets, { memoryBytes: sizes[oneX]!, hitRatio: hits[oneX]! / gets[oneX]! });
   return sizes.map((bytes, s) => ({
     profile: profile.name,
     memoryBytes: bytes,
@@ -185,7 +189,7 @@ export function measureProfile(profile: ClusterProfile, memoryBytes: number, rat
   }));
 }
 
-function errors(rows: AccuracyRow[], pick: (r: AccuracyRow) => number): { mae: number; worst: number } {
+function errors(rows: AccuracyRow[], pick: (r: AccuracyRow) => number): { mae: number; worst: number; n: number } {
   let sum = 0;
   let worst = 0;
   for (const r of rows) {
@@ -193,7 +197,7 @@ function errors(rows: AccuracyRow[], pick: (r: AccuracyRow) => number): { mae: n
     sum += e;
     worst = Math.max(worst, e);
   }
-  return { mae: sum / rows.length, worst };
+  return { mae: sum / rows.length, worst, n: rows.length };
 }
 
 function main(): void {
@@ -228,8 +232,9 @@ function main(): void {
     ['live', (r: AccuracyRow) => r.live],
     ['lru', (r: AccuracyRow) => r.lru],
   ] as const) {
-    const e = errors(all, pick);
-    console.log(`${label.padEnd(8)} MAE ${(e.mae * 100).toFixed(2)} points, worst ${(e.worst * 100).toFixed(2)} points over ${all.length} points`);
+    const rows = label === 'live' ? all.filter((r) => r.memoryBytes !== memoryBytes) : all;
+    const e = errors(rows, pick);
+    console.log(`${label.padEnd(8)} MAE ${(e.mae * 100).toFixed(2)} points, worst ${(e.worst * 100).toFixed(2)} points over ${e.n} points${label === 'live' ? ' (1x excluded: it is the anchor)' : ''}`);
   }
 }
 

@@ -25,6 +25,8 @@ export function advisorStats(report: AdvisorReport | undefined, memoryBytes: num
     ['advisor_points', String(curve.length)],
     ['advisor_current_memory_bytes', String(memoryBytes)],
     ['advisor_current_hit_ratio', ratio(gets > 0 ? totals.getHits / gets : NaN)],
+    // Added to every point so the curve passes through the measured ratio at -m.
+    ['advisor_anchor_offset', report.anchorOffset().toFixed(4)],
   ];
   curve.forEach((p, i) => {
     lines.push([`advisor_${i}_memory_bytes`, String(p.memoryBytes)]);

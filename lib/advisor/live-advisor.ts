@@ -7,10 +7,10 @@
 // Single-threaded servers feed it directly; with -t N the housekeeping
 // thread owns one and feeds it from the workers' rings (advisor-ring.ts).
 
-import { SizingAdvisor, sizesAround, type CurvePoint } from '../../segments/advisor/sizing-advisor.js';
+import { SizingAdvisor, anchorOffset, sizesAround, type CurvePoint } from '../../segments/advisor/sizing-advisor.js';
 import type { AdvisorReport, AdvisorSink } from '../../segments/advisor/advised-store.js';
 import { AdvisedStore } from '../../segments/advisor/advised-store.js';
-import type { Clock, EvictionPolicy, StoreOptions } from '../../segments/types.js';
+import type { Clock, EvictionPolicy, StoreCounters, StoreOptions } from '../../segments/types.js';
 import { defaultSegmentSize } from '../../segments/store-defaults.js';
 import { MERGE_SEGMENTS } from '../../segments/merge-eviction.js';
 import { batchClock } from '../../segments/batch-clock.js';
@@ -32,10 +32,12 @@ export class LiveAdvisor implements AdvisorSink, AdvisorReport {
   allGets = 0;
   readonly advisor: SizingAdvisor;
   readonly rate: number;
+  private readonly memoryLimit: number;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: LiveAdvisorOptions) {
     this.rate = options.rate;
+    this.memoryLimit = options.memoryBytes;
     this.advisor = new SizingAdvisor({
       sizes: sizesAround(options.memoryBytes),
       segmentSize: options.segmentSize,
@@ -74,8 +76,22 @@ export class LiveAdvisor implements AdvisorSink, AdvisorReport {
     this.advisor.delete(hash, keyLength);
   }
 
+  /**
+   * The real store's hit ratio (get hits / gets) at its own size, which
+   * anchors the curve (sizing-advisor.ts); NaN or unset: no anchoring.
+   */
+  measured: (() => number) | undefined;
+
   curve(): CurvePoint[] {
-    return this.advisor.curve(this.allGets);
+    return this.advisor.curve(this.allGets, this.anchor());
+  }
+
+  anchorOffset(): number {
+    return anchorOffset(this.advisor.curve(this.allGets), this.anchor());
+  }
+
+  private anchor(): { memoryBytes: number; hitRatio: number } | undefined {
+    return this.measured === undefined ? undefined : { memoryBytes: this.memoryLimit, hitRatio: this.measured() };
   }
 
   sampledRequests(): number {
@@ -89,6 +105,12 @@ export class LiveAdvisor implements AdvisorSink, AdvisorReport {
   memoryBytes(): number {
     return this.advisor.memoryBytes();
   }
+}
+
+/** The store's own hit ratio so far: get hits / gets (NaN before any get). */
+export function storeHitRatio(totals: StoreCounters): number {
+  const gets = totals.getHits + totals.getMisses;
+  return gets > 0 ? totals.getHits / gets : NaN;
 }
 
 /** Sampler seed of the live advisor (the key hash it remixes is already seeded per process). */
@@ -106,5 +128,7 @@ export function createAdvisedStore(options: StoreOptions, rate: number): Advised
     clock: options.clock ?? batchClock,
   });
   live.start();
-  return new AdvisedStore(options, {}, live, live, { rate, seed: LIVE_SAMPLER_SEED });
+  const store = new AdvisedStore(options, {}, live, live, { rate, seed: LIVE_SAMPLER_SEED });
+  live.measured = () => storeHitRatio(store.totals());
+  return store;
 }

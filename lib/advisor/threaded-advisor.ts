@@ -9,7 +9,7 @@ import { RingDrain, RingSink, SharedReport, newAdvisorRings, publishCurve, type 
 import type { SegmentStore, SharedStoreHandle } from '../../segments/segment-store.js';
 import { attachStore } from '../../segments/shared-store.js';
 import { batchClock } from '../../segments/batch-clock.js';
-import { LIVE_SAMPLER_SEED, LiveAdvisor } from './live-advisor.js';
+import { LIVE_SAMPLER_SEED, LiveAdvisor, storeHitRatio } from './live-advisor.js';
 
 const PUBLISH_MS = 1000;
 
@@ -30,9 +30,11 @@ export class AdvisorDrainLoop {
   private readonly drain: RingDrain;
   private lastPublish = 0;
 
+  /** `store`: this thread's view of the real store, whose hit ratio anchors the curve. */
   constructor(
     private readonly memory: AdvisorRingsMemory,
     handle: SharedStoreHandle,
+    store: SegmentStore,
   ) {
     const o = handle.options;
     this.live = new LiveAdvisor({
@@ -45,6 +47,7 @@ export class AdvisorDrainLoop {
       clock: batchClock,
     });
     this.drain = new RingDrain(memory);
+    this.live.measured = () => storeHitRatio(store.totals());
   }
 
   /** Drain every ring; once a second tick the copies' expiry and publish the curve. */

@@ -24,7 +24,7 @@ if (port === null) throw new Error('housekeeper-main.ts runs only as a worker th
 const data = workerData as HousekeeperData;
 const store = attachStore(data.store, { threadSlot: data.threadSlot });
 // -o advisor: this thread owns the sizing advisor's copies, fed from the workers' rings.
-const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store) : undefined;
+const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store, store) : undefined;
 
 let timer: NodeJS.Immediate | undefined;
 let stopped = false;

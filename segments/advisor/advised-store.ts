@@ -38,6 +38,8 @@ export interface AdvisorReport {
   dropped(): number;
   /** Bytes the copies take. */
   memoryBytes(): number;
+  /** The shift applied to anchor the curve at the real store's measured hit ratio (0: none). */
+  anchorOffset(): number;
 }
 
 export class AdvisedStore extends SegmentStore {

@@ -28,7 +28,7 @@ const OP_GET = 1;
 const OP_SET = 2;
 const OP_DELETE = 3;
 /** Result buffer: header cells, then POINT_CELLS per point. */
-const RESULT_HEADER = 4;
+const RESULT_HEADER = 5;
 const POINT_CELLS = 7;
 const MAX_POINTS = 32;
 
@@ -137,6 +137,7 @@ export function publishCurve(memory: AdvisorRingsMemory, report: AdvisorReport, 
   cells[0] = report.sampledRequests();
   cells[1] = dropped;
   cells[2] = report.memoryBytes();
+  cells[4] = report.anchorOffset();
   curve.forEach((p, i) => {
     const at = RESULT_HEADER + i * POINT_CELLS;
     cells[at] = p.memoryBytes;
@@ -191,5 +192,9 @@ export class SharedReport implements AdvisorReport {
 
   memoryBytes(): number {
     return this.cells[2]!;
+  }
+
+  anchorOffset(): number {
+    return this.cells[4]!;
   }
 }

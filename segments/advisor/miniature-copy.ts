@@ -70,6 +70,10 @@ export class MiniatureCopy {
       },
       { maxThreads: 1, expiryIntervalMs: 1000 },
     );
+    // The copy is this thread's alone (its memory is never shared): hold its
+    // (reentrant) lock for good, so each call only counts depth instead of
+    // two atomic operations.
+    this.store.beginRead();
   }
 
   /** A sampled get; true when the copy holds the key. */

@@ -23,6 +23,12 @@
 // benchmarks/advisor-accuracy.ts: without it, cluster52 at rate 1/100 read
 // 45% against 73% measured.
 //
+// Anchoring (live only): the sample's level can sit a point or so off the
+// whole stream's at every size alike (which keys the sample caught), while
+// its shape holds. A live server measures the real hit ratio at its own
+// size, so curve(allGets, anchor) shifts every point by (measured - the
+// copy of that size). Offline there is nothing to anchor to.
+//
 // Memory: the copies' stores (MiniatureCopy.memoryBytes), about rate x the
 // sum of the candidate sizes plus a hash index per copy.
 //
@@ -172,7 +178,15 @@ export class SizingAdvisor {
    * countGet) is the gets of all keys for the SHARDS adjustment; 0 turns
    * the adjustment off (plain sampled hits / sampled gets).
    */
-  curve(allGets = this.allGets): CurvePoint[] {
+  curve(allGets = this.allGets, anchor?: { memoryBytes: number; hitRatio: number }): CurvePoint[] {
+    const points = this.rawCurve(allGets);
+    const offset = anchorOffset(points, anchor);
+    if (offset === 0) return points;
+    for (const p of points) p.hitRatio = Math.min(1, Math.max(0, p.hitRatio + offset));
+    return points;
+  }
+
+  private rawCurve(allGets: number): CurvePoint[] {
     const rate = this.options.rate;
     return this.copies.map((c) => {
       const items = c.items();
@@ -212,6 +226,14 @@ export class SizingAdvisor {
   copySegmentSize(): number {
     return copyGeometry({ memoryBytes: this.options.sizes[0]!, segmentSize: this.options.segmentSize, rate: this.options.rate }).segmentSize;
   }
+}
+
+/** measured - predicted at the anchor's size; 0 without an anchor, a copy of that size or a ratio on either side. */
+export function anchorOffset(points: CurvePoint[], anchor: { memoryBytes: number; hitRatio: number } | undefined): number {
+  if (anchor === undefined || Number.isNaN(anchor.hitRatio)) return 0;
+  const at = points.find((p) => p.memoryBytes === anchor.memoryBytes);
+  if (at === undefined || Number.isNaN(at.hitRatio)) return 0;
+  return anchor.hitRatio - at.hitRatio;
 }
 
 /**

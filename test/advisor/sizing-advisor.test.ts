@@ -131,6 +131,16 @@ t.test('recommend picks the smallest size within a point of the best', async (t)
   );
 });
 
+t.test('anchoring shifts every point by the gap at the measured size', async (t) => {
+  const clock = { ms: START };
+  const advisor = new SizingAdvisor({ sizes: sizesAround(8 * MIB), segmentSize: MIB, rate: 0.25, seed: 3, clock: { nowMs: () => clock.ms } });
+  feed(advisor, 60_000, 150_000, 9, clock);
+  const raw = advisor.curve();
+  const anchored = advisor.curve(advisor.allGets, { memoryBytes: raw[4]!.memoryBytes, hitRatio: raw[4]!.hitRatio + 0.02 });
+  for (let i = 0; i < raw.length; i++) t.ok(Math.abs(anchored[i]!.hitRatio - raw[i]!.hitRatio - 0.02) < 1e-12, `point ${i} shifted by 0.02`);
+  t.same(advisor.curve(advisor.allGets, { memoryBytes: 12345, hitRatio: 0.5 }), raw, 'no copy of that size: no shift');
+});
+
 t.test('a flood of distinct keys keeps the copies inside their bounds', async (t) => {
   const clock = { ms: START };
   const sizes = sizesAround(4 * MIB);

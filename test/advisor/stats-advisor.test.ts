@@ -77,6 +77,11 @@ for (const threads of [1, 2]) {
       t.ok(r > 0.6 && r < 0.72, `point ${i}: ${r} (2 of 3 rounds hit)`);
     }
     t.ok(Number(stats.get('advisor_memory_bytes')) > 0);
+    if (threads === 1) {
+      // Anchored: the point at -m is the store's own measured hit ratio.
+      t.equal(stats.get('advisor_4_hit_ratio'), stats.get('advisor_current_hit_ratio'));
+      t.not(stats.get('advisor_anchor_offset'), undefined);
+    }
     const metrics = await scrapeMetrics(server.metricsPort!);
     t.match(metrics, /memcached_segcache_advisor_hit_ratio\{memory_bytes="4194304"\} 0\.6/);
     t.equal((metrics.match(/^memcached_segcache_advisor_hit_ratio\{/gm) ?? []).length, 9);
