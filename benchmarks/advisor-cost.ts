@@ -15,7 +15,7 @@
 // without -o advisor never does. micro-requests.ts with MICRO_ADVISOR=R
 // measures across processes instead (noisier on a shared machine).
 //
-//   node dist/benchmarks/advisor-cost.js [--rate 0.01] [--slices 40] [--slice-ms 150] [--only get10,get1,set100]
+//   npm run bench:advisor-cost -- [--rate 0.01] [--slices 40] [--slice-ms 150] [--only get10,get1,set100]
 
 import { parseArgs } from 'node:util';
 import { createAdvisedStore, LIVE_SAMPLER_SEED, LiveAdvisor } from '../lib/advisor/live-advisor.js';
@@ -141,6 +141,27 @@ function main(): void {
       .join(', ');
     process.stdout.write(`${name.padEnd(7)} ${line}\n`);
   }
+  // The copies alone: CPU per sampled get (all copies hit) and per sampled set, warmed.
+  const copies = drainer.advisor;
+  const hashes = Uint32Array.from({ length: 1000 }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0);
+  for (const h of hashes) copies.set(h, KEY_SIZE, 100, 0);
+  const perOp = (n: number, op: (h: number) => void): number => {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) op(hashes[i % hashes.length]!);
+    const c = process.cpuUsage(c0);
+    return ((c.user + c.system) * 1e3) / n;
+  };
+  const getNs: number[] = [];
+  const setNs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    getNs.push(perOp(50_000, (h) => copies.get(h, KEY_SIZE, 100, 0)));
+    setNs.push(perOp(20_000, (h) => copies.set(h, KEY_SIZE, 100, 0)));
+  }
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  process.stdout.write(
+    `copies alone (${copies.copies.length}): ${med(getNs).toFixed(0)} ns per sampled get, ${med(setNs).toFixed(0)} ns per sampled set` +
+      ` (x rate ${rate}: ${(med(getNs) * rate).toFixed(0)} / ${(med(setNs) * rate).toFixed(0)} ns per request)\n`,
+  );
   const sampled = (variants[1]!.store as AdvisedStore).report.sampledRequests();
   process.stdout.write(`rate ${rate}: inline advisor saw ${sampled} sampled requests; ring dropped ${drain.dropped()}\n`);
   if (sink === -1) process.stdout.write('\n');
