@@ -11,7 +11,6 @@ import type { RunningServer } from '../server/server.js';
 import { SaslPasswordFileError } from '../auth/sasl.js';
 import { AsciiAuthFileError } from '../auth/ascii-auth.js';
 import { TlsConfigError } from '../server/tls.js';
-import { runAdvise } from './advise.js';
 
 /** memcached's exit code when it cannot listen (EX_OSERR). */
 const EX_OSERR = 71;
@@ -23,6 +22,8 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 async function main(): Promise<void> {
   // `grow-a-cache advise TRACE ...`: the offline sizing advisor, not a server.
   if (process.argv[2] === 'advise') {
+    // Loaded only for this: a server start does not pay for it.
+    const { runAdvise } = await import('./advise.js');
     process.exitCode = await runAdvise(process.argv.slice(3));
     return;
   }

@@ -22,10 +22,16 @@ import type { Clock, EvictionPolicy } from '../types.js';
 const MIN_SEGMENT = 64;
 /** Values are zero bytes; one shared buffer up to this length, larger ones allocated (they are oversize anyway). */
 const ZERO_BYTES = 1 << 20;
-const zeros = Buffer.alloc(ZERO_BYTES);
+let zeros = Buffer.alloc(0);
 /** One key buffer per length, reused: the copy's key is the hash in the first 4 bytes, zeros after. */
 const keyBuffers: Buffer[] = [];
-for (let n = 0; n <= MAX_KEY_BYTES; n++) keyBuffers.push(Buffer.alloc(Math.max(4, n)));
+
+/** Allocated with the first copy, so a server without the advisor pays nothing. */
+function allocateShared(): void {
+  if (keyBuffers.length > 0) return;
+  zeros = Buffer.alloc(ZERO_BYTES);
+  for (let n = 0; n <= MAX_KEY_BYTES; n++) keyBuffers.push(Buffer.alloc(Math.max(4, n)));
+}
 
 export interface CopyShape {
   /** The full-size memory this copy stands for, in bytes. */
@@ -56,6 +62,7 @@ export class MiniatureCopy {
   oversize = 0;
 
   constructor(readonly shape: CopyShape) {
+    allocateShared();
     const g = copyGeometry(shape);
     this.segmentSize = g.segmentSize;
     this.store = new SegmentStore(
