@@ -47,6 +47,8 @@ t.test('-o advisor parses, and the advisor is off by default', async (t) => {
   t.teardown(() => c.close());
   t.equal(await c.call('stats advisor\r\n', /END\r\n$/), 'STAT advisor_enabled 0\r\nEND\r\n');
   t.notMatch(await scrapeMetrics(server.metricsPort!), /advisor/);
+  const summary = (await (await fetch(`http://127.0.0.1:${server.metricsPort}/ui/summary`)).json()) as { advisor: unknown };
+  t.equal(summary.advisor, null, 'the live page shows no advisor panel');
 });
 
 for (const threads of [1, 2]) {
@@ -85,5 +87,14 @@ for (const threads of [1, 2]) {
     const metrics = await scrapeMetrics(server.metricsPort!);
     t.match(metrics, /memcached_segcache_advisor_hit_ratio\{memory_bytes="4194304"\} 0\.6/);
     t.equal((metrics.match(/^memcached_segcache_advisor_hit_ratio\{/gm) ?? []).length, 9);
+    // The live page's summary carries the same curve.
+    const summary = (await (await fetch(`http://127.0.0.1:${server.metricsPort}/ui/summary`)).json()) as {
+      advisor: { rate: number; points: Array<{ memoryBytes: number; hitRatio: number | null }> };
+    };
+    t.equal(summary.advisor.rate, 0.5);
+    t.same(
+      summary.advisor.points.map((p) => p.memoryBytes),
+      Array.from({ length: 9 }, (_, i) => Number(stats.get(`advisor_${i}_memory_bytes`))),
+    );
   });
 }
