@@ -45,6 +45,14 @@ export function curvePlot(curve: CurvePoint[]): string {
   return rows.join('\n') + '\n';
 }
 
+/** Is the recommended size the largest point, reached with more than a point of gain from the one before? */
+function notFlat(curve: CurvePoint[], size: CurvePoint): boolean {
+  const valid = curve.filter((p) => !Number.isNaN(p.hitRatio));
+  const last = valid[valid.length - 1];
+  const before = valid[valid.length - 2];
+  return last === size && before !== undefined && last.hitRatio - before.hitRatio > 0.01;
+}
+
 /** The recommendation: the smallest size within one point of the best, and each doubling's gain. */
 export function recommendation(curve: CurvePoint[]): string {
   const r = recommend(curve);
@@ -53,6 +61,7 @@ export function recommendation(curve: CurvePoint[]): string {
   return (
     `recommend -m ${Math.ceil(r.size.memoryBytes / MIB)}: ${(r.size.hitRatio * 100).toFixed(2)}% hits, within 1 point of the best (${(r.best * 100).toFixed(2)}%)` +
     (doublings ? `; each doubling buys (points): ${doublings}` : '') +
-    '\n'
+    '\n' +
+    (notFlat(curve, r.size) ? 'the curve is still rising at its largest size: more memory than shown may still pay; widen the range (-m, --sizes)\n' : '')
   );
 }

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TraceParseError, TraceReader } from '../../lib/advisor/trace-reader.js';
 import { runAdvise } from '../../lib/cli/advise.js';
+import { recommendation } from '../../lib/advisor/curve-report.js';
+import type { CurvePoint } from '../../segments/advisor/sizing-advisor.js';
 
 t.test('the reader parses Twitter and simple lines', async (t) => {
   const r = new TraceReader();
@@ -71,6 +73,14 @@ t.test('advise prints the curve, a plot and a recommendation for a trace', async
   t.match(out, /\|#+\s*\| /, 'a bar plot');
   t.match(out, /recommend -m 4: 66\.67% hits/, 'the smallest size holding the loop');
   t.match(out, /each doubling buys \(points\): 1->2 \+0\.00, 2->4 \+66\.67, 4->8 \+0\.00/);
+  t.notMatch(out, /still rising/, 'flat at the top: no warning');
+});
+
+t.test('a curve still rising at its largest size says so', async (t) => {
+  const p = (mb: number, hitRatio: number): CurvePoint => ({ memoryBytes: mb * 1048576, gets: 1, hits: 1, hitRatio, items: 5000, copyBytes: 0, oversize: 0, lowSample: false });
+  t.match(recommendation([p(1, 0.2), p(2, 0.4), p(4, 0.6)]), /^recommend -m 4: 60\.00% hits.*\nthe curve is still rising/);
+  t.notMatch(recommendation([p(1, 0.2), p(2, 0.6), p(4, 0.605)]), /still rising/);
+  t.match(recommendation([p(1, 0.2), p(2, 0.6), p(4, 0.605)]), /^recommend -m 2: /);
 });
 
 t.test('advise stops at a malformed line, naming it, or skips with --skip-malformed', async (t) => {
