@@ -1,0 +1,112 @@
+// The hash index's shared-memory layout: how a slot, a bucket and the
+// control words are laid out, and the allocation of a fresh index's
+// buffers. Pure layout and constants; no lookup, placement or growth logic
+// (slot-table.ts, hash-index.ts, index-migration.ts).
+//
+// Buckets of 8 slots (64 bytes, one cache line); a slot is two Uint32 words:
+//
+//   meta word: bits 31-16 tag (16 bits of the key hash), bit 15 "counted this
+//              second", bits 14-8 frequency counter (0..127), bits 7-0 spare
+//   loc word:  item address / 8 + 1 (0 = empty slot)
+//
+// The index's shared state is one small control array plus two growable
+// areas (each: slot words, chain links, per-bucket seconds) used alternately
+// by successive table sizes.
+
+import { growableShared } from './shared-memory.js';
+
+export const SLOTS_PER_BUCKET = 8;
+export const WORDS_PER_BUCKET = 16;
+export const NO_BUCKET = -1;
+
+// Meta-word fields.
+export const TAG_SHIFT = 16;
+export const COUNTED = 0x8000;
+export const FREQ_SHIFT = 8;
+export const FREQ_MASK = 0x7f;
+
+/** Int32 control words of the index (IndexMemory.control). */
+export const COUNT = 0;
+/** Old-table primary buckets below this one have migrated. */
+export const CURSOR = 1;
+/** Area (0 or 1) of the current table. */
+export const CUR_AREA = 2;
+/** Area of the table being drained while expanding, -1 when none. */
+export const OLD_AREA = 3;
+export const RNG = 4;
+/** Bumped whenever a table's size, buffers or role change: threads then rebuild their views. */
+export const EPOCH = 5;
+/** Per area a: AREA_BASE + a * AREA_WORDS + field. */
+export const AREA_BASE = 8;
+export const AREA_WORDS = 8;
+export const A_BUCKETS = 0;
+export const A_OVERFLOW_CAPACITY = 1;
+export const A_OVERFLOW_USED = 2;
+export const A_FREE_OVERFLOW = 3;
+export const A_OVERFLOW_IN_USE = 4;
+/** 1 when every slot word of the area is zero (drained by a finished migration). */
+export const A_CLEAN = 5;
+const CONTROL_WORDS = AREA_BASE + 2 * AREA_WORDS;
+
+/** One table area's buffers: growable, so a table can gain overflow buckets or be reused at double size in place. */
+export interface AreaMemory {
+  words: SharedArrayBuffer;
+  next: SharedArrayBuffer;
+  second: SharedArrayBuffer;
+}
+
+/** The index's shared state: postMessage it and attach with `new HashIndex(keys, memory)`. */
+export interface IndexMemory {
+  control: SharedArrayBuffer;
+  areas: [AreaMemory, AreaMemory];
+  maxLoad: number;
+  /** Largest primary bucket count the table may double to. */
+  maxBuckets: number;
+}
+
+/** The largest table: 2^31 slots (as `-o hashpower` allows). */
+const MAX_BUCKETS = 2 ** 31 / SLOTS_PER_BUCKET;
+
+/** The second candidate bucket's hash: an independent remix of the key hash. */
+export function altHash(hash: number): number {
+  let h = (hash + 0x6a09e667) | 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  h = Math.imul(h, 0x297a2d39);
+  h ^= h >>> 15;
+  return h >>> 0;
+}
+
+/** Smallest power of two >= n, at least one bucket's worth of slots. */
+export function ceilPowerOfTwo(n: number): number {
+  let p = SLOTS_PER_BUCKET;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/**
+ * Reserve (not yet commit) the buffers of an index that starts at
+ * `initialBuckets` and may double while holding up to `maxEntries` keys.
+ * The caller sizes the first table (SlotTable.reset).
+ */
+export function newIndexMemory(initialBuckets: number, maxLoad: number, maxEntries: number, rngSeed: number): IndexMemory {
+  const maxBuckets = Math.max(initialBuckets, Math.min(MAX_BUCKETS, ceilPowerOfTwo(maxEntries / maxLoad) / SLOTS_PER_BUCKET));
+  // Overflow buckets: at most as many as primary ones (the pool doubles, so
+  // it can reach twice what is in use), at least a few for tiny tables.
+  const maxTotal = maxBuckets + Math.max(64, maxBuckets);
+  const area = (): AreaMemory => ({
+    words: growableShared(0, maxTotal * WORDS_PER_BUCKET * 4),
+    next: growableShared(0, maxTotal * 4),
+    second: growableShared(0, maxBuckets * 2),
+  });
+  const memory: IndexMemory = { control: new SharedArrayBuffer(CONTROL_WORDS * 4), areas: [area(), area()], maxLoad, maxBuckets };
+  const c = new Int32Array(memory.control);
+  c[CUR_AREA] = 0;
+  c[OLD_AREA] = -1;
+  c[AREA_BASE + A_CLEAN] = 1;
+  c[AREA_BASE + AREA_WORDS + A_CLEAN] = 1;
+  // Scramble the seed: xorshift from a small state starts with tiny outputs.
+  c[RNG] = altHash(rngSeed) | 1;
+  return memory;
+}
