@@ -5,11 +5,13 @@
 // Loads like the throughput scenarios: 100k keys of 32 B, 100 B values.
 //
 //   npm run bench:micro -- [--seconds 2] [--only get10,get1,set100,set1k]
-//   env: MICRO_KEYS (key count, default 100000), MICRO_TYPICAL_ITEM (hash presizing, StoreTuning.typicalItemBytes)
+//   env: MICRO_KEYS (key count, default 100000), MICRO_TYPICAL_ITEM (hash presizing, StoreTuning.typicalItemBytes),
+//        MICRO_ADVISOR=R (the sizing advisor on at rate R, in this thread as with -t 1: -o advisor_rate=R)
 //
 // Prints CPU ns per request (median of 5 runs after a warm-up).
 
 import { parseArgs } from 'node:util';
+import { createAdvisedStore } from '../lib/advisor/live-advisor.js';
 import { createServerContext } from '../lib/server/server-context.js';
 import { createCommandLog } from '../lib/observability/logger.js';
 import { DEFAULT_SETTINGS, type Settings } from '../lib/cli/settings.js';
@@ -39,10 +41,14 @@ function main(): void {
   const seconds = Number(values.seconds);
   const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 64 * 1024 * 1024 };
   const typical = process.env.MICRO_TYPICAL_ITEM;
-  const store = new SegmentStore(
-    { memoryLimitBytes: settings.maxBytes, itemSizeMax: settings.itemSizeMax },
-    typical === undefined ? {} : { typicalItemBytes: Number(typical) },
-  );
+  const advisorRate = process.env.MICRO_ADVISOR;
+  const store =
+    advisorRate !== undefined
+      ? createAdvisedStore({ memoryLimitBytes: settings.maxBytes, itemSizeMax: settings.itemSizeMax }, Number(advisorRate))
+      : new SegmentStore(
+          { memoryLimitBytes: settings.maxBytes, itemSizeMax: settings.itemSizeMax },
+          typical === undefined ? {} : { typicalItemBytes: Number(typical) },
+        );
   const ctx = createServerContext({
     settings,
     store,

@@ -18,6 +18,7 @@
 // Options: --threads 1,2,4  --server-cores LIST  --client-cores LIST (taskset
 // -c syntax; empty = no pinning)  --seconds N  --rounds N  --only
 // scaling|eviction  --eviction-threads N  --connections N.
+// env THREADS_BENCH_OURS_ARGS: extra arguments for ours (e.g. '-o advisor').
 
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
@@ -72,7 +73,9 @@ async function start(kind: Kind, threads: number, memoryMb: number, cores: strin
   const port = await freePort();
   const flags = ['-U', '0', '-l', '127.0.0.1', '-p', String(port), '-m', String(memoryMb), '-t', String(threads)];
   const asRoot = process.getuid?.() === 0 ? ['-u', userInfo().username] : [];
-  const [command, args] = kind === 'memcached' ? pinned(cores, 'memcached', [...flags, ...asRoot]) : pinned(cores, process.execPath, [oursEntry, ...flags]);
+  // THREADS_BENCH_OURS_ARGS: extra arguments for ours only (e.g. '-o advisor' to price the sizing advisor).
+  const oursExtra = (process.env.THREADS_BENCH_OURS_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const [command, args] = kind === 'memcached' ? pinned(cores, 'memcached', [...flags, ...asRoot]) : pinned(cores, process.execPath, [oursEntry, ...flags, ...oursExtra]);
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new RunningServer(kind, port, child);
   const deadline = Date.now() + 60_000;

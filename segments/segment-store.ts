@@ -321,6 +321,14 @@ export class SegmentStore implements CacheStore {
     };
   }
 
+  /**
+   * The key hash the last lookup on this thread computed (the hash index's
+   * own): the sizing advisor samples by it instead of hashing the key again.
+   */
+  get lastKeyHash(): number {
+    return this.space.lastHash;
+  }
+
   // ---- threads -----------------------------------------------------------
 
   /**

@@ -289,6 +289,16 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         s.mergeSegments = n;
         break;
       }
+      case 'advisor':
+        s.advisor = true;
+        break;
+      case 'advisor_rate': {
+        const rate = value === undefined ? NaN : Number(value);
+        if (!(rate >= 2 ** -24 && rate <= 1)) throw fail('advisor_rate must be a number above 0 and at most 1');
+        s.advisor = true;
+        s.advisorRate = rate;
+        break;
+      }
       case 'memory_file':
         if (value === undefined || value === '') throw fail('Missing memory_file argument');
         s.memoryFile = value;

@@ -20,6 +20,13 @@ const EX_USAGE = 64;
 const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
+  // `grow-a-cache advise TRACE ...`: the offline sizing advisor, not a server.
+  if (process.argv[2] === 'advise') {
+    // Loaded only for this: a server start does not pay for it.
+    const { runAdvise } = await import('./advise.js');
+    process.exitCode = await runAdvise(process.argv.slice(3));
+    return;
+  }
   const parsed = parseCommandLine(process.argv.slice(2), process.env);
   if (parsed.kind === 'exit') {
     if (parsed.stdout) process.stdout.write(parsed.stdout);

@@ -67,6 +67,10 @@ export interface Settings {
   hashPowerInit: number;
   /** -o merge_segments=N: segments per merge-eviction pass (2-8). */
   mergeSegments: number;
+  /** -o advisor: run the sizing advisor on live traffic. */
+  advisor: boolean;
+  /** -o advisor_rate=R: share of keys the advisor samples (default 0.01). */
+  advisorRate: number;
   /** -o maxconns_fast (on by default). */
   maxConnsFast: boolean;
   /** --metrics-listen host:port for the Prometheus endpoint, undefined = off. */
@@ -121,6 +125,8 @@ export const DEFAULT_SETTINGS: Settings = {
   idleTimeout: 0,
   hashPowerInit: 0,
   mergeSegments: MERGE_SEGMENTS,
+  advisor: false,
+  advisorRate: 0.01,
   maxConnsFast: true,
   metricsListen: undefined,
   memoryFile: undefined,

@@ -52,6 +52,9 @@ export function usageText(): string {
    - memory_file=<file>   same as -e <file>
    - merge_segments=<n>   segments per merge-eviction pass, 2-8 (default: 3);
                           2 halves eviction pauses for a few more misses
+   - advisor              sizing advisor: hit ratio at 1/4x..4x of -m from live
+                          traffic (stats advisor, /metrics)
+   - advisor_rate=<r>     share of keys it samples (default: 0.01); implies advisor
    - hash_algorithm=...   accepted (jenkins, murmur3, xxh3); our own hash is used
    - ssl_chain_cert=<file> certificate chain in PEM format (-Z)
    - ssl_key=<file>       private key in PEM, if not part of ssl_chain_cert

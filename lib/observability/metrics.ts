@@ -19,6 +19,7 @@ import type { StatsSources } from './stats-report.js';
 import { createLiveRoutes, type LiveRoutes } from './live/live-routes.js';
 import type { StoreCounters } from '../../segments/types.js';
 import { storeCountersOf } from './stats-report.js';
+import { advisorOf } from '../../segments/advisor/advised-store.js';
 
 /** Prometheus, a few humans with curl and a few live pages; more than this is a flood. */
 const MAX_SCRAPE_CONNECTIONS = 64;
@@ -259,6 +260,22 @@ export function createCacheRegistry(src: StatsSources): Registry {
   counter('memcached_request_faults_total', 'Requests that hit a server bug; each closed its connection.', () => c.requestFaults);
   counter('memcached_get_expired_total', 'Gets that found an expired item.', () => totals().getExpired);
   counter('memcached_get_flushed_total', 'Gets that found an item invalidated by flush_all.', () => totals().getFlushed);
+
+  // The sizing advisor (-o advisor): predicted hit ratio per memory size.
+  const advisor = advisorOf(store);
+  if (advisor !== undefined) {
+    new Gauge({
+      name: 'memcached_segcache_advisor_hit_ratio',
+      help: 'Hit ratio the sizing advisor predicts for this much memory (-o advisor).',
+      labelNames: ['memory_bytes'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of advisor.curve()) if (!Number.isNaN(p.hitRatio)) this.set({ memory_bytes: String(p.memoryBytes) }, p.hitRatio);
+      },
+    });
+    gauge('memcached_segcache_advisor_memory_bytes', 'Bytes the sizing advisor\'s miniature copies take.', () => advisor.memoryBytes());
+  }
 
   return registry;
 }

@@ -15,6 +15,8 @@ import type { ConnectionInfo, StatLines } from '../server/context.js';
 import type { PrefixStats } from './prefix-stats.js';
 import { watchBus } from './watch-bus.js';
 import type { CrawlerState } from '../respond/lru-crawler.js';
+import { advisorOf } from '../../segments/advisor/advised-store.js';
+import { advisorStats } from '../advisor/advisor-stats.js';
 
 export interface StatsSources {
   store: CacheStore;
@@ -46,6 +48,9 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
       return generalStats(src);
     case 'settings':
       return settingsStats(src.settings);
+    case 'advisor':
+      // The sizing advisor's curve (-o advisor); advisor_enabled 0 when off.
+      return advisorStats(advisorOf(src.store), src.settings.maxBytes, storeCountersOf(src));
     case 'items':
       // No slab classes: memcached prints nothing per class when none are in use.
       return [];

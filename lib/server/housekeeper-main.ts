@@ -9,10 +9,13 @@
 // slices of tens of microseconds under the store lock: segment-store.ts), which
 // would delay accepting and handing over connections and /metrics scrapes.
 // Workers never start the store's own timer; this thread replaces it.
+// With -o advisor it also drains the workers' advisor rings into the
+// sizing advisor's copies (lib/advisor/threaded-advisor.ts) at each step.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachStore } from '../../segments/shared-store.js';
 import type { HousekeeperData } from './thread-protocol.js';
+import { AdvisorDrainLoop } from '../advisor/threaded-advisor.js';
 
 /** Longest sleep between steps when nothing is pending (bounds the shutdown delay too). */
 const WAIT_MS = 250;
@@ -21,12 +24,15 @@ const port = parentPort;
 if (port === null) throw new Error('housekeeper-main.ts runs only as a worker thread');
 const data = workerData as HousekeeperData;
 const store = attachStore(data.store, { threadSlot: data.threadSlot });
+// -o advisor: this thread owns the sizing advisor's copies, fed from the workers' rings.
+const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store, store) : undefined;
 
 let timer: NodeJS.Immediate | undefined;
 let stopped = false;
 
 function step(): void {
   if (stopped) return;
+  advisor?.step();
   if (!store.housekeep()) store.housekeepWait(WAIT_MS);
   timer = setImmediate(step);
 }

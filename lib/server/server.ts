@@ -30,6 +30,7 @@ import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { createStore } from '../../segments/index.js';
+import { createAdvisedStore } from '../advisor/live-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { restoreAtStart, savedHashSeed } from './warm-restart.js';
 import { startUdp } from './udp.js';
@@ -251,6 +252,8 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
 }
 
 function createStoreFor(settings: Settings, clock: Clock | undefined): CacheStore {
+  // -o advisor: the store that also feeds the sizing advisor (off: the plain store).
+  if (settings.advisor) return createAdvisedStore(storeOptionsFor(settings, clock), settings.advisorRate);
   return createStore(storeOptionsFor(settings, clock));
 }
 

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { Settings } from '../cli/settings.js';
 import type { SharedStoreHandle } from '../../segments/shared-store.js';
+import type { AdvisorRingsMemory } from '../../segments/advisor/advisor-ring.js';
 
 /** Int32 cells of the control SharedArrayBuffer. */
 export const CONTROL_OPEN = 0; // connections open in all workers (the -c limit), Atomics
@@ -21,6 +22,8 @@ export interface ListenerInfo {
 export interface HousekeeperData {
   store: SharedStoreHandle;
   threadSlot: number;
+  /** -o advisor: the rings this thread drains into the advisor's copies. */
+  advisor?: AdvisorRingsMemory;
 }
 
 export interface WorkerData {
@@ -28,6 +31,8 @@ export interface WorkerData {
   index: number;
   settings: Settings;
   store: SharedStoreHandle;
+  /** -o advisor: ring `index` is this worker's. */
+  advisor?: AdvisorRingsMemory;
   counters: SharedArrayBuffer;
   workers: number;
   conns: SharedArrayBuffer;

@@ -54,7 +54,8 @@ import type { MetricsServer } from '../observability/metrics.js';
 import { ConnTable } from './conn-table.js';
 import { CONTROL_CELLS, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
 import type { FromWorker, HousekeeperData, ListenerInfo, ToWorker, WorkerData } from './thread-protocol.js';
-import { attachStore, createSharedStore } from '../../segments/shared-store.js';
+import { createSharedStore } from '../../segments/shared-store.js';
+import { attachAdvisedStore, newThreadedAdvisor } from '../advisor/threaded-advisor.js';
 import { restoreAtStart } from './warm-restart.js';
 import { tlsServerOptions } from './tls.js';
 import { createSaslVerifier } from '../auth/sasl.js';
@@ -96,7 +97,9 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   const table = new ConnTable(settings.maxConns);
   const storeHandle = createSharedStore(storeOptionsFor(settings, undefined), { maxThreads: workers + 2 });
   // Thread slots: workers 0..N-1, the housekeeper N, this thread N + 1.
-  const store = attachStore(storeHandle, { threadSlot: workers + 1 });
+  // -o advisor: one ring per worker plus this thread's, drained by the housekeeper.
+  const advisor = settings.advisor ? newThreadedAdvisor(workers + 1, settings.advisorRate) : undefined;
+  const store = attachAdvisedStore(storeHandle, workers + 1, advisor, workers);
   // -e: restored before any thread serves or anything listens, so connections are refused until it is done.
   const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters) : undefined;
   /** Save under the store lock: a stop that cannot wait may save while workers still serve. */
@@ -202,6 +205,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
       index,
       settings,
       store: storeHandle,
+      ...(advisor ? { advisor } : {}),
       counters: blocks.buffer,
       workers,
       conns: table.buffer,
@@ -256,7 +260,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     });
   };
 
-  const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers };
+  const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers, ...(advisor ? { advisor } : {}) };
   const housekeeper = new Worker(HOUSEKEEPER_URL, { ...WORKER_OPTIONS, workerData: housekeeperData });
   housekeeper.on('error', (err) => {
     sink(`housekeeping thread failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -21,7 +21,7 @@ import { createSharedCommandLog } from '../observability/logger.js';
 import { ConnTable } from './conn-table.js';
 import { CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
 import type { FromWorker, ToWorker, WorkerData } from './thread-protocol.js';
-import { attachStore } from '../../segments/shared-store.js';
+import { attachAdvisedStore } from '../advisor/threaded-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { createSaslVerifier } from '../auth/sasl.js';
@@ -50,7 +50,7 @@ const log = createSharedCommandLog(control, CONTROL_VERBOSITY, (line) => send({ 
 const blocks = new CounterBlocks(data.workers, data.counters, data.startedAtMs);
 const counters = blocks.block(1 + data.index);
 const table = new ConnTable(settings.maxConns, data.conns);
-const store = attachStore(data.store, { threadSlot: data.index });
+const store = attachAdvisedStore(data.store, data.index, data.advisor, data.index);
 const listenAddrs = data.listeners.map((l) => l.addr);
 const listenerInfos: ConnectionInfo[] = data.listeners.map((l) => ({
   id: l.id,

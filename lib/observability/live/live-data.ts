@@ -9,6 +9,8 @@
 // when someone opened the page (and survives reloads within a minute).
 
 import { storeCountersOf, type StatsSources } from '../stats-report.js';
+import { advisorOf } from '../../../segments/advisor/advised-store.js';
+import type { CacheStore } from '../../../segments/types.js';
 import {
   buildSegmentMap,
   segmentDetail,
@@ -143,6 +145,7 @@ export class LiveData {
       buckets: map?.buckets ?? [],
       build: map?.timing ?? null,
       rates: this.ratesSince(since),
+      advisor: advisorSummary(store),
     };
   }
 
@@ -191,4 +194,15 @@ export class LiveData {
   private nowS(): number {
     return Math.floor(this.nowMs() / 1000);
   }
+}
+
+/** The sizing advisor's curve for the page (-o advisor), null when it is off. */
+function advisorSummary(store: CacheStore): Record<string, unknown> | null {
+  const report = advisorOf(store);
+  if (report === undefined) return null;
+  return {
+    rate: report.rate,
+    memoryBytes: report.memoryBytes(),
+    points: report.curve().map((p) => ({ memoryBytes: p.memoryBytes, hitRatio: Number.isNaN(p.hitRatio) ? null : p.hitRatio, lowSample: p.lowSample })),
+  };
 }

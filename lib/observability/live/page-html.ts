@@ -58,6 +58,10 @@ export const PAGE_HTML = String.raw`<!doctype html>
         </table>
       </div>
     </section>
+    <section id="advisor-panel" class="panel" hidden>
+      <div class="panel-head"><h2>Sizing advisor</h2><div class="spacer"></div><div id="advisor-note" class="dim"></div></div>
+      <table class="table"><thead><tr><th>memory</th><th>predicted hit ratio</th></tr></thead><tbody id="advisor-rows"></tbody></table>
+    </section>
   </aside>
   <section class="panel charts-panel">
     <div class="panel-head"><h2>Per second</h2><div id="chart-span" class="dim"></div></div>

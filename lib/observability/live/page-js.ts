@@ -346,6 +346,17 @@ export const PAGE_JS = String.raw`'use strict';
         return '<tr><td><span class="sw" style="background:' + rgbStr(bucketRgb(b.bucket)) + '"></span></td><td>' + esc(ttlLabel(b)) + '</td><td>' + fmtInt(b.segments) +
           '</td><td>' + fmtInt(b.items) + '</td><td>' + fmtBytes(b.bytes) + '</td><td>' + next + '</td></tr>';
       }).join('');
+    // -o advisor: the predicted hit ratio per memory size (null when off).
+    var adv = s.advisor;
+    $('advisor-panel').hidden = !adv;
+    if (adv) {
+      $('advisor-note').textContent = 'rate ' + adv.rate + ' \u00b7 copies ' + fmtBytes(adv.memoryBytes);
+      $('advisor-rows').innerHTML = adv.points.map(function (p) {
+        var cur = p.memoryBytes === s.limitBytes;
+        return '<tr><td>' + (cur ? '<b>' : '') + fmtBytes(p.memoryBytes) + (cur ? ' (-m)</b>' : '') + '</td><td>' +
+          (p.hitRatio == null ? '\u2013' : (100 * p.hitRatio).toFixed(2) + '%') + (p.lowSample ? ' <span class="dim small">few items</span>' : '') + '</td></tr>';
+      }).join('');
+    }
     var t = s.build;
     $('build').textContent = t ? 'map of ' + fmtInt(s.segmentsTotal) + ' segments read in ' + t.slices + ' slice' + (t.slices > 1 ? 's' : '') +
       ', longest ' + t.maxSliceMs.toFixed(2) + ' ms \u00b7 ' + fmtBytes(16 + 6 * s.segmentsTotal) + ' per update' : '';

@@ -1,0 +1,112 @@
+// The live sizing advisor's hook on the request path: a SegmentStore whose
+// get, getAndTouch, store and delete also offer the key to an advisor. Only
+// a sampled key costs more than one keyed remix of the hash the lookup has
+// just computed (SegmentStore.lastKeyHash) and a compare; a sampled one is
+// handed to the sink (the in-thread advisor, or a ring drained by another
+// thread with -t N). Only built when the advisor is on (-o advisor), so
+// with it off the request path is the plain SegmentStore's.
+//
+// What is fed (look-aside, see sizing-advisor.ts): a get with the value
+// length when the store hit (a copy that misses fills itself, as the client
+// would have been sent the value) or -1 when it missed (the client's set
+// follows); a stored write with its value length and exptime; a delete.
+// Gets of every key are counted for the SHARDS adjustment (allGets).
+//
+// Not here: the copies (sizing-advisor.ts), the ring (advisor-ring.ts).
+
+import { SegmentStore, type SharedStoreHandle, type StoreTuning } from '../segment-store.js';
+import type { CacheStore, Clock, ItemRef, StoreOptions, StoreStatus } from '../types.js';
+import type { CurvePoint } from './sizing-advisor.js';
+import { remix } from './key-sampler.js';
+
+/** Where sampled requests go. */
+export interface AdvisorSink {
+  get(hash: number, keyLength: number, fill: number, exptime: number): void;
+  set(hash: number, keyLength: number, valueLength: number, exptime: number): void;
+  delete(hash: number, keyLength: number): void;
+  /** Gets of every key seen by this thread (written by the hook). */
+  allGets: number;
+}
+
+/** What `stats advisor` and /metrics read. */
+export interface AdvisorReport {
+  readonly rate: number;
+  /** The curve, smallest size first. */
+  curve(): CurvePoint[];
+  /** Sampled requests fed so far, and any dropped (ring full). */
+  sampledRequests(): number;
+  dropped(): number;
+  /** Bytes the copies take. */
+  memoryBytes(): number;
+  /** The shift applied to anchor the curve at the real store's measured hit ratio (0: none). */
+  anchorOffset(): number;
+}
+
+export class AdvisedStore extends SegmentStore {
+  private readonly threshold: number;
+  private readonly seed: number;
+
+  constructor(
+    source: StoreOptions | SharedStoreHandle,
+    second: StoreTuning | { threadSlot: number; clock?: Clock },
+    readonly sink: AdvisorSink,
+    readonly report: AdvisorReport,
+    sampler: { rate: number; seed: number },
+  ) {
+    super(source as StoreOptions, second as StoreTuning);
+    this.threshold = sampler.rate * 4294967296;
+    this.seed = sampler.seed;
+  }
+
+  override get(key: Buffer): ItemRef {
+    const ref = super.get(key);
+    this.sink.allGets++;
+    const hash = this.lastKeyHash;
+    if (remix(hash, this.seed) < this.threshold) this.sampledGet(hash, key.length, ref);
+    return ref;
+  }
+
+  override getAndTouch(key: Buffer, exptime: number): ItemRef {
+    const ref = super.getAndTouch(key, exptime);
+    this.sink.allGets++;
+    const hash = this.lastKeyHash;
+    if (remix(hash, this.seed) < this.threshold) this.sampledGet(hash, key.length, ref);
+    return ref;
+  }
+
+  override store(mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas', key: Buffer, value: Buffer, flags: number, exptime: number, cas: number): StoreStatus {
+    const status = super.store(mode, key, value, flags, exptime, cas);
+    if (status === 'stored') {
+      const hash = this.lastKeyHash;
+      if (remix(hash, this.seed) < this.threshold) {
+        // append/prepend: the item's new length is the old plus this; the sink
+        // sees only the written bytes (a small undercount for those two).
+        this.sink.set(hash, key.length, value.length, exptime);
+      }
+    }
+    return status;
+  }
+
+  override delete(key: Buffer, cas: number): ReturnType<SegmentStore['delete']> {
+    const status = super.delete(key, cas);
+    if (status === 'deleted') {
+      const hash = this.lastKeyHash;
+      if (remix(hash, this.seed) < this.threshold) this.sink.delete(hash, key.length);
+    }
+    return status;
+  }
+
+  private sampledGet(hash: number, keyLength: number, ref: ItemRef): void {
+    if (ref < 0) {
+      this.sink.get(hash, keyLength, -1, 0);
+      return;
+    }
+    const ttl = this.itemTtlRemaining(ref);
+    this.sink.get(hash, keyLength, this.itemValueLength(ref), ttl < 0 ? 0 : Math.max(1, ttl));
+  }
+}
+
+/** The advisor's report when `store` runs one. */
+export function advisorOf(store: CacheStore): AdvisorReport | undefined {
+  return store instanceof AdvisedStore ? store.report : undefined;
+}
