@@ -78,9 +78,10 @@ export class MiniatureCopy {
       { maxThreads: 1, expiryIntervalMs: 1000 },
     );
     // The copy is this thread's alone (its memory is never shared): hold its
-    // (reentrant) lock for good, so each call only counts depth instead of
-    // two atomic operations.
-    this.store.beginRead();
+    // (reentrant) lock for good, exclusively since a sampled get may be
+    // followed by a set, so each call only counts depth instead of two
+    // atomic operations.
+    this.store.beginWrite();
   }
 
   /** A sampled get; true when the copy holds the key. */
