@@ -95,7 +95,7 @@ export class ItemSpace implements KeySource {
     this.evictor = options.evictionPolicy === 'none' ? null : options.evictor;
     this.index = memory
       ? new HashIndex(this, memory.index)
-      : new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995, this.heap.dataBytes / MIN_RECORD_BYTES);
+      : new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995, this.heap.reservedBytes / MIN_RECORD_BYTES);
   }
 
   /** The shared buffers (another thread attaches with them). */

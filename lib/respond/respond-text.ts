@@ -34,6 +34,7 @@ const MAX_VERBOSITY = 2;
 /** cache_memlimit bounds (megabytes), as memcached checks them. */
 const MEMLIMIT_MIN_MB = 8;
 const MEMLIMIT_MAX_MB = 1_000_000_000;
+const MIB = 1024 * 1024;
 
 
 export const respondText: Responder = (req, ctx, session, out) => {
@@ -304,18 +305,22 @@ function respondSimple(req: SimpleRequest, ctx: ServerContext, session: Session,
 }
 
 /**
- * cache_memlimit: memcached resizes its slab limit. The segment heap is
- * fixed at start-up, so an in-range value is acknowledged (as memcached
- * does) and logged at -v, but the heap keeps its size.
+ * cache_memlimit: memcached's checks and replies; an in-range limit
+ * resizes the store's heap (every thread's: the limit lives in shared
+ * memory) and becomes limit_maxbytes. noreply still applies it.
  */
 function respondMemlimit(req: SimpleRequest, ctx: ServerContext, out: ReplyWriter): void {
-  if (req.quiet) return;
+  let reply: Buffer;
   if (req.arg < MEMLIMIT_MIN_MB) {
-    out.writeBuffer(REPLY.MEMLIMIT_TOO_SMALL);
+    reply = REPLY.MEMLIMIT_TOO_SMALL;
   } else if (req.arg > MEMLIMIT_MAX_MB) {
-    out.writeBuffer(REPLY.MEMLIMIT_NOT_BYTES);
+    reply = REPLY.MEMLIMIT_NOT_BYTES;
+  } else if (ctx.store.setMemoryLimit(req.arg * MIB)) {
+    ctx.settings.maxBytes = req.arg * MIB;
+    ctx.log.line(1, `maxbytes adjusted to ${req.arg}m`);
+    reply = REPLY.OK;
   } else {
-    ctx.log.line(1, `cache_memlimit ${req.arg}: the segment heap keeps its start-up size`);
-    out.writeBuffer(REPLY.OK);
+    reply = REPLY.MEMLIMIT_ADJUST_FAILED;
   }
+  if (!req.quiet) out.writeBuffer(reply);
 }
