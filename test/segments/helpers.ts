@@ -101,6 +101,6 @@ export function audit(store: SegmentStore): string[] {
       if (space.index.find(store.itemKey(addr), hash, tagOf(hash)) !== loc) problems.push(`location ${loc} not found by its key`);
     }
   }
-  if (c.bytes > store.options.memoryLimitBytes) problems.push(`bytes ${c.bytes} over the memory limit`);
+  if (c.bytes > store.shape().limitBytes) problems.push(`bytes ${c.bytes} over the memory limit`);
   return problems;
 }
