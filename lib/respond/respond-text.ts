@@ -24,7 +24,7 @@ import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
 import { respondLruCrawler } from './lru-crawler.js';
-import { publishGet, publishStore, respondWatch } from './watch-command.js';
+import { publishGet, publishLookup, publishStore, respondWatch } from './watch-command.js';
 import { WATCH, watchBus } from '../observability/watch-bus.js';
 
 const GET_REPLY_TOO_LARGE = Buffer.from('SERVER_ERROR out of memory writing get response\r\n', 'latin1');
@@ -48,7 +48,7 @@ export const respondText: Responder = (req, ctx, session, out) => {
     case 'touch':
       return respondTouch(req, ctx, out);
     case 'delete':
-      return respondDelete(req, ctx, out);
+      return respondDelete(req, ctx, session, out);
     case 'flush_all':
       return respondFlush(req, ctx, out);
     case 'stats':
@@ -225,8 +225,10 @@ function respondTouch(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): 
   out.writeBuffer(status === 'touched' ? REPLY.TOUCHED : REPLY.NOT_FOUND);
 }
 
-function respondDelete(req: DeleteRequest, ctx: ServerContext, out: ReplyWriter): void {
+function respondDelete(req: DeleteRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   if (ctx.settings.detailEnabled) ctx.prefixStats.recordDelete(req.key);
+  // memcached looks the key up first, and that lookup is logged.
+  if (watchBus.flags & WATCH.FETCHERS) publishLookup(ctx.store, req.key, session.id);
   const status = ctx.store.delete(req.key, req.cas);
   if (req.quiet) return;
   out.writeBuffer(status === 'deleted' ? REPLY.DELETED : status === 'exists' ? REPLY.EXISTS : REPLY.NOT_FOUND);

@@ -6,7 +6,7 @@
 import type { ServerContext, Session } from '../server/context.js';
 import type { AdminRequest, StoreMode } from '../../protocol/request.js';
 import type { ReplyWriter } from '../../protocol/reply-writer.js';
-import type { StoreStatus } from '../../segments/types.js';
+import type { CacheStore, StoreStatus } from '../../segments/types.js';
 import { REPLY } from '../../protocol/text/replies.js';
 import { WATCH, WATCH_NAMES, watchBus } from '../observability/watch-bus.js';
 import { WatchStream } from '../observability/watch-stream.js';
@@ -49,6 +49,12 @@ export function publishGet(key: Uint8Array, status: 0 | 1 | 3, valueBytes: numbe
     WATCH.FETCHERS,
     `type=item_get key=${uriEncodeKey(key)} status=${GET_STATUS[status]} clsid=${status === 1 ? 1 : 0} cfd=${cfd} size=${status === 1 ? valueBytes : 0}`,
   );
+}
+
+/** A lookup memcached makes before acting (store, delete): logged as item_get. Call only when watchBus.flags & WATCH.FETCHERS. */
+export function publishLookup(store: CacheStore, key: Uint8Array, cfd: number): void {
+  const old = store.peek(key as Buffer);
+  publishGet(key, old >= 0 ? 1 : 0, old >= 0 ? store.itemValueLength(old) : 0, cfd);
 }
 
 const STORE_STATUS: Record<StoreStatus, string> = {
