@@ -322,6 +322,10 @@ export class SegmentStore implements CacheStore {
     return Math.min(this.handle.reserveSegments, this.space.heap.targetCount - 1);
   }
 
+  setEvictionListener(listener: ((ref: ItemRef) => void) | null): void {
+    this.space.onEvict = listener === null ? null : (addr) => listener(addr);
+  }
+
   setMemoryLimit(bytes: number): boolean {
     const heap = this.space.heap;
     const target = Math.floor(bytes / this.segmentSize);

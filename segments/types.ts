@@ -223,6 +223,13 @@ export interface CacheStore {
    */
   setMemoryLimit(bytes: number): boolean;
 
+  /**
+   * Call `listener` for each live item this thread's store evicts (not for
+   * expired ones), with the item still readable through `ref`; null stops.
+   * For `watch evictions`: nothing is called while none is set.
+   */
+  setEvictionListener(listener: ((ref: ItemRef) => void) | null): void;
+
   /** Run proactive expiry now (the timer calls this about once a second). */
   expireNow(): void;
   /** Start / stop the unref'd background timer. */
