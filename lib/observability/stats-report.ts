@@ -265,8 +265,8 @@ function slabsStats(store: CacheStore): Lines {
   // No slab classes to list; the segment heap is what is allocated.
   return [
     ['active_slabs', '0'],
-    // memcached counts slab pages taken from the limit; here, segments in use.
-    ['total_malloced', String((shape.segmentsTotal - shape.segmentsFree) * shape.segmentSize)],
+    // The heap in circulation: cache_memlimit grows and shrinks it.
+    ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
   ];
 }
 
