@@ -171,8 +171,8 @@ const DEFAULT_MAX_THREADS = 64;
 const MIN_LIMIT_SEGMENTS = 2;
 /** Segments one lock hold of a shrinking cache_memlimit evicts. */
 const SHRINK_SLICE = 16;
-/** The hash index is presized for at most this many slots (2^26, 512 MiB); a larger -m grows it as it fills. */
-const MAX_PRESIZED_SLOTS = 2 ** 26;
+/** The hash index is presized for at most this many slots (2^24, 128 MiB: -m up to ~1.8 GiB presizes fully); a larger -m grows it as it fills. */
+const MAX_PRESIZED_SLOTS = 2 ** 24;
 
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
