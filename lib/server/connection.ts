@@ -106,10 +106,12 @@ export class Connection implements Session, ConnectionInfo {
   private handler: ProtocolHandler | null = null;
   private phase: Phase = 'new_cmd';
   private swallowRemaining = 0;
-  /** Reading is paused because the client is not reading our replies. */
-  private waitingForDrain = false;
-  /** A setImmediate continuation is scheduled after an -R yield. */
-  private yielded = false;
+  /**
+   * Why requests are not being run now: 'drain' while the client is not
+   * reading our replies (reading paused until the socket drains), 'yield'
+   * after -R's budget until the setImmediate continuation runs.
+   */
+  private paused: 'no' | 'drain' | 'yield' = 'no';
   /** The client half-closed; finish what was read, then close. */
   private inputEnded = false;
   /** Stop after the replies now pending (quit, fatal errors, shutdown). */
@@ -158,7 +160,7 @@ export class Connection implements Session, ConnectionInfo {
     if (this.stream !== null) return 'conn_watch';
     if (this.isClosing()) return 'conn_closing';
     if (this.phase === 'swallow') return 'conn_swallow';
-    if (this.waitingForDrain) return 'conn_mwrite';
+    if (this.paused === 'drain') return 'conn_mwrite';
     if (this.input.length > 0) return 'conn_nread';
     return 'conn_new_cmd';
   }
@@ -174,7 +176,7 @@ export class Connection implements Session, ConnectionInfo {
 
   /** True while reading is paused because the client does not read. */
   get isWaitingForDrain(): boolean {
-    return this.waitingForDrain;
+    return this.paused === 'drain';
   }
 
   private isClosing(): boolean {
@@ -209,8 +211,8 @@ export class Connection implements Session, ConnectionInfo {
     if (this.isClosing()) return;
     this.closeReason = 'shutdown';
     this.socket.pause();
-    if (!this.waitingForDrain && !this.closeRequested) {
-      this.yielded = false;
+    if (this.paused !== 'drain' && !this.closeRequested) {
+      this.paused = 'no';
       this.processInput(Number.POSITIVE_INFINITY);
     }
     // Stop after what is pending; a connection waiting for 'drain' finishes
@@ -248,7 +250,7 @@ export class Connection implements Session, ConnectionInfo {
     if (stream === null || this.isClosing()) return;
     // A client that does not read gets nothing more until it does ('drain' pumps again).
     if (this.pendingOutput() > OUTPUT_LIMIT) {
-      this.waitingForDrain = true;
+      this.paused = 'drain';
       return;
     }
     const state = stream.pump(this.out);
@@ -260,7 +262,7 @@ export class Connection implements Session, ConnectionInfo {
       stream.end();
       // Requests that arrived during the stream are answered now.
       this.processInput(this.ctx.settings.reqsPerEvent);
-      if (!this.waitingForDrain && !this.yielded && !this.closeRequested && !this.isClosing()) this.socket.resume();
+      this.resumeReading();
     }
   }
 
@@ -280,7 +282,7 @@ export class Connection implements Session, ConnectionInfo {
       if (this.swallowRemaining === 0) this.phase = 'new_cmd';
       if (from === chunk.length) return;
     }
-    if (this.input.length === 0 && !this.yielded && !this.waitingForDrain && !this.closeRequested) {
+    if (this.input.length === 0 && this.paused === 'no' && !this.closeRequested) {
       // Fast path: parse straight from the chunk, keep only a partial tail.
       const stop = this.runRequests(chunk, from, this.ctx.settings.reqsPerEvent);
       if (stop < chunk.length && !this.isClosing()) this.input.append(chunk, stop);
@@ -288,7 +290,7 @@ export class Connection implements Session, ConnectionInfo {
       return;
     }
     this.input.append(chunk, from);
-    if (!this.yielded && !this.waitingForDrain) this.processInput(this.ctx.settings.reqsPerEvent);
+    if (this.paused === 'no') this.processInput(this.ctx.settings.reqsPerEvent);
   }
 
   /** Input while a stream owns the connection: dropped (watch) or kept for afterwards, within bounds. */
@@ -304,16 +306,16 @@ export class Connection implements Session, ConnectionInfo {
   }
 
   private onDrain(): void {
-    if (!this.waitingForDrain) return;
+    if (this.paused !== 'drain') return;
     if (this.pendingOutput() > OUTPUT_LIMIT) return;
-    this.waitingForDrain = false;
+    this.paused = 'no';
     if (this.isClosing()) return;
     if (this.stream !== null) {
       this.schedulePump();
       return;
     }
     this.processInput(this.ctx.settings.reqsPerEvent);
-    if (!this.waitingForDrain && !this.yielded && !this.closeRequested) this.socket.resume();
+    this.resumeReading();
   }
 
   /**
@@ -324,7 +326,7 @@ export class Connection implements Session, ConnectionInfo {
    * or waiting for the client to read). Returns true when it closed.
    */
   closeIfIdle(nowMs: number, idleMs: number): boolean {
-    if (this.isClosing() || this.phase === 'swallow' || this.waitingForDrain) return false;
+    if (this.isClosing() || this.phase === 'swallow' || this.paused === 'drain') return false;
     if (nowMs - this.lastCommandMs <= idleMs) return false;
     this.onIdle();
     return true;
@@ -589,19 +591,26 @@ export class Connection implements Session, ConnectionInfo {
   }
 
   private pauseForDrain(): void {
-    this.waitingForDrain = true;
+    this.paused = 'drain';
     this.socket.pause();
+  }
+
+  /** Read from the socket again unless a pause, a requested close or closing says otherwise. */
+  private resumeReading(): void {
+    if (this.paused === 'no' && !this.closeRequested && !this.isClosing()) this.socket.resume();
   }
 
   private yieldTurn(): void {
     this.ctx.counters.connYields++;
-    this.yielded = true;
+    this.paused = 'yield';
     this.socket.pause();
     setImmediate(() => {
-      this.yielded = false;
+      // A shutdown meanwhile may have run the input already, or paused for 'drain'.
+      if (this.paused !== 'yield') return;
+      this.paused = 'no';
       if (this.isClosing()) return;
       this.processInput(this.ctx.settings.reqsPerEvent);
-      if (!this.waitingForDrain && !this.yielded && !this.closeRequested) this.socket.resume();
+      this.resumeReading();
     });
   }
 
@@ -615,7 +624,7 @@ export class Connection implements Session, ConnectionInfo {
 
   private finishIfDone(): void {
     if (this.isClosing()) return;
-    if (this.yielded || this.waitingForDrain) return;
+    if (this.paused !== 'no') return;
     // A dump finishes before a half-closed client is let go; a watcher goes at once.
     if (this.stream !== null && !this.stream.dropsInput && !this.closeRequested) return;
     // After the client's FIN nothing more can arrive, not even the rest of a
