@@ -107,3 +107,15 @@ t.test('memcached 1.6.18 logs and counts the same', { skip: skipMemcached }, asy
   t.same(ours.binary, theirs.binary, 'binary lines');
   t.same(theirs.detail, EXPECTED_DETAIL);
 });
+
+t.test('a connection closed for bad input logs conn_close reason=error (watcher.t)', async (t) => {
+  const { port } = await startTestServer(t, { threads: 1 });
+  const w = await startWatcher(port, 'connevents');
+  t.teardown(() => w.socket.destroy());
+  const client = await connect(port);
+  const closed = readUntil(client, () => false);
+  client.write('GET / HTTP/1.1\r\n');
+  await closed;
+  await waitFor(() => w.text().includes('conn_close'));
+  t.match(w.text(), /type=conn_close rip=127\.0\.0\.1 rport=\d+ transport=tcp reason=error cfd=\d+\n/);
+});
