@@ -19,9 +19,13 @@ import {
   NO_BUCKET,
   OLD_AREA,
   SLOTS_PER_BUCKET,
+  LOC_HI_MASK,
   TAG_SHIFT,
   WORDS_PER_BUCKET,
   altHash,
+  locHi,
+  locLo,
+  locOfSlot,
   ceilPowerOfTwo,
   newIndexMemory,
   type IndexMemory,
@@ -141,12 +145,16 @@ export class HashIndex {
     do {
       const base = b * WORDS_PER_BUCKET;
       for (let i = base; i < base + WORDS_PER_BUCKET; i += 2) {
-        const loc = words[i + 1]!;
-        if (loc !== 0 && words[i]! >>> TAG_SHIFT === tag && this.keys.keyMatches(loc, key)) {
-          this.foundTable = t;
-          this.foundBucket = primary;
-          this.foundSlot = i;
-          return loc;
+        const lo = words[i + 1]!;
+        const meta = words[i]!;
+        if (lo !== 0 && meta >>> TAG_SHIFT === tag) {
+          const loc = locOfSlot(meta, lo);
+          if (this.keys.keyMatches(loc, key)) {
+            this.foundTable = t;
+            this.foundBucket = primary;
+            this.foundSlot = i;
+            return loc;
+          }
         }
       }
       b = t.next[b]!;
@@ -171,11 +179,13 @@ export class HashIndex {
 
   private findLocInChain(t: SlotTable, primary: number, loc: number): boolean {
     const words = t.words;
+    const lo = locLo(loc);
+    const hi = locHi(loc);
     let b = primary;
     do {
       const base = b * WORDS_PER_BUCKET;
       for (let i = base + 1; i < base + WORDS_PER_BUCKET; i += 2) {
-        if (words[i] === loc) {
+        if (words[i] === lo && (words[i - 1]! & LOC_HI_MASK) === hi) {
           this.foundTable = t;
           this.foundBucket = primary;
           this.foundSlot = i - 1;
@@ -190,15 +200,15 @@ export class HashIndex {
   /** Point the found slot at a new location (a new version or a moved copy); frequency restarts at 0. */
   relinkFound(loc: number): void {
     const words = this.foundTable.words;
-    words[this.foundSlot] = words[this.foundSlot]! & 0xffff0000;
-    words[this.foundSlot + 1] = loc;
+    words[this.foundSlot] = ((words[this.foundSlot]! & 0xffff0000) | locHi(loc)) >>> 0;
+    words[this.foundSlot + 1] = locLo(loc);
   }
 
   /** Point the found slot at a moved copy with frequency `freq` (0..127): merge eviction carries it over. */
   relinkFoundWithFrequency(loc: number, freq: number): void {
     const words = this.foundTable.words;
-    words[this.foundSlot] = withFrequency(words[this.foundSlot]!, freq);
-    words[this.foundSlot + 1] = loc;
+    words[this.foundSlot] = (withFrequency(words[this.foundSlot]!, freq) | locHi(loc)) >>> 0;
+    words[this.foundSlot + 1] = locLo(loc);
   }
 
   /** Empty the found slot (another entry of its chain may move into it). */
@@ -223,7 +233,7 @@ export class HashIndex {
   /** Insert a key known to be absent. May start or advance a table expansion. */
   insert(hash: number, tag: number, loc: number): void {
     if (this.control[EPOCH] !== this.epoch) this.sync();
-    this.cur.place(hash, (tag << TAG_SHIFT) >>> 0, loc);
+    this.cur.place(hash, ((tag << TAG_SHIFT) | locHi(loc)) >>> 0, locLo(loc));
     const count = ++this.control[COUNT]!;
     if (this.old !== null) this.migrate(MIGRATE_PER_INSERT);
     if (count > this.maxLoad * this.slots && this.cur.buckets < this.memory.maxBuckets) {
@@ -277,7 +287,7 @@ export class HashIndex {
     const out: number[] = [];
     for (const t of this.old === null ? [this.cur] : [this.cur, this.old]) {
       const words = t.words;
-      for (let i = 1; i < words.length; i += 2) if (words[i] !== 0) out.push(words[i]!);
+      for (let i = 1; i < words.length; i += 2) if (words[i] !== 0) out.push(locOfSlot(words[i - 1]!, words[i]!));
     }
     return out;
   }

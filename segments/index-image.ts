@@ -30,6 +30,7 @@ import {
   OLD_AREA,
   RNG,
   WORDS_PER_BUCKET,
+  locOfSlot,
   type IndexMemory,
 } from './index-layout.js';
 import { growShared } from './shared-memory.js';
@@ -195,12 +196,13 @@ export function claimIndexedLocations(memory: IndexMemory, live: Uint32Array): n
     const used = field(c, a, A_BUCKETS) + field(c, a, A_OVERFLOW_USED);
     const words = new Uint32Array(memory.areas[a as 0 | 1].words, 0, used * WORDS_PER_BUCKET);
     for (let i = 1; i < words.length; i += 2) {
-      const loc = words[i]!;
-      if (loc === 0) continue;
-      const bit = loc - 1;
+      const lo = words[i]!;
+      if (lo === 0) continue;
+      // Locations pass 2^32 in heaps over 32 GiB: no 32-bit shifts on them.
+      const bit = locOfSlot(words[i - 1]!, lo) - 1;
       if (bit >= limit) return -1;
-      const w = bit >>> 5;
-      const mask = 1 << (bit & 31);
+      const w = Math.floor(bit / 32);
+      const mask = 1 << (bit % 32);
       if ((live[w]! & mask) === 0) return -1;
       live[w] = live[w]! & ~mask;
       count++;

@@ -6,8 +6,15 @@
 // Buckets of 8 slots (64 bytes, one cache line); a slot is two Uint32 words:
 //
 //   meta word: bits 31-16 tag (16 bits of the key hash), bit 15 "counted this
-//              second", bits 14-8 frequency counter (0..127), bits 7-0 spare
-//   loc word:  item address / 8 + 1 (0 = empty slot)
+//              second", bits 14-8 frequency counter (0..127), bits 7-0 the
+//              location's high part `hi`
+//   loc word:  the location's low part `lo`, never 0 in a used slot (0 = empty)
+//
+// A location is item address / 8 + 1 (1 .. MAX_LOC, 40 bits: heaps up to
+// 8 TiB). It is split as loc = hi * 0xffffffff + lo with lo in 1..2^32-1, so
+// the loc word alone still says whether a slot is used, and below 2^32
+// (heaps under 32 GiB) hi is 0 and lo is the location itself. A lookup only
+// decodes (one multiply-add) after the tag matched.
 //
 // The index's shared state is one small control array plus two growable
 // areas (each: slot words, chain links, per-bucket seconds) used alternately
@@ -24,6 +31,27 @@ export const TAG_SHIFT = 16;
 export const COUNTED = 0x8000;
 export const FREQ_SHIFT = 8;
 export const FREQ_MASK = 0x7f;
+/** Meta-word bits holding a location's high part. */
+export const LOC_HI_MASK = 0xff;
+/** The modulus of a location's low part (lo is 1..LOC_LO_SPAN). */
+const LOC_LO_SPAN = 0xffffffff;
+/** Largest location a slot holds: hi 255, lo 2^32-1. */
+export const MAX_LOC = LOC_HI_MASK * LOC_LO_SPAN + LOC_LO_SPAN;
+
+/** The loc word of location `loc` (1..MAX_LOC): never 0. */
+export function locLo(loc: number): number {
+  return loc - locHi(loc) * LOC_LO_SPAN;
+}
+
+/** The high part of location `loc`, for the meta word's low bits. */
+export function locHi(loc: number): number {
+  return Math.floor((loc - 1) / LOC_LO_SPAN);
+}
+
+/** The location a slot's meta and loc words hold (lo must be nonzero). */
+export function locOfSlot(meta: number, lo: number): number {
+  return (meta & LOC_HI_MASK) * LOC_LO_SPAN + lo;
+}
 
 /** Int32 control words of the index (IndexMemory.control). */
 export const COUNT = 0;

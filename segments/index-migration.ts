@@ -6,7 +6,7 @@
 // the index (lookups that still consult the old table, the epoch that tells
 // other threads to rebuild their views) is hash-index.ts's.
 
-import { COUNTED, CURSOR, NO_BUCKET, WORDS_PER_BUCKET, altHash } from './index-layout.js';
+import { COUNTED, CURSOR, NO_BUCKET, WORDS_PER_BUCKET, altHash, locOfSlot } from './index-layout.js';
 import type { KeySource, SlotTable } from './slot-table.js';
 
 /**
@@ -21,8 +21,9 @@ export function migrateBuckets(old: SlotTable, cur: SlotTable, control: Int32Arr
     do {
       const base = b * WORDS_PER_BUCKET;
       for (let i = base; i < base + WORDS_PER_BUCKET; i += 2) {
-        const loc = old.words[i + 1]!;
-        if (loc !== 0) cur.place(keys.hashAt(loc), old.words[i]! & ~COUNTED, loc);
+        const lo = old.words[i + 1]!;
+        const meta = old.words[i]!;
+        if (lo !== 0) cur.place(keys.hashAt(locOfSlot(meta, lo)), meta & ~COUNTED, lo);
         // Empty the old slot: a lookup still searches this bucket while the
         // key's other bucket has not migrated, and must not find (and
         // relink or remove) a stale copy instead of the one in `cur`.

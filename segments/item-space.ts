@@ -90,6 +90,8 @@ export class ItemSpace implements KeySource {
   /** Free segments below which `onLowReserve` is called when a writer takes one. */
   reserve = 0;
   onLowReserve: (() => void) | null = null;
+  /** Called with each live item's address as eviction drops it (record still intact); null = nobody listens. */
+  onEvict: ((addr: number, nowS: number) => void) | null = null;
   private readonly evictor: Evictor | null;
 
   constructor(
@@ -105,7 +107,7 @@ export class ItemSpace implements KeySource {
     this.evictor = options.evictionPolicy === 'none' ? null : options.evictor;
     this.index = memory
       ? new HashIndex(this, memory.index)
-      : new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995, this.heap.dataBytes / MIN_RECORD_BYTES);
+      : new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995, this.heap.reservedBytes / MIN_RECORD_BYTES);
   }
 
   /** The shared buffers (another thread attaches with them). */
@@ -450,7 +452,10 @@ export class ItemSpace implements KeySource {
         const deadline = recordDeadline(words, w, a);
         const expired = deadline !== NEVER && nowS >= deadline;
         if (expired) this.counters.expiredReclaimed++;
-        else this.counters.evictions++;
+        else {
+          this.counters.evictions++;
+          if (this.onEvict !== null) this.onEvict(addr, nowS);
+        }
         if ((bits & ITEM_FETCHED) === 0) {
           if (expired) this.counters.expiredUnfetched++;
           else this.counters.evictedUnfetched++;

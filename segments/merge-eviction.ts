@@ -369,7 +369,10 @@ export class MergeEvictor {
           } else {
             index.removeFound();
             if (expired) counters.expiredReclaimed++;
-            else counters.evictions++;
+            else {
+              counters.evictions++;
+              if (space.onEvict !== null) space.onEvict(src * segmentSize + off, nowS);
+            }
             // Never read since stored (memcached's expired_unfetched / evicted_unfetched).
             if ((bits & ITEM_FETCHED) === 0) {
               if (expired) counters.expiredUnfetched++;

@@ -2,6 +2,16 @@
 // memory limit as fixed-size segments, plus one header per segment kept in
 // typed arrays (never JS objects), and the pool of free segments.
 //
+// Run-time limit (cache_memlimit): the heap reserves `segmentCount`
+// segments, more than the start-up limit needs (reservedSegments()), and
+// keeps only `activeCount` of them in circulation (taken or free); the rest
+// are retired (flag `retired`, a second stack at the top of the free stack's
+// array). setTarget() moves the goal: growing un-retires segments at once;
+// shrinking retires free segments now, and every later take() and release()
+// retires rather than circulates until activeCount reaches the target, so
+// evictions that free segments bring the heap down (segment-store.ts
+// setMemoryLimit drives them). Retired segments look free to every walker.
+//
 // Data lives in a few large SharedArrayBuffers (at most ~1 GiB each, well
 // under Node's 4 GiB Buffer cap); each segment gets a Buffer and a
 // Uint32Array view so records are read with aligned word loads. Buffers are
@@ -12,7 +22,9 @@
 // same heap. Callers serialize mutations (segment-store.ts's lock).
 //
 // Addresses: an item's address (ItemRef) is segment * segmentSize + offset,
-// a plain number below 2^35; hash slots keep address / 8 + 1 in a Uint32.
+// a plain number below MAX_HEAP_BYTES (8 TiB); hash slots keep address / 8 + 1
+// in 40 bits (index-layout.ts). Arithmetic on addresses is plain double
+// arithmetic (Math.floor, *, /), never 32-bit integer operators.
 //
 // Access times: each record keeps its last access in 16 bits of word A, as
 // steps of `accessUnit[seg]` seconds since the segment's createTime (rounded
@@ -25,6 +37,7 @@
 // no byte per item.
 
 import { recordBytesAt } from './item-layout.js';
+import { MAX_LOC } from './index-layout.js';
 
 /** Segment header value for "no segment". */
 export const NO_SEGMENT = -1;
@@ -32,8 +45,15 @@ export const NO_SEGMENT = -1;
 export const FREE_BUCKET = -1;
 /** `latestDeadline` of a segment holding an item that never expires. */
 export const LATEST_NEVER = 0xffffffff;
-/** Largest heap addressable by 32-bit slot locations (units of 8 bytes). */
-export const MAX_HEAP_BYTES = 0xffffffff * 8 - 8;
+/** Largest heap the 40-bit slot locations address (index-layout.ts MAX_LOC, units of 8 bytes): about 8 TiB. */
+export const MAX_HEAP_BYTES = (MAX_LOC - 1) * 8;
+/**
+ * Segments a heap reserves headers, views and (lazily committed) data for:
+ * the start-up count times this, so cache_memlimit can grow the cache...
+ */
+export const GROWTH_FACTOR = 8;
+/** ...but never more than this many segments in all (per-thread views cost ~150 bytes a segment). */
+export const MAX_RESERVED_SEGMENTS = 65536;
 /** What last happened to a segment (`eventKind`): nothing yet. */
 export const EVENT_NONE = 0;
 /** Freed by the expiry sweep (its items' deadlines passed). */
@@ -71,26 +91,38 @@ export interface HeapMemory {
   eventKind: SharedArrayBuffer;
   accessUnit: SharedArrayBuffer;
   accessBase: SharedArrayBuffer;
+  /** 1 for a segment out of circulation (see the header). */
+  retired: SharedArrayBuffer;
+  /** Free stack from the bottom, retired stack from the top. */
   freeStack: SharedArrayBuffer;
   /** Uint8 per segment: 1 while a sliced merge works on it (see `busy`). */
   busy: SharedArrayBuffer;
-  /** Int32 [free top, clears]. */
+  /** Int32 [free top, retired count, target active count, clears]. */
   control: SharedArrayBuffer;
-  /** Float64 [next generation]. */
+  /** Float64 [next generation, memory limit in bytes]. */
   counters: SharedArrayBuffer;
 }
 
 const FREE_TOP = 0;
+const RETIRED_COUNT = 1;
+const TARGET = 2;
 /** releaseAll() calls so far: a merge paused across one gives up. */
-const CLEARS = 1;
+const CLEARS = 3;
 const NEXT_GENERATION = 0;
+const LIMIT_BYTES = 1;
+
+/** Segments to reserve for a heap that starts with `count`: room for cache_memlimit to grow it. */
+export function reservedSegments(count: number): number {
+  return Math.max(count, Math.min(MAX_RESERVED_SEGMENTS, count * GROWTH_FACTOR));
+}
 
 function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemory {
   if (segmentSize % 8 !== 0 || segmentSize < 64 || segmentSize > MAX_SEGMENT_BYTES) {
     throw new RangeError(`segment size ${segmentSize} must be a multiple of 8 from 64 to ${MAX_SEGMENT_BYTES}`);
   }
-  const count = Math.floor(Math.min(memoryLimitBytes, MAX_HEAP_BYTES) / segmentSize);
-  if (count < 1) throw new RangeError(`memory limit ${memoryLimitBytes} is smaller than one segment (${segmentSize})`);
+  const active = Math.floor(Math.min(memoryLimitBytes, MAX_HEAP_BYTES) / segmentSize);
+  if (active < 1) throw new RangeError(`memory limit ${memoryLimitBytes} is smaller than one segment (${segmentSize})`);
+  const count = Math.min(reservedSegments(active), Math.floor(MAX_HEAP_BYTES / segmentSize));
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / segmentSize));
   const chunks: SharedArrayBuffer[] = [];
   for (let first = 0; first < count; first += perChunk) chunks.push(new SharedArrayBuffer(Math.min(perChunk, count - first) * segmentSize));
@@ -113,16 +145,19 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemor
     eventKind: sab(1),
     accessUnit: sab(8),
     accessBase: sab(8),
+    retired: sab(1),
     freeStack: sab(4),
     busy: sab(1),
-    control: new SharedArrayBuffer(8),
-    counters: new SharedArrayBuffer(8),
+    control: new SharedArrayBuffer(16),
+    counters: new SharedArrayBuffer(16),
   };
   new Int32Array(memory.prev).fill(NO_SEGMENT);
   new Int32Array(memory.next).fill(NO_SEGMENT);
   new Int16Array(memory.bucket).fill(FREE_BUCKET);
   new Float64Array(memory.accessUnit).fill(1);
   new Float64Array(memory.counters)[NEXT_GENERATION] = 1;
+  new Float64Array(memory.counters)[LIMIT_BYTES] = memoryLimitBytes;
+  new Int32Array(memory.control)[TARGET] = active;
   return memory;
 }
 
@@ -174,11 +209,13 @@ export class SegmentHeap {
 
   /** The shared buffers behind this heap (hand to another thread to attach). */
   readonly memory: HeapMemory;
-  /** Free segment ids (a stack: the most recently freed is reused first, still warm). */
+  /** 1 for a segment out of circulation. */
+  private readonly retired: Uint8Array;
+  /** Free segment ids (a stack: the most recently freed is reused first, still warm); retired ids stacked from the top. */
   private readonly freeStack: Int32Array;
-  /** [free top] */
+  /** [free top, retired count, target] */
   private readonly control: Int32Array;
-  /** [next generation] */
+  /** [next generation, limit bytes] */
   private readonly sharedCounters: Float64Array;
 
   /** A new heap for `memoryLimitBytes` (every segment free), or one more view of an existing heap's memory. */
@@ -213,11 +250,17 @@ export class SegmentHeap {
     this.eventKind = new Uint8Array(memory.eventKind);
     this.accessUnit = new Float64Array(memory.accessUnit);
     this.accessBase = new Float64Array(memory.accessBase);
+    this.retired = new Uint8Array(memory.retired);
     this.freeStack = new Int32Array(memory.freeStack);
     this.busy = new Uint8Array(memory.busy);
     this.control = new Int32Array(memory.control);
     this.sharedCounters = new Float64Array(memory.counters);
-    if (fresh) this.releaseAll();
+    if (fresh) {
+      // Retire the reserve above the start-up count (highest ids at the bottom of its stack).
+      const target = this.control[TARGET]!;
+      for (let seg = this.segmentCount - 1; seg >= target; seg--) this.retire(seg);
+      this.releaseAll();
+    }
   }
 
   /** Mean size of the segment's live records (1 when it has none): merge ranking's yardstick. */
@@ -230,8 +273,75 @@ export class SegmentHeap {
     return this.control[FREE_TOP]!;
   }
 
+  /** Segments in circulation (taken or free): the run-time limit in segments once a shrink is done. */
+  get activeCount(): number {
+    return this.segmentCount - this.control[RETIRED_COUNT]!;
+  }
+
+  /** The active count the heap is moving to (cache_memlimit). */
+  get targetCount(): number {
+    return this.control[TARGET]!;
+  }
+
+  /** The memory limit in bytes as last set (cache_memlimit reports it as limit_maxbytes). */
+  get limitBytes(): number {
+    return this.sharedCounters[LIMIT_BYTES]!;
+  }
+
+  /**
+   * Aim for `target` segments in circulation (1..segmentCount) and record
+   * `limitBytes`. Growing takes effect at once; shrinking retires the free
+   * segments now and returns how many more must still be freed (evicted).
+   */
+  setTarget(target: number, limitBytes: number): number {
+    if (!(target >= 1 && target <= this.segmentCount)) throw new RangeError(`target ${target} segments is outside 1..${this.segmentCount}`);
+    const control = this.control;
+    control[TARGET] = target;
+    this.sharedCounters[LIMIT_BYTES] = limitBytes;
+    while (this.activeCount < target) {
+      const n = control[RETIRED_COUNT]!;
+      const seg = this.freeStack[this.segmentCount - n]!;
+      control[RETIRED_COUNT] = n - 1;
+      this.retired[seg] = 0;
+      this.pushFree(seg);
+    }
+    this.retireSurplusFree();
+    return this.activeCount - target;
+  }
+
+  /** Retire free segments while more than the target circulate. */
+  private retireSurplusFree(): void {
+    const control = this.control;
+    while (this.activeCount > control[TARGET]! && control[FREE_TOP]! > 0) {
+      const top = control[FREE_TOP]! - 1;
+      control[FREE_TOP] = top;
+      this.retire(this.freeStack[top]!);
+    }
+  }
+
+  /** Put free (unlisted) `seg` out of circulation. */
+  private retire(seg: number): void {
+    const n = this.control[RETIRED_COUNT]! + 1;
+    this.control[RETIRED_COUNT] = n;
+    this.freeStack[this.segmentCount - n] = seg;
+    this.retired[seg] = 1;
+    this.bucket[seg] = FREE_BUCKET;
+  }
+
+  /** One past the highest segment id in circulation (the live page maps segments below it). */
+  get span(): number {
+    let seg = this.segmentCount;
+    while (seg > 0 && this.retired[seg - 1] === 1) seg--;
+    return seg;
+  }
+
+  isRetired(seg: number): boolean {
+    return this.retired[seg] === 1;
+  }
+
   /** Take a free segment and reset its header for writing; NO_SEGMENT if none. */
   take(nowS: number): number {
+    if (this.activeCount > this.control[TARGET]!) this.retireSurplusFree();
     const top = this.control[FREE_TOP]!;
     if (top === 0) return NO_SEGMENT;
     this.control[FREE_TOP] = top - 1;
@@ -319,16 +429,21 @@ export class SegmentHeap {
     this.liveBytes[seg] = 0;
     this.liveItems[seg] = 0;
     this.busy[seg] = 0;
+    if (this.activeCount > this.control[TARGET]!) this.retire(seg);
+    else this.pushFree(seg);
+  }
+
+  private pushFree(seg: number): void {
     const top = this.control[FREE_TOP]!;
     this.freeStack[top] = seg;
     this.control[FREE_TOP] = top + 1;
   }
 
-  /** Every segment free (flush_all); data bytes are left as they are. */
+  /** Every segment in circulation free (flush_all); data bytes are left as they are. */
   releaseAll(): void {
     this.control[FREE_TOP] = 0;
     this.control[CLEARS]!++;
-    for (let seg = this.segmentCount - 1; seg >= 0; seg--) this.release(seg);
+    for (let seg = this.segmentCount - 1; seg >= 0; seg--) if (this.retired[seg] === 0) this.release(seg);
   }
 
   /** The generation the next opened segment gets (warm restart saves it: tokens must never repeat). */
@@ -343,9 +458,28 @@ export class SegmentHeap {
    */
   adoptRestored(nextGeneration: number): void {
     this.sharedCounters[NEXT_GENERATION] = Math.max(this.sharedCounters[NEXT_GENERATION]!, nextGeneration);
+    // Restored segments circulate whatever their id; free ones fill up to
+    // the target (lowest ids first), the rest are retired.
+    const control = this.control;
+    let used = 0;
+    for (let seg = 0; seg < this.segmentCount; seg++) if (this.bucket[seg] !== FREE_BUCKET) used++;
+    let freeWanted = Math.max(0, control[TARGET]! - used);
+    const freeIds: number[] = [];
+    control[RETIRED_COUNT] = 0;
+    for (let seg = 0; seg < this.segmentCount; seg++) {
+      this.retired[seg] = 0;
+      if (this.bucket[seg] !== FREE_BUCKET) continue;
+      if (freeWanted > 0) {
+        freeIds.push(seg);
+        freeWanted--;
+      }
+    }
+    for (let seg = this.segmentCount - 1; seg >= 0; seg--) {
+      if (this.bucket[seg] === FREE_BUCKET && (freeIds.length === 0 || seg > freeIds[freeIds.length - 1]!)) this.retire(seg);
+    }
     let top = 0;
-    for (let seg = this.segmentCount - 1; seg >= 0; seg--) if (this.bucket[seg] === FREE_BUCKET) this.freeStack[top++] = seg;
-    this.control[FREE_TOP] = top;
+    for (let i = freeIds.length - 1; i >= 0; i--) this.freeStack[top++] = freeIds[i]!;
+    control[FREE_TOP] = top;
   }
 
   /** Times the whole heap was released (flush_all): a sliced merge started before a change gives up. */
@@ -357,8 +491,13 @@ export class SegmentHeap {
     return this.bucket[seg] === FREE_BUCKET;
   }
 
-  /** Bytes of segment data (the -m heap). */
+  /** Bytes of segment data in circulation (the -m heap). */
   get dataBytes(): number {
+    return this.activeCount * this.segmentSize;
+  }
+
+  /** Bytes of segment data reserved (what cache_memlimit may grow to). */
+  get reservedBytes(): number {
     return this.segmentCount * this.segmentSize;
   }
 }

@@ -63,7 +63,26 @@ export interface SegmentHeaders {
 /** The headers of `store`'s heap; null for a store that is not a segment store. */
 export function segmentHeaders(store: CacheStore): SegmentHeaders | null {
   if (!(store instanceof SegmentStore)) return null;
-  return store.itemSpace.heap;
+  const heap = store.itemSpace.heap;
+  const { segmentSize, writeOffset, liveBytes, liveItems, next, bucket, createTime, latestDeadline, generation, read, eventAt, eventKind } = heap;
+  return {
+    // The segments up to the last one in circulation (cache_memlimit leaves the reserve beyond out).
+    get segmentCount() {
+      return heap.span;
+    },
+    segmentSize,
+    writeOffset,
+    liveBytes,
+    liveItems,
+    next,
+    bucket,
+    createTime,
+    latestDeadline,
+    generation,
+    read,
+    eventAt,
+    eventKind,
+  };
 }
 
 /** Totals of one TTL bucket in use. */

@@ -116,7 +116,7 @@ import type {
 import { ItemSpace, type SpaceMemory } from './item-space.js';
 import { ITEM_FETCHED } from './types.js';
 import { ItemWalk } from './item-walk.js';
-import { evictorFor } from './eviction.js';
+import { evictOldest, evictorFor } from './eviction.js';
 import type { Evictor } from './item-space.js';
 import { MERGE_SEGMENTS } from './merge-eviction.js';
 import {
@@ -224,6 +224,12 @@ const WIDEN_AHEAD_S = 3600;
 /** Hash buckets one housekeep() step migrates while the index doubles. */
 const MIGRATE_PER_STEP = 1024;
 const DEFAULT_MAX_THREADS = 64;
+/** cache_memlimit refuses a limit under this many segments. */
+const MIN_LIMIT_SEGMENTS = 2;
+/** Segments one lock hold of a shrinking cache_memlimit evicts. */
+const SHRINK_SLICE = 16;
+/** The hash index is presized for at most this many slots (2^24, 128 MiB: -m up to ~1.8 GiB presizes fully); a larger -m grows it as it fills. */
+const MAX_PRESIZED_SLOTS = 2 ** 24;
 
 /** Deferred by a reader: unlink an expired item it found / stamp a read that needs the unit widened. */
 const PENDING_EXPIRED = 1;
@@ -385,7 +391,7 @@ export class SegmentStore implements CacheStore {
       for (let seg = start; seg < end; seg++) if (!heap.isFree(seg) && heap.busy[seg] === 0) heap.coverAccessTime(seg, nowS + WIDEN_AHEAD_S);
       control[SWEEP_CURSOR] = end >= heap.segmentCount ? 0 : end;
       space.index.migrate(MIGRATE_PER_STEP);
-      const reserve = this.handle.reserveSegments;
+      const reserve = this.reserveSegments();
       const evictor = this.evictor;
       if (heap.freeCount < reserve && evictor !== null) {
         // Expired bytes first (a full header sweep), then one eviction pass,
@@ -432,8 +438,51 @@ export class SegmentStore implements CacheStore {
    */
   housekeepWait(timeoutMs: number): void {
     const seen = Atomics.load(this.control, HOUSEKEEP_WAKE);
-    if (this.evictor !== null && this.space.heap.freeCount < this.handle.reserveSegments) return;
+    if (this.evictor !== null && this.space.heap.freeCount < this.reserveSegments()) return;
     Atomics.wait(this.control, HOUSEKEEP_WAKE, seen, timeoutMs);
+  }
+
+  /** Free segments to keep: the handle's reserve, less while cache_memlimit keeps the heap small. */
+  private reserveSegments(): number {
+    return Math.min(this.handle.reserveSegments, this.space.heap.targetCount - 1);
+  }
+
+  setEvictionListener(listener: ((ref: ItemRef) => void) | null): void {
+    this.space.onEvict = listener === null ? null : (addr) => listener(addr);
+  }
+
+  setMemoryLimit(bytes: number): boolean {
+    const heap = this.space.heap;
+    const target = Math.floor(bytes / this.segmentSize);
+    if (!(target >= MIN_LIMIT_SEGMENTS && target <= heap.segmentCount)) return false;
+    this.lock.lock();
+    let surplus: number;
+    try {
+      surplus = heap.setTarget(target, bytes);
+      this.space.reserve = this.reserveSegments();
+    } finally {
+      this.lock.unlock();
+    }
+    // Evict down to the target a slice at a time, letting other threads in
+    // between; freed segments retire instead of circulating (segment-heap.ts).
+    const evict = this.evictor ?? evictOldest;
+    while (surplus > 0) {
+      this.lock.lock();
+      try {
+        const nowS = this.now();
+        this.space.sweep(nowS);
+        for (let i = 0; i < SHRINK_SLICE && heap.activeCount > heap.targetCount; i++) {
+          if (heap.freeCount > 0) heap.setTarget(heap.targetCount, heap.limitBytes);
+          else if (!evict(this.space, nowS) && !evictOldest(this.space, nowS)) break;
+        }
+        const left = heap.activeCount - heap.targetCount;
+        // Nothing left to evict (cannot happen with segments in use): writers finish the shrink.
+        surplus = left < surplus ? left : 0;
+      } finally {
+        this.lock.unlock();
+      }
+    }
+    return true;
   }
 
   /** Counters summed over every thread slot (stats, metrics). */
@@ -913,8 +962,10 @@ export class SegmentStore implements CacheStore {
     }
     return {
       segmentSize: this.segmentSize,
-      segmentsTotal: space.heap.segmentCount,
+      segmentsTotal: space.heap.activeCount,
       segmentsFree: space.heap.freeCount,
+      limitBytes: space.heap.limitBytes,
+      segmentsReserved: space.heap.segmentCount,
       hashBytes: space.index.bytes,
       hashPower: space.index.power,
       hashLoad: space.index.count / space.index.slots,
@@ -956,7 +1007,7 @@ export class SegmentStore implements CacheStore {
       indexedItems: () => space.index.count,
       scalars: () => ({ nextGeneration: heap.generationCounter, pendingFlushAt: this.cells[PENDING_FLUSH_AT]!, casCounter: this.cells[CAS_COUNTER]! }),
       nowS: () => this.nowSeconds(),
-      isPristine: () => space.index.count === 0 && heap.freeCount === heap.segmentCount,
+      isPristine: () => space.index.count === 0 && heap.freeCount === heap.activeCount,
       appendSegment: (bucket, seg) => space.chains.append(bucket, seg),
       indexMemory: space.index.memory,
       hashSeed: space.seed,
@@ -1167,7 +1218,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
   const hashSlots =
     options.hashPower !== undefined && options.hashPower > 0
       ? 2 ** Math.min(31, Math.max(3, options.hashPower))
-      : ceilPowerOfTwo(options.memoryLimitBytes / (tuning.typicalItemBytes ?? 128) / maxLoad);
+      : Math.min(MAX_PRESIZED_SLOTS, ceilPowerOfTwo(options.memoryLimitBytes / (tuning.typicalItemBytes ?? 128) / maxLoad));
   const space = new ItemSpace(
     {
       memoryLimitBytes: options.memoryLimitBytes,
@@ -1180,7 +1231,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     },
     { items: 0, bytes: 0 } as StoreCounters,
   );
-  const segments = space.heap.segmentCount;
+  const segments = space.heap.activeCount;
   const cells = new SharedArrayBuffer(CELLS * 8);
   new Float64Array(cells)[PENDING_FLUSH_AT] = -1;
   return {

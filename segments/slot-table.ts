@@ -27,6 +27,7 @@ import {
   NO_BUCKET,
   WORDS_PER_BUCKET,
   altHash,
+  locOfSlot,
   type AreaMemory,
 } from './index-layout.js';
 
@@ -152,7 +153,7 @@ export class SlotTable {
    * their entries to that entry's other bucket (one cuckoo step, re-reading
    * its key); chain into overflow only when that fails too.
    */
-  place(hash: number, meta: number, loc: number): void {
+  place(hash: number, meta: number, lo: number): void {
     const b1 = hash & this.mask;
     let bucket = b1;
     if (this.emptySlots(b1) === 0) {
@@ -160,7 +161,7 @@ export class SlotTable {
       if (b2 !== b1 && this.emptySlots(b2) > 0) bucket = b2;
       else if (!this.displaceOne(b1) && b2 !== b1 && this.displaceOne(b2)) bucket = b2;
     }
-    this.placeInChain(bucket, meta, loc);
+    this.placeInChain(bucket, meta, lo);
   }
 
   /** Move one entry of full primary bucket `b` to its other bucket if that has room. */
@@ -168,7 +169,7 @@ export class SlotTable {
     const words = this.words;
     const base = b * WORDS_PER_BUCKET;
     for (let i = base; i < base + WORDS_PER_BUCKET; i += 2) {
-      const hash = this.keys.hashAt(words[i + 1]!);
+      const hash = this.keys.hashAt(locOfSlot(words[i]!, words[i + 1]!));
       const h1 = hash & this.mask;
       const other = h1 === b ? altHash(hash) & this.mask : h1;
       if (other === b || this.emptySlots(other) === 0) continue;
@@ -180,7 +181,7 @@ export class SlotTable {
     return false;
   }
 
-  private placeInChain(bucket: number, meta: number, loc: number): void {
+  private placeInChain(bucket: number, meta: number, lo: number): void {
     let b = bucket;
     for (;;) {
       const words = this.words;
@@ -188,7 +189,7 @@ export class SlotTable {
       for (let i = base + 1; i < base + WORDS_PER_BUCKET; i += 2) {
         if (words[i] === 0) {
           words[i - 1] = meta;
-          words[i] = loc;
+          words[i] = lo;
           return;
         }
       }

@@ -7,13 +7,19 @@ import { MAX_HEADER_BYTES, MAX_KEY_BYTES } from './item-layout.js';
 const MIB = 1024 * 1024;
 const MAX_WIDENED = 1024 * MIB;
 
+/** At most this many segments by default: above 64 GiB segments grow instead (16 MiB at 1 TiB). */
+export const MAX_DEFAULT_SEGMENTS = 65536;
+
 /**
  * Default segment size: room for the largest item (max value + largest
- * header + 250-byte key), at least 1 MiB, then widened so the segments
- * divide the memory limit exactly (no unused remainder).
+ * header + 250-byte key), at least 1 MiB and at least 1/65536 of the
+ * limit (per-segment headers and views stay bounded at -m 1 TiB), then
+ * widened so the segments divide the memory limit exactly (no unused
+ * remainder).
  */
 export function defaultSegmentSize(memoryLimitBytes: number, itemSizeMax: number): number {
-  const least = (Math.max(MIB, itemSizeMax + MAX_HEADER_BYTES + MAX_KEY_BYTES) + 7) & ~7;
+  const floor = Math.max(MIB, itemSizeMax + MAX_HEADER_BYTES + MAX_KEY_BYTES, Math.ceil(memoryLimitBytes / MAX_DEFAULT_SEGMENTS));
+  const least = Math.ceil(floor / 8) * 8;
   const count = Math.floor(memoryLimitBytes / least);
   if (count < 1) return least;
   // Widening stops at 1 GiB: offsets within a segment stay well inside 31 bits.

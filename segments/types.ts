@@ -120,8 +120,13 @@ export interface StoreCounters {
 /** A snapshot of the store's shape, for stats and the segment map. */
 export interface StoreShape {
   segmentSize: number;
+  /** Segments in circulation (taken or free): the current memory limit's worth. */
   segmentsTotal: number;
   segmentsFree: number;
+  /** The memory limit in bytes (-m, then cache_memlimit): memcached's limit_maxbytes. */
+  limitBytes: number;
+  /** Segments reserved: cache_memlimit can grow the heap up to this many. */
+  segmentsReserved: number;
   /** Bytes of the hash table arrays (outside the -m heap, as memcached's). */
   hashBytes: number;
   hashPower: number;
@@ -210,6 +215,22 @@ export interface CacheStore {
   delete(key: Buffer, cas: number): DeleteStatus;
   /** flush_all: items stored before now + delay (memcached exptime rules for delay) become misses. */
   flushAll(delay: number): void;
+
+  /**
+   * cache_memlimit: make `bytes` the memory limit, every thread's. Growing
+   * brings reserved segments into use; shrinking evicts (free segments
+   * first, then the eviction policy's victims, the oldest when it is
+   * 'none') until the heap fits, a slice at a time. False, and nothing
+   * changed, when `bytes` is under two segments or above the reservation.
+   */
+  setMemoryLimit(bytes: number): boolean;
+
+  /**
+   * Call `listener` for each live item this thread's store evicts (not for
+   * expired ones), with the item still readable through `ref`; null stops.
+   * For `watch evictions`: nothing is called while none is set.
+   */
+  setEvictionListener(listener: ((ref: ItemRef) => void) | null): void;
 
   /** Run proactive expiry now (the timer calls this about once a second). */
   expireNow(): void;

@@ -497,7 +497,7 @@ const ITEM_SIZE_MAX = 1024 * 1024 * 1024;
 /** Cross-option checks, in memcached's order and with its wording. */
 function validate(s: Settings, protocolGiven: boolean): void {
   if (s.maxBytes > MAX_HEAP_BYTES) {
-    // The hash index holds 32-bit locations in 8-byte units: more could not be addressed.
+    // The hash index holds 40-bit locations in 8-byte units (8 TiB): more could not be addressed.
     const most = Math.floor(MAX_HEAP_BYTES / MIB);
     throw usageError(`ERROR: -m ${s.maxBytes / MIB} is more than this server supports: at most ${most} MiB of item memory`);
   }

@@ -213,7 +213,7 @@ export function createCacheRegistry(src: StatsSources): Registry {
   );
   gauge('memcached_accepting_connections', 'The server is currently accepting new connections.', () => c.acceptingConns);
   gauge('memcached_current_bytes', 'Current number of bytes used to store items.', () => totals().bytes);
-  gauge('memcached_limit_bytes', 'Number of bytes this server is allowed to use for storage.', () => settings.maxBytes);
+  gauge('memcached_limit_bytes', 'Number of bytes this server is allowed to use for storage.', () => store.shape().limitBytes);
   gauge('memcached_current_items', 'Current number of items stored by this instance.', () => totals().items);
   gauge('memcached_malloced_bytes', 'Bytes of memory allocated to the segment heap.', () => {
     const shape = store.shape();

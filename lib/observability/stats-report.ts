@@ -47,7 +47,7 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
     case '':
       return generalStats(src);
     case 'settings':
-      return settingsStats(src.settings);
+      return settingsStats(src.settings, src.store.shape().limitBytes);
     case 'advisor':
       // The sizing advisor's curve (-o advisor); advisor_enabled 0 when off.
       return advisorStats(advisorOf(src.store), src.settings.maxBytes, storeCountersOf(src));
@@ -165,7 +165,7 @@ function generalStats(src: StatsSources): Lines {
   lines.push(
     ['bytes_read', String(c.bytesRead)],
     ['bytes_written', String(c.bytesWritten)],
-    ['limit_maxbytes', String(settings.maxBytes)],
+    ['limit_maxbytes', String(shape.limitBytes)],
     ['accepting_conns', String(c.acceptingConns)],
     ['listen_disabled_num', String(c.listenDisabledNum)],
     ['threads', String(settings.threads)],
@@ -219,9 +219,10 @@ const BINDING_PROTOCOL_NAMES: Record<Settings['bindingProtocol'], string> = {
   binary: 'binary',
 };
 
-function settingsStats(st: Settings): Lines {
+/** `limitBytes`: the store's limit now (cache_memlimit changes it in every thread). */
+function settingsStats(st: Settings, limitBytes: number): Lines {
   return [
-    ['maxbytes', String(st.maxBytes)],
+    ['maxbytes', String(limitBytes)],
     ['maxconns', String(st.maxConns)],
     ['tcpport', String(st.port)],
     ['udpport', String(st.udpPort)],
@@ -269,6 +270,7 @@ function slabsStats(store: CacheStore): Lines {
   // No slab classes to list; the segment heap is what is allocated.
   return [
     ['active_slabs', '0'],
+    // The heap in circulation: cache_memlimit grows and shrinks it.
     ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
   ];
 }

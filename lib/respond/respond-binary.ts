@@ -11,6 +11,8 @@
 //   "Auth failure." and the connection is closed after the reply.
 // Length and opcode errors never get here: the parser answers those.
 
+import { WATCH, watchBus } from '../observability/watch-bus.js';
+import { publishGet, publishLookup, publishStore } from './watch-command.js';
 import type { Responder, ServerContext, Session } from '../server/context.js';
 import type {
   ArithmeticRequest,
@@ -59,7 +61,11 @@ const EMPTY = Buffer.alloc(0);
  */
 const awaitingSaslStep = new WeakSet<Session>();
 
+/** The connection being answered (watch lines name it as `cfd`). */
+let cfd = 0;
+
 export const respondBinary: Responder = (req, ctx, session, out) => {
+  cfd = session.id;
   // Fail closed: -S without a usable verifier still refuses everything.
   const saslOn = ctx.sasl !== undefined || ctx.settings.saslEnabled;
   if (saslOn && !session.authenticated && !allowedBeforeAuth(req)) {
@@ -144,6 +150,9 @@ function respondGetBracketed(req: GetRequest, ctx: ServerContext, out: ReplyWrit
     counters.cmdGet++;
     ref = store.get(key);
   }
+  // As memcached's binary get/GAT: stats detail counts it, watch logs the lookup.
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordGet(key, ref >= 0);
+  if (watchBus.flags & WATCH.FETCHERS) publishGet(key, ref >= 0 ? 1 : 0, ref >= 0 ? store.itemValueLength(ref) : 0, cfd);
   if (ref < 0) {
     if (req.quiet) return;
     if (req.withKey) writeMissWithKey(out, req.binaryOpcode, req.opaque, key);
@@ -172,6 +181,8 @@ function respondTouchBracketed(req: TouchRequest, ctx: ServerContext, out: Reply
   ctx.counters.cmdTouch++;
   // A binary Touch hit answers with the item's flags and CAS (no value).
   const ref = store.touch(req.key, req.exptime) === 'touched' ? store.peek(req.key) : -1;
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordGet(req.key, ref >= 0);
+  if (watchBus.flags & WATCH.FETCHERS) publishGet(req.key, ref >= 0 ? 1 : 0, ref >= 0 ? store.itemValueLength(ref) : 0, cfd);
   if (ref < 0) return writeError(out, req.binaryOpcode, req.opaque, STATUS_KEY_ENOENT);
   writeGetHitHead(out, req.binaryOpcode, req.opaque, store.itemCas(ref), store.itemFlags(ref), undefined, 0);
 }
@@ -185,7 +196,14 @@ function respondStore(req: StoreRequest, ctx: ServerContext, out: ReplyWriter): 
   // compare-and-swap and append/prepend compare first.
   const cas = ctx.settings.casEnabled ? req.cas : 0;
   const mode = cas !== 0 && !appending ? 'cas' : req.mode;
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordSet(req.key);
+  // memcached's store looks the key up first, and that lookup is logged too.
+  if (watchBus.flags & WATCH.FETCHERS) {
+    const old = store.peek(req.key);
+    publishGet(req.key, old >= 0 ? 1 : 0, old >= 0 ? store.itemValueLength(old) : 0, cfd);
+  }
   const status = store.store(mode, req.key, req.value, req.flags, req.exptime, cas);
+  if (watchBus.flags & WATCH.MUTATIONS) publishStore(mode, req.key, status, req.exptime, req.value.length, cfd, ctx.nowSeconds());
   if (status === 'stored') {
     if (!req.quiet) writeEmptySuccess(out, req.binaryOpcode, req.opaque, store.lastCas);
     return;
@@ -253,6 +271,8 @@ function respondArithBracketed(req: ArithmeticRequest, ctx: ServerContext, out: 
 }
 
 function respondDelete(req: DeleteRequest, ctx: ServerContext, out: ReplyWriter): void {
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordDelete(req.key);
+  if (watchBus.flags & WATCH.FETCHERS) publishLookup(ctx.store, req.key, cfd);
   const status = ctx.store.delete(req.key, req.cas);
   if (status === 'deleted') {
     if (!req.quiet) writeEmptySuccess(out, req.binaryOpcode, req.opaque);

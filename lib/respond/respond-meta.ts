@@ -20,6 +20,8 @@ import { REPLY, REPLY_PREFIX } from '../../protocol/text/replies.js';
 import { casNumber, parseMetaNumbers } from '../../protocol/meta/tokens.js';
 import type { MetaNumbers } from '../../protocol/meta/tokens.js';
 import { writeBigDecimal, writeUnsigned, writeValueBlock } from './item-output.js';
+import { WATCH, watchBus } from '../observability/watch-bus.js';
+import { publishGet, publishLookup, publishStore } from './watch-command.js';
 
 /** Opaque tokens (the `O` included) longer than this are refused, as memcached. */
 const MAX_OPAQUE_TOKEN = 32;
@@ -40,12 +42,16 @@ const ERR_MA_MODE = REPLY.CLIENT_ERROR_INVALID_MA_MODE;
 const ERR_NON_NUMERIC = REPLY.CLIENT_ERROR_NON_NUMERIC;
 const ERR_MA_OOM = REPLY.SERVER_ERROR_OUT_OF_MEMORY_ARITH;
 
+/** The connection being answered (watch lines name it as `cfd`). */
+let cfd = 0;
+
 /**
- * A meta request runs inside one store read bracket: its several store
+ * A meta request runs inside one store write bracket: its several store
  * calls (peek, get, store, touch...) and the refs between them are not
  * interleaved with other threads' writes.
  */
-export function respondMeta(req: MetaRequest, ctx: ServerContext, _session: Session, out: ReplyWriter): void {
+export function respondMeta(req: MetaRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
+  cfd = session.id;
   ctx.store.beginWrite();
   try {
     respondMetaBracketed(req, ctx, out);
@@ -240,6 +246,8 @@ function metaGet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   else counters.cmdGet++;
 
   let ref = metaGetLookup(store, req, noBump);
+  // memcached logs mg's lookup as any get (stats detail counts text and binary only).
+  if (watchBus.flags & WATCH.FETCHERS) publishGet(req.key, ref >= 0 ? 1 : 0, ref >= 0 ? store.itemValueLength(ref) : 0, cfd);
 
   let created = false;
   if (ref < 0 && nums.vivifyTtl !== undefined) {
@@ -376,6 +384,11 @@ function metaSet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   if (nums.cas !== undefined && (mode === 'set' || mode === 'replace')) mode = 'cas';
   if (mode === 'add') cas = 0;
 
+  // memcached's store looks the key up first, and that lookup is logged too.
+  if (watchBus.flags & WATCH.FETCHERS) {
+    const old = store.peek(req.key);
+    publishGet(req.key, old >= 0 ? 1 : 0, old >= 0 ? store.itemValueLength(old) : 0, cfd);
+  }
   let status;
   let storedCas = 0;
   const stale = mode === 'cas' && flags.has('I') ? staleCasCandidate(store, req.key, nums) : -1;
@@ -393,6 +406,7 @@ function metaSet(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
     status = store.store(mode, req.key, req.value, nums.clientFlags, exptime, cas);
     if (status === 'stored') storedCas = store.lastCas;
   }
+  if (watchBus.flags & WATCH.MUTATIONS) publishStore(mode, req.key, status, exptime, req.value.length, cfd, ctx.nowSeconds());
 
   let code: string;
   switch (status) {
@@ -448,6 +462,8 @@ function metaDelete(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): voi
   const nums = validateMetaFlags(flags, true, out);
   if (nums === undefined) return;
   const cas = nums.cas === undefined ? 0 : casNumber(nums.cas);
+  // memcached looks the key up first, and that lookup is logged.
+  if (watchBus.flags & WATCH.FETCHERS) publishLookup(store, req.key, cfd);
 
   if (!flags.has('I')) {
     const status = store.delete(req.key, nums.cas === undefined ? 0 : Math.max(cas, 1));

@@ -24,7 +24,7 @@ import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
 import { respondLruCrawler } from './lru-crawler.js';
-import { publishGet, publishStore, respondWatch } from './watch-command.js';
+import { publishGet, publishLookup, publishStore, respondWatch } from './watch-command.js';
 import { WATCH, watchBus } from '../observability/watch-bus.js';
 
 const GET_REPLY_TOO_LARGE = Buffer.from('SERVER_ERROR out of memory writing get response\r\n', 'latin1');
@@ -34,6 +34,7 @@ const MAX_VERBOSITY = 2;
 /** cache_memlimit bounds (megabytes), as memcached checks them. */
 const MEMLIMIT_MIN_MB = 8;
 const MEMLIMIT_MAX_MB = 1_000_000_000;
+const MIB = 1024 * 1024;
 
 
 export const respondText: Responder = (req, ctx, session, out) => {
@@ -47,7 +48,7 @@ export const respondText: Responder = (req, ctx, session, out) => {
     case 'touch':
       return respondTouch(req, ctx, out);
     case 'delete':
-      return respondDelete(req, ctx, out);
+      return respondDelete(req, ctx, session, out);
     case 'flush_all':
       return respondFlush(req, ctx, out);
     case 'stats':
@@ -227,8 +228,10 @@ function respondTouch(req: TouchRequest, ctx: ServerContext, out: ReplyWriter): 
   out.writeBuffer(status === 'touched' ? REPLY.TOUCHED : REPLY.NOT_FOUND);
 }
 
-function respondDelete(req: DeleteRequest, ctx: ServerContext, out: ReplyWriter): void {
+function respondDelete(req: DeleteRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   if (ctx.settings.detailEnabled) ctx.prefixStats.recordDelete(req.key);
+  // memcached looks the key up first, and that lookup is logged.
+  if (watchBus.flags & WATCH.FETCHERS) publishLookup(ctx.store, req.key, session.id);
   const status = ctx.store.delete(req.key, req.cas);
   if (req.quiet) return;
   out.writeBuffer(status === 'deleted' ? REPLY.DELETED : status === 'exists' ? REPLY.EXISTS : REPLY.NOT_FOUND);
@@ -307,18 +310,22 @@ function respondSimple(req: SimpleRequest, ctx: ServerContext, session: Session,
 }
 
 /**
- * cache_memlimit: memcached resizes its slab limit. The segment heap is
- * fixed at start-up, so an in-range value is acknowledged (as memcached
- * does) and logged at -v, but the heap keeps its size.
+ * cache_memlimit: memcached's checks and replies; an in-range limit
+ * resizes the store's heap (every thread's: the limit lives in shared
+ * memory) and becomes limit_maxbytes. noreply still applies it.
  */
 function respondMemlimit(req: SimpleRequest, ctx: ServerContext, out: ReplyWriter): void {
-  if (req.quiet) return;
+  let reply: Buffer;
   if (req.arg < MEMLIMIT_MIN_MB) {
-    out.writeBuffer(REPLY.MEMLIMIT_TOO_SMALL);
+    reply = REPLY.MEMLIMIT_TOO_SMALL;
   } else if (req.arg > MEMLIMIT_MAX_MB) {
-    out.writeBuffer(REPLY.MEMLIMIT_NOT_BYTES);
+    reply = REPLY.MEMLIMIT_NOT_BYTES;
+  } else if (ctx.store.setMemoryLimit(req.arg * MIB)) {
+    ctx.settings.maxBytes = req.arg * MIB;
+    ctx.log.line(1, `maxbytes adjusted to ${req.arg}m`);
+    reply = REPLY.OK;
   } else {
-    ctx.log.line(1, `cache_memlimit ${req.arg}: the segment heap keeps its start-up size`);
-    out.writeBuffer(REPLY.OK);
+    reply = REPLY.MEMLIMIT_ADJUST_FAILED;
   }
+  if (!req.quiet) out.writeBuffer(reply);
 }

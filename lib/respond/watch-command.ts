@@ -6,7 +6,8 @@
 import type { ServerContext, Session } from '../server/context.js';
 import type { AdminRequest, StoreMode } from '../../protocol/request.js';
 import type { ReplyWriter } from '../../protocol/reply-writer.js';
-import type { StoreStatus } from '../../segments/types.js';
+import type { CacheStore, StoreStatus } from '../../segments/types.js';
+import { ITEM_FETCHED } from '../../segments/types.js';
 import { REPLY } from '../../protocol/text/replies.js';
 import { WATCH, WATCH_NAMES, watchBus } from '../observability/watch-bus.js';
 import { WatchStream } from '../observability/watch-stream.js';
@@ -37,6 +38,7 @@ export function respondWatch(req: AdminRequest, ctx: ServerContext, session: Ses
   if (session.startStream === undefined) return reply(FAILED);
   const stream = new WatchStream(watchBus, flags);
   if (!watchBus.subscribe(stream)) return reply(TOO_MANY);
+  if (flags & WATCH.EVICTIONS) watchEvictions(ctx.store);
   out.writeBuffer(REPLY.OK);
   stream.attach(session.startStream(stream));
 }
@@ -49,6 +51,31 @@ export function publishGet(key: Uint8Array, status: 0 | 1 | 3, valueBytes: numbe
     WATCH.FETCHERS,
     `type=item_get key=${uriEncodeKey(key)} status=${GET_STATUS[status]} clsid=${status === 1 ? 1 : 0} cfd=${cfd} size=${status === 1 ? valueBytes : 0}`,
   );
+}
+
+/**
+ * `type=eviction`, as memcached's item eviction line: the store calls this
+ * per evicted item while a watcher asks for evictions; the first call after
+ * the last such watcher left unhooks it.
+ */
+export function watchEvictions(store: CacheStore): void {
+  store.setEvictionListener((ref) => {
+    if ((watchBus.flags & WATCH.EVICTIONS) === 0) {
+      store.setEvictionListener(null);
+      return;
+    }
+    const fetched = (store.itemBits(ref) & ITEM_FETCHED) !== 0;
+    watchBus.publish(
+      WATCH.EVICTIONS,
+      `type=eviction key=${uriEncodeKey(store.itemKey(ref))} fetch=${fetched ? 'yes' : 'no'} ttl=${store.itemTtlRemaining(ref)} la=${store.itemLastAccess(ref)} clsid=1 size=${store.itemValueLength(ref)}`,
+    );
+  });
+}
+
+/** A lookup memcached makes before acting (store, delete): logged as item_get. Call only when watchBus.flags & WATCH.FETCHERS. */
+export function publishLookup(store: CacheStore, key: Uint8Array, cfd: number): void {
+  const old = store.peek(key as Buffer);
+  publishGet(key, old >= 0 ? 1 : 0, old >= 0 ? store.itemValueLength(old) : 0, cfd);
 }
 
 const STORE_STATUS: Record<StoreStatus, string> = {

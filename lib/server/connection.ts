@@ -454,6 +454,8 @@ export class Connection implements Session, ConnectionInfo {
           count++;
           this.out.writeBuffer(result.reply);
           if (result.close) {
+            // A hang-up for bad input (HTTP line, overlong line): watch logs reason=error, as memcached.
+            this.closeReason = 'error';
             this.closeRequested = true;
             return offset;
           }

@@ -59,7 +59,9 @@ export function checkSegment(port: StoreImagePort, e: SegmentEntry, i: number, n
       liveBytes += size;
       if (live !== null) {
         const bit = firstBit + off / 8;
-        live[bit >>> 5] = live[bit >>> 5]! | (1 << (bit & 31));
+        // Bits pass 2^32 in heaps over 32 GiB: no 32-bit shifts on them.
+        const w32 = Math.floor(bit / 32);
+        live[w32] = live[w32]! | (1 << (bit % 32));
       }
       const deadline = recordDeadline(words, w, a);
       if (deadline === NEVER || nowS < deadline) {

@@ -207,11 +207,11 @@ t.test('-o ssl_* options are kept for stats settings', async (t) => {
 });
 
 t.test('-m above what the store can address is refused, not clamped', async (t) => {
-  t.equal(settingsOf(parseCommandLine(['-m', '32767'])).maxBytes, 32767 * 1024 * 1024, 'the largest -m is kept as given');
-  const over = parseCommandLine(['-m', '32768']);
+  t.equal(settingsOf(parseCommandLine(['-m', '1048576'])).maxBytes, 2 ** 40, '1 TiB is kept as given');
+  t.equal(settingsOf(parseCommandLine(['-m', '8388607'])).maxBytes, 8388607 * 1024 * 1024, 'the largest -m (8 TiB less 1 MiB) too');
+  const over = parseCommandLine(['-m', '8388608']);
   t.equal(over.kind, 'exit');
   if (over.kind !== 'exit') return;
   t.equal(over.code, 64, "memcached's exit code for a bad option (EX_USAGE)");
-  t.match(over.stderr, /^ERROR: -m 32768 is more than this server supports: at most 32767 MiB of item memory\n$/);
-  t.equal(parseCommandLine(['-m', '1048576']).kind, 'exit', '1 TiB too');
+  t.match(over.stderr, /^ERROR: -m 8388608 is more than this server supports: at most 8388607 MiB of item memory\n$/);
 });

@@ -47,7 +47,6 @@ left_out() {
     restart.t) echo "-e memory-file warm restart is another issue (12)" ;;
     ssl_*.t) echo "TLS tests need SSL_TEST=1 and memcached's TLS build options" ;;
     daemonize.t) echo "-d daemonize is not offered (foreground only)" ;;
-    dyn-maxbytes.t) echo "cache_memlimit resizing is not offered yet (store rewrite under way)" ;;
     misbehave.t) echo "needs memcached built with seccomp and its debug-only misbehave command" ;;
     binary-sasl.t) echo "needs memcached's SASL test database setup (sasl/ files, saslpasswd2)" ;;
     stress-memcached.pl) echo "not a test file" ;;

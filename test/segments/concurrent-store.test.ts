@@ -47,7 +47,7 @@ async function runAll(store: SegmentStore, tasks: WorkerTask[]): Promise<{ repor
     try {
       let chained = 0;
       for (let bucket = 0; bucket < chains.count.length; bucket++) chained += chains.count[bucket]!;
-      if (chained + heap.freeCount !== heap.segmentCount) heapProblems.push(`chained ${chained} + free ${heap.freeCount} != ${heap.segmentCount}`);
+      if (chained + heap.freeCount !== heap.activeCount) heapProblems.push(`chained ${chained} + free ${heap.freeCount} != ${heap.activeCount}`);
       const bytes = store.totals().bytes;
       if (bytes > store.options.memoryLimitBytes) heapProblems.push(`live bytes ${bytes} over -m`);
     } finally {

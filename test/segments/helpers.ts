@@ -69,7 +69,7 @@ export function audit(store: SegmentStore): string[] {
     liveBytes += heap.liveBytes[seg]!;
     if (heap.writeOffset[seg]! > heap.segmentSize) problems.push(`segment ${seg} written past its end`);
   }
-  if (linked + heap.freeCount !== heap.segmentCount) problems.push(`linked ${linked} + free ${heap.freeCount} != ${heap.segmentCount}`);
+  if (linked + heap.freeCount !== heap.activeCount) problems.push(`linked ${linked} + free ${heap.freeCount} != ${heap.activeCount}`);
   let chained = 0;
   for (let bucket = 0; bucket < space.chains.count.length; bucket++) {
     let n = 0;
@@ -101,6 +101,6 @@ export function audit(store: SegmentStore): string[] {
       if (space.index.find(store.itemKey(addr), hash, tagOf(hash)) !== loc) problems.push(`location ${loc} not found by its key`);
     }
   }
-  if (c.bytes > store.options.memoryLimitBytes) problems.push(`bytes ${c.bytes} over the memory limit`);
+  if (c.bytes > store.shape().limitBytes) problems.push(`bytes ${c.bytes} over the memory limit`);
   return problems;
 }

@@ -107,7 +107,7 @@ export class LiveData {
   /** Everything but the map: shape, TTL buckets, memory, totals and the chart ring after `since`. */
   async summary(since: number): Promise<Record<string, unknown>> {
     const map = await this.map();
-    const { store, counters: c, settings } = this.src;
+    const { store, counters: c } = this.src;
     const s = storeCountersOf(this.src);
     const shape = store.shape();
     const heapBytes = shape.segmentsTotal * shape.segmentSize;
@@ -120,7 +120,7 @@ export class LiveData {
       segmentsTotal: shape.segmentsTotal,
       segmentsFree: shape.segmentsFree,
       evictionPolicy: store.options.evictionPolicy,
-      limitBytes: settings.maxBytes,
+      limitBytes: shape.limitBytes,
       items: s.items,
       bytes: s.bytes,
       totals: {
