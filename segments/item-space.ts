@@ -48,6 +48,8 @@ export type Evictor = ((space: ItemSpace, nowS: number) => boolean) & {
 export interface ItemSpaceOptions {
   memoryLimitBytes: number;
   segmentSize: number;
+  /** Reserve segments beyond the limit for cache_memlimit to grow into. */
+  growthRoom: boolean;
   hashSeed: number;
   /** Initial primary slots of the hash index. */
   hashSlots: number;
@@ -99,7 +101,7 @@ export class ItemSpace implements KeySource {
     readonly counters: StoreCounters,
   ) {
     const memory = options.memory;
-    this.heap = memory ? new SegmentHeap(memory.heap) : new SegmentHeap(options.memoryLimitBytes, options.segmentSize);
+    this.heap = memory ? new SegmentHeap(memory.heap) : new SegmentHeap(options.memoryLimitBytes, options.segmentSize, options.growthRoom);
     this.chains = new TtlChains(this.heap, memory?.chains);
     this.segmentSize = this.heap.segmentSize;
     this.segmentUnits = this.segmentSize / 8;

@@ -131,8 +131,11 @@ export class MergeEvictor {
     this.left = sliceRecords;
     this.clearsAtStart = heap.clears;
     let freed = -1;
+    // Draw over the segments in circulation: the ids above them are
+    // cache_memlimit's reserve (retired, free-bucketed), so a store behaves
+    // the same whatever it reserves (the advisor's copies reserve nothing).
     for (let i = 0; i < RANDOM_PICKS && freed < 0; i++) {
-      const bucket = heap.bucket[Math.floor(Math.random() * heap.segmentCount)]!;
+      const bucket = heap.bucket[Math.floor(Math.random() * heap.activeCount)]!;
       if (bucket !== FREE_BUCKET) freed = yield* this.mergeBucket(space, bucket, nowS);
     }
     for (let bucket = 0; bucket < BUCKET_COUNT && freed < 0; bucket++) freed = yield* this.mergeBucket(space, bucket, nowS);
@@ -204,7 +207,8 @@ export class MergeEvictor {
       space.releaseSegment(seg, nowS);
       return 1;
     }
-    const horizon = HORIZON_TURNOVERS * this.turnover.seconds(heap.segmentCount);
+    // Segments in circulation: reserved ones (cache_memlimit's room) hold nothing to turn over.
+    const horizon = HORIZON_TURNOVERS * this.turnover.seconds(heap.activeCount);
     if (!(yield* this.rankRun(space, length, nowS, horizon))) return 0;
     // All but one segment's worth, best first; one segment when nothing was read.
     const keepSegments = this.histogram.bytesAbove(0) > 0 ? length - 1 : 1;

@@ -116,13 +116,13 @@ export function reservedSegments(count: number): number {
   return Math.max(count, Math.min(MAX_RESERVED_SEGMENTS, count * GROWTH_FACTOR));
 }
 
-function newHeapMemory(memoryLimitBytes: number, segmentSize: number): HeapMemory {
+function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom: boolean): HeapMemory {
   if (segmentSize % 8 !== 0 || segmentSize < 64 || segmentSize > MAX_SEGMENT_BYTES) {
     throw new RangeError(`segment size ${segmentSize} must be a multiple of 8 from 64 to ${MAX_SEGMENT_BYTES}`);
   }
   const active = Math.floor(Math.min(memoryLimitBytes, MAX_HEAP_BYTES) / segmentSize);
   if (active < 1) throw new RangeError(`memory limit ${memoryLimitBytes} is smaller than one segment (${segmentSize})`);
-  const count = Math.min(reservedSegments(active), Math.floor(MAX_HEAP_BYTES / segmentSize));
+  const count = growthRoom ? Math.min(reservedSegments(active), Math.floor(MAX_HEAP_BYTES / segmentSize)) : active;
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / segmentSize));
   const chunks: SharedArrayBuffer[] = [];
   for (let first = 0; first < count; first += perChunk) chunks.push(new SharedArrayBuffer(Math.min(perChunk, count - first) * segmentSize));
@@ -218,12 +218,16 @@ export class SegmentHeap {
   /** [next generation, limit bytes] */
   private readonly sharedCounters: Float64Array;
 
-  /** A new heap for `memoryLimitBytes` (every segment free), or one more view of an existing heap's memory. */
-  constructor(memoryLimitBytes: number, segmentSize: number);
+  /**
+   * A new heap for `memoryLimitBytes` (every segment free; with `growthRoom`
+   * more segments reserved for cache_memlimit), or one more view of an
+   * existing heap's memory.
+   */
+  constructor(memoryLimitBytes: number, segmentSize: number, growthRoom?: boolean);
   constructor(memory: HeapMemory);
-  constructor(limitOrMemory: number | HeapMemory, segmentSizeArg = 0) {
+  constructor(limitOrMemory: number | HeapMemory, segmentSizeArg = 0, growthRoom = true) {
     const fresh = typeof limitOrMemory === 'number';
-    const memory = fresh ? newHeapMemory(limitOrMemory, segmentSizeArg) : limitOrMemory;
+    const memory = fresh ? newHeapMemory(limitOrMemory, segmentSizeArg, growthRoom) : limitOrMemory;
     this.memory = memory;
     const segmentSize = memory.segmentSize;
     this.segmentSize = segmentSize;

@@ -309,6 +309,7 @@ export class SegmentStore implements CacheStore {
       {
         memoryLimitBytes: options.memoryLimitBytes,
         segmentSize: options.segmentSize,
+        growthRoom: false,
         hashSeed: handle.options.hashSeed,
         hashSlots: 0,
         hashMaxLoad: 0,
@@ -1223,6 +1224,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     {
       memoryLimitBytes: options.memoryLimitBytes,
       segmentSize,
+      growthRoom: options.fixedSize !== true,
       hashSeed,
       hashSlots,
       hashMaxLoad: maxLoad,
@@ -1244,6 +1246,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
       casEnabled,
       mergeSegments: options.mergeSegments ?? MERGE_SEGMENTS,
       hashSeed,
+      fixedSize: options.fixedSize ?? false,
     },
     perItemCas: (tuning.perItemCas ?? false) && casEnabled,
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,

@@ -49,6 +49,11 @@ export interface StoreOptions {
   clock?: Clock;
   /** Seed for the key hash; default random per process. */
   hashSeed?: number;
+  /**
+   * Default false. True: reserve no segments beyond `memoryLimitBytes`, so
+   * cache_memlimit cannot grow this store (the sizing advisor's copies).
+   */
+  fixedSize?: boolean;
 }
 
 export type StoreStatus =

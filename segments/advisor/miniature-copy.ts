@@ -74,6 +74,8 @@ export class MiniatureCopy {
         mergeSegments: shape.mergeSegments,
         clock: shape.clock,
         hashSeed: 0x5eed,
+        // A copy never grows: no segments reserved for cache_memlimit.
+        fixedSize: true,
       },
       { maxThreads: 1, expiryIntervalMs: 1000 },
     );
