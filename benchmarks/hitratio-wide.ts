@@ -1,0 +1,126 @@
+// The widened hit-ratio evaluation of issue 17, live: every case of
+// benchmarks/hitratio/wide-cases.ts (each profile at two -m, working set
+// ~2x and ~8x) replayed look-aside over the wire (hitratio/replayer.ts,
+// every hit byte-checked) against each listed server, started fresh per
+// case at the case's -m. Results go to a JSON-lines file, one line per
+// (case, server run), appended as they finish; hitratio-wide-table.ts makes
+// the table. Listing memcached twice (`--servers memcached,ours,memcached`)
+// gives the A/A noise in the same run.
+//
+//   node dist/benchmarks/hitratio-wide.js --out FILE [--servers memcached,ours]
+//     [--profiles a,b] [--requests 300000] [--rate 20000] [--seed 42]
+
+import { appendFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { planCpus } from './servers/cpu-plan.js';
+import { memcachedSpec, oursSpec, type ServerSpec } from './servers/server-specs.js';
+import { withServer, workerTimeout, type SuiteContext } from './suites/context.js';
+import { runWorker } from './harness/spawn-worker.js';
+import type { ReplayConfig, ReplayResult } from './hitratio/replayer.js';
+import { PROFILES, profileByName } from './hitratio/profiles.js';
+import { caseId, wideCases } from './hitratio/wide-cases.js';
+import { TTL_POLICY } from './suites/hitratio.js';
+
+/** One line of the results file. */
+export interface WideLine {
+  case: string;
+  profile: string;
+  target: number;
+  memoryMb: number;
+  multiple: number;
+  /** 'memcached', 'grow-a-cache' or 'store' (store-level replay); `run` counts repeats of one server in a case. */
+  server: string;
+  run: number;
+  result: Pick<ReplayResult, 'gets' | 'hits' | 'compulsory' | 'expired' | 'capacity' | 'deleted' | 'wrongValues' | 'expiredServed' | 'evictions' | 'itemsHeld'> & { achievedRate: number };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      servers: { type: 'string', default: 'memcached,grow-a-cache' },
+      profiles: { type: 'string' },
+      requests: { type: 'string', default: '300000' },
+      rate: { type: 'string', default: '20000' },
+      seed: { type: 'string', default: '42' },
+    },
+  });
+  if (!values.out) throw new Error('--out FILE is required');
+  const seed = Number(values.seed);
+  const rate = Number(values.rate);
+  const specs: ServerSpec[] = values.servers!.split(',').map((s) => (s === 'memcached' ? memcachedSpec() : s === 'grow-a-cache' || s === 'ours' ? oursSpec() : (() => { throw new Error(`unknown server ${s}`); })()));
+  const profiles = values.profiles ? values.profiles.split(',').map(profileByName) : PROFILES;
+  const log = (m: string): void => void process.stderr.write(`[wide] ${m}\n`);
+  const ctx: SuiteContext = {
+    quick: false,
+    rounds: 1,
+    plan: planCpus(),
+    memcached: memcachedSpec(),
+    ours: oursSpec(),
+    oursNote: '',
+    seed,
+    log,
+    raw: {},
+    serverLabels: new Map(),
+  };
+  const { cases, tooSkewed } = wideCases(profiles, Number(values.requests), seed, TTL_POLICY);
+  log(`${cases.length} cases; too skewed to evict within the budget: ${tooSkewed.join(', ') || 'none'}`);
+  for (const c of cases) {
+    const id = caseId(c.profile.name, c.target);
+    const runs = new Map<string, number>();
+    for (const spec of specs) {
+      const run = (runs.get(spec.name) ?? 0) + 1;
+      runs.set(spec.name, run);
+      const outcome = await withServer(ctx, spec, c.memoryMb, id, (server) => {
+        const config: ReplayConfig = {
+          host: '127.0.0.1',
+          port: server.port,
+          profile: c.profile,
+          keySpace: c.size.keySpace,
+          requests: c.size.requests,
+          ratePerSec: rate,
+          connections: 4,
+          window: 64,
+          seed,
+          ttl: TTL_POLICY,
+          toleranceMs: 1500,
+        };
+        return runWorker<ReplayResult>('replay', config, { core: ctx.plan.clientCore, timeoutMs: workerTimeout((c.size.requests / rate) * 1000) });
+      });
+      if (!outcome.ok) {
+        log(`${id} ${spec.name}: ${outcome.note}`);
+        continue;
+      }
+      const r = outcome.value;
+      const line: WideLine = {
+        case: id,
+        profile: c.profile.name,
+        target: c.target,
+        memoryMb: c.memoryMb,
+        multiple: c.multiple,
+        server: spec.name,
+        run,
+        result: {
+          gets: r.gets,
+          hits: r.hits,
+          compulsory: r.compulsory,
+          expired: r.expired,
+          capacity: r.capacity,
+          deleted: r.deleted,
+          wrongValues: r.wrongValues,
+          expiredServed: r.expiredServed,
+          evictions: r.evictions,
+          itemsHeld: r.itemsHeld,
+          achievedRate: r.achievedRate,
+        },
+      };
+      appendFileSync(values.out, JSON.stringify(line) + '\n');
+      log(`${id} -m ${c.memoryMb} ${spec.name}#${run}: miss ${(((r.gets - r.hits) / r.gets) * 100).toFixed(2)}% capacity ${r.capacity} wrong ${r.wrongValues + r.expiredServed} ${Math.round(r.achievedRate)} req/s`);
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
