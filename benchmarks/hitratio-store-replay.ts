@@ -15,8 +15,9 @@
 //     [--policy merge|fifo|random] [--shift N]   (--shift: move the hot set every N requests)
 //     [--merge-segments N]   (as the server's -o merge_segments)
 //   npm run bench:hitratio-store -- --wide [--against FILE] [--out FILE] [--profiles a,b] [--requests N]
-//     (issue 17's cases, hitratio/wide-cases.ts, at 20k req/s virtual time; --against: memcached's
-//      lines from hitratio-wide.ts, for the table; --out: this run's lines, server 'store')
+//     (issue 17's cases, hitratio/wide-cases.ts, at 20k req/s virtual time or memcached's achieved rate; --against: memcached's
+//      lines from hitratio-wide.ts, for the table; --out: this run's lines, server 'store';
+//      --sizes FILE: keep the cases' sizing there between runs)
 
 import { parseArgs } from 'node:util';
 import { SegmentStore } from '../segments/segment-store.js';
@@ -29,10 +30,10 @@ import { WrittenModel, type MissCause } from './hitratio/written-model.js';
 import { ZipfSampler } from './hitratio/zipf.js';
 import { DEFAULT_PROFILES, TTL_POLICY } from './suites/hitratio.js';
 import { PROFILES } from './hitratio/profiles.js';
-import { caseId, wideCases } from './hitratio/wide-cases.js';
+import { caseId, wideCases, type WideCase } from './hitratio/wide-cases.js';
 import { renderWide, wideRows } from './hitratio/wide-table.js';
 import type { WideLine } from './hitratio-wide.js';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const MEMORY_MB = 32;
 const ITEM_SIZE_MAX = 1024 * 1024;
@@ -201,16 +202,32 @@ const MEMCACHED_CAPACITY: Record<string, number> = {
 const WIDE_RATE = 20_000;
 
 /** Issue 17's cases on the store; prints the table against memcached's lines when given. */
-function runWide(seed: number, policy: EvictionPolicy, mergeSegments: number | undefined, profiles: readonly ClusterProfile[], budget: number, against: string | undefined, out: string | undefined): void {
+/** wideCases, kept in `file` (when given) between runs: sizing replays every stream dry, which takes longer than the replay. */
+function cachedWideCases(profiles: readonly ClusterProfile[], budget: number, seed: number, file: string | undefined): ReturnType<typeof wideCases> {
+  const key = `${budget}/${seed}/${profiles.map((p) => p.name).join(',')}`;
+  if (file && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { key: string; cases: Array<Omit<WideCase, 'profile'> & { profile: string }>; tooSkewed: string[] };
+    if (saved.key === key) return { cases: saved.cases.map((c) => ({ ...c, profile: profileByName(c.profile) })), tooSkewed: saved.tooSkewed };
+  }
+  const sized = wideCases(profiles, budget, seed, TTL_POLICY);
+  if (file) writeFileSync(file, JSON.stringify({ key, cases: sized.cases.map((c) => ({ ...c, profile: c.profile.name })), tooSkewed: sized.tooSkewed }));
+  return sized;
+}
+
+function runWide(seed: number, policy: EvictionPolicy, mergeSegments: number | undefined, profiles: readonly ClusterProfile[], budget: number, against: string | undefined, out: string | undefined, sizesFile: string | undefined): void {
   const t0 = Date.now();
-  const { cases, tooSkewed } = wideCases(profiles, budget, seed, TTL_POLICY);
+  const { cases, tooSkewed } = cachedWideCases(profiles, budget, seed, sizesFile);
   console.error(`${cases.length} cases (sized in ${((Date.now() - t0) / 1000).toFixed(1)} s); too skewed to evict: ${tooSkewed.join(', ') || 'none'}`);
   const lines: WideLine[] = against ? readFileSync(against, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as WideLine) : [];
   const t1 = Date.now();
   for (const c of cases) {
-    const res = replayOnStore(c.profile, seed, policy, 0, mergeSegments, { memoryMb: c.memoryMb, size: c.size, rate: WIDE_RATE });
+    // The virtual clock runs at memcached's achieved rate when known, so items expire as they did there.
+    const id = caseId(c.profile.name, c.target);
+    const mc = lines.find((l) => l.case === id && l.server === 'memcached');
+    const rate = mc ? Math.round(mc.result.achievedRate) : WIDE_RATE;
+    const res = replayOnStore(c.profile, seed, policy, 0, mergeSegments, { memoryMb: c.memoryMb, size: c.size, rate });
     const line: WideLine = {
-      case: caseId(c.profile.name, c.target),
+      case: id,
       profile: c.profile.name,
       target: c.target,
       memoryMb: c.memoryMb,
@@ -228,7 +245,7 @@ function runWide(seed: number, policy: EvictionPolicy, mergeSegments: number | u
         expiredServed: 0,
         evictions: res.evictions,
         itemsHeld: res.itemsHeld,
-        achievedRate: WIDE_RATE,
+        achievedRate: rate,
       },
     };
     lines.push(line);
@@ -251,12 +268,13 @@ function main(): void {
       against: { type: 'string' },
       out: { type: 'string' },
       requests: { type: 'string', default: '300000' },
+      sizes: { type: 'string' },
     },
   });
   const seed = Number(values.seed);
   const mergeSegments = values['merge-segments'] === undefined ? undefined : Number(values['merge-segments']);
   if (values.wide) {
-    runWide(seed, values.policy as EvictionPolicy, mergeSegments, values.profiles === DEFAULT_PROFILES.join(',') ? PROFILES : values.profiles!.split(',').map(profileByName), Number(values.requests), values.against, values.out);
+    runWide(seed, values.policy as EvictionPolicy, mergeSegments, values.profiles === DEFAULT_PROFILES.join(',') ? PROFILES : values.profiles!.split(',').map(profileByName), Number(values.requests), values.against, values.out, values.sizes);
     return;
   }
   const ratios: number[] = [];

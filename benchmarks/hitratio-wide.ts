@@ -5,10 +5,12 @@
 // case at the case's -m. Results go to a JSON-lines file, one line per
 // (case, server run), appended as they finish; hitratio-wide-table.ts makes
 // the table. Listing memcached twice (`--servers memcached,ours,memcached`)
-// gives the A/A noise in the same run.
+// gives the A/A noise in the same run. `--parallel` replays a case against
+// every listed server at once (each its own client process), so both see
+// the same machine load, in about half the time on a loaded machine.
 //
 //   node dist/benchmarks/hitratio-wide.js --out FILE [--servers memcached,ours]
-//     [--profiles a,b] [--requests 300000] [--rate 20000] [--seed 42]
+//     [--profiles a,b] [--requests 300000] [--rate 20000] [--seed 42] [--parallel]
 
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -31,7 +33,7 @@ export interface WideLine {
   /** 'memcached', 'grow-a-cache' or 'store' (store-level replay); `run` counts repeats of one server in a case. */
   server: string;
   run: number;
-  result: Pick<ReplayResult, 'gets' | 'hits' | 'compulsory' | 'expired' | 'capacity' | 'deleted' | 'wrongValues' | 'expiredServed' | 'evictions' | 'itemsHeld'> & { achievedRate: number };
+  result: Pick<ReplayResult, 'gets' | 'hits' | 'compulsory' | 'expired' | 'capacity' | 'deleted' | 'wrongValues' | 'expiredServed' | 'evictions' | 'itemsHeld'> & { achievedRate: number; malloced?: number };
 }
 
 async function main(): Promise<void> {
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
       requests: { type: 'string', default: '300000' },
       rate: { type: 'string', default: '20000' },
       seed: { type: 'string', default: '42' },
+      parallel: { type: 'boolean', default: false },
     },
   });
   if (!values.out) throw new Error('--out FILE is required');
@@ -65,12 +68,16 @@ async function main(): Promise<void> {
   };
   const { cases, tooSkewed } = wideCases(profiles, Number(values.requests), seed, TTL_POLICY);
   log(`${cases.length} cases; too skewed to evict within the budget: ${tooSkewed.join(', ') || 'none'}`);
+  const parallel = values.parallel!;
   for (const c of cases) {
     const id = caseId(c.profile.name, c.target);
     const runs = new Map<string, number>();
-    for (const spec of specs) {
+    const jobs = specs.map((spec) => {
       const run = (runs.get(spec.name) ?? 0) + 1;
       runs.set(spec.name, run);
+      return { spec, run };
+    });
+    const one = async ({ spec, run }: { spec: ServerSpec; run: number }): Promise<void> => {
       const outcome = await withServer(ctx, spec, c.memoryMb, id, (server) => {
         const config: ReplayConfig = {
           host: '127.0.0.1',
@@ -89,7 +96,7 @@ async function main(): Promise<void> {
       });
       if (!outcome.ok) {
         log(`${id} ${spec.name}: ${outcome.note}`);
-        continue;
+        return;
       }
       const r = outcome.value;
       const line: WideLine = {
@@ -112,11 +119,15 @@ async function main(): Promise<void> {
           evictions: r.evictions,
           itemsHeld: r.itemsHeld,
           achievedRate: r.achievedRate,
+          malloced: r.malloced,
         },
       };
-      appendFileSync(values.out, JSON.stringify(line) + '\n');
+      appendFileSync(values.out!, JSON.stringify(line) + '\n');
       log(`${id} -m ${c.memoryMb} ${spec.name}#${run}: miss ${(((r.gets - r.hits) / r.gets) * 100).toFixed(2)}% capacity ${r.capacity} wrong ${r.wrongValues + r.expiredServed} ${Math.round(r.achievedRate)} req/s`);
-    }
+    };
+    // --parallel: the servers of a case replay at the same time (same machine load for both).
+    if (parallel) await Promise.all(jobs.map(one));
+    else for (const job of jobs) await one(job);
   }
 }
 

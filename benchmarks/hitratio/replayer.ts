@@ -58,6 +58,8 @@ export interface ReplayResult {
   workingSetBytes: number;
   itemsHeld: number;
   evictions: number;
+  /** Bytes the server allocated for items at the end (`stats slabs` total_malloced); memcached's may pass -m. */
+  malloced: number;
 }
 
 /** Flags carry the version's low bits, so a stale copy with equal bytes is still caught. */
@@ -211,6 +213,7 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
   if (failure) throw failure;
   const seconds = now() / 1000;
   const stats = parseStatsReply(await fetchStatsText(conns[0]!));
+  const slabs = parseStatsReply(await fetchStatsText(conns[0]!, 'slabs'));
   for (const c of conns) c.close();
 
   const misses = r.compulsory + r.expired + r.capacity + r.deleted;
@@ -237,5 +240,6 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
     workingSetBytes,
     itemsHeld: statNumber(stats, 'curr_items'),
     evictions: statNumber(stats, 'evictions'),
+    malloced: statNumber(slabs, 'total_malloced'),
   };
 }
