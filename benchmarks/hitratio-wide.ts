@@ -92,7 +92,8 @@ async function main(): Promise<void> {
           ttl: TTL_POLICY,
           toleranceMs: 1500,
         };
-        return runWorker<ReplayResult>('replay', config, { core: ctx.plan.clientCore, timeoutMs: workerTimeout((c.size.requests / rate) * 1000) });
+        // On a loaded machine the rate falls far below the target: allow down to 500 requests/s.
+        return runWorker<ReplayResult>('replay', config, { core: ctx.plan.clientCore, timeoutMs: Math.max(workerTimeout((c.size.requests / rate) * 1000), c.size.requests * 2) });
       });
       if (!outcome.ok) {
         log(`${id} ${spec.name}: ${outcome.note}`);
