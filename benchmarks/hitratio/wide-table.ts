@@ -98,17 +98,19 @@ const pct = (x: number): string => (x * 100).toFixed(2);
 /** Markdown table and summary lines. */
 export function renderWide(rows: readonly WideRow[], oursName: string, aaNoiseFloor = 0): string {
   const out = [
-    `| case | -m MB | WSS/-m | memcached miss % | ${oursName} miss % | miss ratio | memcached capacity % | ${oursName} capacity % | capacity ratio | A/A miss ratio | evictions mc / ours | items held mc / ours | wrong |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| case | -m MB | WSS/-m | memcached miss % | ${oursName} miss % | miss ratio | memcached capacity % | ${oursName} capacity % | capacity ratio | A/A miss ratio | evictions mc / ours | items held mc / ours | memcached malloced / -m | wrong |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const mc = r.memcached;
     const o = r.ours;
     const capRatio = mc.capacity === 0 ? (o.capacity === 0 ? '1 (0/0)' : 'inf') : (capacityRatio(o) / capacityRatio(mc)).toFixed(2);
+    // memcached gives every slab class its first page past -m: on small limits it holds far more.
+    const over = mc.malloced ? (mc.malloced / (r.memoryMb * 1048576)).toFixed(1) + 'x' : '-';
     const aa = r.memcachedAgain ? ratioOrOne(missRatio(r.memcachedAgain), missRatio(mc)).toFixed(4) : '-';
     out.push(
       `| ${r.case} | ${r.memoryMb} | ${r.multiple.toFixed(1)} | ${pct(missRatio(mc))} | ${pct(missRatio(o))} | ${ratioOrOne(missRatio(o), missRatio(mc)).toFixed(3)} | ` +
-        `${pct(capacityRatio(mc))} | ${pct(capacityRatio(o))} | ${capRatio} | ${aa} | ${mc.evictions} / ${o.evictions} | ${mc.itemsHeld} / ${o.itemsHeld} | ${o.wrongValues + o.expiredServed} |`,
+        `${pct(capacityRatio(mc))} | ${pct(capacityRatio(o))} | ${capRatio} | ${aa} | ${mc.evictions} / ${o.evictions} | ${mc.itemsHeld} / ${o.itemsHeld} | ${over} | ${o.wrongValues + o.expiredServed} |`,
     );
   }
   const s = summarize(rows, aaNoiseFloor);
