@@ -14,17 +14,26 @@
 //   npm run bench:hitratio-store -- [--profiles a,b] [--seed N]
 //     [--policy merge|fifo|random] [--shift N]   (--shift: move the hot set every N requests)
 //     [--merge-segments N]   (as the server's -o merge_segments)
+//   npm run bench:hitratio-store -- --wide [--against FILE] [--out FILE] [--profiles a,b] [--requests N]
+//     (issue 17's cases, hitratio/wide-cases.ts, at 20k req/s virtual time or memcached's achieved rate; --against: memcached's
+//      lines from hitratio-wide.ts, for the table; --out: this run's lines, server 'store';
+//      --sizes FILE: keep the cases' sizing there between runs)
 
 import { parseArgs } from 'node:util';
 import { SegmentStore } from '../segments/segment-store.js';
 import type { EvictionPolicy } from '../segments/types.js';
-import { calibrateRun } from './hitratio/calibrate.js';
+import { calibrateRun, type RunSize } from './hitratio/calibrate.js';
 import { KeyAttributes } from './hitratio/key-attributes.js';
 import { profileByName, type ClusterProfile } from './hitratio/profiles.js';
 import { RequestStream } from './hitratio/request-stream.js';
 import { WrittenModel, type MissCause } from './hitratio/written-model.js';
 import { ZipfSampler } from './hitratio/zipf.js';
 import { DEFAULT_PROFILES, TTL_POLICY } from './suites/hitratio.js';
+import { PROFILES } from './hitratio/profiles.js';
+import { caseId, wideCases, type WideCase } from './hitratio/wide-cases.js';
+import { renderWide, wideRows } from './hitratio/wide-table.js';
+import type { WideLine } from './hitratio-wide.js';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const MEMORY_MB = 32;
 const ITEM_SIZE_MAX = 1024 * 1024;
@@ -44,6 +53,7 @@ export interface StoreReplayResult {
   capacity: number;
   wrong: number;
   evictions: number;
+  itemsHeld: number;
   merges: number;
   /** Wall milliseconds of the writes that ran a merge (each write runs at most a few), sorted. */
   mergeWriteMs: number[];
@@ -70,17 +80,20 @@ export function replayOnStore(
   policy: EvictionPolicy,
   shiftEvery = 0,
   mergeSegments?: number,
+  sized?: { memoryMb: number; size: RunSize; rate: number },
 ): StoreReplayResult {
-  const memoryBytes = MEMORY_MB * 1048576;
-  const size = calibrateRun(profile, {
-    memoryBytes,
-    targetMultiple: 3,
-    minRequests: 200_000,
-    maxRequests: 2_000_000,
-    seed,
-    ttl: TTL_POLICY,
-  });
-  const rate = Math.min(MAX_RATE, Math.ceil(size.requests / MIN_SECONDS));
+  const memoryBytes = (sized?.memoryMb ?? MEMORY_MB) * 1048576;
+  const size =
+    sized?.size ??
+    calibrateRun(profile, {
+      memoryBytes,
+      targetMultiple: 3,
+      minRequests: 200_000,
+      maxRequests: 2_000_000,
+      seed,
+      ttl: TTL_POLICY,
+    });
+  const rate = sized?.rate ?? Math.min(MAX_RATE, Math.ceil(size.requests / MIN_SECONDS));
   let nowMs = START_MS;
   const store = new SegmentStore(
     { memoryLimitBytes: memoryBytes, itemSizeMax: ITEM_SIZE_MAX, evictionPolicy: policy, mergeSegments, clock: { nowMs: () => nowMs } },
@@ -95,7 +108,7 @@ export function replayOnStore(
   let lastTick = START_MS;
 
   const mergeWriteMs: number[] = [];
-  const write = (id: number, key: Buffer, mode: 'set' | 'add' | 'cas', cas: number): void => {
+  const write = (id: number, key: Buffer, mode: 'set' | 'add' | 'replace' | 'cas', cas: number): void => {
     const version = nextVersion++;
     const ttl = attrs.ttlSec(id);
     // A write that needed a segment ran eviction inline: time those, the pauses a server would show.
@@ -143,6 +156,11 @@ export function replayOnStore(
       case 'add':
         write(id, key, req.op, 0);
         break;
+      case 'incr':
+      case 'prepend':
+        // Changes the item if present, nothing otherwise (profiles.ts).
+        write(id, key, 'replace', 0);
+        break;
       case 'cas': {
         const ref = store.get(key);
         if (ref < 0) break;
@@ -166,6 +184,7 @@ export function replayOnStore(
     capacity: r.capacity,
     wrong: r.wrong,
     evictions: store.counters.evictions,
+    itemsHeld: store.counters.items,
     merges: store.counters.merges,
     mergeWriteMs: mergeWriteMs.sort((a, b) => a - b),
   };
@@ -179,6 +198,64 @@ const MEMCACHED_CAPACITY: Record<string, number> = {
   cluster41: 0.1629,
 };
 
+/** As hitratio-wide.ts's default rate. */
+const WIDE_RATE = 20_000;
+
+/** Issue 17's cases on the store; prints the table against memcached's lines when given. */
+/** wideCases, kept in `file` (when given) between runs: sizing replays every stream dry, which takes longer than the replay. */
+function cachedWideCases(profiles: readonly ClusterProfile[], budget: number, seed: number, file: string | undefined): ReturnType<typeof wideCases> {
+  const key = `${budget}/${seed}/${profiles.map((p) => p.name).join(',')}`;
+  if (file && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { key: string; cases: Array<Omit<WideCase, 'profile'> & { profile: string }>; tooSkewed: string[] };
+    if (saved.key === key) return { cases: saved.cases.map((c) => ({ ...c, profile: profileByName(c.profile) })), tooSkewed: saved.tooSkewed };
+  }
+  const sized = wideCases(profiles, budget, seed, TTL_POLICY);
+  if (file) writeFileSync(file, JSON.stringify({ key, cases: sized.cases.map((c) => ({ ...c, profile: c.profile.name })), tooSkewed: sized.tooSkewed }));
+  return sized;
+}
+
+function runWide(seed: number, policy: EvictionPolicy, mergeSegments: number | undefined, profiles: readonly ClusterProfile[], budget: number, against: string | undefined, out: string | undefined, sizesFile: string | undefined): void {
+  const t0 = Date.now();
+  const { cases, tooSkewed } = cachedWideCases(profiles, budget, seed, sizesFile);
+  console.error(`${cases.length} cases (sized in ${((Date.now() - t0) / 1000).toFixed(1)} s); too skewed to evict: ${tooSkewed.join(', ') || 'none'}`);
+  const lines: WideLine[] = against ? readFileSync(against, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as WideLine) : [];
+  const t1 = Date.now();
+  for (const c of cases) {
+    // The virtual clock runs at memcached's achieved rate when known, so items expire as they did there.
+    const id = caseId(c.profile.name, c.target);
+    const mc = lines.find((l) => l.case === id && l.server === 'memcached');
+    const rate = mc ? Math.round(mc.result.achievedRate) : WIDE_RATE;
+    const res = replayOnStore(c.profile, seed, policy, 0, mergeSegments, { memoryMb: c.memoryMb, size: c.size, rate });
+    const line: WideLine = {
+      case: id,
+      profile: c.profile.name,
+      target: c.target,
+      memoryMb: c.memoryMb,
+      multiple: c.multiple,
+      server: 'store',
+      run: 1,
+      result: {
+        gets: res.gets,
+        hits: res.hits,
+        compulsory: res.compulsory,
+        expired: res.expired,
+        capacity: res.capacity,
+        deleted: 0,
+        wrongValues: res.wrong,
+        expiredServed: 0,
+        evictions: res.evictions,
+        itemsHeld: res.itemsHeld,
+        achievedRate: rate,
+      },
+    };
+    lines.push(line);
+    if (out) appendFileSync(out, JSON.stringify(line) + '\n');
+    if (!against) console.log(`${line.case} -m ${c.memoryMb}: miss ${(((res.gets - res.hits) / res.gets) * 100).toFixed(2)}% capacity ${res.capacity} wrong ${res.wrong}`);
+  }
+  console.error(`replayed in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  if (against) console.log(renderWide(wideRows(lines, 'store'), 'store'));
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -187,9 +264,19 @@ function main(): void {
       policy: { type: 'string', default: 'merge' },
       shift: { type: 'string', default: '0' },
       'merge-segments': { type: 'string' },
+      wide: { type: 'boolean', default: false },
+      against: { type: 'string' },
+      out: { type: 'string' },
+      requests: { type: 'string', default: '300000' },
+      sizes: { type: 'string' },
     },
   });
   const seed = Number(values.seed);
+  const mergeSegments = values['merge-segments'] === undefined ? undefined : Number(values['merge-segments']);
+  if (values.wide) {
+    runWide(seed, values.policy as EvictionPolicy, mergeSegments, values.profiles === DEFAULT_PROFILES.join(',') ? PROFILES : values.profiles!.split(',').map(profileByName), Number(values.requests), values.against, values.out, values.sizes);
+    return;
+  }
   const ratios: number[] = [];
   for (const name of values.profiles!.split(',')) {
     const t0 = Date.now();

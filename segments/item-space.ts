@@ -29,7 +29,7 @@ import {
   recordDeadline,
 } from './item-layout.js';
 import { EVENT_EMPTIED, EVENT_EVICTED, EVENT_EXPIRED, LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap, type HeapMemory } from './segment-heap.js';
-import { NEVER_BUCKET, TtlChains, bucketForTtl, type ChainsMemory } from './ttl-buckets.js';
+import { NEVER_BUCKET, TtlChains, placementBucket, type ChainsMemory } from './ttl-buckets.js';
 import type { IndexMemory } from './hash-index.js';
 import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
@@ -330,7 +330,7 @@ export class ItemSpace implements KeySource {
 
   /** TTL bucket for an item with `deadline` written at `nowS`. */
   bucketFor(deadline: number, nowS: number): number {
-    return deadline === NEVER ? NEVER_BUCKET : bucketForTtl(deadline - nowS);
+    return deadline === NEVER ? NEVER_BUCKET : placementBucket(deadline - nowS, this.heap.segmentCount);
   }
 
   /**

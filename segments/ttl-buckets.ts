@@ -29,6 +29,24 @@ export function bucketForTtl(ttl: number): number {
   return TTL_BUCKETS - 1;
 }
 
+/**
+ * A heap of fewer segments than this puts every expiring item in one
+ * bucket. Each bucket in use keeps a part-filled tail segment open and
+ * merges only within itself, so on a heap of a few segments four TTLs
+ * leave four segments half empty and the merges' choice thin (issue 17,
+ * benchmarks/RESULTS.md: at -m 8-9 capacity misses fell to half on mixed-TTL
+ * profiles). Expiry still frees whole segments by each one's latest deadline
+ * (sweep), and merges drop expired items first, so nothing is served late.
+ */
+export const SHARED_BUCKET_BELOW = 32;
+/** The one bucket of a small heap's expiring items. */
+export const SHARED_BUCKET = TTL_BUCKETS - 1;
+
+/** Bucket for an expiring item living `ttl` more seconds in a heap of `segmentCount` segments. */
+export function placementBucket(ttl: number, segmentCount: number): number {
+  return segmentCount < SHARED_BUCKET_BELOW ? SHARED_BUCKET : bucketForTtl(ttl);
+}
+
 /** The chains' shared buffers: Int32 head, tail, count, mergeCursor, BUCKET_COUNT each. */
 export interface ChainsMemory {
   head: SharedArrayBuffer;

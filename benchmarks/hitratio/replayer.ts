@@ -58,6 +58,8 @@ export interface ReplayResult {
   workingSetBytes: number;
   itemsHeld: number;
   evictions: number;
+  /** Bytes the server allocated for items at the end (`stats slabs` total_malloced); memcached's may pass -m. */
+  malloced: number;
 }
 
 /** Flags carry the version's low bits, so a stale copy with equal bytes is still caught. */
@@ -108,7 +110,7 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
     else if (verdict === 'expired') r.expiredServed++;
   };
 
-  const write = (conn: TextConnection, id: number, mode: 'set' | 'add' | 'cas', casToken = -1): void => {
+  const write = (conn: TextConnection, id: number, mode: 'set' | 'add' | 'replace' | 'cas', casToken = -1): void => {
     const version = nextVersion++;
     const size = attrs.valueSize(id);
     const ttl = attrs.ttlSec(id);
@@ -123,7 +125,7 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
     conn.send(buf, 'line', (reply) => {
       const line = reply.kind === 'line' ? reply.line : '';
       if (line === 'STORED') model.stored(id, version, ttl > 0 ? sentMs + ttl * 1000 : Infinity);
-      else if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') return; // add/cas lost: nothing changed
+      else if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') return; // add/replace/cas lost: nothing changed
       else {
         r.writeErrors++;
         r.lastWriteError = line;
@@ -162,6 +164,11 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
       case 'set':
       case 'add':
         write(conn, id, req.op);
+        break;
+      case 'incr':
+      case 'prepend':
+        // Changes the item if present, nothing otherwise (profiles.ts).
+        write(conn, id, 'replace');
         break;
       case 'cas':
         // Read-modify-write: gets, then cas with its token (the gets is not counted as a get).
@@ -206,6 +213,7 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
   if (failure) throw failure;
   const seconds = now() / 1000;
   const stats = parseStatsReply(await fetchStatsText(conns[0]!));
+  const slabs = parseStatsReply(await fetchStatsText(conns[0]!, 'slabs'));
   for (const c of conns) c.close();
 
   const misses = r.compulsory + r.expired + r.capacity + r.deleted;
@@ -232,5 +240,6 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
     workingSetBytes,
     itemsHeld: statNumber(stats, 'curr_items'),
     evictions: statNumber(stats, 'evictions'),
+    malloced: statNumber(slabs, 'total_malloced'),
   };
 }

@@ -1,6 +1,6 @@
 // The live page in a real headless browser (Debian's chromium driven by
-// playwright-core): the server starts with a small heap (8 segments of
-// 1 MiB), the page draws one cell per segment, keys written with several
+// playwright-core): the server starts with a small heap (39 segments of
+// 1 MiB: at least 32, so each TTL keeps its own bucket), the page draws one cell per segment, keys written with several
 // TTLs show up in the map and the charts, and once they expire their
 // segments come back as free. Waits are bounded polls, never timing
 // thresholds. Saves a screenshot and prints its path. Skipped, with the
@@ -95,7 +95,7 @@ t.test('the live page in headless chromium', chromiumNeed, async (t) => {
     ...DEFAULT_SETTINGS,
     port: 0,
     listen: ['127.0.0.1'],
-    maxBytes: 8 * MIB,
+    maxBytes: 40 * MIB,
     metricsListen: '127.0.0.1:0',
   });
   t.teardown(() => server.close());

@@ -21,7 +21,7 @@ import {
   type SegmentHeaders,
 } from '../../segments/segment-map.js';
 import { EVENT_EVICTED, EVENT_EXPIRED, EVENT_MERGED, EVENT_NONE, FREE_BUCKET, NO_SEGMENT } from '../../segments/segment-heap.js';
-import { NEVER_BUCKET, bucketForTtl } from '../../segments/ttl-buckets.js';
+import { NEVER_BUCKET, bucketForTtl, placementBucket } from '../../segments/ttl-buckets.js';
 import type { CacheStore } from '../../segments/types.js';
 
 const SEG = 1024;
@@ -34,7 +34,8 @@ function headersOf(store: CacheStore): SegmentHeaders {
 }
 
 t.test('the map encodes every segment header it was built from', async (t) => {
-  const { store, clock } = makeStore({ memoryLimitBytes: 16 * SEG, segmentSize: SEG, itemSizeMax: 512, evictionPolicy: 'fifo' });
+  // 32 segments: a smaller heap puts every expiring item in one bucket (ttl-buckets.ts placementBucket).
+  const { store, clock } = makeStore({ memoryLimitBytes: 32 * SEG, segmentSize: SEG, itemSizeMax: 512, evictionPolicy: 'fifo' });
   // Three TTL classes, enough to fill a few segments each, plus a read.
   for (let i = 0; i < 20; i++) store.store('set', b(`short${i}`), value(100), 0, 30, 0);
   for (let i = 0; i < 12; i++) store.store('set', b(`hour${i}`), value(100), 0, 3600, 0);
@@ -44,13 +45,13 @@ t.test('the map encodes every segment header it was built from', async (t) => {
   const map = await buildSegmentMap(h, clock.seconds);
   const d = decodeSegmentMap(map.bytes);
 
-  t.equal(map.bytes.byteLength, MAP_HEADER_BYTES + 6 * 16);
+  t.equal(map.bytes.byteLength, MAP_HEADER_BYTES + 6 * 32);
   t.equal(new DataView(map.bytes.buffer).getUint32(0, true), MAP_MAGIC);
-  t.equal(d.segmentCount, 16);
+  t.equal(d.segmentCount, 32);
   t.equal(d.segmentSize, SEG);
   t.equal(d.nowS, clock.seconds);
   let free = 0;
-  for (let seg = 0; seg < 16; seg++) {
+  for (let seg = 0; seg < 32; seg++) {
     if (h.bucket[seg] === FREE_BUCKET) {
       free++;
       t.equal(d.bucket[seg], MAP_FREE, `segment ${seg} free`);
@@ -65,7 +66,7 @@ t.test('the map encodes every segment header it was built from', async (t) => {
     t.equal(d.eventAge[seg], AGE_NONE, 'nothing happened yet');
   }
   t.equal(free, store.shape().segmentsFree);
-  t.equal(map.usedSegments, 16 - free);
+  t.equal(map.usedSegments, 32 - free);
   t.ok([...d.flags].some((f) => f & FLAG_READ), 'the read segment is flagged');
 
   // Bucket rows add up to the store's own totals.
@@ -111,11 +112,11 @@ t.test('slicing gives the same map as one pass', async (t) => {
 });
 
 t.test('expiry marks freed segments; the map shows how long ago', async (t) => {
-  const { store, clock } = makeStore({ memoryLimitBytes: 16 * SEG, segmentSize: SEG, itemSizeMax: 512 });
+  const { store, clock } = makeStore({ memoryLimitBytes: 32 * SEG, segmentSize: SEG, itemSizeMax: 512 });
   for (let i = 0; i < 20; i++) store.store('set', b(`s${i}`), value(100), 0, 5, 0);
   store.store('set', b('keep'), value(100), 0, 0, 0);
   const h = headersOf(store);
-  const shortSegs = [...Array(16).keys()].filter((s) => h.bucket[s] === bucketForTtl(5));
+  const shortSegs = [...Array(32).keys()].filter((s) => h.bucket[s] === bucketForTtl(5));
   t.ok(shortSegs.length >= 2, 'the short-lived keys fill several segments');
   clock.advance(6);
   store.expireNow();
@@ -196,7 +197,7 @@ t.test('segment details: aggregates only, null out of range', (t) => {
   const seg = [0, 1, 2, 3].find((s) => h.bucket[s] !== FREE_BUCKET)!;
   const detail = segmentDetail(h, seg)!;
   t.equal(detail.liveItems, 1);
-  t.equal(detail.bucket, bucketForTtl(60));
+  t.equal(detail.bucket, placementBucket(60, 4), 'a 4-segment heap: the shared bucket');
   t.equal(detail.latestDeadline, clock.seconds + 60);
   t.equal(detail.createTime, clock.seconds);
   t.equal(detail.tail, true);

@@ -1,0 +1,138 @@
+// The widened hit-ratio evaluation of issue 17, live: every case of
+// benchmarks/hitratio/wide-cases.ts (each profile at two -m, working set
+// ~2x and ~8x) replayed look-aside over the wire (hitratio/replayer.ts,
+// every hit byte-checked) against each listed server, started fresh per
+// case at the case's -m. Results go to a JSON-lines file, one line per
+// (case, server run), appended as they finish; hitratio-wide-table.ts makes
+// the table. Listing memcached twice (`--servers memcached,ours,memcached`)
+// gives the A/A noise in the same run. `--parallel` replays a case against
+// every listed server at once (each its own client process), so both see
+// the same machine load, in about half the time on a loaded machine.
+//
+//   node dist/benchmarks/hitratio-wide.js --out FILE [--servers memcached,ours]
+//     [--profiles a,b] [--requests 300000] [--rate 20000] [--seed 42] [--parallel]
+
+import { appendFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { planCpus } from './servers/cpu-plan.js';
+import { memcachedSpec, oursSpec, type ServerSpec } from './servers/server-specs.js';
+import { withServer, workerTimeout, type SuiteContext } from './suites/context.js';
+import { runWorker } from './harness/spawn-worker.js';
+import type { ReplayConfig, ReplayResult } from './hitratio/replayer.js';
+import { PROFILES, profileByName } from './hitratio/profiles.js';
+import { caseId, wideCases } from './hitratio/wide-cases.js';
+import { TTL_POLICY } from './suites/hitratio.js';
+
+/** One line of the results file. */
+export interface WideLine {
+  case: string;
+  profile: string;
+  target: number;
+  memoryMb: number;
+  multiple: number;
+  /** 'memcached', 'grow-a-cache' or 'store' (store-level replay); `run` counts repeats of one server in a case. */
+  server: string;
+  run: number;
+  result: Pick<ReplayResult, 'gets' | 'hits' | 'compulsory' | 'expired' | 'capacity' | 'deleted' | 'wrongValues' | 'expiredServed' | 'evictions' | 'itemsHeld'> & { achievedRate: number; malloced?: number };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      servers: { type: 'string', default: 'memcached,grow-a-cache' },
+      profiles: { type: 'string' },
+      requests: { type: 'string', default: '300000' },
+      rate: { type: 'string', default: '20000' },
+      seed: { type: 'string', default: '42' },
+      parallel: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.out) throw new Error('--out FILE is required');
+  const seed = Number(values.seed);
+  const rate = Number(values.rate);
+  const specs: ServerSpec[] = values.servers!.split(',').map((s) => (s === 'memcached' ? memcachedSpec() : s === 'grow-a-cache' || s === 'ours' ? oursSpec() : (() => { throw new Error(`unknown server ${s}`); })()));
+  const profiles = values.profiles ? values.profiles.split(',').map(profileByName) : PROFILES;
+  const log = (m: string): void => void process.stderr.write(`[wide] ${m}\n`);
+  const ctx: SuiteContext = {
+    quick: false,
+    rounds: 1,
+    plan: planCpus(),
+    memcached: memcachedSpec(),
+    ours: oursSpec(),
+    oursNote: '',
+    seed,
+    log,
+    raw: {},
+    serverLabels: new Map(),
+  };
+  const { cases, tooSkewed } = wideCases(profiles, Number(values.requests), seed, TTL_POLICY);
+  log(`${cases.length} cases; too skewed to evict within the budget: ${tooSkewed.join(', ') || 'none'}`);
+  const parallel = values.parallel!;
+  for (const c of cases) {
+    const id = caseId(c.profile.name, c.target);
+    const runs = new Map<string, number>();
+    const jobs = specs.map((spec) => {
+      const run = (runs.get(spec.name) ?? 0) + 1;
+      runs.set(spec.name, run);
+      return { spec, run };
+    });
+    const one = async ({ spec, run }: { spec: ServerSpec; run: number }): Promise<void> => {
+      const outcome = await withServer(ctx, spec, c.memoryMb, id, (server) => {
+        const config: ReplayConfig = {
+          host: '127.0.0.1',
+          port: server.port,
+          profile: c.profile,
+          keySpace: c.size.keySpace,
+          requests: c.size.requests,
+          ratePerSec: rate,
+          connections: 4,
+          window: 64,
+          seed,
+          ttl: TTL_POLICY,
+          toleranceMs: 1500,
+        };
+        // On a loaded machine the rate falls far below the target: allow down to 500 requests/s.
+        return runWorker<ReplayResult>('replay', config, { core: ctx.plan.clientCore, timeoutMs: Math.max(workerTimeout((c.size.requests / rate) * 1000), c.size.requests * 2) });
+      });
+      if (!outcome.ok) {
+        log(`${id} ${spec.name}: ${outcome.note}`);
+        return;
+      }
+      const r = outcome.value;
+      const line: WideLine = {
+        case: id,
+        profile: c.profile.name,
+        target: c.target,
+        memoryMb: c.memoryMb,
+        multiple: c.multiple,
+        server: spec.name,
+        run,
+        result: {
+          gets: r.gets,
+          hits: r.hits,
+          compulsory: r.compulsory,
+          expired: r.expired,
+          capacity: r.capacity,
+          deleted: r.deleted,
+          wrongValues: r.wrongValues,
+          expiredServed: r.expiredServed,
+          evictions: r.evictions,
+          itemsHeld: r.itemsHeld,
+          achievedRate: r.achievedRate,
+          malloced: r.malloced,
+        },
+      };
+      appendFileSync(values.out!, JSON.stringify(line) + '\n');
+      log(`${id} -m ${c.memoryMb} ${spec.name}#${run}: miss ${(((r.gets - r.hits) / r.gets) * 100).toFixed(2)}% capacity ${r.capacity} wrong ${r.wrongValues + r.expiredServed} ${Math.round(r.achievedRate)} req/s`);
+    };
+    // --parallel: the servers of a case replay at the same time (same machine load for both).
+    if (parallel) await Promise.all(jobs.map(one));
+    else for (const job of jobs) await one(job);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import t from 'tap';
+import { PROFILES, SKIPPED_CLUSTERS, profileByName } from '../../benchmarks/hitratio/profiles.js';
+import { MIN_MEMORY_MB, caseId, wideCase } from '../../benchmarks/hitratio/wide-cases.js';
+import { renderWide, summarize, wideRows } from '../../benchmarks/hitratio/wide-table.js';
+import type { WideLine } from '../../benchmarks/hitratio-wide.js';
+
+const TTL = { compression: 360, minSec: 10 };
+const MIB = 1048576;
+
+t.test('every cluster of the table is a profile or skipped with a reason', async (t) => {
+  const names = new Set(PROFILES.map((p) => p.name));
+  for (let i = 1; i <= 54; i++) {
+    const name = `cluster${i}`;
+    t.ok(names.has(name) !== (name in SKIPPED_CLUSTERS), `${name}: exactly one of profile / skipped`);
+  }
+  for (const p of PROFILES) t.ok(p.ops.some(([op]) => op === 'get' || op === 'gets'), `${p.name} reads`);
+  // incr/prepend kept as the table gives them.
+  t.ok(profileByName('cluster22').ops.some(([op]) => op === 'incr'));
+});
+
+t.test('a wide case sizes -m from the working set its stream touches', async (t) => {
+  const p = profileByName('cluster12');
+  const two = wideCase(p, 2, 40_000, 7, TTL)!;
+  t.ok(two.memoryMb >= MIN_MEMORY_MB);
+  t.ok(two.size.requests <= 40_000);
+  t.equal(two.multiple, two.size.workingSetBytes / (two.memoryMb * MIB));
+  const again = wideCase(p, 2, 40_000, 7, TTL)!;
+  t.same(again.size, two.size, 'same seed, same case');
+  // A profile so skewed that the budget touches a few keys cannot be made to evict.
+  t.equal(wideCase(profileByName('cluster1'), 2, 40_000, 7, TTL), undefined);
+  t.equal(caseId('cluster41', 8), 'cluster41@8x');
+});
+
+function line(id: string, server: string, run: number, gets: number, hits: number, capacity: number, wrong = 0): WideLine {
+  return {
+    case: id, profile: id.split('@')[0]!, target: 2, memoryMb: 8, multiple: 2, server, run,
+    result: { gets, hits, compulsory: gets - hits - capacity, expired: 0, capacity, deleted: 0, wrongValues: wrong, expiredServed: 0, evictions: 1, itemsHeld: 1, achievedRate: 1, malloced: 8 * MIB },
+  };
+}
+
+t.test('the wide table pairs memcached run 1 with ours and measures A/A', async (t) => {
+  const lines = [
+    line('a@2x', 'memcached', 1, 1000, 600, 100),
+    line('a@2x', 'grow-a-cache', 1, 1000, 650, 50),
+    line('a@2x', 'memcached', 2, 1000, 596, 104),
+    line('b@2x', 'memcached', 1, 1000, 500, 200),
+    line('b@2x', 'grow-a-cache', 1, 1000, 480, 220, 1),
+    line('c@2x', 'memcached', 1, 1000, 900, 0), // no ours: left out
+  ];
+  const rows = wideRows(lines, 'grow-a-cache');
+  t.same(rows.map((r) => r.case), ['a@2x', 'b@2x']);
+  const s = summarize(rows);
+  t.equal(s.capacityCases, 2);
+  t.ok(Math.abs(s.capacityGeomean - Math.sqrt(0.5 * 1.1)) < 1e-12);
+  t.equal(s.worstCase, 'b@2x');
+  t.ok(Math.abs(s.worstMissRatio - 520 / 500) < 1e-12);
+  t.ok(Math.abs(s.aaMissNoise - 0.01) < 1e-12, 'A/A: 404 / 400 misses');
+  t.same(s.losses, ['b@2x'], '4% above memcached is beyond 1% A/A noise');
+  t.same(summarize(rows, 0.05).losses, [], 'within a 5% noise floor');
+  t.equal(s.wrong, 1);
+  t.match(renderWide(rows, 'grow-a-cache'), /\| a@2x \| 8 \| 2\.0 \|/);
+});
