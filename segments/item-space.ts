@@ -330,7 +330,7 @@ export class ItemSpace implements KeySource {
 
   /** TTL bucket for an item with `deadline` written at `nowS`. */
   bucketFor(deadline: number, nowS: number): number {
-    return deadline === NEVER ? NEVER_BUCKET : placementBucket(deadline - nowS, this.heap.segmentCount);
+    return deadline === NEVER ? NEVER_BUCKET : placementBucket(deadline - nowS, this.heap.activeCount);
   }
 
   /**

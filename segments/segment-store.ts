@@ -466,7 +466,10 @@ export class SegmentStore implements CacheStore {
     }
     // Evict down to the target a slice at a time, letting other threads in
     // between; freed segments retire instead of circulating (segment-heap.ts).
-    const evict = this.evictor ?? evictOldest;
+    // With -M (no evictor) nothing stored is dropped: expired and free
+    // segments retire now, the rest as deletes and expiry free them, and
+    // writes answer out_of_memory meanwhile.
+    const evict = this.evictor;
     while (surplus > 0) {
       this.lock.lock();
       try {
@@ -474,7 +477,7 @@ export class SegmentStore implements CacheStore {
         this.space.sweep(nowS);
         for (let i = 0; i < SHRINK_SLICE && heap.activeCount > heap.targetCount; i++) {
           if (heap.freeCount > 0) heap.setTarget(heap.targetCount, heap.limitBytes);
-          else if (!evict(this.space, nowS) && !evictOldest(this.space, nowS)) break;
+          else if (evict === null || (!evict(this.space, nowS) && !evictOldest(this.space, nowS))) break;
         }
         const left = heap.activeCount - heap.targetCount;
         // Nothing left to evict (cannot happen with segments in use): writers finish the shrink.

@@ -48,7 +48,22 @@ for (const policy of ['merge', 'fifo', 'none'] as const) {
     t.same(audit(store), []);
 
     t.equal(store.setMemoryLimit(8 * SEG), true, 'shrink');
-    t.equal(store.shape().segmentsTotal, 8, 'down to 8 segments at once');
+    if (policy === 'none') {
+      // -M: nothing stored is dropped. The heap stays above the new limit,
+      // refuses new items, and shrinks as deletes free its segments.
+      t.equal(store.totals().evictions, evictionsBefore, '-M: the shrink evicts nothing');
+      t.equal(getString(store, 'a0'), VALUE + 0, '-M: items from before the shrink still read');
+      t.equal(getString(store, 'b1299'), VALUE + 1299);
+      t.ok(used(store) > 8, `-M: the heap waits for deletes (${used(store)} segments in use)`);
+      const inUse = used(store);
+      store.store('set', b('new'), b(VALUE), 0, 0, 0);
+      t.ok(used(store) <= inUse, '-M: no new segment beyond the limit (an open one may take the item)');
+      store.delete(b('new'), 0);
+      for (let i = 0; i < 1300; i++) store.delete(b(`b${i}`), 0);
+      store.expireNow();
+      t.ok(used(store) <= 8, `-M: emptied segments retire (${used(store)} in use)`);
+    }
+    t.equal(store.shape().segmentsTotal, 8, 'down to 8 segments');
     t.ok(used(store) <= 8);
     t.equal(store.shape().limitBytes, 8 * SEG);
     t.ok(store.totals().bytes <= 8 * SEG, 'live bytes within the new limit');
