@@ -30,7 +30,10 @@ opts="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$APT/parts -o D
 # shellcheck disable=SC2086
 apt-get $opts update >&2
 # shellcheck disable=SC2086
-(cd "$APT" && apt-get $opts source --download-only "memcached=$VERSION-1" >&2)
+# No "=version": apt then looks for the installed binary's version
+# (1.6.18-1+deb12u1, a binary-only update) among the sources and fails.
+# bookworm's only source is 1.6.18-1; the tarball name below checks it.
+(cd "$APT" && apt-get $opts source --download-only memcached >&2)
 tar -xJf "$APT/memcached_$VERSION.orig.tar.xz" -C "$DEST"
 [ -f "$DEST/memcached-$VERSION/t/lib/MemcachedTest.pm" ] || { echo "memcached-$VERSION.orig.tar.xz has no t/lib/MemcachedTest.pm" >&2; exit 1; }
 echo "$DEST/memcached-$VERSION"
