@@ -5,30 +5,16 @@
 // worker thread, as watch.test.ts.
 
 import t from 'tap';
-import type net from 'node:net';
-import { connect, exchange, readUntil } from './helpers/exchange.js';
+import { exchange } from './helpers/exchange.js';
 import { startMemcached } from './helpers/memcached.js';
 import { needs } from '../peers.js';
 import { startTestServer } from './helpers/server.js';
+import { startWatcher, waitFor } from './helpers/watcher.js';
 import { watchBus, WATCH } from '../../lib/observability/watch-bus.js';
 
 const skipMemcached = needs('memcached-oracle').skip;
 const VALUE = 'v'.repeat(100_000);
 const LINE = /^ts=\d+\.\d+ gid=\d+ type=eviction key=(ev\d+) fetch=(yes|no) ttl=(-1|\d+) la=\d+ clsid=(\d+) size=100000$/;
-
-async function startWatcher(target: number | string, args: string): Promise<{ socket: net.Socket; text: () => string }> {
-  const socket = await connect(target);
-  let text = '';
-  const ok = readUntil(socket, (b) => b.toString('latin1').includes('\r\n'));
-  socket.write(`watch ${args}\r\n`);
-  text = (await ok).reply.toString('latin1');
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  return { socket, text: () => text };
-}
-
-async function waitFor(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
-}
 
 async function evictions(target: number | string): Promise<number> {
   const text = (await exchange(target, 'stats\r\n')).reply.toString('latin1');

@@ -6,11 +6,11 @@
 
 import t from 'tap';
 import type { Test } from 'tap';
-import type net from 'node:net';
 import { connect, readUntil } from './helpers/exchange.js';
 import { startMemcached } from './helpers/memcached.js';
 import { needs } from '../peers.js';
 import { startTestServer } from './helpers/server.js';
+import { startWatcher, waitFor } from './helpers/watcher.js';
 import { packet, storeExtras } from '../binary/packets.js';
 
 const skipMemcached = needs('memcached-oracle').skip;
@@ -23,20 +23,6 @@ const BINARY = Buffer.concat([
   packet({ opcode: 0x04, key: 'bw:1' }), // delete
   packet({ opcode: 0x0a }), // noop: the end marker
 ]);
-
-async function startWatcher(target: number | string, args: string): Promise<{ socket: net.Socket; text: () => string }> {
-  const socket = await connect(target);
-  let text = '';
-  const ok = readUntil(socket, (b) => b.toString('latin1').includes('\r\n'));
-  socket.write(`watch ${args}\r\n`);
-  text = (await ok).reply.toString('latin1');
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  return { socket, text: () => text };
-}
-
-async function waitFor(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
-}
 
 async function send(target: number | string, bytes: string | Buffer, done: (b: Buffer) => boolean): Promise<string> {
   const client = await connect(target);

@@ -6,11 +6,11 @@
 
 import t from 'tap';
 import type { Test } from 'tap';
-import type net from 'node:net';
 import { connect, readUntil } from './helpers/exchange.js';
 import { startMemcached } from './helpers/memcached.js';
 import { needs } from '../peers.js';
 import { startTestServer } from './helpers/server.js';
+import { startWatcher, waitFor } from './helpers/watcher.js';
 import type { Settings } from '../../lib/cli/settings.js';
 import { watchBus, WatchBus, WATCH } from '../../lib/observability/watch-bus.js';
 import { WatchStream } from '../../lib/observability/watch-stream.js';
@@ -19,20 +19,6 @@ import { ReplyWriter } from '../../protocol/reply-writer.js';
 const skipMemcached = needs('memcached-oracle').skip;
 
 const TRAFFIC = 'set wa 1 0 2\r\nhi\r\nget wa wb\r\nadd wa 0 100 1\r\nx\r\nset wt 0 100 1\r\nx\r\ngets wa\r\nmn\r\n';
-
-async function startWatcher(target: number | string, args: string): Promise<{ socket: net.Socket; text: () => string }> {
-  const socket = await connect(target);
-  let text = '';
-  const ok = readUntil(socket, (b) => b.toString('latin1').includes('\r\n'));
-  socket.write(`watch ${args}\r\n`);
-  text = (await ok).reply.toString('latin1');
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  return { socket, text: () => text };
-}
-
-async function waitFor(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
-}
 
 /** The watch lines for TRAFFIC, with ts, gid and cfd masked. */
 async function watchedLines(t: Test, target: number | string): Promise<string[]> {

@@ -1,0 +1,21 @@
+// A `watch` client for the integration tests: send `watch <args>`, keep
+// everything the server streams afterwards, and poll until a check holds.
+
+import type net from 'node:net';
+import { connect, readUntil } from './exchange.js';
+
+/** Open a connection, send `watch args`, and collect its text (the OK line first). */
+export async function startWatcher(target: number | string, args: string): Promise<{ socket: net.Socket; text: () => string }> {
+  const socket = await connect(target);
+  let text = '';
+  const ok = readUntil(socket, (b) => b.toString('latin1').includes('\r\n'));
+  socket.write(`watch ${args}\r\n`);
+  text = (await ok).reply.toString('latin1');
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  return { socket, text: () => text };
+}
+
+/** Poll every 10 ms until `check` holds (the test's own timeout bounds it). */
+export async function waitFor(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
+}
