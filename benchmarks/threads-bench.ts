@@ -17,7 +17,10 @@
 //
 // Options: --threads 1,2,4  --server-cores LIST  --client-cores LIST (taskset
 // -c syntax; empty = no pinning)  --seconds N  --rounds N  --only
-// scaling|eviction  --eviction-threads N  --connections N.
+// scaling|eviction  --eviction-threads N  --connections N  --rate N (eviction
+// only: open loop at N sets/s over all connections, so both servers are
+// compared at the same offered load instead of each at its own saturation;
+// adds latency counted from each request's scheduled time).
 // env THREADS_BENCH_OURS_ARGS: extra arguments for ours (e.g. '-o advisor').
 
 import { spawn } from 'node:child_process';
@@ -41,10 +44,12 @@ interface Options {
   only: string | undefined;
   evictionThreads: number;
   connections: number;
+  /** Eviction: open-loop sets per second (0 = closed loop). */
+  rate: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { threads: [1, 2, 4], serverCores: '0', clientCores: '1', seconds: 3, rounds: 3, only: undefined, evictionThreads: 4, connections: 50 };
+  const o: Options = { threads: [1, 2, 4], serverCores: '0', clientCores: '1', seconds: 3, rounds: 3, only: undefined, evictionThreads: 4, connections: 50, rate: 0 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1] ?? '';
     switch (argv[i]) {
@@ -56,6 +61,7 @@ function parseArgs(argv: string[]): Options {
       case '--only': o.only = v; i++; break;
       case '--eviction-threads': o.evictionThreads = Number(v); i++; break;
       case '--connections': o.connections = Number(v); i++; break;
+      case '--rate': o.rate = Number(v); i++; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -161,9 +167,12 @@ async function scaling(o: Options): Promise<void> {
 
 async function eviction(o: Options): Promise<void> {
   const t = o.evictionThreads;
-  console.log(`\n## Eviction latency: set-only into -m 64, ${o.connections} conns, no pipelining, -t ${t}; ${o.rounds} rounds of ${o.seconds} s\n`);
-  console.log('| value | server | sets/s | p99 µs | p99.9 µs | p99.99 µs | CPU µs/set | evictions in window | inline merges in window |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  const open = o.rate > 0;
+  const loop = open ? `open loop at ${o.rate} sets/s` : 'closed loop';
+  console.log(`\n## Eviction latency: set-only into -m 64, ${o.connections} conns, no pipelining, ${loop}, -t ${t}; ${o.rounds} rounds of ${o.seconds} s\n`);
+  const scheduledHead = open ? ' p99 from schedule µs | p99.99 from schedule µs |' : '';
+  console.log(`| value | server | sets/s | p99 µs | p99.9 µs | p99.99 µs |${scheduledHead} CPU µs/set | evictions in window | inline merges in window |`);
+  console.log(`|---|---|---|---|---|---|${open ? '---|---|' : ''}---|---|---|`);
   const ratios: string[] = [];
   for (const valueSize of [100, 1024]) {
     // Key space ~3x what -m 64 holds, so nearly every set evicts; round 0
@@ -180,7 +189,7 @@ async function eviction(o: Options): Promise<void> {
           const config: LoadConfig = {
             host: '127.0.0.1', port: server.port, serverPid: server.pid, connections: o.connections, depth: 1,
             warmupMs: 500, durationMs: o.seconds * 1000, keyCount, keySize: 16, valueSize,
-            getRatio: 0, keysPerGet: 1, preload: round === 0, seed: 7 + round,
+            getRatio: 0, keysPerGet: 1, preload: round === 0, seed: 7 + round, ratePerSec: o.rate,
           };
           const r = await load(o.clientCores, config, o.seconds * 1000 + 600_000);
           const inline = kind === 'ours' ? (await stat(server, 'segcache_inline_merges')) - before.inline : NaN;
@@ -197,14 +206,15 @@ async function eviction(o: Options): Promise<void> {
     for (const kind of ['memcached', 'ours'] as const) {
       const rs = runs[kind];
       console.log(
-        `| ${valueSize} B | ${kind} | ${cell(rs.map((r) => r.opsPerSec))} | ${cell(rs.map((r) => r.p99Us))} | ${cell(rs.map((r) => r.p999Us))} | ${cell(rs.map((r) => r.p9999Us))} | ${cell(rs.map((r) => r.serverCpuUsPerOp), 2)} | ${cell(rs.map((r) => r.evicted))} | ${kind === 'ours' ? cell(rs.map((r) => r.inline)) : '-'} |`,
+        `| ${valueSize} B | ${kind} | ${cell(rs.map((r) => r.opsPerSec))} | ${cell(rs.map((r) => r.p99Us))} | ${cell(rs.map((r) => r.p999Us))} | ${cell(rs.map((r) => r.p9999Us))} |${open ? ` ${cell(rs.map((r) => r.scheduledP99Us))} | ${cell(rs.map((r) => r.scheduledP9999Us))} |` : ''} ${cell(rs.map((r) => r.serverCpuUsPerOp), 2)} | ${cell(rs.map((r) => r.evicted))} | ${kind === 'ours' ? cell(rs.map((r) => r.inline)) : '-'} |`,
       );
     }
     const p = (pick: (r: LoadResult) => number): string => cell(pairedRatios(runs.ours, runs.memcached, pick), 2);
-    ratios.push(`| ${valueSize} B | ${p((r) => r.p99Us)} | ${p((r) => r.p999Us)} | ${p((r) => r.p9999Us)} | ${p((r) => r.serverCpuUsPerOp)} |`);
+    const scheduled = open ? ` ${p((r) => r.scheduledP99Us)} | ${p((r) => r.scheduledP9999Us)} |` : '';
+    ratios.push(`| ${valueSize} B | ${p((r) => r.p99Us)} | ${p((r) => r.p999Us)} | ${p((r) => r.p9999Us)} |${scheduled} ${p((r) => r.serverCpuUsPerOp)} |`);
   }
-  console.log('\n| value | ours/mc p99 | ours/mc p99.9 | ours/mc p99.99 | ours/mc CPU per set |');
-  console.log('|---|---|---|---|---|');
+  console.log(`\n| value | ours/mc p99 | ours/mc p99.9 | ours/mc p99.99 |${open ? ' ours/mc p99 from schedule | ours/mc p99.99 from schedule |' : ''} ours/mc CPU per set |`);
+  console.log(`|---|---|---|---|${open ? '---|---|' : ''}---|`);
   for (const line of ratios) console.log(line);
 }
 

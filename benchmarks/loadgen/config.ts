@@ -22,6 +22,12 @@ export interface LoadConfig {
   /** Store every key once before the run. */
   preload: boolean;
   seed: number;
+  /**
+   * Open loop: requests per second over all connections, each connection
+   * on its own evenly spaced schedule (depth must be 1). 0 or absent =
+   * closed loop (send as soon as a reply arrives).
+   */
+  ratePerSec?: number;
 }
 
 export interface LoadResult {
@@ -34,6 +40,13 @@ export interface LoadResult {
   p999Us: number;
   p9999Us: number;
   maxUs: number;
+  /**
+   * Open loop only (NaN when closed): latency counted from when each request
+   * was due by the schedule, not from when it was sent, so a server that falls
+   * behind is charged for the queue it builds (no coordinated omission).
+   */
+  scheduledP99Us: number;
+  scheduledP9999Us: number;
   ops: number;
   seconds: number;
   /** Keys found by gets / keys asked for by gets. */

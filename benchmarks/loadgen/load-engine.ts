@@ -1,8 +1,10 @@
 // The throughput load generator: N connections each keeping `depth`
 // requests in flight, a seeded get/set mix over a fixed key space, latency
 // per request into a log-linear histogram, server CPU from /proc. Closed
-// loop: a connection sends as many new requests as replies it just got, in
-// one write.
+// loop by default: a connection sends as many new requests as replies it
+// just got, in one write. Open loop with `ratePerSec`: each connection sends
+// on its own evenly spaced schedule (one request in flight), so servers are
+// compared at the same offered load rather than each at its saturation.
 
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -67,6 +69,8 @@ interface Counters {
   getKeys: number;
   hits: number;
   histogram: LatencyHistogram;
+  /** Open loop: latency from the scheduled send time. */
+  scheduled: LatencyHistogram;
 }
 
 /** One connection's closed loop. */
@@ -77,6 +81,11 @@ class LoadConnection {
   private sentHead = 0;
   private running = true;
   private valuesSeen = 0;
+  /** Open loop: ms between this connection's requests (0 = closed loop), when the next one is due, when the one in flight was due. */
+  private readonly intervalMs: number;
+  private nextDueMs = 0;
+  private dueOfInFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -89,6 +98,8 @@ class LoadConnection {
     this.scanner = new ReplyScanner(config.depth);
     this.sentAt = new Float64Array(config.depth);
     this.sentKeys = new Uint8Array(config.depth);
+    const rate = config.ratePerSec ?? 0;
+    this.intervalMs = rate > 0 ? (1000 * config.connections) / rate : 0;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.running && onError(err));
     socket.on('close', () => this.running && onError(new Error('server closed a load connection')));
@@ -103,12 +114,34 @@ class LoadConnection {
   }
 
   start(): void {
-    this.send(this.config.depth, performance.now());
+    const now = performance.now();
+    if (this.intervalMs === 0) {
+      this.send(this.config.depth, now);
+      return;
+    }
+    // A random phase, so the connections' schedules do not line up.
+    this.nextDueMs = now + this.rng.nextFloat() * this.intervalMs;
+    this.sendWhenDue(now);
   }
 
   stop(): void {
     this.running = false;
+    clearTimeout(this.timer);
     this.socket.destroy();
+  }
+
+  /** Open loop: send the next request now if it is due (late or on time), else at its time. */
+  private sendWhenDue(now: number): void {
+    if (now >= this.nextDueMs) {
+      this.dueOfInFlight = this.nextDueMs;
+      this.nextDueMs += this.intervalMs;
+      this.send(1, now);
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.running) this.sendWhenDue(performance.now());
+    }, this.nextDueMs - now);
   }
 
   private onData(chunk: Buffer): void {
@@ -130,6 +163,7 @@ class LoadConnection {
       this.sentHead = (slot + 1) % depth;
       if (c.measuring) {
         c.histogram.record((now - this.sentAt[slot]!) * 1000);
+        if (this.intervalMs > 0) c.scheduled.record((now - this.dueOfInFlight) * 1000);
         c.ops++;
         const keys = this.sentKeys[slot]!;
         c.keys += keys === 0 ? 1 : keys;
@@ -138,7 +172,8 @@ class LoadConnection {
     }
     if (c.measuring) c.hits += valuesNow - this.valuesSeen;
     this.valuesSeen = valuesNow;
-    this.send(completed, now);
+    if (this.intervalMs > 0) this.sendWhenDue(now);
+    else this.send(completed, now);
   }
 
   /** Send `n` new requests in one write. */
@@ -206,9 +241,10 @@ function sleep(ms: number): Promise<void> {
 export async function runLoad(config: LoadConfig): Promise<LoadResult> {
   if (config.depth < 1 || config.depth > 4096) throw new Error('depth must be in 1..4096');
   if (config.keysPerGet < 1 || config.keysPerGet > 100) throw new Error('keysPerGet must be in 1..100');
+  if ((config.ratePerSec ?? 0) > 0 && config.depth !== 1) throw new Error('an open-loop rate needs depth 1');
   if (config.preload) await preloadKeys(config);
   const builder = new RequestBuilder(config);
-  const counters: Counters = { measuring: false, ops: 0, keys: 0, getKeys: 0, hits: 0, histogram: new LatencyHistogram() };
+  const counters: Counters = { measuring: false, ops: 0, keys: 0, getKeys: 0, hits: 0, histogram: new LatencyHistogram(), scheduled: new LatencyHistogram() };
   // Set from a callback; the cast keeps TypeScript from narrowing it to null for good.
   let failure = null as Error | null;
   const sockets = await Promise.all(Array.from({ length: config.connections }, () => openSocket(config.host, config.port)));
@@ -241,6 +277,8 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
     p999Us: h.quantile(0.999),
     p9999Us: h.quantile(0.9999),
     maxUs: h.max,
+    scheduledP99Us: counters.scheduled.quantile(0.99),
+    scheduledP9999Us: counters.scheduled.quantile(0.9999),
     ops: counters.ops,
     seconds,
     getHitRatio: counters.getKeys > 0 ? counters.hits / counters.getKeys : NaN,

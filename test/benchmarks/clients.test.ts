@@ -78,10 +78,28 @@ t.test('load generator runs a preloaded get/set mix', async (t) => {
   });
 });
 
+t.test('load generator in open loop sends at the asked rate and reports latency from the schedule', async (t) => {
+  await withFake({}, async (port) => {
+    const r = await runLoad({
+      host: '127.0.0.1', port, serverPid: 0, connections: 4, depth: 1, warmupMs: 100, durationMs: 1000,
+      keyCount: 100, keySize: 16, valueSize: 10, getRatio: 0, keysPerGet: 1, preload: false, seed: 2, ratePerSec: 400,
+    });
+    // 400/s for ~1 s: a closed loop against a local fake would do thousands.
+    t.ok(r.ops >= 300 && r.ops <= 500, `about 400 requests in one second (${r.ops})`);
+    t.equal(r.errors, 0);
+    t.ok(Number.isFinite(r.scheduledP99Us), 'latency from the schedule is reported');
+  });
+  const closed = await withFake({}, (port) =>
+    runLoad({ host: '127.0.0.1', port, serverPid: 0, connections: 1, depth: 1, warmupMs: 0, durationMs: 100, keyCount: 10, keySize: 16, valueSize: 10, getRatio: 0, keysPerGet: 1, preload: false, seed: 3 }),
+  );
+  t.ok(Number.isNaN(closed.scheduledP99Us), 'a closed loop has no schedule');
+});
+
 t.test('load generator rejects bad shapes', async (t) => {
   const base = { host: '127.0.0.1', port: 1, serverPid: 0, connections: 1, warmupMs: 0, durationMs: 0, keyCount: 1, keySize: 32, valueSize: 1, getRatio: 1, preload: false, seed: 1 };
   await t.rejects(runLoad({ ...base, depth: 0, keysPerGet: 1 }), /depth/);
   await t.rejects(runLoad({ ...base, depth: 1, keysPerGet: 101 }), /keysPerGet/);
+  await t.rejects(runLoad({ ...base, depth: 2, keysPerGet: 1, ratePerSec: 100 }), /open-loop rate needs depth 1/);
 });
 
 t.test('memory fill keeps what the server keeps and checks bytes', async (t) => {

@@ -25,6 +25,8 @@ function load(ops: number, p99: number, cpu: number): LoadResult {
     p999Us: p99 * 2,
     p9999Us: p99 * 3,
     maxUs: p99 * 3,
+    scheduledP99Us: NaN,
+    scheduledP9999Us: NaN,
     ops: ops * 4,
     seconds: 4,
     getHitRatio: 1,
