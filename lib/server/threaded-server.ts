@@ -137,9 +137,21 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   let next = 0;
   const pool: Array<Worker | undefined> = [];
 
+  /**
+   * Connections accepted before the workers are up: the port is bound (and
+   * connectable) before the workers start, and a client that connects at
+   * once (memcached's test suite does) must be served, not closed.
+   */
+  let early: Array<[Socket, number]> | undefined = [];
   const handOver = (socket: Socket, listener: number): void => {
     if (closing) {
       socket.destroy();
+      return;
+    }
+    if (early !== undefined) {
+      // Bounded by -c: more than that could not be served anyway.
+      if (early.length < settings.maxConns) early.push([socket, listener]);
+      else socket.destroy();
       return;
     }
     // Round robin over the live workers, as memcached's dispatcher.
@@ -296,8 +308,12 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     await spawnWorker(0);
     if (settings.unixSocket !== undefined) chmodSync(settings.unixSocket, settings.unixMask);
     await Promise.all(Array.from({ length: workers - 1 }, (_, i) => spawnWorker(i + 1)));
+    const waiting = early;
+    early = undefined;
+    for (const [socket, listener] of waiting) handOver(socket, listener);
     if (settings.metricsListen !== undefined) metrics = await startMetricsServer(settings.metricsListen, context.sources);
   } catch (err) {
+    for (const [socket] of early ?? []) socket.destroy();
     for (const l of listeners) l.close();
     for (const w of pool) void w?.terminate();
     void housekeeper.terminate();
