@@ -24,8 +24,11 @@ fi
 mkdir -p "$WORK/build"
 cp -r "$SRC/t" "$WORK/build/t"
 LOG="$WORK/server.log"
+# -h is the exception: MemcachedTest.pm reads the usage text to learn what
+# the server supports (unix sockets, SASL, ...), so it goes to stdout.
 cat > "$WORK/build/memcached-debug" <<WRAP
 #!/bin/sh
+case " \$* " in *" -h "*) exec node "$ROOT/dist/lib/cli/main.js" "\$@" ;; esac
 exec node "$ROOT/dist/lib/cli/main.js" "\$@" >>"$LOG" 2>&1 </dev/null
 WRAP
 # memcached's timedrun: run the command with a time limit. --foreground
