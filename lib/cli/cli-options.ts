@@ -210,8 +210,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'hot_max_factor',
   'warm_max_factor',
   'temporary_ttl',
-  'watcher_logbuf_size',
-  'worker_logbuf_size',
   'slab_sizes',
   'slab_chunk_max',
   'track_sizes',
@@ -303,6 +301,15 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         if (value === undefined || value === '') throw fail('Missing memory_file argument');
         s.memoryFile = value;
         break;
+      case 'watcher_logbuf_size':
+      case 'worker_logbuf_size': {
+        // memcached: kilobytes, an unsigned 32-bit number.
+        if (value === undefined) throw fail(`Missing ${key} argument`);
+        if (!/^\s*\d+\s*$/.test(value) || Number(value) * 1024 > 0xffffffff) throw fail(`could not parse argument to ${key}`);
+        if (key === 'watcher_logbuf_size') s.watcherLogbufSize = Number(value) * 1024;
+        else s.workerLogbufSize = Number(value) * 1024;
+        break;
+      }
       case 'idle_timeout':
         if (value === undefined) throw fail('Missing numeric argument for idle_timeout');
         s.idleTimeout = Math.max(0, atoi(value));

@@ -63,6 +63,10 @@ export interface Settings {
   tlsSessionCache: boolean;
   /** -o idle_timeout=N seconds, 0 = never. */
   idleTimeout: number;
+  /** -o watcher_logbuf_size (KiB on the command line): a watcher's buffer before it skips lines. */
+  watcherLogbufSize: number;
+  /** -o worker_logbuf_size (KiB): each thread's watch ring with -t N (rounded up to a power of two). */
+  workerLogbufSize: number;
   /** -o hashpower=N, 0 = default. */
   hashPowerInit: number;
   /** -o merge_segments=N: segments per merge-eviction pass (2-8). */
@@ -123,6 +127,8 @@ export const DEFAULT_SETTINGS: Settings = {
   tlsMinVersion: 'TLSv1.2',
   tlsSessionCache: false,
   idleTimeout: 0,
+  watcherLogbufSize: 256 * 1024,
+  workerLogbufSize: 64 * 1024,
   hashPowerInit: 0,
   mergeSegments: MERGE_SEGMENTS,
   advisor: false,

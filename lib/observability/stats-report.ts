@@ -178,7 +178,10 @@ function generalStats(src: StatsSources): Lines {
   if (settings.lruCrawler) {
     lines.push(['lru_crawler_running', src.crawler?.running ? '1' : '0'], ['lru_crawler_starts', String(src.crawler?.starts ?? 0)]);
   }
+  const logged = watchBus.workerCounts();
   lines.push(
+    ['log_worker_dropped', String(logged.dropped)],
+    ['log_worker_written', String(logged.written)],
     ['log_watcher_skipped', String(watchBus.skipped)],
     ['log_watcher_sent', String(watchBus.sent)],
     ['log_watchers', String(watchBus.watcherCount)],
@@ -251,6 +254,8 @@ function settingsStats(st: Settings, limitBytes: number): Lines {
     ['flush_enabled', yesNo(st.flushEnabled)],
     ['dump_enabled', yesNo(st.dumpEnabled)],
     ['idle_timeout', String(st.idleTimeout)],
+    ['watcher_logbuf_size', String(st.watcherLogbufSize)],
+    ['worker_logbuf_size', String(st.workerLogbufSize)],
     ['ssl_enabled', yesNo(st.tlsEnabled)],
     ['ssl_chain_cert', st.tlsChainCert ?? '(null)'],
     ['ssl_key', st.tlsKey ?? '(null)'],

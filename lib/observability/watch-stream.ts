@@ -39,7 +39,7 @@ export class WatchStream implements ReplyStream, WatchSink {
     // memcached keeps room for a skipped= line with every line.
     if (this.bytes + line.length + 128 > this.capacity) {
       this.skipped++;
-      this.bus.skipped++;
+      this.bus.countSkipped();
       return;
     }
     if (this.skipped > 0) {
@@ -50,7 +50,7 @@ export class WatchStream implements ReplyStream, WatchSink {
     }
     this.lines.push(line);
     this.bytes += line.length;
-    this.bus.sent++;
+    this.bus.countSent();
     // The connection schedules at most one pump however often woken.
     this.wake?.();
   }

@@ -36,7 +36,7 @@ export function respondWatch(req: AdminRequest, ctx: ServerContext, session: Ses
     flags |= flag;
   }
   if (session.startStream === undefined) return reply(FAILED);
-  const stream = new WatchStream(watchBus, flags);
+  const stream = new WatchStream(watchBus, flags, ctx.settings.watcherLogbufSize);
   if (!watchBus.subscribe(stream)) return reply(TOO_MANY);
   if (flags & WATCH.EVICTIONS) watchEvictions(ctx.store);
   out.writeBuffer(REPLY.OK);
@@ -56,12 +56,14 @@ export function publishGet(key: Uint8Array, status: 0 | 1 | 3, valueBytes: numbe
 /**
  * `type=eviction`, as memcached's item eviction line: the store calls this
  * per evicted item while a watcher asks for evictions; the first call after
- * the last such watcher left unhooks it.
+ * the last such watcher left unhooks it. With -t N (a shared bus) every
+ * thread hooks it at start and keeps it: a watcher in one worker cannot
+ * hook another thread's store, and the test per eviction is one load.
  */
 export function watchEvictions(store: CacheStore): void {
   store.setEvictionListener((ref) => {
     if ((watchBus.flags & WATCH.EVICTIONS) === 0) {
-      store.setEvictionListener(null);
+      if (!watchBus.isShared) store.setEvictionListener(null);
       return;
     }
     const fetched = (store.itemBits(ref) & ITEM_FETCHED) !== 0;

@@ -9,6 +9,8 @@
 // slices of tens of microseconds under the store lock: segment-store.ts), which
 // would delay accepting and handing over connections and /metrics scrapes.
 // Workers never start the store's own timer; this thread replaces it.
+// Its evictions reach `watch evictions` through its watch ring
+// (lib/observability/watch-rings.ts).
 // With -o advisor it also drains the workers' advisor rings into the
 // sizing advisor's copies (lib/advisor/threaded-advisor.ts) at each step.
 
@@ -16,6 +18,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { attachStore } from '../../segments/shared-store.js';
 import type { HousekeeperData } from './thread-protocol.js';
 import { AdvisorDrainLoop } from '../advisor/threaded-advisor.js';
+import { WatchRings } from '../observability/watch-rings.js';
+import { watchBus } from '../observability/watch-bus.js';
+import { watchEvictions } from '../respond/watch-command.js';
 
 /** Longest sleep between steps when nothing is pending (bounds the shutdown delay too). */
 const WAIT_MS = 250;
@@ -24,6 +29,9 @@ const port = parentPort;
 if (port === null) throw new Error('housekeeper-main.ts runs only as a worker thread');
 const data = workerData as HousekeeperData;
 const store = attachStore(data.store, { threadSlot: data.threadSlot });
+// watch evictions: most evictions happen here; they go to this thread's ring, read by the workers with watchers.
+watchBus.attachShared(new WatchRings(data.watch, data.threadSlot), -1);
+watchEvictions(store);
 // -o advisor: this thread owns the sizing advisor's copies, fed from the workers' rings.
 const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store, store) : undefined;
 

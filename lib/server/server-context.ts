@@ -30,6 +30,8 @@ export interface ServerContextParts {
   storeCounters?: () => StoreCounters;
   clock?: Clock;
   version?: string;
+  /** `stats detail` counts shared with the other threads (-t N); a private table when absent. */
+  prefixStats?: PrefixStats;
 }
 
 export interface ServerContextWithSources extends ServerContext {
@@ -40,7 +42,7 @@ export interface ServerContextWithSources extends ServerContext {
 export function createServerContext(parts: ServerContextParts): ServerContextWithSources {
   const counters = parts.counters ?? new ServerCounters();
   const version = parts.version ?? SERVER_VERSION;
-  const prefixStats = new PrefixStats(parts.settings.prefixDelimiter.charCodeAt(0));
+  const prefixStats = parts.prefixStats ?? new PrefixStats(parts.settings.prefixDelimiter.charCodeAt(0));
   const crawler = newCrawlerState();
   const sources: StatsSources = {
     prefixStats,

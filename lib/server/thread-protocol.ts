@@ -7,12 +7,15 @@ import type { TlsOptions } from 'node:tls';
 import type { Settings } from '../cli/settings.js';
 import type { SharedStoreHandle } from '../../segments/shared-store.js';
 import type { AdvisorRingsMemory } from '../../segments/advisor/advisor-ring.js';
+import type { WatchRingsMemory } from '../observability/watch-rings.js';
+import type { PrefixStatsMemory } from '../observability/prefix-stats.js';
 
 /** Int32 cells of the control SharedArrayBuffer. */
 export const CONTROL_OPEN = 0; // connections open in all workers (the -c limit), Atomics
 export const CONTROL_VERBOSITY = 1; // log level (`verbosity` from any thread)
 export const CONTROL_NEXT_ID = 2; // next connection id (unique in the process, as memcached's fds), Atomics
-export const CONTROL_CELLS = 3;
+export const CONTROL_DETAIL = 3; // `stats detail on|off` from any thread: 1 while counting
+export const CONTROL_CELLS = 4;
 
 export interface ListenerInfo {
   id: number;
@@ -24,6 +27,8 @@ export interface HousekeeperData {
   threadSlot: number;
   /** -o advisor: the rings this thread drains into the advisor's copies. */
   advisor?: AdvisorRingsMemory;
+  /** watch: this thread's evictions go to ring `threadSlot` (it holds no watchers). */
+  watch: WatchRingsMemory;
 }
 
 export interface WorkerData {
@@ -34,6 +39,10 @@ export interface WorkerData {
   /** -o advisor: ring `index` is this worker's. */
   advisor?: AdvisorRingsMemory;
   counters: SharedArrayBuffer;
+  /** watch: ring `index` is this worker's; it reads every ring as reader `index`. */
+  watch: WatchRingsMemory;
+  /** `stats detail` counts: row `index` is this worker's. */
+  prefixes: PrefixStatsMemory;
   workers: number;
   conns: SharedArrayBuffer;
   control: SharedArrayBuffer;

@@ -29,7 +29,9 @@
 // counters (CounterBlocks: one block per thread, summed on read), the open
 // connections (ConnTable, for `stats conns` on any thread) and a few control
 // cells (thread-protocol.ts: the global -c count, the log level, the next
-// connection id). Log lines from workers arrive here as whole lines and are
+// connection id, `stats detail on|off`), the `stats detail` table
+// (prefix-stats.ts) and the watch rings (watch-rings.ts: every thread's
+// watch events, read by the workers that hold watchers). Log lines from workers arrive here as whole lines and are
 // written one by one, so they never interleave.
 //
 // Faults: a worker that throws is logged (always, whatever -v says), its
@@ -52,7 +54,9 @@ import { createSharedCommandLog, stderrSink } from '../observability/logger.js';
 import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { ConnTable } from './conn-table.js';
-import { CONTROL_CELLS, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
+import { CONTROL_CELLS, CONTROL_DETAIL, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
+import { newWatchRingsMemory, ringBytesFor, WatchRings } from '../observability/watch-rings.js';
+import { newPrefixStatsMemory, PrefixStats } from '../observability/prefix-stats.js';
 import type { FromWorker, HousekeeperData, ListenerInfo, ToWorker, WorkerData } from './thread-protocol.js';
 import { createSharedStore } from '../../segments/shared-store.js';
 import { attachAdvisedStore, newThreadedAdvisor } from '../advisor/threaded-advisor.js';
@@ -90,6 +94,20 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
 
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT));
   control[CONTROL_VERBOSITY] = settings.verbosity;
+  control[CONTROL_DETAIL] = settings.detailEnabled ? 1 : 0;
+  // `stats detail on|off` from any worker switches counting for all (and `stats settings` here).
+  Object.defineProperty(settings, 'detailEnabled', {
+    enumerable: true,
+    configurable: true,
+    get: () => control[CONTROL_DETAIL] === 1,
+    set: (v: boolean) => {
+      control[CONTROL_DETAIL] = v ? 1 : 0;
+    },
+  });
+  // watch: a ring per worker and one for the housekeeper; workers read them (watch-rings.ts).
+  const watchMemory = newWatchRingsMemory(workers + 1, workers, ringBytesFor(settings.workerLogbufSize));
+  const watchRings = new WatchRings(watchMemory, -1);
+  const prefixMemory = newPrefixStatsMemory(workers);
   const log = createSharedCommandLog(control, CONTROL_VERBOSITY, sink);
   const blocks = new CounterBlocks(workers);
   /** This thread's block: accepting_conns. */
@@ -119,9 +137,21 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   let next = 0;
   const pool: Array<Worker | undefined> = [];
 
+  /**
+   * Connections accepted before the workers are up: the port is bound (and
+   * connectable) before the workers start, and a client that connects at
+   * once (memcached's test suite does) must be served, not closed.
+   */
+  let early: Array<[Socket, number]> | undefined = [];
   const handOver = (socket: Socket, listener: number): void => {
     if (closing) {
       socket.destroy();
+      return;
+    }
+    if (early !== undefined) {
+      // Bounded by -c: more than that could not be served anyway.
+      if (early.length < settings.maxConns) early.push([socket, listener]);
+      else socket.destroy();
       return;
     }
     // Round robin over the live workers, as memcached's dispatcher.
@@ -180,6 +210,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     // This thread serves no requests: its context (RunningServer.context, /metrics) reads the sums.
     counters: blocks.totals(),
     storeCounters: () => store.totals(),
+    prefixStats: new PrefixStats(settings.prefixDelimiter.charCodeAt(0), prefixMemory, 0),
     connections: () => [...listenerInfos, ...table.list(Math.floor(Date.now() / 1000), listenAddrs)],
     // Graceful or not, the workers drain: they own the connections, and a
     // plain `shutdown` still answers nothing more once the stop begins.
@@ -207,6 +238,8 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
       store: storeHandle,
       ...(advisor ? { advisor } : {}),
       counters: blocks.buffer,
+      watch: watchMemory,
+      prefixes: prefixMemory,
       workers,
       conns: table.buffer,
       control: control.buffer as SharedArrayBuffer,
@@ -254,13 +287,15 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
         const freed = table.releaseWorker(index);
         Atomics.sub(control, CONTROL_OPEN, freed);
         blocks.block(1 + index).currConnections = 0;
+        // Its watchers are gone too: producers stop writing for them.
+        watchRings.forgetReader(index);
         sink(`worker thread ${index} exited; ${freed} connection(s) dropped, starting a new worker`);
         spawnWorker(index).catch(() => {});
       });
     });
   };
 
-  const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers, ...(advisor ? { advisor } : {}) };
+  const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers, watch: watchMemory, ...(advisor ? { advisor } : {}) };
   const housekeeper = new Worker(HOUSEKEEPER_URL, { ...WORKER_OPTIONS, workerData: housekeeperData });
   housekeeper.on('error', (err) => {
     sink(`housekeeping thread failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -273,8 +308,12 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     await spawnWorker(0);
     if (settings.unixSocket !== undefined) chmodSync(settings.unixSocket, settings.unixMask);
     await Promise.all(Array.from({ length: workers - 1 }, (_, i) => spawnWorker(i + 1)));
+    const waiting = early;
+    early = undefined;
+    for (const [socket, listener] of waiting) handOver(socket, listener);
     if (settings.metricsListen !== undefined) metrics = await startMetricsServer(settings.metricsListen, context.sources);
   } catch (err) {
+    for (const [socket] of early ?? []) socket.destroy();
     for (const l of listeners) l.close();
     for (const w of pool) void w?.terminate();
     void housekeeper.terminate();

@@ -4,7 +4,10 @@
 // worker applies -c (one counter in shared memory for all workers), wraps
 // TLS, and serves them like the single-loop server does. `stats` here sums
 // every thread (CounterBlocks, the store's totals()), `stats conns` reads
-// the shared ConnTable, and `verbosity` writes the shared log level. Log
+// the shared ConnTable, `verbosity` and `stats detail on|off` write shared
+// cells, `stats detail dump` reads the shared prefix table, and `watch`
+// events go to this worker's watch ring while its watchers read every
+// thread's (lib/observability/watch-rings.ts). Log
 // lines go to the main thread whole, one message each, so lines from
 // different workers never interleave.
 
@@ -19,7 +22,11 @@ import { createServerContext } from './server-context.js';
 import { CounterBlocks } from '../observability/server-stats.js';
 import { createSharedCommandLog } from '../observability/logger.js';
 import { ConnTable } from './conn-table.js';
-import { CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
+import { CONTROL_DETAIL, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
+import { WatchRings } from '../observability/watch-rings.js';
+import { watchBus } from '../observability/watch-bus.js';
+import { PrefixStats } from '../observability/prefix-stats.js';
+import { watchEvictions } from '../respond/watch-command.js';
 import type { FromWorker, ToWorker, WorkerData } from './thread-protocol.js';
 import { attachAdvisedStore } from '../advisor/threaded-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
@@ -46,11 +53,23 @@ Object.defineProperty(settings, 'verbosity', {
     control[CONTROL_VERBOSITY] = v;
   },
 });
+// `stats detail on|off` on any thread switches per-prefix counting for all.
+Object.defineProperty(settings, 'detailEnabled', {
+  enumerable: true,
+  get: () => control[CONTROL_DETAIL] === 1,
+  set: (v: boolean) => {
+    control[CONTROL_DETAIL] = v ? 1 : 0;
+  },
+});
+// watch: this worker's events go to its ring; its watchers read every thread's.
+watchBus.attachShared(new WatchRings(data.watch, data.index), data.index);
 const log = createSharedCommandLog(control, CONTROL_VERBOSITY, (line) => send({ t: 'log', line }));
 const blocks = new CounterBlocks(data.workers, data.counters, data.startedAtMs);
 const counters = blocks.block(1 + data.index);
 const table = new ConnTable(settings.maxConns, data.conns);
 const store = attachAdvisedStore(data.store, data.index, data.advisor, data.index);
+// Inline evictions (when the housekeeper falls behind) reach watchers in any worker.
+watchEvictions(store);
 const listenAddrs = data.listeners.map((l) => l.addr);
 const listenerInfos: ConnectionInfo[] = data.listeners.map((l) => ({
   id: l.id,
@@ -78,6 +97,7 @@ const context = createServerContext({
   counters,
   reportedCounters: blocks.totals(),
   storeCounters: () => store.totals(),
+  prefixStats: new PrefixStats(settings.prefixDelimiter.charCodeAt(0), data.prefixes, data.index),
   connections: () => {
     publish();
     return [...listenerInfos, ...table.list(Math.floor(Date.now() / 1000), listenAddrs)];

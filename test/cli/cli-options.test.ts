@@ -35,7 +35,7 @@ t.test('defaults are memcached defaults, except listening on 127.0.0.1', async (
 t.test('short and long flags', async (t) => {
   const s = run(
     '-p', '12345', '-m', '128', '-c', '10', '-t', '2', '-R', '7', '-b', '99', '-B', 'ascii',
-    '-I', '2m', '-A', '-M', '-C', '-F', '-vv', '-l', '0.0.0.0', '-o', 'idle_timeout=5,hashpower=20,merge_segments=2',
+    '-I', '2m', '-A', '-M', '-C', '-F', '-vv', '-l', '0.0.0.0', '-o', 'idle_timeout=5,hashpower=20,merge_segments=2,watcher_logbuf_size=8,worker_logbuf_size=16',
     '--metrics-listen', '127.0.0.1:9150',
   );
   t.equal(s.port, 12345);
@@ -55,6 +55,8 @@ t.test('short and long flags', async (t) => {
   t.equal(s.idleTimeout, 5);
   t.equal(s.hashPowerInit, 20);
   t.equal(s.mergeSegments, 2);
+  t.equal(s.watcherLogbufSize, 8 * 1024, 'watcher_logbuf_size in KiB');
+  t.equal(s.workerLogbufSize, 16 * 1024, 'worker_logbuf_size in KiB');
   t.equal(s.metricsListen, '127.0.0.1:9150');
 
   const l = run('--port=4000', '--memory-limit', '32', '--conn-limit=5', '--enable-shutdown', '--verbose', '--listen', '127.0.0.1,::1');
@@ -127,6 +129,8 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
     [['-o', 'hashpower'], 1, /^Missing numeric argument for hashpower\n$/],
     [['-o', 'idle_timeout'], 1, /^Missing numeric argument for idle_timeout\n$/],
     [['-o', 'merge_segments'], 1, /^Missing numeric argument for merge_segments\n$/],
+    [['-o', 'watcher_logbuf_size'], 1, /^Missing watcher_logbuf_size argument\n$/],
+    [['-o', 'worker_logbuf_size=-1'], 1, /^could not parse argument to worker_logbuf_size\n$/],
     [['-o', 'merge_segments=1'], 1, /^merge_segments must be from 2 to 8\n$/],
     [['-o', 'merge_segments=9'], 1, /^merge_segments must be from 2 to 8\n$/],
     [['-o', 'hash_algorithm=md5'], 1, /^Unknown hash_algorithm option/],

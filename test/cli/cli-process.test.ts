@@ -4,6 +4,7 @@
 
 import t from 'tap';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -102,4 +103,39 @@ t.test('the shutdown command stops the server with -A', async (t) => {
   const r = await exchange(server.port, 'shutdown\r\n', true);
   t.ok(r.closed);
   t.same(await server.exited, { code: 0, signal: null });
+});
+
+t.test('-t 4: a client connecting the moment the port opens is served (memcached t/ files do)', async (t) => {
+  // A free port, then the server on it; connect every few ms until the port
+  // takes a connection, which is before the worker threads are up.
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const child = spawn(process.execPath, [bin, '-p', String(port), '-l', '127.0.0.1', '-t', '4', '-U', '0'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+  let socket: net.Socket | undefined;
+  while (socket === undefined) {
+    socket = await new Promise<net.Socket | undefined>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => resolve(s));
+      s.once('error', () => resolve(undefined));
+    });
+    if (socket === undefined) await new Promise((r) => setTimeout(r, 5));
+  }
+  const reply = await new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.endsWith('\r\n')) resolve(text);
+    });
+    socket.on('close', () => resolve(text));
+    socket.write('version\r\n');
+  });
+  socket.destroy();
+  t.match(reply, /^VERSION \S+\r\n$/, 'answered, not closed');
 });

@@ -1,8 +1,8 @@
 // `stats detail on|off|dump` with real per-prefix counts, against our
 // server and the real memcached 1.6.18 (line order aside: memcached lists
 // prefixes in its hash order), -D, and the bound on distinct prefixes.
-// One worker thread (threads: 1): with -t N, watch and stats detail see the
-// traffic of the worker serving the asking connection only (README, Threads).
+// With -t 4 every request below runs on its own connection, so on the next
+// worker: on, traffic, dump, off and reset each land on a different one.
 
 import t from 'tap';
 import type { Test } from 'tap';
@@ -11,7 +11,7 @@ import { startMemcached } from './helpers/memcached.js';
 import { needs } from '../peers.js';
 import { startTestServer } from './helpers/server.js';
 import type { Settings } from '../../lib/cli/settings.js';
-import { PrefixStats } from '../../lib/observability/prefix-stats.js';
+import { newPrefixStatsMemory, PrefixStats } from '../../lib/observability/prefix-stats.js';
 
 const skipMemcached = needs('memcached-oracle').skip;
 
@@ -66,6 +66,11 @@ t.test('our server', async (t) => {
   await checkDetail(t, port);
 });
 
+t.test('-t 4: on/off apply to every worker and the dump sums them', async (t) => {
+  const { port } = await startTestServer(t, { threads: 4 });
+  await checkDetail(t, port);
+});
+
 t.test('memcached answers the same', { skip: skipMemcached }, async (t) => {
   const mc = await startMemcached();
   t.teardown(() => mc.stop());
@@ -91,4 +96,22 @@ t.test('distinct prefixes are bounded', async (t) => {
   t.equal(stats.size, 3, 'no more than the limit');
   t.equal(stats.untracked, 2, 'new prefixes beyond it are counted as untracked');
   t.match(stats.dump(), /^PREFIX a get 0 hit 0 set 2 del 0\r\n/, 'known prefixes keep counting');
+});
+
+t.test('threads share one table: their counts add up, a reset clears every row', async (t) => {
+  const memory = newPrefixStatsMemory(2, 100);
+  const a = new PrefixStats(':'.charCodeAt(0), memory, 0);
+  const b = new PrefixStats(':'.charCodeAt(0), memory, 1);
+  a.recordSet(Buffer.from('p:1'));
+  b.recordSet(Buffer.from('p:2'));
+  b.recordGet(Buffer.from('q:1'), true);
+  a.recordGet(Buffer.from('p:1'), false);
+  t.equal(b.size, 2, 'one entry per prefix, whichever thread saw it first');
+  const expected = 'PREFIX p get 1 hit 0 set 2 del 0\r\nPREFIX q get 1 hit 1 set 0 del 0\r\nEND';
+  t.equal(a.dump(), expected);
+  t.equal(b.dump(), expected, 'the same dump from either thread');
+  a.clear();
+  t.equal(b.dump(), 'END', 'reset: no thread keeps its counts');
+  b.recordDelete(Buffer.from('q:1'));
+  t.equal(a.dump(), 'PREFIX q get 0 hit 0 set 0 del 1\r\nEND', 'counting starts again from zero');
 });

@@ -1,8 +1,9 @@
 // `watch`: the same log lines as memcached 1.6.18 for the same traffic
 // (timestamps, gids and fds aside), -W, bad arguments, the bus going quiet
 // when the last watcher leaves, and a slow watcher's bounded buffer.
-// One worker thread (threads: 1): with -t N, watch and stats detail see the
-// traffic of the worker serving the asking connection only (README, Threads).
+// Mostly one worker thread (threads: 1); the -t 4 case checks that the same
+// lines reach a watcher served by another worker (watch-threads.test.ts has
+// the rest of -t N).
 
 import t from 'tap';
 import type { Test } from 'tap';
@@ -55,6 +56,12 @@ const EXPECTED = [
 t.test('our server logs fetchers and mutations as memcached', async (t) => {
   const { port } = await startTestServer(t, { threads: 1 });
   t.equal(watchBus.flags, 0, 'nobody watches: the bus is off');
+  t.same(await watchedLines(t, port), EXPECTED);
+});
+
+t.test('-t 4: a watcher sees the lines of traffic another worker serves', async (t) => {
+  // Each connection goes to the next worker: the watcher and the client are on two.
+  const { port } = await startTestServer(t, { threads: 4 });
   t.same(await watchedLines(t, port), EXPECTED);
 });
 

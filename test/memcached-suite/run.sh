@@ -24,15 +24,21 @@ fi
 mkdir -p "$WORK/build"
 cp -r "$SRC/t" "$WORK/build/t"
 LOG="$WORK/server.log"
+# -h is the exception: MemcachedTest.pm reads the usage text to learn what
+# the server supports (unix sockets, SASL, ...), so it goes to stdout.
 cat > "$WORK/build/memcached-debug" <<WRAP
 #!/bin/sh
+case " \$* " in *" -h "*) exec node "$ROOT/dist/lib/cli/main.js" "\$@" ;; esac
 exec node "$ROOT/dist/lib/cli/main.js" "\$@" >>"$LOG" 2>&1 </dev/null
 WRAP
-# memcached's timedrun: run the command with a time limit.
+# memcached's timedrun: run the command with a time limit. --foreground
+# keeps the server in the test's process group, so the per-file timeout
+# below ends it with the test (a server left running would also hold the
+# output pipe open, and the file would seem to hang).
 cat > "$WORK/build/timedrun" <<'WRAP'
 #!/bin/sh
 limit=$1; shift
-exec timeout "$limit" "$@"
+exec timeout --foreground "$limit" "$@"
 WRAP
 chmod +x "$WORK/build/memcached-debug" "$WORK/build/timedrun"
 
