@@ -428,7 +428,6 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
     // Each worker is a V8 isolate with its own heap: many more than cores only costs memory.
     if (s.threads > 64) warnings.push('-t: more than 64 worker threads is not recommended; use at most one per core');
   }
-  if (s.threads > 1 && s.udpPort !== 0) warnings.push(`-U: UDP is served by one event loop; -t ${s.threads} is not applied while UDP is on`);
   const reqs = value('max-reqs-per-event');
   if (reqs !== undefined) {
     s.reqsPerEvent = atoi(reqs);

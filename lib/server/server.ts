@@ -80,8 +80,7 @@ export interface RunningServer {
 }
 
 export async function startServer(settings: Settings, opts: ServerOptions = {}): Promise<RunningServer> {
-  // UDP (-U) is served by the single event loop for now: its responder needs a thread's own counters.
-  if (settings.threads > 1 && settings.udpPort === 0 && opts.store === undefined && opts.clock === undefined && opts.sasl === undefined) {
+  if (settings.threads > 1 && opts.store === undefined && opts.clock === undefined && opts.sasl === undefined) {
     return startThreadedServer(settings, opts);
   }
   return startSingleLoopServer(settings, opts);

@@ -53,6 +53,8 @@ export interface WorkerData {
    * the path and reports the listening fd, the others listen on that fd.
    */
   unixListen?: { path: string; backlog: number } | { fd: number };
+  /** -U: every worker binds this port on each host with SO_REUSEPORT (udp.ts). */
+  udp?: { hosts: string[]; port: number };
   startedAtMs: number;
   closeTimeoutMs: number;
 }

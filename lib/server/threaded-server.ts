@@ -18,6 +18,7 @@
 // the request path, while an uneven split is paid on every request for the
 // connection's life. Hand-off also works the same for TLS (the worker does
 // the handshake) and does not depend on a Linux-only socket option.
+// UDP (-U): every worker binds the port itself with SO_REUSEPORT (udp.ts).
 // Unix sockets (-s) are the exception: Node transfers only TCP handles and
 // reusePort does not apply to them, so with -s worker 0 listens on the path
 // and the other workers listen on the same fd (the kernel gives each
@@ -62,6 +63,7 @@ import { createSharedStore } from '../../segments/shared-store.js';
 import { attachAdvisedStore, newThreadedAdvisor } from '../advisor/threaded-advisor.js';
 import { restoreAtStart } from './warm-restart.js';
 import { tlsServerOptions } from './tls.js';
+import { probeUdpPort } from './udp.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { loadAuthFile } from '../auth/ascii-auth.js';
 
@@ -197,6 +199,14 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     for (const l of listeners) l.close();
     throw err;
   }
+  // -U: on the TCP listeners' addresses, as the single loop; refused here if another socket holds the port.
+  const udp = settings.udpPort !== 0 && settings.unixSocket === undefined ? { hosts: settings.listen.map((e) => parseListenEntry(e).host), port: settings.udpPort } : undefined;
+  try {
+    for (const host of udp?.hosts ?? []) await probeUdpPort(host, settings.udpPort);
+  } catch (err) {
+    for (const l of listeners) l.close();
+    throw err;
+  }
   // Listeners take the first ids, as memcached lists its listening fds first.
   listenAddrs.forEach((addr, i) => listenerInfos.push(listenerInfo(i + 1, addr)));
   control[CONTROL_NEXT_ID] = listenAddrs.length + 1;
@@ -233,6 +243,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     const listen = unixListen();
     const data: WorkerData = {
       ...(listen ? { unixListen: listen } : {}),
+      ...(udp ? { udp } : {}),
       index,
       settings,
       store: storeHandle,
@@ -355,7 +366,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     address,
     context,
     metricsPort: metrics?.port,
-    udpPort: undefined,
+    udpPort: udp?.port,
     connections: () => [],
     close,
     saveImage,

@@ -8,6 +8,12 @@
 // 0..count-1 and all carrying the request id, as memcached's transmit_udp.
 // Nothing streams over UDP (lru_crawler metadump and watch are refused) and
 // a reply is bounded by the get reply cap of the text responder.
+//
+// With -t N every worker thread binds the port with SO_REUSEPORT (the kernel
+// gives each client address to one of them, so a client's replies come from
+// one thread); the main thread first checks, with a plain bind, that nobody
+// else holds the port (probeUdpPort), since SO_REUSEPORT would otherwise let
+// a second server of the same user share it silently.
 
 import dgram from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
@@ -45,6 +51,22 @@ export function frameReply(requestId: number, reply: Buffer): Buffer[] {
   return out;
 }
 
+function udpType(host: string): 'udp4' | 'udp6' {
+  return host.includes(':') ? 'udp6' : 'udp4';
+}
+
+/** Bind `host:port` without SO_REUSEPORT and let go: rejects (EADDRINUSE...) when another socket holds it. */
+export function probeUdpPort(host: string, port: number): Promise<void> {
+  const socket = dgram.createSocket({ type: udpType(host), reuseAddr: false });
+  return new Promise((resolve, reject) => {
+    socket.once('error', (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind(port, host, () => socket.close(() => resolve()));
+  });
+}
+
 export function startUdp(
   host: string,
   port: number,
@@ -52,8 +74,9 @@ export function startUdp(
   text: ProtocolHandler,
   binary: ProtocolHandler,
   limits: ParserLimits,
+  reusePort = false,
 ): Promise<UdpListener> {
-  const socket: UdpSocket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+  const socket: UdpSocket = dgram.createSocket({ type: udpType(host), reuseAddr: false, reusePort });
   // One session for every datagram: UDP has no connection state.
   const session: Session = { id: 0, authenticated: true, closeAfterWrite: () => {}, replyRoom: Infinity, makeRoom: () => true, resumeAfterDrain: () => {} };
   const out = new ReplyWriter();

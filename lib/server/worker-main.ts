@@ -17,7 +17,7 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Connection } from './connection.js';
-import { ConnectionHost, describePeer, rejectOverLimit } from './connection-host.js';
+import { BINARY, ConnectionHost, TEXT, describePeer, rejectOverLimit } from './connection-host.js';
 import { createServerContext } from './server-context.js';
 import { CounterBlocks } from '../observability/server-stats.js';
 import { createSharedCommandLog } from '../observability/logger.js';
@@ -33,6 +33,8 @@ import { acceptPeer, tlsServerOptions } from './tls.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import type { ConnectionInfo } from './context.js';
+import { startUdp } from './udp.js';
+import type { UdpListener } from './udp.js';
 
 /** A TLS client must finish its handshake within this long. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -194,6 +196,7 @@ port.on('message', (msg: ToWorker) => {
       draining = true;
       // The shared fd: the first close ends accepting for every worker.
       unixServer?.close();
+      for (const u of udpListeners) void u.close();
       clearInterval(publisher);
       void host.drain(data.closeTimeoutMs).then(() => send({ t: 'drained' }));
       break;
@@ -219,6 +222,12 @@ if (data.unixListen !== undefined) {
     });
   });
   if (!('fd' in data.unixListen)) unixFd = (unixServer as unknown as { _handle: { fd: number } })._handle.fd;
+}
+
+// -U: this worker's share of the UDP port (see udp.ts).
+const udpListeners: UdpListener[] = [];
+if (data.udp !== undefined) {
+  for (const udpHost of data.udp.hosts) udpListeners.push(await startUdp(udpHost, data.udp.port, context, TEXT, BINARY, host.limits, true));
 }
 
 send(unixFd === undefined ? { t: 'ready' } : { t: 'ready', unixFd });

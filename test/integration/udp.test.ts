@@ -10,6 +10,7 @@ import { startTestServer } from './helpers/server.js';
 import { needs, peerCommand } from '../peers.js';
 import { freePort } from '../observability/helpers.js';
 import { frameReply } from '../../lib/server/udp.js';
+import { exchange } from './helpers/exchange.js';
 
 const skipMemcached = needs('memcached-oracle').skip;
 
@@ -77,10 +78,38 @@ async function exercise(t: Test, port: number): Promise<void> {
   t.same(after.map((d) => d.readUInt16BE(0)), [11], 'request 10 (2 datagrams) was not answered');
 }
 
-t.test('our server over UDP', async (t) => {
-  const { server } = await startTestServer(t, { udpPort: await freePort() });
+t.test('our server over UDP, one event loop (-t 1)', async (t) => {
+  const { server } = await startTestServer(t, { threads: 1, udpPort: await freePort() });
   t.ok(server.udpPort);
   await exercise(t, server.udpPort!);
+});
+
+t.test('our server over UDP with worker threads (-t 4): every worker serves the port, one store', async (t) => {
+  const { server, port } = await startTestServer(t, { threads: 4, udpPort: await freePort() });
+  const udp = server.udpPort!;
+  t.ok(udp);
+  await exercise(t, udp);
+  // Items written over TCP are read over UDP, from many client addresses
+  // (the kernel spreads them over the four workers' sockets).
+  const sets = Array.from({ length: 20 }, (_, i) => `set threaded:${i} ${i} 0 ${String(i).length}\r\n${i}\r\n`).join('');
+  t.equal((await exchange(port, sets)).reply.toString(), 'STORED\r\n'.repeat(20), 'stored over TCP');
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => ask(udp, frame(100 + i, `get threaded:${i}\r\n`), (g) => g.length >= 1)),
+  );
+  replies.forEach((r, i) => t.equal(r[0]!.subarray(8).toString(), `VALUE threaded:${i} ${i} ${String(i).length}\r\n${i}\r\nEND\r\n`, `key ${i} over UDP`));
+  const stats = await ask(udp, frame(200, 'stats\r\n'), (g) => Buffer.concat(g.map((d) => d.subarray(8))).toString().endsWith('END\r\n'));
+  const text = Buffer.concat([...stats].sort((a, b) => a.readUInt16BE(2) - b.readUInt16BE(2)).map((d) => d.subarray(8))).toString();
+  t.match(text, /STAT threads 4\r\n/, 'stats over UDP: four worker threads');
+  t.match(text, /STAT get_hits (\d+)\r\n/);
+  t.ok(Number(/STAT get_hits (\d+)/.exec(text)![1]) >= 20, 'the UDP gets are counted in the summed stats');
+});
+
+t.test('-t 4 refuses a UDP port another socket holds, even one that allows SO_REUSEPORT sharing', async (t) => {
+  // Without the main thread's plain-bind check the workers' SO_REUSEPORT binds would join this socket.
+  const holder = dgram.createSocket({ type: 'udp4', reusePort: true });
+  const udpPort = await new Promise<number>((resolve) => holder.bind(0, '127.0.0.1', () => resolve(holder.address().port)));
+  t.teardown(() => holder.close());
+  await t.rejects(startTestServer(t, { threads: 4, udpPort }), { code: 'EADDRINUSE' });
 });
 
 t.test('memcached -U frames the same', { skip: skipMemcached }, async (t) => {
