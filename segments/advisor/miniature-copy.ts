@@ -5,7 +5,7 @@
 // it has as many segments as a full-size store of that size would. It is fed
 // only the sampled keys and holds no values.
 //
-// Records are shrunk by a fixed factor, the record scale k (default 8 below
+// Records are shrunk by a fixed factor, the record scale k (default 4 below
 // rate 1 unless the scaled segment would be under 64 bytes, 1 at rate 1): a record's key is the key's 32-bit hash (4 bytes)
 // and its value is zero bytes chosen so the whole record takes 1/k of the
 // real record's bytes, and the copy's segments are 1/k of rate x the real
@@ -40,8 +40,13 @@ const KEY_BYTES = 4;
 const keyBuffer = Buffer.alloc(KEY_BYTES);
 /** Bytes of the optional deadline field (item-layout.ts) when the item expires. */
 const DEADLINE_BYTES = 4;
-/** The record scale of a sampled copy (rate below 1): copy records take 1/8 of the real bytes. */
-export const DEFAULT_RECORD_SCALE = 8;
+/**
+ * The record scale of a sampled copy (rate below 1): copy records take 1/4
+ * of the real bytes. Measured (benchmarks/RESULTS.md, advisor section): at 8
+ * the offline error rose past a point of hit ratio (the 8-byte rounding is
+ * a coarser share of a record), at 4 it stayed where exact records were.
+ */
+export const DEFAULT_RECORD_SCALE = 4;
 
 /** Allocated with the first copy, so a server without the advisor pays nothing. */
 function allocateShared(): void {

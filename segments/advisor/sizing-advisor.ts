@@ -30,7 +30,7 @@
 // copy of that size). Offline there is nothing to anchor to.
 //
 // Memory: the copies' stores (MiniatureCopy.memoryBytes), about rate x the
-// sum of the candidate sizes / the record scale (8 below rate 1), plus a
+// sum of the candidate sizes / the record scale (4 below rate 1), plus a
 // hash index per copy.
 //
 // Not here: where requests come from (the live hook, the trace reader) or

@@ -138,7 +138,7 @@ t.test('copy record sizes: exact at scale 1, 1/k of the real record on average a
   t.equal(recordScaleFor(1, MIB), 1, 'full rate: exact records');
   t.equal(recordScaleFor(0.01, MIB), DEFAULT_RECORD_SCALE);
   t.equal(recordScaleFor(0.0001, MIB), 1, 'a 104-byte scaled segment is not shrunk further');
-  t.equal(copyGeometry({ memoryBytes: 64 * MIB, segmentSize: MIB, rate: 0.01 }).segmentSize, Math.floor(MIB / 100 / 8 / 8) * 8);
+  t.equal(copyGeometry({ memoryBytes: 64 * MIB, segmentSize: MIB, rate: 0.01 }).segmentSize, Math.floor(MIB / 100 / DEFAULT_RECORD_SCALE / 8) * 8);
 });
 
 function feed(advisor: SizingAdvisor, n: number, keys: number, seed: number, clock: { ms: number }): void {
