@@ -173,6 +173,7 @@ export async function runAdvise(argv: string[], io: Io = { stdout: (s) => proces
         if (line.op === 'get') advisor.get(hash, line.keySize, line.valueSize, fillTtl);
         else if (line.op === 'set') advisor.set(hash, line.keySize, line.valueSize, line.ttl);
         else if (line.op === 'delete') advisor.delete(hash);
+        else if (line.op === 'touch') advisor.touch(hash, line.ttl);
       }
       if ((requests & 0xffff) === 0 && !v.quiet && Date.now() - lastProgress >= PROGRESS_MS) {
         lastProgress = Date.now();
