@@ -20,7 +20,7 @@
 // and worst error of each predictor over all profiles and sizes.
 //
 //   npm run bench:advisor -- [--profiles a,b] [--memory MB] [--rate R]
-//     [--seed N] [--max-requests N]
+//     [--seed N] [--max-requests N] [--record-scale K]
 
 import { parseArgs } from 'node:util';
 import { SegmentStore } from '../segments/segment-store.js';
@@ -94,9 +94,11 @@ export interface AccuracyRow {
   /** The LRU curve anchored at the 1x store as the live advisor is: the fair contrast to 'live'. */
   lruAnchored: number;
   copyItems: number;
+  /** Bytes the offline copy of this size takes. */
+  copyBytes: number;
 }
 
-export function measureProfile(profile: ClusterProfile, memoryBytes: number, rate: number, seed: number, maxRequests: number): AccuracyRow[] {
+export function measureProfile(profile: ClusterProfile, memoryBytes: number, rate: number, seed: number, maxRequests: number, recordScale?: number): AccuracyRow[] {
   const size = calibrateRun(profile, { memoryBytes, targetMultiple: 3, minRequests: 200_000, maxRequests, seed, ttl: TTL_POLICY });
   const pace = Math.min(MAX_RATE, Math.ceil(size.requests / MIN_SECONDS));
   let nowMs = START_MS;
@@ -105,7 +107,7 @@ export function measureProfile(profile: ClusterProfile, memoryBytes: number, rat
   const stores = sizes.map(
     (bytes) => new SegmentStore({ memoryLimitBytes: bytes, itemSizeMax: ITEM_SIZE_MAX, segmentSize: SEGMENT_SIZE, clock }, {}),
   );
-  const advisorOptions = { sizes, segmentSize: SEGMENT_SIZE, rate, seed, clock };
+  const advisorOptions = { sizes, segmentSize: SEGMENT_SIZE, rate, seed, clock, ...(recordScale !== undefined ? { recordScale } : {}) };
   const offline = new SizingAdvisor(advisorOptions);
   const live = new SizingAdvisor(advisorOptions);
   const lrus = sizes.map((bytes) => new MiniLru(bytes * rate));
@@ -171,8 +173,8 @@ export function measureProfile(profile: ClusterProfile, memoryBytes: number, rat
       case 'delete':
         for (const s of stores) s.delete(key, 0);
         if (sampled) {
-          offline.delete(hash, key.length);
-          live.delete(hash, key.length);
+          offline.delete(hash);
+          live.delete(hash);
           for (const l of lrus) l.delete(hash);
         }
         break;
@@ -193,6 +195,7 @@ export function measureProfile(profile: ClusterProfile, memoryBytes: number, rat
     lru: lruRatio(s),
     lruAnchored: Math.min(1, Math.max(0, lruRatio(s) + lruShift)),
     copyItems: off[s]!.items,
+    copyBytes: off[s]!.copyBytes,
   }));
 }
 
@@ -215,20 +218,22 @@ function main(): void {
       rate: { type: 'string', default: '0.01' },
       seed: { type: 'string', default: '42' },
       'max-requests': { type: 'string', default: '2000000' },
+      'record-scale': { type: 'string' },
     },
   });
   const memoryBytes = Number(values.memory) * 1048576;
   const rate = Number(values.rate);
   const all: AccuracyRow[] = [];
   const pct = (x: number): string => (x * 100).toFixed(2).padStart(6);
-  console.log(`advisor accuracy: memory ${values.memory} MiB x ${MULTIPLES.join(', ')}, rate ${rate}, seed ${values.seed}`);
-  console.log('profile    size MiB  measured  offline     live      lru  lru-anch  copy items');
+  const recordScale = values['record-scale'] === undefined ? undefined : Number(values['record-scale']);
+  console.log(`advisor accuracy: memory ${values.memory} MiB x ${MULTIPLES.join(', ')}, rate ${rate}, seed ${values.seed}, record scale ${recordScale ?? 'default'}`);
+  console.log('profile    size MiB  measured  offline     live      lru  lru-anch  copy items  copy bytes');
   for (const name of values.profiles!.split(',')) {
     const t0 = Date.now();
-    const rows = measureProfile(profileByName(name), memoryBytes, rate, Number(values.seed), Number(values['max-requests']));
+    const rows = measureProfile(profileByName(name), memoryBytes, rate, Number(values.seed), Number(values['max-requests']), recordScale);
     for (const r of rows) {
       console.log(
-        `${r.profile.padEnd(10)} ${(r.memoryBytes / 1048576).toFixed(0).padStart(8)}  ${pct(r.measured)}%  ${pct(r.offline)}%  ${pct(r.live)}%  ${pct(r.lru)}%  ${pct(r.lruAnchored)}%  ${String(r.copyItems).padStart(10)}`,
+        `${r.profile.padEnd(10)} ${(r.memoryBytes / 1048576).toFixed(0).padStart(8)}  ${pct(r.measured)}%  ${pct(r.offline)}%  ${pct(r.live)}%  ${pct(r.lru)}%  ${pct(r.lruAnchored)}%  ${String(r.copyItems).padStart(10)}  ${String(r.copyBytes).padStart(10)}`,
       );
     }
     console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);

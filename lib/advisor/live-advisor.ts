@@ -71,9 +71,19 @@ export class LiveAdvisor implements AdvisorSink, AdvisorReport {
     this.advisor.set(hash, keyLength, valueLength, exptime);
   }
 
-  delete(hash: number, keyLength: number): void {
+  delete(hash: number): void {
     this.advisor.sampledRequests++;
-    this.advisor.delete(hash, keyLength);
+    this.advisor.delete(hash);
+  }
+
+  touch(hash: number, _keyLength: number, exptime: number): void {
+    this.advisor.sampledRequests++;
+    this.advisor.touch(hash, exptime);
+  }
+
+  arith(hash: number, keyLength: number, valueLength: number, exptime: number): void {
+    this.advisor.sampledRequests++;
+    this.advisor.arith(hash, keyLength, valueLength, exptime);
   }
 
   /**

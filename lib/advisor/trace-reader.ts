@@ -5,14 +5,14 @@
 //   twitter  Twitter's open cache-trace format (twitter/cache-trace):
 //            timestamp,anonymized key,key size,value size,client id,operation,TTL
 //            (7 fields; ops get gets set add replace cas append prepend
-//            delete incr decr; TTL 0 on reads)
+//            delete incr decr touch; TTL 0 on reads, a touch's new TTL)
 //   simple   op,key,value size[,ttl[,timestamp]]  (2-5 fields; a first line
 //            starting "op," is a header and skipped)
 // A malformed line is an error naming the line, never a guess.
 //
 // Not here: reading the file (lib/cli/advise.ts) or what requests do.
 
-export type TraceOp = 'get' | 'set' | 'delete' | 'other';
+export type TraceOp = 'get' | 'set' | 'delete' | 'touch' | 'other';
 export type TraceFormat = 'twitter' | 'simple' | 'auto';
 
 export interface TraceLine {
@@ -41,7 +41,7 @@ const OPS: Record<string, TraceOp> = {
   delete: 'delete',
   incr: 'other',
   decr: 'other',
-  touch: 'other',
+  touch: 'touch',
 };
 
 const MAX_VALUE = 2 ** 31 - 1;

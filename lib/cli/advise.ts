@@ -172,7 +172,8 @@ export async function runAdvise(argv: string[], io: Io = { stdout: (s) => proces
       if (advisor.offer(hash)) {
         if (line.op === 'get') advisor.get(hash, line.keySize, line.valueSize, fillTtl);
         else if (line.op === 'set') advisor.set(hash, line.keySize, line.valueSize, line.ttl);
-        else if (line.op === 'delete') advisor.delete(hash, line.keySize);
+        else if (line.op === 'delete') advisor.delete(hash);
+        else if (line.op === 'touch') advisor.touch(hash, line.ttl);
       }
       if ((requests & 0xffff) === 0 && !v.quiet && Date.now() - lastProgress >= PROGRESS_MS) {
         lastProgress = Date.now();

@@ -9,13 +9,16 @@
 // What is fed (look-aside, see sizing-advisor.ts): a get with the value
 // length when the store hit (a copy that misses fills itself, as the client
 // would have been sent the value) or -1 when it missed (the client's set
-// follows); a stored write with its value length and exptime; a delete.
-// Gets of every key are counted for the SHARDS adjustment (allGets).
+// follows); a stored write with its value length and exptime; a delete; a
+// touch (and the touch of a gat that hit) with its exptime; an incr/decr
+// with the item's new length and remaining TTL (a copy holding the key
+// rewrites it if it grew; one the real store created is a set). Gets of
+// every key are counted for the SHARDS adjustment (allGets).
 //
 // Not here: the copies (sizing-advisor.ts), the ring (advisor-ring.ts).
 
 import { SegmentStore, type SharedStoreHandle, type StoreTuning } from '../segment-store.js';
-import type { CacheStore, Clock, ItemRef, StoreOptions, StoreStatus } from '../types.js';
+import type { ArithStatus, CacheStore, Clock, ItemRef, StoreOptions, StoreStatus, TouchStatus } from '../types.js';
 import type { CurvePoint } from './sizing-advisor.js';
 import { remix } from './key-sampler.js';
 
@@ -24,6 +27,10 @@ export interface AdvisorSink {
   get(hash: number, keyLength: number, fill: number, exptime: number): void;
   set(hash: number, keyLength: number, valueLength: number, exptime: number): void;
   delete(hash: number, keyLength: number): void;
+  /** A touch (or gat) of an item the real store holds; memcached exptime. */
+  touch(hash: number, keyLength: number, exptime: number): void;
+  /** incr/decr of an item the real store held: its new value length and TTL (memcached exptime). */
+  arith(hash: number, keyLength: number, valueLength: number, exptime: number): void;
   /** Gets of every key seen by this thread (written by the hook). */
   allGets: number;
 }
@@ -70,8 +77,32 @@ export class AdvisedStore extends SegmentStore {
     const ref = super.getAndTouch(key, exptime);
     this.sink.allGets++;
     const hash = this.lastKeyHash;
-    if (remix(hash, this.seed) < this.threshold) this.sampledGet(hash, key.length, ref);
+    if (remix(hash, this.seed) < this.threshold) {
+      this.sampledGet(hash, key.length, ref);
+      // Copies that hit take the new TTL too (one that just filled already has it).
+      if (ref >= 0) this.sink.touch(hash, key.length, exptime);
+    }
     return ref;
+  }
+
+  override touch(key: Buffer, exptime: number): TouchStatus {
+    const status = super.touch(key, exptime);
+    if (status === 'touched') {
+      const hash = this.lastKeyHash;
+      if (remix(hash, this.seed) < this.threshold) this.sink.touch(hash, key.length, exptime);
+    }
+    return status;
+  }
+
+  override arith(key: Buffer, incr: boolean, delta: bigint, initial: bigint | undefined, exptime: number, cas: number): ArithStatus {
+    const c = this.counters;
+    const misses = c.incrMisses + c.decrMisses;
+    const status = super.arith(key, incr, delta, initial, exptime, cas);
+    if (status === 'ok') {
+      const hash = this.lastKeyHash;
+      if (remix(hash, this.seed) < this.threshold) this.sampledArith(key, hash, c.incrMisses + c.decrMisses !== misses);
+    }
+    return status;
   }
 
   override store(mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas', key: Buffer, value: Buffer, flags: number, exptime: number, cas: number): StoreStatus {
@@ -94,6 +125,16 @@ export class AdvisedStore extends SegmentStore {
       if (remix(hash, this.seed) < this.threshold) this.sink.delete(hash, key.length);
     }
     return status;
+  }
+
+  /** A sampled incr/decr that succeeded: `created` when it made the item (binary initial value). */
+  private sampledArith(key: Buffer, hash: number, created: boolean): void {
+    const ref = this.peek(key);
+    if (ref < 0) return;
+    const ttl = this.itemTtlRemaining(ref);
+    const exptime = ttl < 0 ? 0 : Math.max(1, ttl);
+    if (created) this.sink.set(hash, key.length, this.itemValueLength(ref), exptime);
+    else this.sink.arith(hash, key.length, this.itemValueLength(ref), exptime);
   }
 
   private sampledGet(hash: number, keyLength: number, ref: ItemRef): void {

@@ -3,11 +3,23 @@
 // index and frequency counting, so it follows any change to the policy),
 // sized rate x a candidate memory with segments scaled by the same rate, so
 // it has as many segments as a full-size store of that size would. It is fed
-// only the sampled keys and holds no values: a record's key is the key's
-// 32-bit hash padded to the real key length and its value is zero bytes of
-// the real value length, so every record is exactly as long as the real
-// one and eviction sees the same sizes. Memory is the copy's segments
-// (rate x candidate) plus its hash index and chain tables (memoryBytes()).
+// only the sampled keys and holds no values.
+//
+// Records are shrunk by a fixed factor, the record scale k (default 4 below
+// rate 1 unless the scaled segment would be under 64 bytes, 1 at rate 1): a record's key is the key's 32-bit hash (4 bytes)
+// and its value is zero bytes chosen so the whole record takes 1/k of the
+// real record's bytes, and the copy's segments are 1/k of rate x the real
+// segment size. A segment then holds the same items it would with real-size
+// records, in 1/k of the memory. The 8-byte record alignment makes a record
+// a multiple of 8 bytes: the size is rounded down or up, up with the
+// probability of the remainder (a fixed function of the key's hash, so a
+// key always gets the same size), so a segment's fill is right on average.
+// The floor: a copy record is at least 16 bytes (header and key), so real
+// records smaller than 16k bytes weigh a little more than they should.
+// At k = 1 every record is exactly as long as the real one (the exactness
+// test in test/advisor/sizing-advisor.test.ts). Memory is the copy's
+// segments (rate x candidate / k) plus its hash index and chain tables
+// (memoryBytes()).
 //
 // Items larger than a scaled segment cannot be held (the real store could
 // hold them): they count in `oversize` and their gets miss.
@@ -15,7 +27,7 @@
 // Not here: sampling (key-sampler.ts) or the set of copies (sizing-advisor.ts).
 
 import { SegmentStore, type SharedStoreHandle } from '../segment-store.js';
-import { MAX_KEY_BYTES } from '../item-layout.js';
+import { HEADER_BYTES } from '../item-layout.js';
 import type { Clock, EvictionPolicy } from '../types.js';
 
 /** Smallest copy segment the heap accepts. */
@@ -23,14 +35,22 @@ const MIN_SEGMENT = 64;
 /** Values are zero bytes; one shared buffer up to this length, larger ones allocated (they are oversize anyway). */
 const ZERO_BYTES = 1 << 20;
 let zeros = Buffer.alloc(0);
-/** One key buffer per length, reused: the copy's key is the hash in the first 4 bytes, zeros after. */
-const keyBuffers: Buffer[] = [];
+/** The copy's key, reused: the key's hash in 4 bytes. */
+const KEY_BYTES = 4;
+const keyBuffer = Buffer.alloc(KEY_BYTES);
+/** Bytes of the optional deadline field (item-layout.ts) when the item expires. */
+const DEADLINE_BYTES = 4;
+/**
+ * The record scale of a sampled copy (rate below 1): copy records take 1/4
+ * of the real bytes. Measured (benchmarks/RESULTS.md, advisor section): at 8
+ * the offline error rose past a point of hit ratio (the 8-byte rounding is
+ * a coarser share of a record), at 4 it stayed where exact records were.
+ */
+export const DEFAULT_RECORD_SCALE = 4;
 
 /** Allocated with the first copy, so a server without the advisor pays nothing. */
 function allocateShared(): void {
-  if (keyBuffers.length > 0) return;
-  zeros = Buffer.alloc(ZERO_BYTES);
-  for (let n = 0; n <= MAX_KEY_BYTES; n++) keyBuffers.push(Buffer.alloc(Math.max(4, n)));
+  if (zeros.length === 0) zeros = Buffer.alloc(ZERO_BYTES);
 }
 
 export interface CopyShape {
@@ -43,18 +63,56 @@ export interface CopyShape {
   evictionPolicy: EvictionPolicy;
   mergeSegments: number;
   clock: Clock;
+  /** Records (and segments) take 1/recordScale of the real bytes; default recordScaleFor(rate, segmentSize). */
+  recordScale?: number;
 }
 
-/** The copy's segment size and memory for a shape (segments scaled by the rate, same count as full size). */
-export function copyGeometry(shape: Pick<CopyShape, 'memoryBytes' | 'segmentSize' | 'rate'>): { segmentSize: number; segments: number; memoryBytes: number } {
-  const segmentSize = Math.max(MIN_SEGMENT, Math.floor((shape.segmentSize * shape.rate) / 8) * 8);
+/**
+ * The default record scale: 1 at full rate (a copy is then the real store,
+ * exactly), else DEFAULT_RECORD_SCALE, less when the scaled segment would
+ * fall below the smallest segment the heap takes.
+ */
+export function recordScaleFor(rate: number, segmentSize: number): number {
+  if (rate >= 1) return 1;
+  return Math.max(1, Math.min(DEFAULT_RECORD_SCALE, Math.floor((segmentSize * rate) / MIN_SEGMENT)));
+}
+
+/** The copy's segment size and memory for a shape (segments scaled by rate / record scale, same count as full size). */
+export function copyGeometry(shape: Pick<CopyShape, 'memoryBytes' | 'segmentSize' | 'rate' | 'recordScale'>): { segmentSize: number; segments: number; memoryBytes: number; recordScale: number } {
+  const recordScale = shape.recordScale ?? recordScaleFor(shape.rate, shape.segmentSize);
+  if (!(recordScale >= 1)) throw new RangeError(`record scale ${recordScale} is below 1`);
+  const segmentSize = Math.max(MIN_SEGMENT, Math.floor((shape.segmentSize * shape.rate) / recordScale / 8) * 8);
   const segments = Math.max(1, Math.floor(shape.memoryBytes / shape.segmentSize));
-  return { segmentSize, segments, memoryBytes: segments * segmentSize };
+  return { segmentSize, segments, memoryBytes: segments * segmentSize, recordScale };
+}
+
+/**
+ * Value bytes of the copy's record for a real item: the copy record (header,
+ * deadline when it expires, 4-byte key, value) takes realRecord / scale
+ * bytes, rounded to a multiple of 8 down or up with the probability of the
+ * remainder, decided by the hash's top byte (uniform over the sample: the
+ * sampler keys on a remix of the whole hash). At scale 1
+ * the copy record is exactly the real one's length (a key shorter than 4
+ * bytes counts as 4).
+ */
+export function copyValueLength(hash: number, keyLength: number, valueLength: number, expires: boolean, scale: number): number {
+  const fixed = HEADER_BYTES + (expires ? DEADLINE_BYTES : 0);
+  const payload = (keyLength > KEY_BYTES ? keyLength : KEY_BYTES) + valueLength;
+  if (scale === 1) return payload - KEY_BYTES;
+  const n = fixed + payload;
+  const real = n + ((8 - (n & 7)) & 7);
+  const target = real / scale;
+  let bytes = Math.floor(target / 8) * 8;
+  // Round up with probability (target - bytes) / 8, by the hash's top byte.
+  if (((hash >>> 24) + 0.5) / 256 < (target - bytes) / 8) bytes += 8;
+  const value = bytes - fixed - KEY_BYTES;
+  return value > 0 ? value : 0;
 }
 
 export class MiniatureCopy {
   readonly store: SegmentStore;
   readonly segmentSize: number;
+  readonly recordScale: number;
   /** Sampled gets seen and how many the copy would have hit. */
   gets = 0;
   hits = 0;
@@ -65,6 +123,7 @@ export class MiniatureCopy {
     allocateShared();
     const g = copyGeometry(shape);
     this.segmentSize = g.segmentSize;
+    this.recordScale = g.recordScale;
     this.store = new SegmentStore(
       {
         memoryLimitBytes: g.memoryBytes,
@@ -87,27 +146,41 @@ export class MiniatureCopy {
   }
 
   /** A sampled get; true when the copy holds the key. */
-  get(hash: number, keyLength: number): boolean {
+  get(hash: number): boolean {
     this.gets++;
-    if (this.store.get(keyFor(hash, keyLength)) < 0) return false;
+    if (this.store.get(keyFor(hash)) < 0) return false;
     this.hits++;
     return true;
   }
 
   /** Does the copy hold the key (no counting, no frequency bump)? */
-  has(hash: number, keyLength: number): boolean {
-    return this.store.peek(keyFor(hash, keyLength)) >= 0;
+  has(hash: number): boolean {
+    return this.store.peek(keyFor(hash)) >= 0;
   }
 
   /** A write of `valueLength` bytes with memcached's exptime semantics. */
   set(hash: number, keyLength: number, valueLength: number, exptime: number): void {
-    const value = valueLength <= ZERO_BYTES ? zeros.subarray(0, valueLength) : Buffer.alloc(valueLength);
-    const status = this.store.store('set', keyFor(hash, keyLength), value, 0, exptime, 0);
+    const n = copyValueLength(hash, keyLength, valueLength, exptime !== 0, this.recordScale);
+    const value = n <= ZERO_BYTES ? zeros.subarray(0, n) : Buffer.alloc(n);
+    const status = this.store.store('set', keyFor(hash), value, 0, exptime, 0);
     if (status === 'too_large') this.oversize++;
   }
 
-  delete(hash: number, keyLength: number): void {
-    this.store.delete(keyFor(hash, keyLength), 0);
+  delete(hash: number): void {
+    this.store.delete(keyFor(hash), 0);
+  }
+
+  /** A touch: a held item takes the new exptime (the store's own touch). */
+  touch(hash: number, exptime: number): void {
+    this.store.touch(keyFor(hash), exptime);
+  }
+
+  /** incr/decr: a held item is rewritten when its copy record would grow (the real store rewrites in place otherwise). */
+  arith(hash: number, keyLength: number, valueLength: number, exptime: number): void {
+    const ref = this.store.peek(keyFor(hash));
+    if (ref < 0) return;
+    if (copyValueLength(hash, keyLength, valueLength, exptime !== 0, this.recordScale) <= this.store.itemValueLength(ref)) return;
+    this.set(hash, keyLength, valueLength, exptime);
   }
 
   /** The once-a-second expiry tick. */
@@ -134,10 +207,13 @@ export class MiniatureCopy {
   }
 }
 
-/** The copy's key: the hash in 4 bytes, zero padded to the real key length (at least 4). */
-function keyFor(hash: number, keyLength: number): Buffer {
-  const key = keyBuffers[keyLength > MAX_KEY_BYTES ? MAX_KEY_BYTES : keyLength]!;
-  key.writeUInt32LE(hash >>> 0, 0);
+/** The copy's key: the hash in 4 bytes. */
+function keyFor(hash: number): Buffer {
+  const key = keyBuffer;
+  key[0] = hash;
+  key[1] = hash >>> 8;
+  key[2] = hash >>> 16;
+  key[3] = hash >>> 24;
   return key;
 }
 

@@ -30,13 +30,14 @@
 // copy of that size). Offline there is nothing to anchor to.
 //
 // Memory: the copies' stores (MiniatureCopy.memoryBytes), about rate x the
-// sum of the candidate sizes plus a hash index per copy.
+// sum of the candidate sizes / the record scale (4 below rate 1), plus a
+// hash index per copy.
 //
 // Not here: where requests come from (the live hook, the trace reader) or
 // how the curve is printed.
 
 import { KeySampler } from './key-sampler.js';
-import { MiniatureCopy, copyGeometry } from './miniature-copy.js';
+import { MiniatureCopy } from './miniature-copy.js';
 import type { Clock, EvictionPolicy } from '../types.js';
 import { MERGE_SEGMENTS } from '../merge-eviction.js';
 
@@ -57,6 +58,8 @@ export interface AdvisorOptions {
   evictionPolicy?: EvictionPolicy;
   mergeSegments?: number;
   clock: Clock;
+  /** Copy records take 1/recordScale of the real bytes (miniature-copy.ts); default recordScaleFor(rate, segmentSize). */
+  recordScale?: number;
 }
 
 export interface CurvePoint {
@@ -108,6 +111,7 @@ export class SizingAdvisor {
           evictionPolicy: options.evictionPolicy ?? 'merge',
           mergeSegments: options.mergeSegments ?? MERGE_SEGMENTS,
           clock: options.clock,
+          ...(options.recordScale !== undefined ? { recordScale: options.recordScale } : {}),
         }),
     );
     this.skip = this.copies.map(() => new Uint32Array(SKIP_SLOTS));
@@ -136,7 +140,7 @@ export class SizingAdvisor {
     const key = hash === 0 ? 1 : hash;
     for (let i = 0; i < this.copies.length; i++) {
       const copy = this.copies[i]!;
-      const hit = copy.get(hash, keyLength);
+      const hit = copy.get(hash);
       if (hit) {
         if (fill < 0) this.skip[i]![slot] = key;
       } else if (fill >= 0) {
@@ -160,12 +164,26 @@ export class SizingAdvisor {
   }
 
   /** A sampled delete. */
-  delete(hash: number, keyLength: number): void {
+  delete(hash: number): void {
     const slot = hash & (SKIP_SLOTS - 1);
     for (let i = 0; i < this.copies.length; i++) {
       this.skip[i]![slot] = 0;
-      this.copies[i]!.delete(hash, keyLength);
+      this.copies[i]!.delete(hash);
     }
+  }
+
+  /** A sampled touch of an item the real store holds: copies holding it take the new exptime. */
+  touch(hash: number, exptime: number): void {
+    for (let i = 0; i < this.copies.length; i++) this.copies[i]!.touch(hash, exptime);
+  }
+
+  /**
+   * A sampled incr/decr the real store applied to an item it held: copies
+   * holding the key rewrite it when the new value is longer (the real store
+   * rewrites a number in place when it is not); the others missed it.
+   */
+  arith(hash: number, keyLength: number, valueLength: number, exptime: number): void {
+    for (let i = 0; i < this.copies.length; i++) this.copies[i]!.arith(hash, keyLength, valueLength, exptime);
   }
 
   /** The copies' once-a-second expiry tick. */
@@ -224,7 +242,7 @@ export class SizingAdvisor {
 
   /** Copy segment size (for reporting). */
   copySegmentSize(): number {
-    return copyGeometry({ memoryBytes: this.options.sizes[0]!, segmentSize: this.options.segmentSize, rate: this.options.rate }).segmentSize;
+    return this.copies[0]!.segmentSize;
   }
 }
 

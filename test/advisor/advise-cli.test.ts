@@ -76,6 +76,21 @@ t.test('advise prints the curve, a plot and a recommendation for a trace', async
   t.notMatch(out, /still rising/, 'flat at the top: no warning');
 });
 
+t.test('a touch in the trace gives the copies the new TTL', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'advise-'));
+  const file = path.join(dir, 'trace.csv');
+  // 100 keys set with a 5 s TTL and touched to 1000 s, read at 20 s: every read hits.
+  const lines: string[] = [];
+  for (let i = 0; i < 100; i++) lines.push(`0,key${i},6,100,1,set,5`);
+  for (let i = 0; i < 100; i++) lines.push(`1,key${i},6,0,1,touch,1000`);
+  for (let i = 0; i < 100; i++) lines.push(`20,key${i},6,100,1,get,0`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  const c = capture();
+  const code = await runAdvise([file, '--rate', '1', '--sizes', '1,2', '--quiet'], c.io);
+  t.equal(code, 0, c.err());
+  t.match(c.out(), /recommend -m 1: 100\.00% hits/, 'the touched items outlive their first TTL');
+});
+
 t.test('a curve still rising at its largest size says so', async (t) => {
   const p = (mb: number, hitRatio: number): CurvePoint => ({ memoryBytes: mb * 1048576, gets: 1, hits: 1, hitRatio, items: 5000, copyBytes: 0, oversize: 0, lowSample: false });
   t.match(recommendation([p(1, 0.2), p(2, 0.4), p(4, 0.6)]), /^recommend -m 4: 60\.00% hits.*\nthe curve is still rising/);

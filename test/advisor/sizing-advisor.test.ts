@@ -1,9 +1,10 @@
 // The sizing advisor's model (segments/advisor/): the key sampler, a
 // miniature copy against the real store, the curve's shape and memory.
 
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { KeySampler } from '../../segments/advisor/key-sampler.js';
-import { MiniatureCopy, copyGeometry } from '../../segments/advisor/miniature-copy.js';
+import { DEFAULT_RECORD_SCALE, MiniatureCopy, copyGeometry, copyValueLength, recordScaleFor } from '../../segments/advisor/miniature-copy.js';
+import { BIT_HAS_DEADLINE, recordBytes } from '../../segments/item-layout.js';
 import { SizingAdvisor, recommend, sizesAround, type CurvePoint } from '../../segments/advisor/sizing-advisor.js';
 import { SegmentStore } from '../../segments/segment-store.js';
 import { hashBytes } from '../../segments/key-hash.js';
@@ -41,8 +42,8 @@ function* stream(n: number, keys: number, seed: number): Generator<{ id: number;
   }
 }
 
-t.test('a copy at rate 1 and full size hits exactly where the real store does', async (t) => {
-  // Merge eviction picks buckets with Math.random: replay the same PRNG for both.
+/** Hits of the real store and of a copy (rate 1, full size, `recordScale`) on the same stream, with merge eviction's Math.random replayed alike. */
+function realAndCopy(t: Test, recordScale: number): { realHits: boolean[]; copyHits: boolean[]; real: SegmentStore; copy: MiniatureCopy } {
   const realRandom = Math.random;
   t.teardown(() => {
     Math.random = realRandom;
@@ -72,19 +73,72 @@ t.test('a copy at rate 1 and full size hits exactly where the real store does', 
     real.store('set', k, filler.subarray(0, size), 0, ttl, 0);
     return false;
   });
-  const copy = new MiniatureCopy({ memoryBytes, segmentSize, rate: 1, evictionPolicy: 'merge', mergeSegments: 3, clock });
+  const copy = new MiniatureCopy({ memoryBytes, segmentSize, rate: 1, evictionPolicy: 'merge', mergeSegments: 3, clock, recordScale });
   const copyHits = run((key, size, ttl) => {
     const h = hashBytes(Buffer.from(key), 0, key.length, 3);
-    if (copy.get(h, key.length)) return true;
+    if (copy.get(h)) return true;
     copy.set(h, key.length, size, ttl);
     return false;
   });
   t.ok(real.counters.evictions > 1000, `the stream evicts (${real.counters.evictions})`);
+  return { realHits, copyHits, real, copy };
+}
+
+t.test('a copy at rate 1 and full size hits exactly where the real store does', async (t) => {
+  const { realHits, copyHits, real, copy } = realAndCopy(t, 1);
   let same = 0;
   for (let i = 0; i < realHits.length; i++) if (realHits[i] === copyHits[i]) same++;
   t.equal(same, realHits.length, 'every request hits or misses alike');
   t.equal(copy.hits, real.counters.getHits);
   t.equal(copy.store.counters.evictions, real.counters.evictions);
+});
+
+t.test('a copy with records scaled down 8x takes 1/8 of the segment bytes and keeps the hit ratio', async (t) => {
+  const { realHits, copy, real } = realAndCopy(t, 8);
+  t.equal(copy.recordScale, 8);
+  t.equal(copy.segmentSize, (64 * 1024) / 8, 'segments 1/8 of the real ones');
+  t.equal(copy.store.handle.options.memoryLimitBytes, (2 * MIB) / 8);
+  const realRatio = real.counters.getHits / realHits.length;
+  const copyRatio = copy.hits / copy.gets;
+  t.ok(Math.abs(copyRatio - realRatio) < 0.01, `hit ratio ${copyRatio} vs real ${realRatio}: within a point`);
+  // Holds as many items as the real store, not 8x as many (the records weigh their real size).
+  const ratio = copy.items() / real.counters.items;
+  t.ok(ratio > 0.9 && ratio < 1.1, `items ${copy.items()} vs real ${real.counters.items}`);
+});
+
+t.test('copy record sizes: exact at scale 1, 1/k of the real record on average at scale k', async (t) => {
+  const rnd = prng(17);
+  for (let i = 0; i < 2000; i++) {
+    const keyLength = 1 + Math.floor(rnd() * 250);
+    const valueLength = Math.floor(rnd() * 5000);
+    const expires = rnd() < 0.5;
+    const bits = expires ? BIT_HAS_DEADLINE : 0;
+    const v = copyValueLength(Math.floor(rnd() * 2 ** 32), keyLength, valueLength, expires, 1);
+    t.equal(recordBytes(4, v, bits), recordBytes(Math.max(4, keyLength), valueLength, bits), 'scale 1: the real record length');
+  }
+  for (const scale of [2, 8, 16]) {
+    let real = 0;
+    let copy = 0;
+    let outside = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const keyLength = 10 + Math.floor(rnd() * 60);
+      const valueLength = 16 * scale + Math.floor(rnd() * 2000);
+      const expires = rnd() < 0.5;
+      const bits = expires ? BIT_HAS_DEADLINE : 0;
+      const r = recordBytes(keyLength, valueLength, bits);
+      const c = recordBytes(4, copyValueLength(Math.floor(rnd() * 2 ** 32), keyLength, valueLength, expires, scale), bits);
+      if (c < Math.floor(r / scale / 8) * 8 || c > Math.floor(r / scale / 8) * 8 + 8) outside++;
+      real += r;
+      copy += c;
+    }
+    t.equal(outside, 0, `scale ${scale}: each copy record is real / scale rounded to 8, down or up`);
+    t.ok(Math.abs((copy * scale) / real - 1) < 0.01, `scale ${scale}: ${copy} x ${scale} vs ${real} bytes, within 1%`);
+  }
+  t.throws(() => copyGeometry({ memoryBytes: MIB, segmentSize: MIB, rate: 0.5, recordScale: 0.5 }), RangeError);
+  t.equal(recordScaleFor(1, MIB), 1, 'full rate: exact records');
+  t.equal(recordScaleFor(0.01, MIB), DEFAULT_RECORD_SCALE);
+  t.equal(recordScaleFor(0.0001, MIB), 1, 'a 104-byte scaled segment is not shrunk further');
+  t.equal(copyGeometry({ memoryBytes: 64 * MIB, segmentSize: MIB, rate: 0.01 }).segmentSize, Math.floor(MIB / 100 / DEFAULT_RECORD_SCALE / 8) * 8);
 });
 
 function feed(advisor: SizingAdvisor, n: number, keys: number, seed: number, clock: { ms: number }): void {
