@@ -18,7 +18,12 @@
 //    each store on a virtual clock.
 //
 //   npm run build && node --expose-gc dist/benchmarks/warm-restart-bench.js [--mb 1024] [--dir /tmp]
-//     [--only speed|hitratio] [--runs 3] [--rebuild] [--profile cluster52] [--seed 42] [--down 10] [--rate N]
+//     [--only speed|hitratio] [--runs 3] [--rebuild] [--small-pages] [--profile cluster52] [--seed 42] [--down 10] [--rate N]
+//
+// As the server does with -e (lib/cli/huge-pages.ts), the bench first
+// re-executes itself with glibc.malloc.hugetlb=1 so the heap gets
+// transparent huge pages where the kernel allows them only on request;
+// --small-pages keeps 4 KiB pages (the figures before that change).
 //
 // Speed: each item size is filled once, then saved and restored --runs
 // times (medians and ranges reported, with the 1-minute load average);
@@ -26,7 +31,7 @@
 // item by item) for comparison.
 
 import { parseArgs } from 'node:util';
-import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import os, { tmpdir } from 'node:os';
 import { SegmentStore } from '../segments/segment-store.js';
@@ -38,6 +43,7 @@ import { profileByName } from './hitratio/profiles.js';
 import { RequestStream, type TraceRequest } from './hitratio/request-stream.js';
 import { ZipfSampler } from './hitratio/zipf.js';
 import { TTL_POLICY } from './suites/hitratio.js';
+import { REEXEC_MARK, reexecWithHugePages } from '../lib/cli/huge-pages.js';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -268,7 +274,18 @@ function printSpeed(rows: SpeedRow[], mb: number, runs: number): void {
   }
 }
 
+/** KiB of anonymous huge pages this process holds (/proc/self/smaps_rollup), -1 when unknown. */
+function anonHugeKiB(): number {
+  try {
+    const m = /AnonHugePages:\s+(\d+)/.exec(readFileSync('/proc/self/smaps_rollup', 'latin1'));
+    return m !== null ? Number(m[1]) : -1;
+  } catch {
+    return -1;
+  }
+}
+
 function main(): void {
+  if (!process.argv.includes('--small-pages')) reexecWithHugePages();
   const { values } = parseArgs({
     options: {
       mb: { type: 'string', default: '1024' },
@@ -280,6 +297,7 @@ function main(): void {
       rate: { type: 'string' },
       runs: { type: 'string', default: '3' },
       rebuild: { type: 'boolean', default: false },
+      'small-pages': { type: 'boolean', default: false },
     },
   });
   const dir = mkdtempSync(join(values.dir ?? tmpdir(), 'gac-warm-bench-'));
@@ -289,6 +307,11 @@ function main(): void {
       const runs = Number(values.runs);
       const rows = [speed(mb, dir, 'small (14 B keys, 50 B values)', 50, runs, values.rebuild!), speed(mb, dir, '100 KiB values', 100 * 1024, runs, values.rebuild!)];
       printSpeed(rows, mb, runs);
+      const tunables = process.env.GLIBC_TUNABLES ?? '';
+      console.log(
+        `Heap pages: ${process.env[REEXEC_MARK] !== undefined ? 're-executed with' : 'started with'} GLIBC_TUNABLES='${tunables}'; ` +
+          `anonymous huge pages held at the end: ${anonHugeKiB()} KiB`,
+      );
     }
     if (values.only === undefined || values.only === 'hitratio') hitRatio(values.profile!, Number(values.seed), Number(values.down), dir, values.rate === undefined ? undefined : Number(values.rate));
   } finally {

@@ -15,11 +15,11 @@
 //
 // Restore reads the segments back in place (same ids, same generations, same
 // offsets, so every CAS token is the one clients saw) in large readv calls,
-// checking each one's CRC right after its batch arrives; then the index
-// arrays into the fresh index's own memory (segments/index-image.ts), then
-// walks the records once read-only (record-walk.ts: tiling, live counts,
-// a bitmap of live records) and checks that the restored index holds
-// exactly those records' locations. Items that expired while the server was
+// checking each one's CRC and walking its records read-only (record-walk.ts:
+// tiling, live counts, a bitmap of live records) right after its batch
+// arrives, while the bytes are in cache; then reads the index arrays into
+// the fresh index's own memory (segments/index-image.ts) and checks that the
+// restored index holds exactly the live records' locations. Items that expired while the server was
 // down are then marked dead and taken out of the index. When the index
 // section is missing, damaged, saved with another hash seed, or disagrees
 // with the records, the index is rebuilt from the records instead (one hash
@@ -288,17 +288,25 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     checkTrailer(readAt(fd, size - TRAILER_BYTES, TRAILER_BYTES), header);
     const nowS = port.nowS();
     result.downSeconds = Math.max(0, Date.now() - header.savedAtMs) / 1000;
-    // Data first, all of it checked before anything is linked.
+    // Data first, all of it checked before anything is linked. Each
+    // segment's records are walked (read-only) right after its CRC, while
+    // its bytes are still in cache; the bitmap of live records is kept only
+    // when the saved index can be used.
     const heap = port.heap;
     const dataAt = HEADER_BYTES + tableLength;
+    const live = indexUsable(port, header) ? liveBitmap(port) : null;
+    const counts: SegmentCounts[] = [];
     const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
     readAllAt(fd, targets, dataAt, (i) => {
       const c0 = performance.now();
       const crc = crc32(targets[i]!);
-      result.checksumMs += performance.now() - c0;
+      const c1 = performance.now();
+      result.checksumMs += c1 - c0;
       if (crc !== entries[i]!.dataCrc) throw new ImageRejected(`segment data checksum mismatch (segment ${i + 1} of ${entries.length})`);
+      counts.push(checkSegment(port, entries[i]!, i, nowS, live));
+      result.walkMs += performance.now() - c1;
     });
-    result.readMs = performance.now() - started;
+    result.readMs = performance.now() - started - result.walkMs;
     const pending = header.scalars.pendingFlushAt;
     if (pending >= 0 && nowS >= pending) {
       // A delayed flush_all came due while the server was down: nothing
@@ -316,10 +324,15 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     t = performance.now();
     result.indexRestored = indexNote === '';
     result.indexNote = indexNote;
-    const counts = restoreRecords(port, entries, nowS, result, fresh);
+    if (result.indexRestored && live === null) {
+      discardIndexImage(port.indexMemory, fresh);
+      result.indexRestored = false;
+      result.indexNote = 'no memory to check the saved index';
+    }
+    finishRecords(port, entries, counts, live, nowS, result, fresh);
     for (let i = 0; i < entries.length; i++) linkSegment(port, entries[i]!, counts[i]!, result);
     port.countRestored(result.items, counts.reduce((n, c) => n + c.keptBytes, 0));
-    result.walkMs = performance.now() - t;
+    result.walkMs += performance.now() - t;
     port.adopt(header.scalars);
     result.warm = true;
   } catch (err) {
@@ -384,38 +397,47 @@ function restoreIndex(port: StoreImagePort, fd: number, header: ImageHeader, at:
   return bad;
 }
 
-/**
- * Check every restored segment's records, then either verify the restored
- * index against them and expire what ran out while down, or (no index, or
- * it disagrees) rebuild the index from the records. Returns each segment's
- * counts; notes a fallback in `result`.
- */
-function restoreRecords(port: StoreImagePort, entries: readonly Entry[], nowS: number, result: RestoreResult, fresh: Int32Array): SegmentCounts[] {
-  let live: Uint32Array | null = null;
-  if (result.indexRestored) {
-    try {
-      // 1/64 of the heap, for the length of the restore.
-      live = locationBitmap(port.heap.segmentCount * port.settings.segmentSize);
-    } catch {
-      discardIndexImage(port.indexMemory, fresh);
-      result.indexRestored = false;
-      result.indexNote = 'no memory to check the saved index';
-    }
+/** The image's index section may be usable by this store (restoreIndex decides). */
+function indexUsable(port: StoreImagePort, header: ImageHeader): boolean {
+  return header.indexBytes > 0 && header.hashSeed === port.hashSeed;
+}
+
+/** A bitmap of live record locations for the whole heap (1/64 of it, committed only where set), or null without the memory. */
+function liveBitmap(port: StoreImagePort): Uint32Array | null {
+  try {
+    return locationBitmap(port.heap.segmentCount * port.settings.segmentSize);
+  } catch {
+    return null;
   }
-  const counts = entries.map((e, i) => checkSegment(port, e, i, nowS, live));
+}
+
+/**
+ * After every segment's records were checked (`counts`, with the live
+ * records in `live`): verify the restored index against them and expire
+ * what ran out while down, or (no index, or it disagrees) rebuild the index
+ * from the records. Notes a fallback in `result`.
+ */
+function finishRecords(
+  port: StoreImagePort,
+  entries: readonly Entry[],
+  counts: readonly SegmentCounts[],
+  live: Uint32Array | null,
+  nowS: number,
+  result: RestoreResult,
+  fresh: Int32Array,
+): void {
   const savedLive = entries.reduce((n, e) => n + e.liveItems, 0);
   result.expired = counts.reduce((n, c) => n + c.expired, 0);
-  if (live !== null) {
+  if (result.indexRestored && live !== null) {
     const claimed = claimIndexedLocations(port.indexMemory, live);
     let ok = claimed === savedLive && port.indexedItems() === savedLive;
     for (let i = 0; ok && i < entries.length; i++) if (counts[i]!.expired > 0) ok = expireSegment(port, entries[i]!, nowS);
-    if (ok) return counts;
+    if (ok) return;
     discardIndexImage(port.indexMemory, fresh);
     result.indexRestored = false;
     result.indexNote = 'the saved index disagrees with the records';
   }
   for (const e of entries) rebuildSegment(port, e, nowS);
-  return counts;
 }
 
 /** Give a checked segment its saved headers and put it on its chain, when anything in it is still live. */
