@@ -20,7 +20,6 @@
 //      --sizes FILE: keep the cases' sizing there between runs; --at-malloced: only the cases whose memcached line has
 //      total_malloced, the store given those bytes, for the same-bytes comparison)
 //   --no-clean: merge the run at the cursor even when it evicts and a later one would only compact (experiment switch)
-//   --lifetime: rank expiring items by the share of a heap turnover they have left (experiment switch)
 //   --ghost-bytes N: one ghost key per N bytes of -m (0: none; default as the server, segments/ghost-keys.ts)
 
 import { parseArgs } from 'node:util';
@@ -305,13 +304,11 @@ function main(): void {
       requests: { type: 'string', default: '300000' },
       sizes: { type: 'string' },
       'ghost-bytes': { type: 'string' },
-      lifetime: { type: 'boolean', default: false },
       'no-clean': { type: 'boolean', default: false },
       'at-malloced': { type: 'boolean', default: false },
     },
   });
   const seed = Number(values.seed);
-  MergeEvictor.lifetimeAware = values.lifetime!;
   MergeEvictor.cleanFirst = !values['no-clean'];
   const mergeSegments = values['merge-segments'] === undefined ? undefined : Number(values['merge-segments']);
   // --ghost-bytes N: one ghost key per N bytes of -m (0: no ghosts); default as the server (ghost-keys.ts).

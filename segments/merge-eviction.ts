@@ -27,6 +27,15 @@
 //   compacted into it, and any other run loses its oldest segment whole, as
 //   FIFO would, rather than pay for hashing and moving data no one asked
 //   for (a set-only load then pauses for one segment, not three).
+// - Clean before evicting: Segcache merges the run at its cursor. When that
+//   run's live items do not fit one segment fewer (it would evict) and a run
+//   within CLEAN_LOOKAHEAD segments after it does (overwrites and deletes
+//   left it mostly dead), that one is compacted instead and the cursor
+//   stays. On write-heavy small heaps the cursor's run was often all live
+//   while other segments were two thirds dead: the heap held 32% live bytes
+//   and evicted anyway (issue 17, RESULTS.md).
+// - A key written again soon after it was evicted starts at frequency 1
+//   (ghost-keys.ts, S3-FIFO's ghost queue), above the never-read items.
 // - Frequencies carry over a move instead of restarting at 0; an item not
 //   read for HORIZON_TURNOVERS heap turnovers has its counter halved each
 //   time it moves, so items popular once are forgotten.
@@ -64,7 +73,7 @@ import { ITEM_FETCHED } from './types.js';
 import { EVENT_MERGED, FREE_BUCKET, LATEST_NEVER, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
-import { RankHistogram, agedFrequency, lifetimeRank, rankOf } from './merge-ranking.js';
+import { RankHistogram, agedFrequency, rankOf } from './merge-ranking.js';
 import { HeapTurnover } from './heap-turnover.js';
 
 /** Segments merged per pass by default; a merge frees one of them. */
@@ -84,9 +93,7 @@ const CLEAN_LOOKAHEAD = 32;
 const MAX_KEPT_HASHES = 1 << 18;
 
 export class MergeEvictor {
-  /** Experiment switch (issue 17): rank expiring items by the share of a turnover they have left (merge-ranking.ts lifetimeRank). */
-  static lifetimeAware = false;
-  /** Experiment switch (issue 17): clean before evicting (cleanerRun). */
+  /** Clean before evicting (cleanerRun); false only to measure the alternative (benchmarks, tests). */
   static cleanFirst = true;
   private readonly run: Int32Array;
   private readonly histogram = new RankHistogram();
@@ -336,7 +343,7 @@ export class MergeEvictor {
           const deadline = recordDeadline(words, w, a);
           if (deadline === NEVER || nowS < deadline) {
             const freq = agedFrequency(index.foundFrequency(), nowS - heap.accessTime(src, a), horizon);
-            histogram.add(this.rank(freq, size, meanSize, deadline, nowS, horizon), size);
+            histogram.add(rankOf(freq, size, meanSize), size);
           }
         }
         if (this.sliceDone()) {
@@ -399,7 +406,7 @@ export class MergeEvictor {
           // last one allowed, what does not fit goes too.
           const keep =
             !expired &&
-            this.survives(this.rank(freq, size, meanSize, deadline, nowS, horizon), size) &&
+            this.survives(rankOf(freq, size, meanSize), size) &&
             !(write + size > segmentSize && destinations === keepSegments);
           if (keep) {
             if (write + size > segmentSize) {
@@ -461,13 +468,6 @@ export class MergeEvictor {
     counters.merges++;
     if (this.close(space, dst, write, liveItems, latest)) freed++;
     return freed;
-  }
-
-  /** An unexpired item's rank in this merge (the same in both passes). */
-  private rank(freq: number, size: number, meanSize: number, deadline: number, nowS: number, horizon: number): number {
-    const rank = rankOf(freq, size, meanSize);
-    if (!MergeEvictor.lifetimeAware || deadline === NEVER) return rank;
-    return lifetimeRank(rank, deadline - nowS, horizon / HORIZON_TURNOVERS);
   }
 
   /**

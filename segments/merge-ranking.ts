@@ -27,19 +27,6 @@ export function rankOf(freq: number, size: number, meanSize: number): number {
   return r < 1 ? 1 : r >= RANKS ? RANKS - 1 : r;
 }
 
-/**
- * Rank of an expiring item with `remainingS` seconds left when the heap
- * turns over in `turnoverS`: an item that dies before the merges come round
- * again can earn only that share of its reads, so its rank drops by the
- * octaves of remainingS / turnoverS (never below 1: read items stay above
- * unread ones). Unchanged when it outlives a turnover or none is measured.
- */
-export function lifetimeRank(rank: number, remainingS: number, turnoverS: number): number {
-  if (rank <= 1 || !Number.isFinite(turnoverS) || remainingS >= turnoverS) return rank;
-  const r = rank + Math.floor(STEPS_PER_OCTAVE * Math.log2(Math.max(1, remainingS) / turnoverS));
-  return r < 1 ? 1 : r;
-}
-
 /** The frequency an item keeps: halved once it has gone unread for more than `horizon` seconds. */
 export function agedFrequency(freq: number, idleSeconds: number, horizon: number): number {
   return idleSeconds > horizon ? freq >>> 1 : freq;

@@ -36,7 +36,8 @@ t.test('the table: recall once per eviction, overwrite forgets, clear forgets', 
   g.remember(9);
   g.clear();
   t.notOk(g.recall(9));
-  t.equal(ghostEntries(8 * 1048576), 16384);
+  t.equal(ghostEntries(8 * 1048576), 65536);
+  t.equal(ghostEntries(8 * 1048576, 512), 16384);
   t.equal(ghostEntries(1), 1024, 'at least 1024');
   t.equal(ghostEntries(2 ** 40), 1 << 22, 'at most 4M');
 });
