@@ -43,6 +43,8 @@ export interface CopyShape {
   evictionPolicy: EvictionPolicy;
   mergeSegments: number;
   clock: Clock;
+  /** Ghost keys of the copy's store (StoreTuning.ghostEntries); the store's default when absent. */
+  ghostEntries?: number;
 }
 
 /** The copy's segment size and memory for a shape (segments scaled by the rate, same count as full size). */
@@ -77,7 +79,7 @@ export class MiniatureCopy {
         // A copy never grows: no segments reserved for cache_memlimit.
         fixedSize: true,
       },
-      { maxThreads: 1, expiryIntervalMs: 1000 },
+      { maxThreads: 1, expiryIntervalMs: 1000, ghostEntries: shape.ghostEntries },
     );
     // The copy is this thread's alone (its memory is never shared): hold its
     // (reentrant) lock for good, exclusively since a sampled get may be
