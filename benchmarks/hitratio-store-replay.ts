@@ -17,10 +17,15 @@
 //   npm run bench:hitratio-store -- --wide [--against FILE] [--out FILE] [--profiles a,b] [--requests N]
 //     (issue 17's cases, hitratio/wide-cases.ts, at 20k req/s virtual time or memcached's achieved rate; --against: memcached's
 //      lines from hitratio-wide.ts, for the table; --out: this run's lines, server 'store';
-//      --sizes FILE: keep the cases' sizing there between runs)
+//      --sizes FILE: keep the cases' sizing there between runs; --at-malloced: only the cases whose memcached line has
+//      total_malloced, the store given those bytes, for the same-bytes comparison)
+//   --no-clean: merge the run at the cursor even when it evicts and a later one would only compact (experiment switch)
+//   --ghost-bytes N: one ghost key per N bytes of -m (0: none; default as the server, segments/ghost-keys.ts)
 
 import { parseArgs } from 'node:util';
-import { SegmentStore } from '../segments/segment-store.js';
+import { SegmentStore, type StoreTuning } from '../segments/segment-store.js';
+import { ghostEntries } from '../segments/ghost-keys.js';
+import { MergeEvictor } from '../segments/merge-eviction.js';
 import type { EvictionPolicy } from '../segments/types.js';
 import { calibrateRun, type RunSize } from './hitratio/calibrate.js';
 import { KeyAttributes } from './hitratio/key-attributes.js';
@@ -55,6 +60,8 @@ export interface StoreReplayResult {
   evictions: number;
   itemsHeld: number;
   merges: number;
+  /** Live item bytes / -m, averaged over the virtual seconds after the heap first filled (how much of -m held data). */
+  meanFill: number;
   /** Wall milliseconds of the writes that ran a merge (each write runs at most a few), sorted. */
   mergeWriteMs: number[];
 }
@@ -80,9 +87,10 @@ export function replayOnStore(
   policy: EvictionPolicy,
   shiftEvery = 0,
   mergeSegments?: number,
-  sized?: { memoryMb: number; size: RunSize; rate: number },
+  sized?: { memoryMb: number; size: RunSize; rate: number; memoryBytes?: number },
+  tuning: StoreTuning = {},
 ): StoreReplayResult {
-  const memoryBytes = (sized?.memoryMb ?? MEMORY_MB) * 1048576;
+  const memoryBytes = sized?.memoryBytes ?? (sized?.memoryMb ?? MEMORY_MB) * 1048576;
   const size =
     sized?.size ??
     calibrateRun(profile, {
@@ -97,7 +105,7 @@ export function replayOnStore(
   let nowMs = START_MS;
   const store = new SegmentStore(
     { memoryLimitBytes: memoryBytes, itemSizeMax: ITEM_SIZE_MAX, evictionPolicy: policy, mergeSegments, clock: { nowMs: () => nowMs } },
-    {},
+    tuning,
   );
   const attrs = new KeyAttributes(profile, seed, TTL_POLICY);
   const stream = new RequestStream(profile, new ZipfSampler(size.keySpace, profile.zipfAlpha), seed);
@@ -106,6 +114,8 @@ export function replayOnStore(
   const r = { gets: 0, hits: 0, compulsory: 0, expired: 0, capacity: 0, deleted: 0, wrong: 0 };
   let nextVersion = 1;
   let lastTick = START_MS;
+  let fillSum = 0;
+  let fillTicks = 0;
 
   const mergeWriteMs: number[] = [];
   const write = (id: number, key: Buffer, mode: 'set' | 'add' | 'replace' | 'cas', cas: number): void => {
@@ -132,6 +142,10 @@ export function replayOnStore(
     if (nowMs - lastTick >= 1000) {
       lastTick = nowMs;
       store.expireNow();
+      if (store.counters.evictions > 0) {
+        fillSum += store.counters.bytes / memoryBytes;
+        fillTicks++;
+      }
     }
     const req = stream.next();
     const shifts = shiftEvery > 0 ? Math.floor(i / shiftEvery) : 0;
@@ -186,6 +200,7 @@ export function replayOnStore(
     evictions: store.counters.evictions,
     itemsHeld: store.counters.items,
     merges: store.counters.merges,
+    meanFill: fillTicks > 0 ? fillSum / fillTicks : NaN,
     mergeWriteMs: mergeWriteMs.sort((a, b) => a - b),
   };
 }
@@ -214,7 +229,18 @@ function cachedWideCases(profiles: readonly ClusterProfile[], budget: number, se
   return sized;
 }
 
-function runWide(seed: number, policy: EvictionPolicy, mergeSegments: number | undefined, profiles: readonly ClusterProfile[], budget: number, against: string | undefined, out: string | undefined, sizesFile: string | undefined): void {
+function runWide(
+  seed: number,
+  policy: EvictionPolicy,
+  mergeSegments: number | undefined,
+  profiles: readonly ClusterProfile[],
+  budget: number,
+  against: string | undefined,
+  out: string | undefined,
+  sizesFile: string | undefined,
+  tuning: (memoryBytes: number) => StoreTuning,
+  atMalloced: boolean,
+): void {
   const t0 = Date.now();
   const { cases, tooSkewed } = cachedWideCases(profiles, budget, seed, sizesFile);
   console.error(`${cases.length} cases (sized in ${((Date.now() - t0) / 1000).toFixed(1)} s); too skewed to evict: ${tooSkewed.join(', ') || 'none'}`);
@@ -225,7 +251,10 @@ function runWide(seed: number, policy: EvictionPolicy, mergeSegments: number | u
     const id = caseId(c.profile.name, c.target);
     const mc = lines.find((l) => l.case === id && l.server === 'memcached');
     const rate = mc ? Math.round(mc.result.achievedRate) : WIDE_RATE;
-    const res = replayOnStore(c.profile, seed, policy, 0, mergeSegments, { memoryMb: c.memoryMb, size: c.size, rate });
+    // --at-malloced: the store gets the bytes memcached actually allocated (stats slabs total_malloced) when that passed -m.
+    const memoryBytes = atMalloced && mc?.result.malloced !== undefined ? Math.max(c.memoryMb * 1048576, mc.result.malloced) : undefined;
+    if (atMalloced && memoryBytes === undefined) continue;
+    const res = replayOnStore(c.profile, seed, policy, 0, mergeSegments, { memoryMb: c.memoryMb, size: c.size, rate, memoryBytes }, tuning(memoryBytes ?? c.memoryMb * 1048576));
     const line: WideLine = {
       case: id,
       profile: c.profile.name,
@@ -250,7 +279,12 @@ function runWide(seed: number, policy: EvictionPolicy, mergeSegments: number | u
     };
     lines.push(line);
     if (out) appendFileSync(out, JSON.stringify(line) + '\n');
-    if (!against) console.log(`${line.case} -m ${c.memoryMb}: miss ${(((res.gets - res.hits) / res.gets) * 100).toFixed(2)}% capacity ${res.capacity} wrong ${res.wrong}`);
+    const miss = (n: number): string => ((n / res.gets) * 100).toFixed(2) + '%';
+    console.error(
+      `${line.case} -m ${((memoryBytes ?? c.memoryMb * 1048576) / 1048576).toFixed(1)}: miss ${miss(res.gets - res.hits)} (compulsory ${miss(res.compulsory)} expired ${miss(res.expired)} capacity ${miss(res.capacity)})` +
+        ` fill ${(res.meanFill * 100).toFixed(0)}% items ${res.itemsHeld} wrong ${res.wrong}` +
+        (mc ? `  memcached: miss ${((1 - mc.result.hits / mc.result.gets) * 100).toFixed(2)}% capacity ${((mc.result.capacity / mc.result.gets) * 100).toFixed(2)}% items ${mc.result.itemsHeld}` : ''),
+    );
   }
   console.error(`replayed in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   if (against) console.log(renderWide(wideRows(lines, 'store'), 'store'));
@@ -269,18 +303,36 @@ function main(): void {
       out: { type: 'string' },
       requests: { type: 'string', default: '300000' },
       sizes: { type: 'string' },
+      'ghost-bytes': { type: 'string' },
+      'no-clean': { type: 'boolean', default: false },
+      'at-malloced': { type: 'boolean', default: false },
     },
   });
   const seed = Number(values.seed);
+  MergeEvictor.cleanFirst = !values['no-clean'];
   const mergeSegments = values['merge-segments'] === undefined ? undefined : Number(values['merge-segments']);
+  // --ghost-bytes N: one ghost key per N bytes of -m (0: no ghosts); default as the server (ghost-keys.ts).
+  const ghostBytes = values['ghost-bytes'] === undefined ? undefined : Number(values['ghost-bytes']);
+  const tuning = (memoryBytes: number): StoreTuning => (ghostBytes === undefined ? {} : { ghostEntries: ghostBytes === 0 ? 0 : ghostEntries(memoryBytes, ghostBytes) });
   if (values.wide) {
-    runWide(seed, values.policy as EvictionPolicy, mergeSegments, values.profiles === DEFAULT_PROFILES.join(',') ? PROFILES : values.profiles!.split(',').map(profileByName), Number(values.requests), values.against, values.out, values.sizes);
+    runWide(
+      seed,
+      values.policy as EvictionPolicy,
+      mergeSegments,
+      values.profiles === DEFAULT_PROFILES.join(',') ? PROFILES : values.profiles!.split(',').map(profileByName),
+      Number(values.requests),
+      values.against,
+      values.out,
+      values.sizes,
+      tuning,
+      values['at-malloced'],
+    );
     return;
   }
   const ratios: number[] = [];
   for (const name of values.profiles!.split(',')) {
     const t0 = Date.now();
-    const res = replayOnStore(profileByName(name), seed, values.policy as EvictionPolicy, Number(values.shift), values['merge-segments'] === undefined ? undefined : Number(values['merge-segments']));
+    const res = replayOnStore(profileByName(name), seed, values.policy as EvictionPolicy, Number(values.shift), mergeSegments, undefined, tuning(MEMORY_MB * 1048576));
     const cap = res.capacity / res.gets;
     const miss = (res.compulsory + res.expired + res.capacity) / res.gets;
     const mc = MEMCACHED_CAPACITY[name];

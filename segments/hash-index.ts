@@ -230,10 +230,10 @@ export class HashIndex {
     countRead(this.foundTable, this.foundBucket, this.foundSlot, nowS, this.control);
   }
 
-  /** Insert a key known to be absent. May start or advance a table expansion. */
-  insert(hash: number, tag: number, loc: number): void {
+  /** Insert a key known to be absent, with read frequency `freq` (0..127). May start or advance a table expansion. */
+  insert(hash: number, tag: number, loc: number, freq = 0): void {
     if (this.control[EPOCH] !== this.epoch) this.sync();
-    this.cur.place(hash, ((tag << TAG_SHIFT) | locHi(loc)) >>> 0, locLo(loc));
+    this.cur.place(hash, (withFrequency((tag << TAG_SHIFT) >>> 0, freq) | locHi(loc)) >>> 0, locLo(loc));
     const count = ++this.control[COUNT]!;
     if (this.old !== null) this.migrate(MIGRATE_PER_INSERT);
     if (count > this.maxLoad * this.slots && this.cur.buckets < this.memory.maxBuckets) {

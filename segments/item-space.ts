@@ -34,6 +34,7 @@ import type { IndexMemory } from './hash-index.js';
 import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
 import { ITEM_FETCHED } from './types.js';
+import { GhostKeys } from './ghost-keys.js';
 
 /**
  * Frees at least one segment or reports that it cannot. `slices`, when the
@@ -57,6 +58,8 @@ export interface ItemSpaceOptions {
   hashMaxLoad: number;
   evictionPolicy: EvictionPolicy;
   evictor: Evictor | null;
+  /** Ghost keys (ghost-keys.ts) remembered for readmission; 0 or absent: none. */
+  ghostEntries?: number;
   /** Attach to an existing space's shared memory instead of creating one (the sizes above are then ignored). */
   memory?: SpaceMemory;
 }
@@ -66,6 +69,8 @@ export interface SpaceMemory {
   heap: HeapMemory;
   chains: ChainsMemory;
   index: IndexMemory;
+  /** Ghost keys' table, when the space keeps them. */
+  ghost?: SharedArrayBuffer;
 }
 
 /** Smallest record (8-byte header, 1-byte key, padded): the most items a heap can hold is its bytes / this. */
@@ -77,6 +82,8 @@ export class ItemSpace implements KeySource {
   readonly heap: SegmentHeap;
   readonly chains: TtlChains;
   readonly index: HashIndex;
+  /** Recently evicted keys, readmitted at frequency 1 (null: not kept). */
+  readonly ghosts: GhostKeys | null;
   readonly segmentSize: number;
   /** Segment size in 8-byte units (location tokens). */
   readonly segmentUnits: number;
@@ -110,11 +117,15 @@ export class ItemSpace implements KeySource {
     this.index = memory
       ? new HashIndex(this, memory.index)
       : new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995, this.heap.reservedBytes / MIN_RECORD_BYTES);
+    const ghostMemory = memory ? memory.ghost : (options.ghostEntries ?? 0) > 0 ? new GhostKeys(options.ghostEntries!).memory : undefined;
+    this.ghosts = ghostMemory === undefined ? null : new GhostKeys(0, ghostMemory);
   }
 
   /** The shared buffers (another thread attaches with them). */
   get memory(): SpaceMemory {
-    return { heap: this.heap.memory, chains: this.chains.memory, index: this.index.memory };
+    const memory: SpaceMemory = { heap: this.heap.memory, chains: this.chains.memory, index: this.index.memory };
+    if (this.ghosts !== null) memory.ghost = this.ghosts.memory;
+    return memory;
   }
 
   // ---- addresses -------------------------------------------------------
@@ -319,6 +330,10 @@ export class ItemSpace implements KeySource {
       // A new version keeps the key's read frequency (merge eviction ranks by it).
       this.index.relinkFoundWithFrequency(loc, this.index.foundFrequency());
       this.retire(oldAddr);
+    } else if (this.ghosts !== null && this.ghosts.recall(hash)) {
+      // Evicted lately and written again: admitted as read once (ghost-keys.ts).
+      this.index.insert(hash, tag, loc, 1);
+      this.heap.read[this.segmentOf(addr)] = 1;
     } else {
       this.index.insert(hash, tag, loc);
     }
@@ -449,13 +464,15 @@ export class ItemSpace implements KeySource {
     if (!(bits & BIT_DEAD)) {
       const addr = seg * this.segmentSize + off;
       const loc = addr / 8 + 1;
-      if (this.index.findLoc(this.hashAt(loc), loc)) {
+      const hash = this.hashAt(loc);
+      if (this.index.findLoc(hash, loc)) {
         this.index.removeFound();
         const deadline = recordDeadline(words, w, a);
         const expired = deadline !== NEVER && nowS >= deadline;
         if (expired) this.counters.expiredReclaimed++;
         else {
           this.counters.evictions++;
+          if (this.ghosts !== null) this.ghosts.remember(hash);
           if (this.onEvict !== null) this.onEvict(addr, nowS);
         }
         if ((bits & ITEM_FETCHED) === 0) {
@@ -513,6 +530,7 @@ export class ItemSpace implements KeySource {
   clearAll(): void {
     this.index.clear();
     this.chains.clear();
+    if (this.ghosts !== null) this.ghosts.clear();
     this.heap.releaseAll();
     this.counters.items = 0;
     this.counters.bytes = 0;

@@ -27,6 +27,15 @@
 //   compacted into it, and any other run loses its oldest segment whole, as
 //   FIFO would, rather than pay for hashing and moving data no one asked
 //   for (a set-only load then pauses for one segment, not three).
+// - Clean before evicting: Segcache merges the run at its cursor. When that
+//   run's live items do not fit one segment fewer (it would evict) and a run
+//   within CLEAN_LOOKAHEAD segments after it does (overwrites and deletes
+//   left it mostly dead), that one is compacted instead and the cursor
+//   stays. On write-heavy small heaps the cursor's run was often all live
+//   while other segments were two thirds dead: the heap held 32% live bytes
+//   and evicted anyway (issue 17, RESULTS.md).
+// - A key written again soon after it was evicted starts at frequency 1
+//   (ghost-keys.ts, S3-FIFO's ghost queue), above the never-read items.
 // - Frequencies carry over a move instead of restarting at 0; an item not
 //   read for HORIZON_TURNOVERS heap turnovers has its counter halved each
 //   time it moves, so items popular once are forgotten.
@@ -78,10 +87,14 @@ const MIN_RUN = 2;
 const HORIZON_TURNOVERS = 8;
 /** Random picks of a bucket (weighted by its segment count) before scanning all buckets. */
 const RANDOM_PICKS = 8;
+/** Segments past the merge cursor searched for a run that frees a segment without evicting (clean before evicting). */
+const CLEAN_LOOKAHEAD = 32;
 /** Key hashes the first pass keeps for the second (4 bytes each); past this the second pass re-hashes. */
 const MAX_KEPT_HASHES = 1 << 18;
 
 export class MergeEvictor {
+  /** Clean before evicting (cleanerRun); false only to measure the alternative (benchmarks, tests). */
+  static cleanFirst = true;
   private readonly run: Int32Array;
   private readonly histogram = new RankHistogram();
   /** The first pass's key hashes, in scan order, for the second pass. */
@@ -166,9 +179,22 @@ export class MergeEvictor {
     let length = this.collectRun(space, bucket, start);
     if (length < MIN_RUN && start !== head) length = this.collectRun(space, bucket, head);
     if (length < MIN_RUN) return -1;
+    // Clean before evicting: when the run at the cursor would evict and one
+    // just past it would only compact, merge that one and leave the cursor.
+    let cleaning = false;
+    const cursor = chains.mergeCursor[bucket]!;
+    if (MergeEvictor.cleanFirst && !this.fitsOneFewer(space, length, nowS)) {
+      const cleaner = this.cleanerRun(space, bucket, this.run[0]!, length, nowS);
+      if (cleaner !== NO_SEGMENT) {
+        length = this.collectRun(space, bucket, cleaner);
+        cleaning = true;
+      }
+    }
     const busy = space.heap.busy;
     for (let r = 0; r < length; r++) busy[this.run[r]!] = 1;
-    const freed = yield* this.merge(space, bucket, length, nowS);
+    const freed = yield* this.merge(space, bucket, length, nowS, cleaning);
+    // The eviction sweep resumes where it was (if its segment is still in the chain).
+    if (cleaning && cursor !== NO_SEGMENT && space.heap.bucket[cursor] === bucket) chains.mergeCursor[bucket] = cursor;
     // Freed segments were unmarked by release(); a flush_all cleared every mark.
     if (!this.abandoned(space)) for (let r = 0; r < length; r++) busy[this.run[r]!] = 0;
     return freed;
@@ -186,11 +212,47 @@ export class MergeEvictor {
     return length;
   }
 
+  /** Do the live bytes of run[0..length) fit one segment fewer (less the packing allowance)? */
+  private fitsOneFewer(space: ItemSpace, length: number, nowS: number): boolean {
+    return this.liveBytesBefore(space.heap, length, nowS) <= (length - 1) * (space.segmentSize - space.segmentSize / 8);
+  }
+
+  /**
+   * The first segment of a run of `length` that would free a segment by
+   * compaction alone, searched over CLEAN_LOOKAHEAD segments after `from`
+   * (the run that would evict), the one with the fewest live bytes; or
+   * NO_SEGMENT. Overwrites and deletes leave segments mostly dead while the
+   * cursor's run is full of live items: merging that one would evict items
+   * the heap has room for (measured on write-heavy small heaps, RESULTS.md).
+   */
+  private cleanerRun(space: ItemSpace, bucket: number, from: number, length: number, nowS: number): number {
+    const heap = space.heap;
+    const room = (length - 1) * (space.segmentSize - space.segmentSize / 8);
+    const tail = space.chains.tail[bucket]!;
+    let best = NO_SEGMENT;
+    let bestLive = room;
+    let seg = heap.next[from]!;
+    for (let i = 0; i < CLEAN_LOOKAHEAD && seg !== NO_SEGMENT && seg !== tail; i++, seg = heap.next[seg]!) {
+      let live = 0;
+      let n = 0;
+      for (let s = seg; n < length && s !== NO_SEGMENT && s !== tail && s !== space.pinned && heap.busy[s] === 0; s = heap.next[s]!, n++) {
+        const latest = heap.latestDeadline[s]!;
+        if (!(latest !== LATEST_NEVER && latest !== 0 && latest <= nowS)) live += heap.liveBytes[s]!;
+      }
+      if (n < length) continue;
+      if (live <= bestLive) {
+        bestLive = live;
+        best = seg;
+      }
+    }
+    return best;
+  }
+
   /** Merge `run[0..length)` of `bucket`; returns the segments freed (at least one). */
-  private *merge(space: ItemSpace, bucket: number, length: number, nowS: number): Generator<void, number> {
+  private *merge(space: ItemSpace, bucket: number, length: number, nowS: number, cleaning = false): Generator<void, number> {
     const heap = space.heap;
     const segmentSize = space.segmentSize;
-    if (!this.anyRead(heap, length) && this.liveBytesBefore(heap, length, nowS) > segmentSize) {
+    if (!cleaning && !this.anyRead(heap, length) && this.liveBytesBefore(heap, length, nowS) > segmentSize) {
       // Nothing in the run was ever read (no signal to rank by) and its live
       // items fill more than the one segment a merge would keep: free the
       // oldest segment whole, as FIFO would. A third of a merge's key
@@ -210,8 +272,9 @@ export class MergeEvictor {
     // Segments in circulation: reserved ones (cache_memlimit's room) hold nothing to turn over.
     const horizon = HORIZON_TURNOVERS * this.turnover.seconds(heap.activeCount);
     if (!(yield* this.rankRun(space, length, nowS, horizon))) return 0;
-    // All but one segment's worth, best first; one segment when nothing was read.
-    const keepSegments = this.histogram.bytesAbove(0) > 0 ? length - 1 : 1;
+    // All but one segment's worth, best first; one segment when nothing was read
+    // (A cleaning run keeps all but one: it was chosen because its live items fit.)
+    const keepSegments = cleaning || this.histogram.bytesAbove(0) > 0 ? length - 1 : 1;
     // The gap estimate holds for items much smaller than a segment; capped for huge ones.
     const gap = Math.min(this.histogram.packingGap(), segmentSize / 8);
     this.histogram.cut(keepSegments * (segmentSize - gap));
@@ -375,6 +438,7 @@ export class MergeEvictor {
             if (expired) counters.expiredReclaimed++;
             else {
               counters.evictions++;
+              if (space.ghosts !== null) space.ghosts.remember(hash);
               if (space.onEvict !== null) space.onEvict(src * segmentSize + off, nowS);
             }
             // Never read since stored (memcached's expired_unfetched / evicted_unfetched).

@@ -114,6 +114,7 @@ import type {
   TouchStatus,
 } from './types.js';
 import { ItemSpace, type SpaceMemory } from './item-space.js';
+import { ghostEntries } from './ghost-keys.js';
 import { ITEM_FETCHED } from './types.js';
 import { ItemWalk } from './item-walk.js';
 import { evictOldest, evictorFor } from './eviction.js';
@@ -169,6 +170,8 @@ export interface StoreTuning {
   measureLock?: boolean;
   /** Records per slice of the housekeeper's merges (default 256; Infinity: whole merges under one lock, the measured alternative). */
   mergeSliceRecords?: number;
+  /** Ghost keys for merge eviction's readmission (default ghost-keys.ts ghostEntries(-m); 0: none, the measured alternative). */
+  ghostEntries?: number;
 }
 
 /**
@@ -1233,6 +1236,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
       hashMaxLoad: maxLoad,
       evictionPolicy,
       evictor: null,
+      ghostEntries: evictionPolicy === 'merge' ? (tuning.ghostEntries ?? ghostEntries(options.memoryLimitBytes)) : 0,
     },
     { items: 0, bytes: 0 } as StoreCounters,
   );

@@ -65,6 +65,8 @@ export interface CopyShape {
   clock: Clock;
   /** Records (and segments) take 1/recordScale of the real bytes; default recordScaleFor(rate, segmentSize). */
   recordScale?: number;
+  /** Ghost keys of the copy's store (StoreTuning.ghostEntries); the store's default when absent. */
+  ghostEntries?: number;
 }
 
 /**
@@ -136,7 +138,7 @@ export class MiniatureCopy {
         // A copy never grows: no segments reserved for cache_memlimit.
         fixedSize: true,
       },
-      { maxThreads: 1, expiryIntervalMs: 1000 },
+      { maxThreads: 1, expiryIntervalMs: 1000, ghostEntries: shape.ghostEntries },
     );
     // The copy is this thread's alone (its memory is never shared): hold its
     // (reentrant) lock for good, exclusively since a sampled get may be

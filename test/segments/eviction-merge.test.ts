@@ -218,3 +218,33 @@ t.test('under look-aside churn the heap stays mostly live', async (t) => {
   t.ok(low > 0.75, `live bytes never below 75% of the heap once full (lowest ${(low * 100).toFixed(1)}%)`);
   t.same(audit(store), []);
 });
+
+t.test('clean before evicting: a mostly dead run past the cursor is compacted instead of evicting', async (t) => {
+  for (const cleanFirst of [true, false]) {
+    MergeEvictor.cleanFirst = cleanFirst;
+    try {
+      const { store, clock, count } = filled(7);
+      clock.advance(1);
+      // The cursor's run (the oldest three segments) is all live and read; the next three lost two items in three.
+      for (let i = 0; i < 3 * PER_SEGMENT; i++) store.get(b(keyOf(i)));
+      const deleted = (i: number): boolean => i >= 3 * PER_SEGMENT && i < 6 * PER_SEGMENT && i % 3 !== 0;
+      for (let i = 0; i < count; i++) if (deleted(i)) store.delete(b(keyOf(i)), 0);
+      t.ok(new MergeEvictor().evict(store.itemSpace, clock.seconds));
+      if (cleanFirst) {
+        t.equal(chainLength(store), 5, 'three segments a third live became one');
+        t.equal(store.counters.evictions, 0, 'nothing evicted: the dead run was compacted');
+        t.same(held(store, 0, count), range(0, count, (i) => !deleted(i)), 'every live item kept');
+        // The cursor stayed: the next merge takes the oldest run (evicting, as nothing else is dead).
+        t.ok(new MergeEvictor().evict(store.itemSpace, clock.seconds));
+        t.ok(store.counters.evictions > 0);
+        t.ok(held(store, 3 * PER_SEGMENT, count).length === range(3 * PER_SEGMENT, count, (i) => !deleted(i)).length, 'the compacted run untouched by the second merge');
+      } else {
+        t.equal(chainLength(store), 6, 'one segment freed');
+        t.ok(store.counters.evictions > 0, 'without: the live run at the cursor evicts');
+      }
+      t.same(audit(store), []);
+    } finally {
+      MergeEvictor.cleanFirst = true;
+    }
+  }
+});
