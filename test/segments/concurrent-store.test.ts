@@ -88,6 +88,31 @@ t.test('workers hammer overlapping keys with every operation: no torn, foreign o
   t.comment(`stats: ${JSON.stringify(reports.map((r) => r.stats))}`);
 });
 
+t.test('plain sets through own segments race gets, deletes and flush_all: every value whole and written, -m kept', async (t) => {
+  const handle = createSharedStore(
+    { memoryLimitBytes: 1 << 20, itemSizeMax: 4096, segmentSize: 32 * 1024, hashSeed: 11, hashPower: 4 },
+    { maxThreads: WORKERS + 1, reserveSegments: 3 },
+  );
+  const shared = new SharedArrayBuffer(4 * (2 + WORKERS));
+  const cells = new Int32Array(shared);
+  cells[0] = START_SECONDS;
+  const clock = { nowMs: (): number => Atomics.load(cells, 0) * 1000 };
+  const main = attachStore(handle, { threadSlot: 0, clock });
+  const tasks: WorkerTask[] = [];
+  for (let w = 0; w < WORKERS; w++) {
+    tasks.push({ handle, slot: w + 1, writer: w, mode: 'sets', ops: 20_000, keys: 300, shared, workers: WORKERS });
+  }
+  const { reports, samples, heapProblems } = await runAll(main, tasks);
+  t.same(reports.flatMap((r) => r.problems), [], 'every value read was whole, written by someone, for its key and unexpired');
+  t.same(heapProblems.slice(0, 5), [], `segments in use never above -m (${samples} samples)`);
+  t.same(audit(main), [], 'store consistent afterwards');
+  const owned = reports.reduce((n, r) => n + (r.stats.ownedSets ?? 0), 0);
+  const stored = reports.reduce((n, r) => n + (r.stats.stored ?? 0), 0);
+  t.ok(owned > 0, `plain sets went through own segments (${owned} of ${stored})`);
+  t.ok(main.totals().evictions > 0, 'the small heap evicted meanwhile');
+  t.comment(`stats: ${JSON.stringify(reports.map((r) => r.stats))}`);
+});
+
 t.test('concurrent incr, CAS increments, append and prepend lose nothing', async (t) => {
   const handle = createSharedStore({ memoryLimitBytes: 8 << 20, itemSizeMax: 256 * 1024, hashSeed: 9 }, { maxThreads: WORKERS + 1 });
   const shared = new SharedArrayBuffer(4 * (2 + WORKERS));
