@@ -12,7 +12,9 @@
 // thread has its own ItemSpace over them, whose fields below (lastHash,
 // lastTag, lastMissExpired, pinned) are that thread's scratch between the
 // calls of one locked store operation. lookupShared() runs under the shared
-// store lock; every other method expects the exclusive lock.
+// store lock, and so does writeHeader() for the owner of a segment writing
+// past its writeOffset (segment-store.ts, "Own segments"); every other
+// method expects the exclusive lock.
 
 import { hashBytes, tagOf } from './key-hash.js';
 import { HashIndex, type KeySource } from './hash-index.js';

@@ -6,60 +6,13 @@
 // Bounded by operation counts, no timing thresholds.
 
 import t from 'tap';
-import { Worker } from 'node:worker_threads';
 import { attachStore, createSharedStore } from '../../segments/shared-store.js';
-import type { SegmentStore } from '../../segments/segment-store.js';
 import type { WorkerTask } from './concurrent-worker.js';
 import { audit } from './helpers.js';
+import { runAll } from './concurrent-run.js';
 
 const WORKERS = 3;
 const START_SECONDS = 1_700_000_000;
-
-interface Report {
-  problems: string[];
-  stats: Record<string, number>;
-}
-
-function runWorker(task: WorkerTask): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./concurrent-worker.ts', import.meta.url), { workerData: task });
-    worker.once('message', (m: Report) => resolve(m));
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`worker exited with ${code}`));
-    });
-  });
-}
-
-/** Run workers to completion while the main thread housekeeps and checks the heap never holds more segments than -m gives. */
-async function runAll(store: SegmentStore, tasks: WorkerTask[]): Promise<{ reports: Report[]; samples: number; heapProblems: string[] }> {
-  let done = false;
-  const all = Promise.all(tasks.map(runWorker)).finally(() => {
-    done = true;
-  });
-  const heapProblems: string[] = [];
-  let samples = 0;
-  const heap = store.itemSpace.heap;
-  const chains = store.itemSpace.chains;
-  while (!done) {
-    store.housekeep();
-    store.beginRead();
-    try {
-      let chained = 0;
-      for (let bucket = 0; bucket < chains.count.length; bucket++) chained += chains.count[bucket]!;
-      if (chained + heap.freeCount !== heap.activeCount) heapProblems.push(`chained ${chained} + free ${heap.freeCount} != ${heap.activeCount}`);
-      const bytes = store.totals().bytes;
-      if (bytes > store.options.memoryLimitBytes) heapProblems.push(`live bytes ${bytes} over -m`);
-    } finally {
-      store.endRead();
-    }
-    samples++;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  // A merge paused between slices ends before the audit walks every segment.
-  store.housekeepFinish();
-  return { reports: await all, samples, heapProblems };
-}
 
 t.test('workers hammer overlapping keys with every operation: no torn, foreign or expired value, -m kept', async (t) => {
   const handle = createSharedStore(
@@ -85,31 +38,6 @@ t.test('workers hammer overlapping keys with every operation: no torn, foreign o
   t.ok(hits > 0, `${hits} hits validated`);
   t.ok(totals.evictions + totals.expiredReclaimed > 0, `the small heap evicted or expired (${totals.evictions} evictions, ${totals.expiredReclaimed} reclaimed)`);
   t.ok(totals.getHits + totals.touchHits >= hits, 'totals() sums every thread slot');
-  t.comment(`stats: ${JSON.stringify(reports.map((r) => r.stats))}`);
-});
-
-t.test('plain sets through own segments race gets, deletes and flush_all: every value whole and written, -m kept', async (t) => {
-  const handle = createSharedStore(
-    { memoryLimitBytes: 1 << 20, itemSizeMax: 4096, segmentSize: 32 * 1024, hashSeed: 11, hashPower: 4 },
-    { maxThreads: WORKERS + 1, reserveSegments: 3 },
-  );
-  const shared = new SharedArrayBuffer(4 * (2 + WORKERS));
-  const cells = new Int32Array(shared);
-  cells[0] = START_SECONDS;
-  const clock = { nowMs: (): number => Atomics.load(cells, 0) * 1000 };
-  const main = attachStore(handle, { threadSlot: 0, clock });
-  const tasks: WorkerTask[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    tasks.push({ handle, slot: w + 1, writer: w, mode: 'sets', ops: 20_000, keys: 300, shared, workers: WORKERS });
-  }
-  const { reports, samples, heapProblems } = await runAll(main, tasks);
-  t.same(reports.flatMap((r) => r.problems), [], 'every value read was whole, written by someone, for its key and unexpired');
-  t.same(heapProblems.slice(0, 5), [], `segments in use never above -m (${samples} samples)`);
-  t.same(audit(main), [], 'store consistent afterwards');
-  const owned = reports.reduce((n, r) => n + (r.stats.ownedSets ?? 0), 0);
-  const stored = reports.reduce((n, r) => n + (r.stats.stored ?? 0), 0);
-  t.ok(owned > 0, `plain sets went through own segments (${owned} of ${stored})`);
-  t.ok(main.totals().evictions > 0, 'the small heap evicted meanwhile');
   t.comment(`stats: ${JSON.stringify(reports.map((r) => r.stats))}`);
 });
 
