@@ -86,10 +86,10 @@
 //   too, as a reader's: after an in-place upgrade nothing can have changed
 //   (no other holder came between), so the found slot is relinked as is;
 //   after a queued lock it is looked up again. Measured first (RESULTS.md,
-//   issue 11): of a 100-byte set's exclusive hold on main, the locked
-//   lookup (hash, index probe, key compare) was about 60%, the hash alone
-//   about 20%, the value copy about 1%, the rest allocation, header and
-//   link; so the lookup is what had to leave the exclusive section.
+//   issue 11, benchmarks/set-breakdown.ts): of a 100-byte set's exclusive
+//   hold on main, the locked lookup (hash, index probe, key compare) was
+//   the largest part (about half), the value copy about 1%, the rest
+//   allocation, header and link; so the lookup had to leave it too.
 //   Not built: linking by compare-and-swap on the hash slot with no
 //   exclusive lock at all (a slot is two words, tag/frequency/high bits and
 //   low location, and cuckoo moves relocate slots, so readers would need a
