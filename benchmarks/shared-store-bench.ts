@@ -18,7 +18,10 @@
 // also pays a read and a write syscall outside the lock, so even this
 // share overstates the server's.
 // The timing itself (two hrtime reads per lock, one inside the held window)
-// inflates "held" by tens of ns per acquisition.
+// inflates "held" by tens of ns per acquisition. A plain set takes the lock
+// twice (shared to write its record into its own segment, then exclusive to
+// link it, or one upgrade when no other thread is inside: segment-store.ts
+// "Own segments"); the line says how many sets went that way.
 
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
@@ -62,6 +65,9 @@ interface Result {
   sharedNs: number;
   acquisitions: number;
   sharedAcquisitions: number;
+  /** Plain sets through the thread's own segment, and of those the ones upgraded in place (0 on builds before own segments). */
+  ownedSets: number;
+  ownedUpgrades: number;
 }
 
 function keyOf(i: number, into: Buffer): Buffer {
@@ -150,7 +156,16 @@ class Batches {
 
 function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> {
   const t = store.lockTimes() as Partial<Omit<Result, 'wallNs' | 'batchShares'>>;
-  return { heldNs: t.heldNs ?? 0, waitNs: t.waitNs ?? 0, sharedNs: t.sharedNs ?? 0, acquisitions: t.acquisitions ?? 0, sharedAcquisitions: t.sharedAcquisitions ?? 0 };
+  const own = store as { ownedSets?: number; ownedUpgrades?: number };
+  return {
+    heldNs: t.heldNs ?? 0,
+    waitNs: t.waitNs ?? 0,
+    sharedNs: t.sharedNs ?? 0,
+    acquisitions: t.acquisitions ?? 0,
+    sharedAcquisitions: t.sharedAcquisitions ?? 0,
+    ownedSets: own.ownedSets ?? 0,
+    ownedUpgrades: own.ownedUpgrades ?? 0,
+  };
 }
 
 async function main(): Promise<void> {
@@ -184,6 +199,8 @@ async function main(): Promise<void> {
     const shared = results.reduce((n, r) => n + r.sharedNs, 0);
     const acquisitions = results.reduce((n, r) => n + r.acquisitions, 0);
     const sharedAcquisitions = results.reduce((n, r) => n + r.sharedAcquisitions, 0);
+    const ownedSets = results.reduce((n, r) => n + r.ownedSets, 0);
+    const ownedUpgrades = results.reduce((n, r) => n + r.ownedUpgrades, 0);
     const s = (held + wait) / wall;
     const amdahl = (n: number, share = s): string => (1 / (share + (1 - share) / n)).toFixed(1);
     const shares = results.flatMap((r) => r.batchShares).sort((a, b) => a - b);
@@ -194,6 +211,7 @@ async function main(): Promise<void> {
         `(exclusive held ${((100 * held) / wall).toFixed(1)}% + waiting ${((100 * wait) / wall).toFixed(1)}%), ` +
         `shared held ${((100 * shared) / wall).toFixed(1)}%, ${acquisitions} exclusive / ${sharedAcquisitions} shared acquisitions, ` +
         `${(held / Math.max(1, acquisitions)).toFixed(0)} ns per exclusive hold; ` +
+        `${ownedSets} sets through own segments, ${ownedUpgrades} of them upgraded in place; ` +
         `Amdahl from the serial share: x${amdahl(8)} at 8 threads, x${amdahl(16)} at 16`,
     );
     console.log(

@@ -4,10 +4,11 @@
 // every item of the victim. 'merge' (merge-eviction.ts) falls back to FIFO
 // when no bucket has segments it can merge. The segment holding an item
 // that is being rewritten (ItemSpace.pinned) is never chosen, nor one a
-// paused merge holds (SegmentHeap.busy).
+// paused merge holds (SegmentHeap.busy MERGE_BUSY). A segment a writer
+// thread owns may be chosen: freeing it ends the ownership.
 
 import type { Evictor, ItemSpace } from './item-space.js';
-import { NO_SEGMENT, FREE_BUCKET } from './segment-heap.js';
+import { MERGE_BUSY, NO_SEGMENT, FREE_BUCKET } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { MergeEvictor } from './merge-eviction.js';
 import type { EvictionPolicy } from './types.js';
@@ -20,7 +21,7 @@ export function evictOldest(space: ItemSpace, nowS: number): boolean {
   let oldest = Infinity;
   for (let b = 0; b < BUCKET_COUNT; b++) {
     let seg = chains.head[b]!;
-    while (seg !== NO_SEGMENT && (seg === space.pinned || heap.busy[seg] !== 0)) seg = heap.next[seg]!;
+    while (seg !== NO_SEGMENT && (seg === space.pinned || heap.busy[seg] === MERGE_BUSY)) seg = heap.next[seg]!;
     if (seg !== NO_SEGMENT && heap.createTime[seg]! < oldest) {
       oldest = heap.createTime[seg]!;
       victim = seg;
@@ -38,7 +39,7 @@ export function evictRandom(space: ItemSpace, nowS: number): boolean {
   const start = Math.floor(Math.random() * n);
   for (let i = 0; i < n; i++) {
     const seg = (start + i) % n;
-    if (heap.bucket[seg] !== FREE_BUCKET && seg !== space.pinned && heap.busy[seg] === 0) {
+    if (heap.bucket[seg] !== FREE_BUCKET && seg !== space.pinned && heap.busy[seg] !== MERGE_BUSY) {
       space.freeSegment(seg, nowS);
       return true;
     }

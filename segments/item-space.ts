@@ -12,7 +12,9 @@
 // thread has its own ItemSpace over them, whose fields below (lastHash,
 // lastTag, lastMissExpired, pinned) are that thread's scratch between the
 // calls of one locked store operation. lookupShared() runs under the shared
-// store lock; every other method expects the exclusive lock.
+// store lock, and so does writeHeader() for the owner of a segment writing
+// past its writeOffset (segment-store.ts, "Own segments"); every other
+// method expects the exclusive lock.
 
 import { hashBytes, tagOf } from './key-hash.js';
 import { HashIndex, type KeySource } from './hash-index.js';
@@ -28,7 +30,7 @@ import {
   recordBytes,
   recordDeadline,
 } from './item-layout.js';
-import { EVENT_EMPTIED, EVENT_EVICTED, EVENT_EXPIRED, LATEST_NEVER, NO_SEGMENT, FREE_BUCKET, SegmentHeap, type HeapMemory } from './segment-heap.js';
+import { EVENT_EMPTIED, EVENT_EVICTED, EVENT_EXPIRED, LATEST_NEVER, MERGE_BUSY, NO_SEGMENT, FREE_BUCKET, SegmentHeap, type HeapMemory } from './segment-heap.js';
 import { NEVER_BUCKET, TtlChains, placementBucket, type ChainsMemory } from './ttl-buckets.js';
 import type { IndexMemory } from './hash-index.js';
 import { NEVER } from './expiry-time.js';
@@ -90,6 +92,13 @@ export class ItemSpace implements KeySource {
   readonly seed: number;
   /** A segment eviction and the sweep must leave alone (holds an item being rewritten). */
   pinned = NO_SEGMENT;
+  /**
+   * This thread's mark in SegmentHeap.busy for a segment it owns (2 + its
+   * thread slot; 0: owns none): allocate() appends to a chain's tail that
+   * is unmarked or marked by this thread only (segment-store.ts, "own
+   * segments").
+   */
+  ownMark = 0;
   /** Set by lookup(): hash and tag of the key, and whether a miss was an expired item. */
   lastHash = 0;
   lastTag = 0;
@@ -254,7 +263,12 @@ export class ItemSpace implements KeySource {
     this.lastMissExpired = false;
     const n = key.length;
     if (n === 0 || n > MAX_KEY_BYTES) return -1;
-    const hash = hashBytes(key, 0, n, this.seed);
+    return this.lookupHashed(key, hashBytes(key, 0, n, this.seed), nowS);
+  }
+
+  /** lookup() of a valid key whose hash the caller computed (outside the lock: it is a pure function of the key). */
+  lookupHashed(key: Uint8Array, hash: number, nowS: number): number {
+    this.lastMissExpired = false;
     const tag = tagOf(hash);
     this.lastHash = hash;
     this.lastTag = tag;
@@ -341,6 +355,26 @@ export class ItemSpace implements KeySource {
     this.counters.bytes += this.recordSize(addr);
   }
 
+  /**
+   * link() straight after lookup()/lookupHashed() of the same key returned
+   * `oldAddr`, with no index change between: the found slot is still that
+   * key's, so no second probe. `size`: the new record's bytes. `fresh`:
+   * the old version had expired, so the key's read count starts over (as
+   * after an unlink and insert).
+   */
+  linkFound(addr: number, oldAddr: number, hash: number, tag: number, size: number, fresh = false): void {
+    const loc = this.locOf(addr);
+    if (oldAddr >= 0) {
+      if (fresh) this.index.relinkFound(loc);
+      else this.index.relinkFoundWithFrequency(loc, this.index.foundFrequency());
+      this.retire(oldAddr);
+    } else {
+      this.index.insert(hash, tag, loc);
+    }
+    this.counters.items++;
+    this.counters.bytes += size;
+  }
+
   // ---- writing ----------------------------------------------------------
 
   /** TTL bucket for an item with `deadline` written at `nowS`. */
@@ -357,7 +391,8 @@ export class ItemSpace implements KeySource {
     const heap = this.heap;
     const tail = this.chains.tail[bucket]!;
     // A tail a paused merge holds (it became the tail when the one after it was swept) takes no writes.
-    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize && heap.busy[tail] === 0) {
+    // Nor does a tail another thread owns (its owner appends there beside readers).
+    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize && (heap.busy[tail] === 0 || heap.busy[tail] === this.ownMark)) {
       const off = heap.writeOffset[tail]!;
       heap.writeOffset[tail] = off + size;
       return tail * this.segmentSize + off;
@@ -406,16 +441,36 @@ export class ItemSpace implements KeySource {
   ): number {
     const seg = Math.floor(addr / this.segmentSize);
     const off = addr - seg * this.segmentSize;
+    // Records before this one are whole, so a widening of the unit may walk them.
+    const stamp = this.heap.accessStamp(seg, nowS, off);
+    const valueAt = this.writeHeader(seg, off, key, valueLength, flags, deadline, cas, metaBits, stamp);
+    this.account(seg, recordBytes(key.length, valueLength, recordBits(flags, deadline, cas, metaBits)), deadline);
+    return valueAt;
+  }
+
+  /**
+   * The bytes of writeRecord only: header, fields and key at `off` of
+   * `seg`, nothing accounted. Touches no memory but [off, off + header +
+   * key), so the owner of a segment may call it under the shared lock for
+   * space past the segment's writeOffset, which no one else reads.
+   */
+  writeHeader(
+    seg: number,
+    off: number,
+    key: Uint8Array,
+    valueLength: number,
+    flags: number,
+    deadline: number,
+    cas: number,
+    metaBits: number,
+    stamp: number,
+  ): number {
     const heap = this.heap;
     const words = heap.words[seg]!;
-    let bits = metaBits;
-    if (flags !== 0) bits |= BIT_HAS_FLAGS;
-    if (deadline !== NEVER) bits |= BIT_HAS_DEADLINE;
-    if (cas !== 0) bits |= BIT_HAS_CAS;
+    const bits = recordBits(flags, deadline, cas, metaBits);
     const n = key.length;
     let w = off >>> 2;
-    // Records before this one are whole, so a widening of the unit may walk them.
-    words[w] = makeWordA(n, bits, heap.accessStamp(seg, nowS, off));
+    words[w] = makeWordA(n, bits, stamp);
     words[w + 1] = valueLength;
     w += 2;
     if (cas !== 0) {
@@ -427,11 +482,16 @@ export class ItemSpace implements KeySource {
     if (deadline !== NEVER) words[w++] = deadline;
     const keyAt = w * 4;
     heap.bytes[seg]!.set(key, keyAt);
+    return keyAt + n;
+  }
+
+  /** Count a record of `size` bytes written into `seg` in its segment's live figures. */
+  account(seg: number, size: number, deadline: number): void {
+    const heap = this.heap;
     heap.liveItems[seg]!++;
-    heap.liveBytes[seg]! += recordBytes(n, valueLength, bits);
+    heap.liveBytes[seg]! += size;
     const latest = deadline === NEVER ? LATEST_NEVER : deadline;
     if (latest > heap.latestDeadline[seg]!) heap.latestDeadline[seg] = latest;
-    return keyAt + n;
   }
 
   // ---- freeing segments ---------------------------------------------------
@@ -506,7 +566,8 @@ export class ItemSpace implements KeySource {
     const heap = this.heap;
     for (let seg = start; seg < end; seg++) {
       const bucket = heap.bucket[seg]!;
-      if (bucket === FREE_BUCKET || seg === this.pinned || heap.busy[seg] !== 0) continue;
+      // An owned segment is swept like any other (release() ends the ownership; its owner notices).
+      if (bucket === FREE_BUCKET || seg === this.pinned || heap.busy[seg] === MERGE_BUSY) continue;
       if (heap.liveItems[seg] === 0) {
         // Emptied by deletes, overwrites or lazily expired reads.
         const expired = bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS;
@@ -535,4 +596,13 @@ export class ItemSpace implements KeySource {
     this.counters.items = 0;
     this.counters.bytes = 0;
   }
+}
+
+/** The meta bits of a record with these fields. */
+export function recordBits(flags: number, deadline: number, cas: number, metaBits: number): number {
+  let bits = metaBits;
+  if (flags !== 0) bits |= BIT_HAS_FLAGS;
+  if (deadline !== NEVER) bits |= BIT_HAS_DEADLINE;
+  if (cas !== 0) bits |= BIT_HAS_CAS;
+  return bits;
 }

@@ -14,7 +14,7 @@
 // slice inside one synchronous turn.
 
 import { BIT_DEAD, recordBytes, recordDeadline } from './item-layout.js';
-import type { SegmentHeap } from './segment-heap.js';
+import { MERGE_BUSY, type SegmentHeap } from './segment-heap.js';
 import { NEVER } from './expiry-time.js';
 
 /** Called per live record: its address (an ItemRef), its record size in bytes and its deadline (NEVER = none). */
@@ -52,7 +52,7 @@ export class ItemWalk {
         this.offset >= heap.writeOffset[this.seg]! ||
         heap.generation[this.seg] !== this.generation ||
         heap.isFree(this.seg) ||
-        heap.busy[this.seg] !== 0
+        heap.busy[this.seg] === MERGE_BUSY
       ) {
         if (!this.enterNextSegment()) return true;
         continue;
@@ -84,7 +84,8 @@ export class ItemWalk {
     const heap = this.heap;
     for (let seg = this.seg + 1; seg < heap.segmentCount; seg++) {
       // A segment a paused merge holds may be half compacted: skipped (its items are missed, as a moving item may be).
-      if (heap.isFree(seg) || heap.writeOffset[seg] === 0 || heap.busy[seg] !== 0) continue;
+      // One a writer owns is walked: its records up to writeOffset are linked and whole, its owner writes only past it.
+      if (heap.isFree(seg) || heap.writeOffset[seg] === 0 || heap.busy[seg] === MERGE_BUSY) continue;
       this.seg = seg;
       this.offset = 0;
       this.generation = heap.generation[seg]!;

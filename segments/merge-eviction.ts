@@ -70,7 +70,7 @@
 import type { ItemSpace } from './item-space.js';
 import { BIT_DEAD, recordBytes, recordDeadline } from './item-layout.js';
 import { ITEM_FETCHED } from './types.js';
-import { EVENT_MERGED, FREE_BUCKET, LATEST_NEVER, NO_SEGMENT } from './segment-heap.js';
+import { EVENT_MERGED, FREE_BUCKET, LATEST_NEVER, MERGE_BUSY, NO_SEGMENT } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
 import { RankHistogram, agedFrequency, rankOf } from './merge-ranking.js';
@@ -200,13 +200,18 @@ export class MergeEvictor {
     return freed;
   }
 
-  /** Fill `run` with consecutive segments from `start`, stopping at the tail, the pinned segment or one another merge holds. */
+  /**
+   * Fill `run` with consecutive segments from `start`, stopping at the
+   * tail, the pinned segment or one another merge holds. A segment a writer
+   * thread owns is taken from it (its owner notices at its next set).
+   */
   private collectRun(space: ItemSpace, bucket: number, start: number): number {
     const tail = space.chains.tail[bucket]!;
     let length = 0;
     const most = this.run.length;
     for (let seg = start; seg !== NO_SEGMENT && length < most; seg = space.heap.next[seg]!) {
-      if (seg === tail || seg === space.pinned || space.heap.busy[seg] !== 0) break;
+      if (seg === tail || seg === space.pinned || space.heap.busy[seg] === MERGE_BUSY) break;
+      space.heap.busy[seg] = 0;
       this.run[length++] = seg;
     }
     return length;

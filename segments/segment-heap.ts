@@ -70,6 +70,9 @@ export const MAX_SEGMENT_BYTES = 0x7ffffff8;
 const CHUNK_BYTES = 1 << 30;
 /** Largest access stamp (16 bits of word A). */
 export const MAX_ACCESS_STAMP = 0xffff;
+/** SegmentHeap.busy: a paused merge holds the segment. Values from OWNED_MARK up: a writer thread owns it (2 + its slot). */
+export const MERGE_BUSY = 1;
+export const OWNED_MARK = 2;
 
 /** Everything a SegmentHeap is, as SharedArrayBuffers and numbers: postMessage-able. */
 export interface HeapMemory {
@@ -199,11 +202,15 @@ export class SegmentHeap {
   readonly accessBase: Float64Array;
 
   /**
-   * 1 while a merge that releases the store lock between slices works on
-   * the segment (merge-eviction.ts): its records may be half compacted, so
-   * nothing else may walk, sweep, free, merge or append to it meanwhile
-   * (item-space.ts, eviction.ts, item-walk.ts check). Lookups of items in
-   * it stay valid: every slot points at a whole record.
+   * MERGE_BUSY (1) while a merge that releases the store lock between
+   * slices works on the segment (merge-eviction.ts): its records may be
+   * half compacted, so nothing else may walk, sweep, free, merge or append
+   * to it meanwhile (item-space.ts, eviction.ts, item-walk.ts check).
+   * Lookups of items in it stay valid: every slot points at a whole record.
+   * OWNED_MARK + slot while a writer thread owns it (segment-store.ts, "own
+   * segments"): no one else appends to it; an exclusive holder may still
+   * sweep, evict, merge or free it, which ends the ownership (release()
+   * clears the mark, merges clear it first).
    */
   readonly busy: Uint8Array;
 

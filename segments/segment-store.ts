@@ -43,7 +43,8 @@
 //   consistent snapshot), and beginWrite()/endWrite() brackets (meta
 //   requests, binary touch/arith/GAT, text gat/gats, warm-restart save).
 //   The holder may read and write every shared word; the Atomics on the
-//   lock word order its plain accesses before the next holder's.
+//   lock word order its plain accesses before the next holder's. A plain
+//   set holds it only to link (see "Own segments" below).
 // - Shared: get and peek, and beginRead()/endRead() brackets around a
 //   lookup and the copy of its value into the reply (text get, binary get,
 //   lru_crawler metadump slices). Many readers at once, no writer. So a
@@ -69,6 +70,54 @@
 //   at the same record). A due delayed flush_all makes every shared lookup
 //   miss until an exclusive holder applies it. The housekeeper widens
 //   access units an hour ahead, so readers rarely skip a stamp.
+// - Own segments (Segcache's per-thread active segment): a plain set (no
+//   CAS, no lock already held by the thread) writes its whole record under
+//   the SHARED lock into a segment its thread owns, at that segment's
+//   writeOffset, then holds the lock exclusively only to link it: look the
+//   key up, retire the old version, move writeOffset past the record,
+//   stamp it, count it, point the hash slot at it (writeOwned/linkOwned).
+//   The key's hash is computed before either lock. To go exclusive it
+//   first tries an in-place upgrade (SharedExclusiveLock.tryUpgrade: one
+//   compareExchange from "one reader" to "writer", never waiting, so two
+//   upgraders cannot deadlock); when another thread is inside it lets go
+//   of the shared lock and queues as any writer. Either way a thread never
+//   waits for one mode while holding the other, so the one lock still has
+//   no order to respect. The key's lookup is done under the shared lock
+//   too, as a reader's: after an in-place upgrade nothing can have changed
+//   (no other holder came between), so the found slot is relinked as is;
+//   after a queued lock it is looked up again. Measured first (RESULTS.md,
+//   issue 11, benchmarks/set-breakdown.ts): of a 100-byte set's exclusive
+//   hold on main, the locked lookup (hash, index probe, key compare) was
+//   the largest part (about half), the value copy about 1%, the rest
+//   allocation, header and link; so the lookup had to leave it too.
+//   Not built: linking by compare-and-swap on the hash slot with no
+//   exclusive lock at all (a slot is two words, tag/frequency/high bits and
+//   low location, and cuckoo moves relocate slots, so readers would need a
+//   validation step); nor one own segment per TTL bucket (a thread owns one
+//   segment at a time, so a set for another bucket takes the old path).
+//   Ownership: SegmentHeap.busy holds OWNED_MARK + thread slot; a thread
+//   claims the fresh segment its plain set just opened (exclusive lock; the
+//   segment gets a fresh generation, so a claim is unique even if a mark
+//   repeats), at most one at a time, in heaps of OWN_MIN_SEGMENTS or more.
+//   No one else appends to a segment another thread owns (allocate skips
+//   it), so only its owner writes past its writeOffset, and only under the
+//   shared lock. Why nothing sees a record in flight: every reader of
+//   records (lookups through the index, item walks, merges, the sweep,
+//   warm-restart saves) stops at writeOffset or reaches records through
+//   hash slots, and both change only under the exclusive lock, which the
+//   owner takes after its writes (the lock's Atomics order them). Why no
+//   one pulls the segment from under the writer: while it writes it holds
+//   the shared lock, so no merge, eviction, sweep or flush runs. Between
+//   its two halves they may: merges and evictions take an owned segment
+//   like any other (a merge clears the mark first; release() clears it),
+//   and linkOwned re-checks under the exclusive lock that the mark, the
+//   generation and writeOffset are unchanged; if not, the record is left
+//   where it lies (past writeOffset, never read, overwritten by the next
+//   append) and the set runs the exclusive path whole. Readers still
+//   write word A of linked records and segment flags (below): different
+//   words from the owner's record in flight. So a pinned segment is only
+//   pinned while its owner holds the shared lock; the cost of taking one
+//   back is one set done the old way.
 // - Brackets nest per thread: a read bracket inside a write bracket only
 //   counts depth; a write inside a read bracket throws (an upgrade could
 //   deadlock two upgraders), so responders that may write open beginWrite.
@@ -113,7 +162,7 @@ import type {
   StoreStatus,
   TouchStatus,
 } from './types.js';
-import { ItemSpace, type SpaceMemory } from './item-space.js';
+import { ItemSpace, recordBits, type SpaceMemory } from './item-space.js';
 import { ghostEntries } from './ghost-keys.js';
 import { ITEM_FETCHED } from './types.js';
 import { ItemWalk } from './item-walk.js';
@@ -131,7 +180,7 @@ import {
 } from './item-layout.js';
 import { EXPIRED, NEVER, deadlineFor, flushMomentFor } from './expiry-time.js';
 import { NOT_A_NUMBER, U64_MASK, applyDelta, formatU64, parseU64 } from './decimal-u64.js';
-import { MAX_ACCESS_STAMP, NO_SEGMENT } from './segment-heap.js';
+import { MAX_ACCESS_STAMP, MERGE_BUSY, NO_SEGMENT, OWNED_MARK } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
 import { randomSeed, tagOf } from './key-hash.js';
@@ -240,6 +289,9 @@ const PENDING_STAMP = 2;
 /** Deferred items per thread between settles; more are dropped (the sweep or a writer's lookup catches up). */
 const PENDING_MAX = 32;
 
+/** A thread claims own segments only in a heap of at least this many (a tiny heap keeps every segment evictable by the old rules). */
+const OWN_MIN_SEGMENTS = 16;
+
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
 /** Buckets of the hash index migrated per expiry tick while it expands. */
@@ -276,6 +328,24 @@ export class SegmentStore implements CacheStore {
   /** The housekeeper's merge under way, one slice per housekeep() (evictor.slices). */
   private mergeSteps: Generator<void, boolean> | null = null;
   private readonly expiryIntervalMs: number;
+  /**
+   * This thread's own segment (see the header, "Own segments"): plain sets
+   * write their record into it under the shared lock and link it under the
+   * exclusive one. NO_SEGMENT when none; valid only while the heap's busy
+   * mark is still ownMark and its generation still ownGeneration.
+   */
+  private ownSeg = NO_SEGMENT;
+  private ownGeneration = -1;
+  /** What writeOwned's lookup found, for linkOwned: the key hash, the current (or expired) version's address or -1. */
+  private ownHash = 0;
+  private ownOld = -1;
+  private ownOldExpired = false;
+  /** Of ownedSets, those whose shared lock was upgraded in place (the lookup done beside readers held). */
+  ownedUpgrades = 0;
+  /** Plain sets this thread stored through its own segment (tests and benchmarks read it; not a stat). */
+  ownedSets = 0;
+  /** This thread's busy mark for segments it owns (OWNED_MARK + slot; 0: slots past 253 own none). */
+  private readonly ownMark: number;
 
   /** A new store (this thread in slot 0), or (handle, { threadSlot }) another thread's view of a shared one. */
   constructor(options: StoreOptions, tuning?: StoreTuning);
@@ -323,6 +393,8 @@ export class SegmentStore implements CacheStore {
       this.counters,
     );
     this.space.reserve = handle.reserveSegments;
+    this.ownMark = OWNED_MARK + slot <= 0xff ? OWNED_MARK + slot : 0;
+    this.space.ownMark = this.ownMark;
     const control = this.control;
     this.space.onLowReserve = () => {
       if (control[HOUSEKEEPER_ACTIVE] === 0) return;
@@ -392,7 +464,8 @@ export class SegmentStore implements CacheStore {
       const end = Math.min(heap.segmentCount, start + SWEEP_SLICE);
       space.sweepRange(nowS, start, end);
       // Widen access units ahead of time, so readers (who may not) rarely need to.
-      for (let seg = start; seg < end; seg++) if (!heap.isFree(seg) && heap.busy[seg] === 0) heap.coverAccessTime(seg, nowS + WIDEN_AHEAD_S);
+      // (An owned segment too: records up to writeOffset are whole; an owner's record in flight is stamped when linked.)
+      for (let seg = start; seg < end; seg++) if (!heap.isFree(seg) && heap.busy[seg] !== MERGE_BUSY) heap.coverAccessTime(seg, nowS + WIDEN_AHEAD_S);
       control[SWEEP_CURSOR] = end >= heap.segmentCount ? 0 : end;
       space.index.migrate(MIGRATE_PER_STEP);
       const reserve = this.reserveSegments();
@@ -533,6 +606,10 @@ export class SegmentStore implements CacheStore {
   }
 
   store(mode: 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas', key: Buffer, value: Buffer, flags: number, exptime: number, cas: number): StoreStatus {
+    if (mode === 'set' && cas === 0 && this.ownSeg !== NO_SEGMENT && !this.lock.held) {
+      const addr = this.writeOwned(key, value, flags, exptime, true);
+      if (addr >= 0) return this.linkOwned(addr, key, value, flags, exptime, true);
+    }
     this.lock.lock();
     try {
       return this.storeLocked(mode, key, value, flags, exptime, cas);
@@ -843,8 +920,139 @@ export class SegmentStore implements CacheStore {
     }
     space.link(addr, old, hash, tag);
     counters.totalItems++;
+    if (mode === 'set' && cas === 0 && explicitCas === 0 && this.ownMark !== 0 && addr % this.segmentSize === 0) this.claimOwned(space.segmentOf(addr));
     this.lastCas = this.itemCas(addr);
     return 'stored';
+  }
+
+  // ---- own segments (see the header) --------------------------------------
+
+  /**
+   * The first half of a plain set (no lock held by this thread, no CAS):
+   * under the shared lock, write the whole record (header, key, value)
+   * into this thread's own segment at its writeOffset, past every record
+   * anyone reads, and return its address for linkOwned(). -1 when the fast
+   * path does not apply (no own segment any more, another TTL bucket, no
+   * room, a due delayed flush, an invalid key or size): nothing was
+   * written, the caller takes the exclusive path. The stamp is left 0:
+   * linkOwned() stamps it, because the unit may widen in between.
+   * `keepShared`: on success return still holding the shared lock (store()
+   * then tries to upgrade it in place). Public for the tests of the two
+   * halves; store() is the way in.
+   */
+  writeOwned(key: Buffer, value: Buffer, flags: number, exptime: number, keepShared = false): number {
+    const n = key.length;
+    if (n === 0 || n > MAX_KEY_BYTES || value.length > this.itemSizeMax) return -1;
+    const nowS = this.nowSeconds();
+    const deadline = deadlineFor(exptime, nowS);
+    if (deadline === EXPIRED) return -1;
+    const itemFlags = flags >>> 0;
+    const size = recordBytes(n, value.length, recordBits(itemFlags, deadline, 0, 0));
+    const space = this.space;
+    const heap = space.heap;
+    const seg = this.ownSeg;
+    this.lock.lockShared();
+    let addr = -1;
+    try {
+      const flushAt = this.cells[PENDING_FLUSH_AT]!;
+      if (flushAt >= 0 && nowS >= flushAt) return -1;
+      if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration) {
+        // Taken back (merged, evicted, swept, flushed): a later plain set that opens a segment claims another.
+        this.ownSeg = NO_SEGMENT;
+        return -1;
+      }
+      const off = heap.writeOffset[seg]!;
+      if (off + size > this.segmentSize || heap.bucket[seg] !== space.bucketFor(deadline, nowS)) return -1;
+      const valueAt = space.writeHeader(seg, off, key, value.length, itemFlags, deadline, 0, 0, 0);
+      heap.bytes[seg]!.set(value, valueAt);
+      // The key's current version, looked up as a reader does (its slot stays
+      // the found one): still right at link time if the lock is upgraded in
+      // place, since no one can have changed anything in between.
+      const old = space.lookupShared(key, nowS);
+      this.ownHash = space.lastHash;
+      this.ownOld = old >= 0 ? old : space.lastMissExpired ? space.lastFoundAddr : -1;
+      this.ownOldExpired = old < 0 && space.lastMissExpired;
+      addr = seg * this.segmentSize + off;
+      return addr;
+    } finally {
+      if (addr < 0 || !keepShared) this.lock.unlockShared();
+    }
+  }
+
+  /**
+   * The second half: under the exclusive lock, check the own segment is
+   * still this thread's with nothing appended since writeOwned (else the
+   * record is abandoned where it lies, past writeOffset, and the set runs
+   * the exclusive path), then publish it: writeOffset past it, its stamp,
+   * the segment's live figures, the hash slot (replacing the old version).
+   * `sharedHeld`: writeOwned kept the shared lock; upgraded in place when
+   * no one else is inside (nothing can have changed then), else let go
+   * and the exclusive lock taken as usual.
+   */
+  linkOwned(addr: number, key: Buffer, value: Buffer, flags: number, exptime: number, sharedHeld = false): StoreStatus {
+    const inPlace = sharedHeld && this.lock.tryUpgrade();
+    if (inPlace) this.ownedUpgrades++;
+    else {
+      if (sharedHeld) this.lock.unlockShared();
+      this.lock.lock();
+    }
+    try {
+      const nowS = this.now();
+      const space = this.space;
+      const heap = space.heap;
+      const seg = space.segmentOf(addr);
+      const off = addr - seg * this.segmentSize;
+      if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration || heap.writeOffset[seg] !== off) {
+        return this.storeLocked('set', key, value, flags, exptime, 0);
+      }
+      const hash = this.ownHash;
+      let old: number;
+      let fresh = false;
+      if (inPlace) {
+        // writeOwned's lookup still holds (found slot included); an expired
+        // version found there is reclaimed here as lookup() would have.
+        old = this.ownOld;
+        if (this.ownOldExpired) {
+          if ((space.wordA(old) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
+          this.counters.expiredReclaimed++;
+          fresh = true;
+        }
+      } else {
+        old = space.lookupHashed(key, hash, nowS);
+      }
+      const words = heap.words[seg]!;
+      const w = off >>> 2;
+      const a = words[w]!;
+      const size = recordBytes(a & 0xff, words[w + 1]!, (a >>> 8) & 0xff);
+      words[w] = ((a & 0xffff) | (heap.accessStamp(seg, nowS, off) << 16)) >>> 0;
+      heap.writeOffset[seg] = off + size;
+      space.account(seg, size, space.deadline(addr));
+      space.linkFound(addr, old, hash, tagOf(hash), size, fresh);
+      this.counters.totalItems++;
+      this.ownedSets++;
+      this.lastCas = this.itemCas(addr);
+      return 'stored';
+    } finally {
+      this.lock.unlock();
+    }
+  }
+
+  /**
+   * Make `seg` (just opened by this thread's plain set, its one record at
+   * offset 0) this thread's own segment, giving back the previous one. The
+   * fresh generation makes the claim unique even if a slot's mark repeats
+   * (two stores of one slot), at the price of the one record's CAS token,
+   * which nobody has seen yet (exclusive lock held).
+   */
+  private claimOwned(seg: number): void {
+    const heap = this.space.heap;
+    if (heap.busy[seg] !== 0 || heap.targetCount < OWN_MIN_SEGMENTS || heap.writeOffset[seg] !== this.space.recordSize(seg * this.segmentSize)) return;
+    const mine = this.ownSeg;
+    if (mine !== NO_SEGMENT && heap.busy[mine] === this.ownMark && heap.generation[mine] === this.ownGeneration) heap.busy[mine] = 0;
+    heap.renew(seg);
+    heap.busy[seg] = this.ownMark;
+    this.ownSeg = seg;
+    this.ownGeneration = heap.generation[seg]!;
   }
 
   private arithLocked(key: Buffer, incr: boolean, delta: bigint, initial: bigint | undefined, exptime: number, cas: number): ArithStatus {
@@ -1110,7 +1318,7 @@ export class SegmentStore implements CacheStore {
     const heap = this.space.heap;
     const seg = this.space.segmentOf(addr);
     // A paused merge's segment may be half compacted: no widening walk over it.
-    if (heap.busy[seg] !== 0) {
+    if (heap.busy[seg] === MERGE_BUSY) {
       this.markFetchedShared(addr, nowS);
       return;
     }

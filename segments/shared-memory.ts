@@ -202,6 +202,29 @@ export class SharedExclusiveLock {
     if ((left & READERS) === 0 && (left & WRITER_WAITING) !== 0 && Atomics.load(word, this.sleepers) > 0) Atomics.notify(word, this.state);
   }
 
+  /**
+   * From a shared hold (this thread's only one, not nested) to an exclusive
+   * one without letting go, if no other reader is inside and no writer
+   * holds or waits: one compareExchange of the state from exactly one
+   * reader to WRITER_HELD. Never waits, so two threads trying at once
+   * cannot deadlock (at most one can see the state at 1); on false the
+   * caller still holds its shared lock.
+   */
+  tryUpgrade(): boolean {
+    if (this.readDepth !== 1 || this.writeDepth !== 0) return false;
+    if (Atomics.compareExchange(this.word, this.state, 1, WRITER_HELD) !== 1) return false;
+    this.readDepth = 0;
+    this.writeDepth = 1;
+    this.queued = false;
+    if (this.measure) {
+      const now = process.hrtime.bigint();
+      this.sharedNs += Number(now - this.since);
+      this.since = now;
+      this.acquisitions++;
+    }
+    return true;
+  }
+
   lock(): void {
     if (this.writeDepth > 0) {
       this.writeDepth++;

@@ -16,7 +16,7 @@ export interface WorkerTask {
   handle: SharedStoreHandle;
   slot: number;
   writer: number;
-  mode: 'hammer' | 'exact';
+  mode: 'hammer' | 'exact' | 'sets';
   ops: number;
   keys: number;
   /** Int32: [0] = clock seconds; [1 + writer] = sequence numbers each writer has used; [1 + workers] = workers ready. */
@@ -129,6 +129,33 @@ function hammer(): void {
   }
 }
 
+/**
+ * Plain sets (the own-segment path of segment-store.ts) racing gets on the
+ * same keys, with a rare flush_all and delete taking segments back from
+ * their owners mid-stream.
+ */
+function sets(): void {
+  for (let i = 0; i < task.ops; i++) {
+    if (rand() < 0.002) Atomics.add(shared, 0, 1);
+    const key = `e:${Math.floor(rand() * task.keys)}`;
+    const r = rand();
+    const now = Atomics.load(shared, 0);
+    if (r < 0.5) {
+      readChecked(store, key);
+    } else if (r < 0.97) {
+      const deadline = rand() < 0.5 ? 0 : now + 1 + Math.floor(rand() * 4);
+      const seq = Atomics.add(shared, 1 + task.writer, 1);
+      bump(store.store('set', b(key), makeValue(key, seq, deadline), 0, deadline, 0));
+    } else if (r < 0.9995) {
+      bump(`delete_${store.delete(b(key), 0)}`);
+    } else {
+      store.flushAll(0);
+      bump('flush');
+    }
+  }
+  stats.ownedSets = store.ownedSets;
+}
+
 /** Counters, CAS increments and appends whose end state is exact. */
 function exact(): void {
   const w = task.writer;
@@ -193,5 +220,6 @@ Atomics.add(shared, READY, 1);
 for (let n = Atomics.load(shared, READY); n < task.workers; n = Atomics.load(shared, READY)) Atomics.wait(shared, READY, n, 50);
 Atomics.notify(shared, READY);
 if (task.mode === 'hammer') hammer();
+else if (task.mode === 'sets') sets();
 else exact();
 parentPort!.postMessage({ problems, stats, counters: { ...store.counters } });

@@ -62,7 +62,8 @@ t.test('clients between merge slices: reads right, writes land, audit clean at e
       pauses++;
       const heap = client.itemSpace.heap;
       const busy: number[] = [];
-      for (let seg = 0; seg < heap.segmentCount; seg++) if (heap.busy[seg] !== 0) busy.push(seg);
+      // (A segment the client owns carries its own mark, not the merge's.)
+      for (let seg = 0; seg < heap.segmentCount; seg++) if (heap.busy[seg] === 1) busy.push(seg);
       const ends = busy.map((seg) => heap.writeOffset[seg]!);
       for (const p of audit(client)) problems.push(`pause ${pauses}: ${p}`);
       // Every key: the model's value, or evicted (a miss); never another value.
