@@ -344,15 +344,21 @@ export class ItemSpace implements KeySource {
       // A new version keeps the key's read frequency (merge eviction ranks by it).
       this.index.relinkFoundWithFrequency(loc, this.index.foundFrequency());
       this.retire(oldAddr);
-    } else if (this.ghosts !== null && this.ghosts.recall(hash)) {
-      // Evicted lately and written again: admitted as read once (ghost-keys.ts).
+    } else {
+      this.insertNew(addr, hash, tag, loc);
+    }
+    this.counters.items++;
+    this.counters.bytes += this.recordSize(addr);
+  }
+
+  /** A key with no live version gets its slot; one evicted lately and written again is admitted as read once (ghost-keys.ts). */
+  private insertNew(addr: number, hash: number, tag: number, loc: number): void {
+    if (this.ghosts !== null && this.ghosts.recall(hash)) {
       this.index.insert(hash, tag, loc, 1);
       this.heap.read[this.segmentOf(addr)] = 1;
     } else {
       this.index.insert(hash, tag, loc);
     }
-    this.counters.items++;
-    this.counters.bytes += this.recordSize(addr);
   }
 
   /**
@@ -369,7 +375,7 @@ export class ItemSpace implements KeySource {
       else this.index.relinkFoundWithFrequency(loc, this.index.foundFrequency());
       this.retire(oldAddr);
     } else {
-      this.index.insert(hash, tag, loc);
+      this.insertNew(addr, hash, tag, loc);
     }
     this.counters.items++;
     this.counters.bytes += size;
