@@ -28,6 +28,7 @@
 
 import { SegmentStore, type SharedStoreHandle } from '../segment-store.js';
 import { HEADER_BYTES } from '../item-layout.js';
+import { ghostEntries } from '../ghost-keys.js';
 import type { Clock, EvictionPolicy } from '../types.js';
 
 /** Smallest copy segment the heap accepts. */
@@ -65,7 +66,7 @@ export interface CopyShape {
   clock: Clock;
   /** Records (and segments) take 1/recordScale of the real bytes; default recordScaleFor(rate, segmentSize). */
   recordScale?: number;
-  /** Ghost keys of the copy's store (StoreTuning.ghostEntries); the store's default when absent. */
+  /** Ghost keys of the copy's store (StoreTuning.ghostEntries); absent: the real store's default for memoryBytes x rate. */
   ghostEntries?: number;
 }
 
@@ -138,7 +139,10 @@ export class MiniatureCopy {
         // A copy never grows: no segments reserved for cache_memlimit.
         fixedSize: true,
       },
-      { maxThreads: 1, expiryIntervalMs: 1000, ghostEntries: shape.ghostEntries },
+      // Ghost keys sized for the real store's memory times the rate (the copy
+      // sees R of its keys), not for the copy's own scaled-down bytes, which
+      // would give it k times too short a memory of evicted keys.
+      { maxThreads: 1, expiryIntervalMs: 1000, ghostEntries: shape.ghostEntries ?? ghostEntries(shape.memoryBytes * shape.rate) },
     );
     // The copy is this thread's alone (its memory is never shared): hold its
     // (reentrant) lock for good, exclusively since a sampled get may be
