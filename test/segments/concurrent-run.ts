@@ -3,7 +3,11 @@
 
 import { Worker } from 'node:worker_threads';
 import type { SegmentStore } from '../../segments/segment-store.js';
+import { attachStore, createSharedStore } from '../../segments/shared-store.js';
 import type { WorkerTask } from './concurrent-worker.js';
+
+/** The workers' shared clock starts here (unix seconds). */
+export const START_SECONDS = 1_700_000_000;
 
 export interface Report {
   problems: string[];
@@ -19,6 +23,32 @@ export function runWorker(task: WorkerTask): Promise<Report> {
       if (code !== 0) reject(new Error(`worker exited with ${code}`));
     });
   });
+}
+
+/**
+ * A 1 MiB shared store that evicts all the time (32 KiB segments, a small
+ * hash table that must grow), the main thread's handle on it (slot 0, on
+ * the clock the workers share), and one `mode` task per worker.
+ */
+export function evictingRace(
+  workers: number,
+  hashSeed: number,
+  mode: WorkerTask['mode'],
+  ops: number,
+  keys: number,
+): { main: SegmentStore; tasks: WorkerTask[] } {
+  const handle = createSharedStore(
+    { memoryLimitBytes: 1 << 20, itemSizeMax: 4096, segmentSize: 32 * 1024, hashSeed, hashPower: 4 },
+    { maxThreads: workers + 1, reserveSegments: 3 },
+  );
+  const shared = new SharedArrayBuffer(4 * (2 + workers));
+  const cells = new Int32Array(shared);
+  cells[0] = START_SECONDS;
+  const clock = { nowMs: (): number => Atomics.load(cells, 0) * 1000 };
+  const main = attachStore(handle, { threadSlot: 0, clock });
+  const tasks: WorkerTask[] = [];
+  for (let w = 0; w < workers; w++) tasks.push({ handle, slot: w + 1, writer: w, mode, ops, keys, shared, workers });
+  return { main, tasks };
 }
 
 /** Run workers to completion while the main thread housekeeps and checks the heap never holds more segments than -m gives. */

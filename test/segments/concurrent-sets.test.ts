@@ -6,28 +6,13 @@
 // operation counts, no timing thresholds.
 
 import t from 'tap';
-import { attachStore, createSharedStore } from '../../segments/shared-store.js';
-import type { WorkerTask } from './concurrent-worker.js';
 import { audit } from './helpers.js';
-import { runAll } from './concurrent-run.js';
+import { evictingRace, runAll } from './concurrent-run.js';
 
 const WORKERS = 3;
-const START_SECONDS = 1_700_000_000;
 
 t.test('plain sets through own segments race gets, deletes and flush_all: every value whole and written, -m kept', async (t) => {
-  const handle = createSharedStore(
-    { memoryLimitBytes: 1 << 20, itemSizeMax: 4096, segmentSize: 32 * 1024, hashSeed: 11, hashPower: 4 },
-    { maxThreads: WORKERS + 1, reserveSegments: 3 },
-  );
-  const shared = new SharedArrayBuffer(4 * (2 + WORKERS));
-  const cells = new Int32Array(shared);
-  cells[0] = START_SECONDS;
-  const clock = { nowMs: (): number => Atomics.load(cells, 0) * 1000 };
-  const main = attachStore(handle, { threadSlot: 0, clock });
-  const tasks: WorkerTask[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    tasks.push({ handle, slot: w + 1, writer: w, mode: 'sets', ops: 12_000, keys: 3000, shared, workers: WORKERS });
-  }
+  const { main, tasks } = evictingRace(WORKERS, 11, 'sets', 12_000, 3000);
   const { reports, samples, heapProblems } = await runAll(main, tasks);
   t.same(reports.flatMap((r) => r.problems), [], 'every value read was whole, written by someone, for its key and unexpired');
   t.same(heapProblems.slice(0, 5), [], `segments in use never above -m (${samples} samples)`);

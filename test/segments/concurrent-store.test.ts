@@ -9,25 +9,12 @@ import t from 'tap';
 import { attachStore, createSharedStore } from '../../segments/shared-store.js';
 import type { WorkerTask } from './concurrent-worker.js';
 import { audit } from './helpers.js';
-import { runAll } from './concurrent-run.js';
+import { START_SECONDS, evictingRace, runAll } from './concurrent-run.js';
 
 const WORKERS = 3;
-const START_SECONDS = 1_700_000_000;
 
 t.test('workers hammer overlapping keys with every operation: no torn, foreign or expired value, -m kept', async (t) => {
-  const handle = createSharedStore(
-    { memoryLimitBytes: 1 << 20, itemSizeMax: 4096, segmentSize: 32 * 1024, hashSeed: 7, hashPower: 4 },
-    { maxThreads: WORKERS + 1, reserveSegments: 3 },
-  );
-  const shared = new SharedArrayBuffer(4 * (2 + WORKERS));
-  const cells = new Int32Array(shared);
-  cells[0] = START_SECONDS;
-  const clock = { nowMs: (): number => Atomics.load(cells, 0) * 1000 };
-  const main = attachStore(handle, { threadSlot: 0, clock });
-  const tasks: WorkerTask[] = [];
-  for (let w = 0; w < WORKERS; w++) {
-    tasks.push({ handle, slot: w + 1, writer: w, mode: 'hammer', ops: 20_000, keys: 400, shared, workers: WORKERS });
-  }
+  const { main, tasks } = evictingRace(WORKERS, 7, 'hammer', 20_000, 400);
   const { reports, samples, heapProblems } = await runAll(main, tasks);
   const problems = reports.flatMap((r) => r.problems);
   t.same(problems, [], 'every value read was whole, written by someone, for its key and unexpired');
