@@ -8,10 +8,11 @@
 // flush_all and the per-item CAS counter, to FILE.tmp, fsyncs it and renames
 // it over FILE (then fsyncs the directory): a crash mid-save leaves the old
 // FILE or none, never a partial one under FILE's name. One forward pass:
-// each segment's CRC is taken just before it is queued, and the queued views
-// go out in large positional writev calls (sequential-io.ts); the header and
-// table (which holds the CRCs) are written last at the front. Nothing is
-// done per item.
+// each segment's CRC is taken just before it is handed to the writer
+// (image-writer.ts: O_DIRECT through a small aligned buffer where the
+// filesystem allows, else large positional writev calls through the page
+// cache); the header and table (which holds the CRCs) are written last at
+// the front. Nothing is done per item.
 //
 // Restore reads the segments back in place (same ids, same generations, same
 // offsets, so every CAS token is the one clients saw) in large readv calls,
@@ -50,7 +51,8 @@ import {
   type SegmentEntry as Entry,
 } from './image-format.js';
 import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, paddedLength } from './index-section.js';
-import { ShortRead, SequentialWriter, readAllAt, writeAllAt } from './sequential-io.js';
+import { ShortRead, readAllAt } from './sequential-io.js';
+import { openImageWriter, type ImageWriter, type WriterIo } from './image-writer.js';
 import { checkSegment, expireSegment, locationBitmap, rebuildSegment, type SegmentCounts } from './record-walk.js';
 import { crc32 } from './checksum.js';
 import {
@@ -70,6 +72,11 @@ export interface SaveOptions {
   index?: boolean;
   /** fsync the file and its directory (default true). */
   sync?: boolean;
+  /** Write with O_DIRECT where the filesystem takes it (default true); false: through the page cache. */
+  direct?: boolean;
+  /** Tests: the staging buffer size and the open/write calls of the direct path (image-writer.ts). */
+  stagingBytes?: number;
+  io?: WriterIo;
 }
 
 export interface SaveResult {
@@ -85,8 +92,12 @@ export interface SaveResult {
   ms: number;
   /** Of ms: CRCs of the data and index parts. */
   checksumMs: number;
-  /** Of ms: fsync of the file, rename, fsync of the directory. */
+  /** Of ms: the writer's last chunk and the head, fsync of the file, rename, fsync of the directory. */
   syncMs: number;
+  /** The image went to the device with O_DIRECT, bypassing the page cache. */
+  direct: boolean;
+  /** Why a save that asked for O_DIRECT went through the page cache ('' otherwise). */
+  directNote: string;
 }
 
 export interface RestoreResult {
@@ -131,6 +142,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
   let checksumMs = 0;
   let syncMs = 0;
   let indexBytes = 0;
+  let writer: ImageWriter | null = null;
   const done = (ok: boolean, reason: string, fileBytes = 0): SaveResult => ({
     ok,
     reason,
@@ -141,6 +153,8 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     ms: performance.now() - started,
     checksumMs,
     syncMs,
+    direct: writer?.direct ?? false,
+    directNote: writer?.note ?? '',
   });
   // Chains in order; a cycle (never expected) is cut off by the count.
   const heads = port.chainHeads;
@@ -186,16 +200,16 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     indexBytes,
   });
   const temp = `${file}.tmp`;
-  let fd = -1;
   try {
-    fd = openSync(temp, 'w', 0o600);
-    const writer = new SequentialWriter(fd, HEADER_BYTES + tableBytes(entries.length));
+    const headBytes = HEADER_BYTES + tableBytes(entries.length);
+    const w = openImageWriter(temp, headBytes, { direct: options.direct, stagingBytes: options.stagingBytes, io: options.io });
+    writer = w;
     for (const e of entries) {
       const view = heap.bytes[e.seg]!.subarray(0, e.writeOffset);
       const c0 = performance.now();
       e.dataCrc = crc32(view);
       checksumMs += performance.now() - c0;
-      writer.add(view);
+      w.add(view);
     }
     if (index !== null) {
       const parts = index.parts.map((view) => {
@@ -204,24 +218,20 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
         // The padding is covered too: every byte of the file is checked.
         const crc = crc32(pad, crc32(view));
         checksumMs += performance.now() - c0;
-        writer.add(view);
-        writer.add(pad);
+        w.add(view);
+        w.add(pad);
         return { length: view.length, crc };
       });
-      writer.add(encodeIndexHead({ layout: INDEX_IMAGE_LAYOUT, hashSeed: port.hashSeed, control: index.control, parts }));
+      w.add(encodeIndexHead({ layout: INDEX_IMAGE_LAYOUT, hashSeed: port.hashSeed, control: index.control, parts }));
     }
-    writer.add(encodeTrailer(entries.length, header.crc));
-    writer.flush();
-    writeAllAt(fd, [header.buffer, encodeTable(entries)], 0);
+    w.add(encodeTrailer(entries.length, header.crc));
     const t = performance.now();
-    if (options.sync !== false) fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
+    w.finish([header.buffer, encodeTable(entries)], options.sync !== false);
     renameSync(temp, file);
     if (options.sync !== false) syncDirectory(file);
     syncMs = performance.now() - t;
   } catch (err) {
-    if (fd >= 0) closeQuietly(fd);
+    writer?.abandon();
     try {
       unlinkSync(temp);
     } catch {
