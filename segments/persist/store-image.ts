@@ -77,6 +77,8 @@ export interface SaveOptions {
   /** Tests: the staging buffer size and the open/write calls of the direct path (image-writer.ts). */
   stagingBytes?: number;
   io?: WriterIo;
+  /** Tests: image size from which a helper thread writes the direct chunks (image-writer.ts). */
+  threadAbove?: number;
 }
 
 export interface SaveResult {
@@ -98,6 +100,8 @@ export interface SaveResult {
   direct: boolean;
   /** Why a save that asked for O_DIRECT went through the page cache ('' otherwise). */
   directNote: string;
+  /** A helper thread wrote the direct chunks while the next was filled. */
+  writeThread: boolean;
 }
 
 export interface RestoreResult {
@@ -155,6 +159,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     syncMs,
     direct: writer?.direct ?? false,
     directNote: writer?.note ?? '',
+    writeThread: writer?.threaded ?? false,
   });
   // Chains in order; a cycle (never expected) is cut off by the count.
   const heads = port.chainHeads;
@@ -202,7 +207,13 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
   const temp = `${file}.tmp`;
   try {
     const headBytes = HEADER_BYTES + tableBytes(entries.length);
-    const w = openImageWriter(temp, headBytes, { direct: options.direct, stagingBytes: options.stagingBytes, io: options.io });
+    const w = openImageWriter(temp, headBytes, {
+      direct: options.direct,
+      stagingBytes: options.stagingBytes,
+      io: options.io,
+      expectedBytes: imageBytes({ segments: entries.length, dataBytes, indexBytes }),
+      threadAbove: options.threadAbove,
+    });
     writer = w;
     for (const e of entries) {
       const view = heap.bytes[e.seg]!.subarray(0, e.writeOffset);

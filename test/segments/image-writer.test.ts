@@ -128,6 +128,26 @@ t.test('where the filesystem takes O_DIRECT the save uses it, and the image is t
   }
 });
 
+t.test('a large image: a helper thread writes each chunk while the next is filled, same bytes', { skip: canDirect ? false : 'no O_DIRECT here' }, async (t) => {
+  const dir = tempDir(t);
+  const clock = new ManualClock();
+  const { store, model } = filled(clock);
+  const buffered = saveImage(store.imagePort(), join(dir, 'buffered'), { direct: false });
+  t.ok(buffered.ok);
+  for (const stagingBytes of [DIRECT_BLOCK, 5 * DIRECT_BLOCK, undefined]) {
+    const label = `staging ${stagingBytes ?? 'default'}`;
+    const file = join(dir, 'threaded');
+    const r = saveImage(store.imagePort(), file, { stagingBytes, threadAbove: 0 });
+    t.ok(r.ok, r.reason);
+    t.ok(r.direct && r.writeThread, `${label}: direct, written by the helper thread`);
+    t.equal(readFileSync(file).length, buffered.fileBytes, `${label}: exact length`);
+    t.ok(body(file).equals(body(join(dir, 'buffered'))), `${label}: same bytes as the page-cache image`);
+    t.equal(restoredWrong(t, clock, file, model), 0, `${label}: every item reads back byte for byte`);
+  }
+  const small = saveImage(store.imagePort(), join(dir, 'small'));
+  t.ok(small.direct && !small.writeThread, 'a small image is written without the thread');
+});
+
 t.test('O_DIRECT refused: the save falls back to the page cache, says why, and restores', async (t) => {
   const dir = tempDir(t);
   const clock = new ManualClock();
