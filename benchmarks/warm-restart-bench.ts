@@ -121,7 +121,7 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
     if (!restore.warm || restore.items !== count || !restore.indexRestored) throw new Error(`restore: ${restore.reason} ${restore.indexNote} (${restore.items} of ${count})`);
     global.gc?.();
     const fromCache = new SegmentStore({ ...options, hashSeed: imageHashSeed(cachedFile) ?? 2 });
-    const cachedRestore = restoreImage(fromCache.imagePort(), cachedFile);
+    const cachedRestore = restoreImage(fromCache.imagePort(), cachedFile, { direct: false });
     if (!cachedRestore.warm || cachedRestore.items !== count) throw new Error(`restore: ${cachedRestore.reason}`);
     rmSync(cachedFile);
     row.imageMiB = save.fileBytes / MIB;

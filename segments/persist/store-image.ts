@@ -51,8 +51,9 @@ import {
   type SegmentEntry as Entry,
 } from './image-format.js';
 import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, paddedLength } from './index-section.js';
-import { ShortRead, readAllAt } from './sequential-io.js';
+import { ShortRead } from './sequential-io.js';
 import { openImageWriter, type ImageWriter, type WriterIo } from './image-writer.js';
+import { openBulkReader, type BulkReader } from './image-reader.js';
 import { checkSegment, expireSegment, locationBitmap, rebuildSegment, type SegmentCounts } from './record-walk.js';
 import { crc32 } from './checksum.js';
 import {
@@ -130,6 +131,8 @@ export interface RestoreResult {
   walkMs: number;
   /** Seconds the server was down (save to restore); NaN when unknown. */
   downSeconds: number;
+  /** The bulk sections were read with O_DIRECT (image-reader.ts), not through the page cache. */
+  direct: boolean;
 }
 
 const ZEROS = new Uint8Array(8);
@@ -259,7 +262,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
  * false with the reason; a problem with the index section only costs a
  * rebuild of the index (indexRestored false, indexNote says why). Never throws.
  */
-export function restoreImage(port: StoreImagePort, file: string): RestoreResult {
+export function restoreImage(port: StoreImagePort, file: string, options: { direct?: boolean } = {}): RestoreResult {
   const started = performance.now();
   const result: RestoreResult = {
     warm: false,
@@ -276,6 +279,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     indexMs: 0,
     walkMs: 0,
     downSeconds: NaN,
+    direct: false,
   };
   const finish = (): RestoreResult => {
     result.ms = performance.now() - started;
@@ -294,6 +298,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     return finish();
   }
   let began = false;
+  let bulk: BulkReader | null = null;
   const fresh = new Int32Array(port.indexMemory.control).slice();
   try {
     const size = fstatSync(fd).size;
@@ -318,7 +323,9 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     const live = indexUsable(port, header) ? liveBitmap(port) : null;
     const counts: SegmentCounts[] = [];
     const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
-    readAllAt(fd, targets, dataAt, (i) => {
+    bulk = openBulkReader(file, fd, { direct: options.direct !== false });
+    result.direct = bulk.direct;
+    bulk.readAllAt(targets, dataAt, (i) => {
       const c0 = performance.now();
       const crc = crc32(targets[i]!);
       const c1 = performance.now();
@@ -340,7 +347,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     }
     began = true;
     let t = performance.now();
-    const indexNote = restoreIndex(port, fd, header, dataAt + header.dataBytes, fresh, result);
+    const indexNote = restoreIndex(port, fd, bulk, header, dataAt + header.dataBytes, fresh, result);
     result.indexMs = performance.now() - t;
     t = performance.now();
     result.indexRestored = indexNote === '';
@@ -369,6 +376,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     result.reason =
       err instanceof ImageRejected || err instanceof ShortRead ? err.message : `cannot read ${file}: ${(err as Error).message}`;
   } finally {
+    bulk?.close();
     closeQuietly(fd);
   }
   return finish();
@@ -380,7 +388,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
  * index is then still the empty one `fresh` describes). Throws only when
  * the file itself fails (ShortRead).
  */
-function restoreIndex(port: StoreImagePort, fd: number, header: ImageHeader, at: number, fresh: Int32Array, result: RestoreResult): string {
+function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header: ImageHeader, at: number, fresh: Int32Array, result: RestoreResult): string {
   if (header.indexBytes === 0) return 'the image holds no index';
   if (header.hashSeed !== port.hashSeed) return 'the store runs with another hash seed than the image';
   const memory = port.indexMemory;
@@ -401,7 +409,7 @@ function restoreIndex(port: StoreImagePort, fd: number, header: ImageHeader, at:
   let bad = '';
   let partCrc = 0;
   try {
-    readAllAt(fd, views, at, (i) => {
+    bulk.readAllAt(views, at, (i) => {
       if (bad !== '') return;
       const c0 = performance.now();
       const part = i >>> 1;
