@@ -4,7 +4,10 @@
 //    filled (no eviction) with small items (14-byte keys, 50-byte values)
 //    and with 100 KiB items. Save is split into CRCs, writes and fsync;
 //    restore into reading + checking the segment data, the index section,
-//    and the record walk (with the index check and expiry). Beside them, a
+//    and the record walk (with the index check and expiry). Each run also
+//    saves the same store through the page cache ({ direct: false }, the
+//    save before O_DIRECT) and restores that image from the page cache, so
+//    before and after come from one run. Beside them, a
 //    bare write + fsync and a bare read into fresh memory of the same bytes:
 //    on this VM a first touch of fresh memory costs ~20 us per 4 KiB page,
 //    which no restore into a fresh heap can avoid. The image is read back

@@ -15,7 +15,8 @@
 // the front. Nothing is done per item.
 //
 // Restore reads the segments back in place (same ids, same generations, same
-// offsets, so every CAS token is the one clients saw) in large readv calls,
+// offsets, so every CAS token is the one clients saw) in large reads
+// (image-reader.ts: O_DIRECT through a staging buffer, else readv),
 // checking each one's CRC and walking its records read-only (record-walk.ts:
 // tiling, live counts, a bitmap of live records) right after its batch
 // arrives, while the bytes are in cache; then reads the index arrays into
