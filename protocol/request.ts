@@ -108,11 +108,11 @@ export interface SimpleRequest extends RequestBase {
 
 /**
  * Rare admin commands whose arguments are words: `lru_crawler <sub> [arg]`,
- * `watch [types...]`, `refresh_certs`. `args` are the words after the
+ * `watch [types...]`, `refresh_certs`, `slabs <sub> ...`. `args` are the words after the
  * command (memcached checks them against server state, so the server does).
  */
 export interface AdminRequest extends RequestBase {
-  type: 'lru_crawler' | 'watch' | 'refresh_certs';
+  type: 'lru_crawler' | 'watch' | 'refresh_certs' | 'slabs';
   args: string[];
 }
 

@@ -17,7 +17,8 @@
 // 928,840 items (72 bytes each); an 8-byte CAS stored in every item keeps
 // 816,340 (80 bytes each), 12% fewer.
 // casEnabled=false (memcached -C): tokens read 0 and compare-and-set answers
-// EXISTS.
+// EXISTS; and, as memcached without CAS, a set in the same second as a
+// flush_all is flushed too (NOCAS_FLUSH_SECOND; not for incr's auto-create).
 //
 // Threads. Every byte of store state is in SharedArrayBuffer (handle):
 // segments and their headers, the free stack and generation counter
@@ -260,7 +261,15 @@ const CONTROL_WORDS = 6;
 const CAS_COUNTER = 0;
 /** Second at which a delayed flush_all takes effect, -1 when none. */
 const PENDING_FLUSH_AT = 1;
-const CELLS = 2;
+/**
+ * -C only: the second in which the last flush_all took effect (0: none).
+ * Without CAS memcached cannot tell items stored in that second from the
+ * flushed ones (its cliff is oldest_live, in whole seconds), so they are
+ * flushed as soon as stored; t/flush-all.t checks it. With CAS the cliff is
+ * exact and this stays 0.
+ */
+const NOCAS_FLUSH_SECOND = 2;
+const CELLS = 3;
 
 /** Segment headers one housekeep() sweep step reads. */
 const SWEEP_SLICE = 256;
@@ -891,8 +900,9 @@ export class SegmentStore implements CacheStore {
       deadline = space.deadline(old);
     } else {
       deadline = deadlineFor(exptime, nowS);
-      if (deadline === EXPIRED) {
-        // Stored and at once expired: the old value is gone, the next get misses.
+      if (deadline === EXPIRED || (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS)) {
+        // Stored and at once expired (or, under -C, flushed in its second):
+        // the old value is gone, the next get misses.
         if (old >= 0) space.unlink(old, hash);
         counters.totalItems++;
         this.lastCas = 0;
@@ -956,6 +966,7 @@ export class SegmentStore implements CacheStore {
     try {
       const flushAt = this.cells[PENDING_FLUSH_AT]!;
       if (flushAt >= 0 && nowS >= flushAt) return -1;
+      if (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS) return -1;
       if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration) {
         // Taken back (merged, evicted, swept, flushed): a later plain set that opens a segment claims another.
         this.ownSeg = NO_SEGMENT;
@@ -1141,6 +1152,7 @@ export class SegmentStore implements CacheStore {
     if (at <= nowS) {
       this.cells[PENDING_FLUSH_AT] = -1;
       this.space.clearAll();
+      if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = nowS;
     } else {
       // Applied by the first call at or after that second (see now()), so
       // anything stored before it is gone and anything stored from it stays.
@@ -1262,6 +1274,7 @@ export class SegmentStore implements CacheStore {
     if (flushAt >= 0 && nowS >= flushAt) {
       this.cells[PENDING_FLUSH_AT] = -1;
       this.space.clearAll();
+      if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = flushAt;
     }
     return nowS;
   }

@@ -206,6 +206,33 @@ t.test('casEnabled=false: tokens are 0 and cas answers exists', async (t) => {
   t.equal(store.options.casEnabled, false);
 });
 
+t.test('casEnabled=false: a set in the second of a flush_all is flushed too (memcached -C, t/flush-all.t)', async (t) => {
+  const { store, clock } = makeStore({ casEnabled: false });
+  store.store('set', b('old'), b('1'), 0, 0, 0);
+  store.flushAll(0);
+  t.equal(getString(store, 'old'), undefined, 'flushed');
+  t.equal(store.store('set', b('same'), b('2'), 0, 0, 0), 'stored', 'answered STORED');
+  t.equal(getString(store, 'same'), undefined, 'but flushed in its second');
+  t.equal(store.store('add', b('same'), b('3'), 0, 0, 0), 'stored', 'add finds nothing');
+  clock.advance(1);
+  t.equal(store.store('set', b('next'), b('4'), 0, 0, 0), 'stored');
+  t.equal(getString(store, 'next'), '4', 'the next second keeps its sets');
+  // A delayed flush covers its own second too (`flush_all 3` takes effect two seconds on).
+  store.flushAll(3);
+  clock.advance(1);
+  t.equal(getString(store, 'next'), '4', 'before the delayed flush');
+  clock.advance(1);
+  store.store('set', b('then'), b('5'), 0, 0, 0);
+  t.equal(getString(store, 'next'), undefined, 'delayed flush applied');
+  t.equal(getString(store, 'then'), undefined, 'a set in its second is flushed');
+
+  // With CAS the cliff is exact: a set right after flush_all stays.
+  const withCas = makeStore().store;
+  withCas.flushAll(0);
+  withCas.store('set', b('same'), b('2'), 0, 0, 0);
+  t.equal(getString(withCas, 'same'), '2');
+});
+
 t.test('CAS after set, incr, touch and append (memcached order: new, new, kept, new)', async (t) => {
   for (const exptime of [0, 1000]) {
     const { store } = makeStore();
