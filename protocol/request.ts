@@ -166,12 +166,14 @@ export type Request =
  * `unlinkKey` is set when memcached also unlinks the key's old value: a text
  * `set`, any meta `ms` or a binary Set/SetQ refused as too large (a view
  * into the read buffer, valid until the connection reads again).
+ * `tooLarge`: a text or meta value over the item limit, which memcached
+ * counts in `store_too_large` (its binary protocol does not).
  */
 export type ParseResult =
   | { kind: 'incomplete' }
   | { kind: 'ok'; request: Request; consumed: number }
   | { kind: 'error'; reply: Buffer; consumed: number; close: boolean }
-  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number; unlinkKey: Buffer | undefined };
+  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number; unlinkKey: Buffer | undefined; tooLarge?: boolean };
 
 /** Limits every parser enforces. */
 export interface ParserLimits {
