@@ -173,6 +173,7 @@ import {
   BIT_HAS_CAS,
   BIT_HAS_DEADLINE,
   BIT_HAS_FLAGS,
+  MAX_HEADER_BYTES,
   MAX_KEY_BYTES,
   META_BITS,
   fieldWord,
@@ -853,7 +854,7 @@ export class SegmentStore implements CacheStore {
     const counters = this.counters;
     const n = key.length;
     if (n === 0 || n > MAX_KEY_BYTES) return 'not_stored';
-    if (value.length > this.itemSizeMax) {
+    if (value.length > this.valueMax(n)) {
       counters.storeTooLarge++;
       return 'too_large';
     }
@@ -886,7 +887,7 @@ export class SegmentStore implements CacheStore {
     if (joining) {
       // memcached keeps the existing item's flags and exptime.
       valueLength += space.valueLength(old);
-      if (valueLength > this.itemSizeMax) return 'not_stored';
+      if (valueLength > this.valueMax(n)) return 'not_stored';
       itemFlags = space.flags(old);
       deadline = space.deadline(old);
     } else {
@@ -942,7 +943,7 @@ export class SegmentStore implements CacheStore {
    */
   writeOwned(key: Buffer, value: Buffer, flags: number, exptime: number, keepShared = false): number {
     const n = key.length;
-    if (n === 0 || n > MAX_KEY_BYTES || value.length > this.itemSizeMax) return -1;
+    if (n === 0 || n > MAX_KEY_BYTES || value.length > this.valueMax(n)) return -1;
     const nowS = this.nowSeconds();
     const deadline = deadlineFor(exptime, nowS);
     if (deadline === EXPIRED) return -1;
@@ -1334,6 +1335,17 @@ export class SegmentStore implements CacheStore {
    * segment can be had (both counted), else its address. The segment of
    * `old` (an item about to be replaced or read from) is pinned meanwhile.
    */
+  /**
+   * The longest value stored under a key of `keyLength` bytes: -I, and a
+   * record with every optional field (a later touch or CAS-keeping copy may
+   * add them) must fit one segment. The default segment is -I bytes
+   * (store-defaults.ts), so this refuses only what memcached refuses too
+   * (its item header, key, CRLF and CAS count against -I).
+   */
+  private valueMax(keyLength: number): number {
+    return Math.min(this.itemSizeMax, this.segmentSize - MAX_HEADER_BYTES - keyLength);
+  }
+
   private reserve(
     keyLength: number,
     valueLength: number,

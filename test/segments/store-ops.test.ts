@@ -105,21 +105,27 @@ t.test('values too large', async (t) => {
   t.equal(store.counters.storeTooLarge, 1);
   t.equal(store.store('set', b('v'), Buffer.alloc(1000), 0, 0, 0), 'stored');
   const tiny = makeStore({ itemSizeMax: 1 << 20, segmentSize: 4096 }).store;
-  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096), 0, 0, 0), 'too_large', 'larger than a segment');
-  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 16), 0, 0, 0), 'stored');
+  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 24), 0, 0, 0), 'too_large', 'larger than a segment with every optional field');
+  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 25), 0, 0, 0), 'stored');
 });
 
-t.test('a 1 MiB value stores under the default sizes', async (t) => {
-  const store = createStore({ memoryLimitBytes: 64 << 20, itemSizeMax: 1 << 20, hashSeed: 1 });
+t.test('under the default sizes every value memcached stores at -I 1m stores, and a touch may still add fields', async (t) => {
+  const store = createStore({ memoryLimitBytes: 8 << 20, itemSizeMax: 1 << 20, hashSeed: 1 });
+  t.equal(store.shape().segmentsTotal, 8, '-m 8: eight segments of -I bytes');
+  t.ok(store.shape().segmentsTotal * store.options.segmentSize <= 8 << 20);
   const key = b('k'.repeat(250));
-  const value = Buffer.alloc(1 << 20, 0x61);
-  t.equal(store.store('set', key, value, 0xdeadbeef, 1000, 0), 'stored');
+  // memcached 1.6.18 -I 1m stores at most 1048267 bytes under a 250-byte key
+  // (48-byte header, key + NUL, CRLF and CAS count against -I; measured).
+  const largest = Buffer.alloc(1048267, 0x61);
+  t.equal(store.store('set', key, largest, 0xdeadbeef, 0, 0), 'stored');
+  t.equal(store.touch(key, 1000), 'touched', 'a deadline and a kept CAS added by copying still fit a segment');
   const ref = store.get(key);
-  t.ok(store.itemValue(ref).equals(value));
+  t.ok(store.itemValue(ref).equals(largest));
   t.equal(store.itemFlags(ref), 0xdeadbeef);
-  t.equal(store.options.segmentSize % 8, 0);
-  t.ok(store.shape().segmentsTotal * store.options.segmentSize <= 64 << 20);
-  t.equal(store.store('set', key, Buffer.alloc((1 << 20) + 1), 0, 0, 0), 'too_large');
+  t.equal(store.store('set', key, Buffer.alloc(1 << 20), 0, 0, 0), 'too_large', 'a 1 MiB value: memcached refuses it too');
+  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 24), 0, 0, 0), 'too_large', 'a record with every optional field must fit a segment');
+  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 25), 0, 0, 0), 'stored');
+  t.equal(store.store('append', b('k'), b('x'), 0, 0, 0), 'not_stored', 'an append past the limit');
 });
 
 t.test('cas: not_found, exists, stored, and the counters', async (t) => {
