@@ -37,10 +37,8 @@ export function bucketForTtl(ttl: number): number {
  * benchmarks/RESULTS.md: at -m 8-9 capacity misses fell to half on mixed-TTL
  * profiles). Expiry still frees whole segments by each one's latest deadline
  * (sweep), and merges drop expired items first, so nothing is served late.
- * 33: -m 32 (32 segments of 1 MiB since segments are -I bytes, 31 before)
- * keeps the one bucket it was measured with.
  */
-export const SHARED_BUCKET_BELOW = 33;
+export const SHARED_BUCKET_BELOW = 32;
 /** The one bucket of a small heap's expiring items. */
 export const SHARED_BUCKET = TTL_BUCKETS - 1;
 
