@@ -33,7 +33,7 @@ import { createStore } from '../../segments/index.js';
 import { createAdvisedStore } from '../advisor/live-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { restoreAtStart, savedHashSeed } from './warm-restart.js';
-import { startUdp } from './udp.js';
+import { startUdp, udpInfo } from './udp.js';
 import type { UdpListener } from './udp.js';
 
 /** How long close() waits for clients to take their last replies. */
@@ -198,7 +198,9 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     try {
       for (const entry of settings.listen) {
         const { host } = parseListenEntry(entry);
-        udpListeners.push(await startUdp(host, settings.udpPort, context, TEXT, BINARY, conns.limits));
+        const udp = await startUdp(host, settings.udpPort, context, TEXT, BINARY, conns.limits);
+        udpListeners.push(udp);
+        listenerInfos.push(udpInfo(nextId++, host, udp.port, () => udp.lastRequestMs));
       }
     } catch (err) {
       for (const l of listeners) l.close();
