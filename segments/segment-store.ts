@@ -1448,6 +1448,16 @@ export class SegmentStore implements CacheStore {
   }
 }
 
+/**
+ * Free segments the housekeeping thread keeps ready for writers: 1/32 of the
+ * heap, 2 to 64. Below 64 segments only one: a reserved segment holds no
+ * items, and two of -m 8's eight would be a quarter of the cache.
+ */
+export function defaultReserveSegments(segments: number): number {
+  if (segments < 64) return 1;
+  return Math.max(2, Math.min(64, Math.floor(segments / 32)));
+}
+
 /** A new shared store's memory and settings. */
 function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStoreHandle {
   const segmentSize = options.segmentSize ?? defaultSegmentSize(options.memoryLimitBytes, options.itemSizeMax);
@@ -1490,7 +1500,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     },
     perItemCas: (tuning.perItemCas ?? false) && casEnabled,
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
-    reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? Math.max(2, Math.min(64, Math.floor(segments / 32)))),
+    reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments)),
     measureLock: tuning.measureLock ?? false,
     mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
