@@ -1344,11 +1344,6 @@ export class SegmentStore implements CacheStore {
   }
 
   /**
-   * Room for a record: -2 when it can never fit a segment, -1 when no
-   * segment can be had (both counted), else its address. The segment of
-   * `old` (an item about to be replaced or read from) is pinned meanwhile.
-   */
-  /**
    * The longest value stored under a key of `keyLength` bytes: -I, and a
    * record with every optional field (a later touch or CAS-keeping copy may
    * add them) must fit one segment. The default segment is -I bytes
@@ -1359,6 +1354,11 @@ export class SegmentStore implements CacheStore {
     return Math.min(this.itemSizeMax, this.segmentSize - MAX_HEADER_BYTES - keyLength);
   }
 
+  /**
+   * Room for a record: -2 when it can never fit a segment, -1 when no
+   * segment can be had (both counted), else its address. The segment of
+   * `old` (an item about to be replaced or read from) is pinned meanwhile.
+   */
   private reserve(
     keyLength: number,
     valueLength: number,
