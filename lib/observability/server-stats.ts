@@ -43,12 +43,15 @@ const FIELDS = [
   'restartWarm',
   /** Items that start restored (never reset; main thread's block). */
   'restartItemsRestored',
+  /** Connection input buffers held now, and their bytes (gauges, input-buffer.ts). */
+  'readBufCount',
+  'readBufBytes',
 ] as const;
 
 type CounterName = (typeof FIELDS)[number];
 
 /** What memcached's `stats reset` leaves alone: the connection gauges. */
-const KEPT_ON_RESET: ReadonlySet<CounterName> = new Set(['currConnections', 'connectionStructures', 'acceptingConns', 'restartWarm', 'restartItemsRestored']);
+const KEPT_ON_RESET: ReadonlySet<CounterName> = new Set(['currConnections', 'connectionStructures', 'acceptingConns', 'restartWarm', 'restartItemsRestored', 'readBufCount', 'readBufBytes']);
 const RESET_SLOTS = FIELDS.flatMap((name, i) => (KEPT_ON_RESET.has(name) ? [] : [i]));
 const ACCEPTING = FIELDS.indexOf('acceptingConns');
 

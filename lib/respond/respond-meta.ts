@@ -592,16 +592,7 @@ function metaDebug(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void
   const ttl = store.itemTtlRemaining(ref);
   const flags = store.itemFlags(ref);
   const length = store.itemValueLength(ref);
-  // The size memcached would give this item: header, CAS, key + NUL,
-  // value + CRLF, and 4 bytes of client flags when nonzero.
-  const size =
-    MC_ITEM_HEADER +
-    (ctx.settings.casEnabled ? MC_CAS_BYTES : 0) +
-    req.key.length +
-    1 +
-    length +
-    2 +
-    (flags !== 0 ? 4 : 0);
+  const size = memcachedItemSize(req.key.length, length, flags, ctx.settings.casEnabled);
   out.writeBuffer(REPLY_PREFIX.META_ME);
   if (req.base64Key) out.writeAscii(req.key.toString('base64'));
   else out.writeBuffer(req.key);
@@ -613,6 +604,14 @@ function metaDebug(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void
   out.writeAscii((store.itemBits(ref) & ITEM_FETCHED) !== 0 ? ' fetch=yes' : ' fetch=no');
   out.writeAscii(` cls=${slabClassFor(size)} size=${size}`);
   out.writeCRLF();
+}
+
+/**
+ * The size memcached would give an item: header, CAS, key + NUL, value +
+ * CRLF, and 4 bytes of client flags when nonzero.
+ */
+export function memcachedItemSize(keyLength: number, valueLength: number, flags: number, casEnabled: boolean): number {
+  return MC_ITEM_HEADER + (casEnabled ? MC_CAS_BYTES : 0) + keyLength + 1 + valueLength + 2 + (flags !== 0 ? 4 : 0);
 }
 
 /**

@@ -23,6 +23,7 @@ import { REPLY, REPLY_PREFIX } from '../../protocol/text/replies.js';
 import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
+import { respondCachedump } from './cachedump.js';
 import { respondLruCrawler } from './lru-crawler.js';
 import { respondSlabs } from './slabs-command.js';
 import { publishGet, publishLookup, publishStore, respondWatch } from './watch-command.js';
@@ -53,6 +54,7 @@ export const respondText: Responder = (req, ctx, session, out) => {
     case 'flush_all':
       return respondFlush(req, ctx, out);
     case 'stats':
+      if (req.group === 'cachedump') return respondCachedump(req.args, ctx, session, out);
       return respondStats(req, ctx, out);
     case 'mg':
     case 'ms':

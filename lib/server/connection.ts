@@ -100,7 +100,7 @@ export class Connection implements Session, ConnectionInfo {
    * Duplex (tests) may keep the Buffers it is given, so it never is.
    */
   private readonly copiesOnWrite: boolean;
-  private readonly input = new InputBuffer();
+  private readonly input: InputBuffer;
   private readonly maxPendingInput: number;
 
   private handler: ProtocolHandler | null = null;
@@ -139,6 +139,7 @@ export class Connection implements Session, ConnectionInfo {
     this.authenticated = !opts.ctx.settings.saslEnabled && opts.auth === undefined;
     this.maxPendingInput = Math.max(opts.limits.maxValueBytes, MAX_GET_LINE_BYTES) + INPUT_SLACK;
     this.copiesOnWrite = socket instanceof Socket;
+    this.input = new InputBuffer(opts.ctx.counters);
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -343,7 +344,7 @@ export class Connection implements Session, ConnectionInfo {
   private onSocketClose(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
-    this.input.clear();
+    this.input.release();
     if (this.stream !== null) {
       const stream = this.stream;
       this.stream = null;

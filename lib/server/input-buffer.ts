@@ -9,6 +9,15 @@
 //
 // The buffer is allocated only when a read leaves a partial request behind,
 // and a large one is released once empty, so idle connections hold nothing.
+// An optional gauge counts the buffers held and their bytes (`stats`
+// read_buf_count / read_buf_bytes); it moves only when a buffer is
+// allocated, grown or dropped, never per request.
+
+/** Where a thread's input buffers are counted (ServerCounters has both fields). */
+export interface ReadBufferGauge {
+  readBufCount: number;
+  readBufBytes: number;
+}
 
 /** First allocation; partial command lines and small values fit. */
 const INITIAL_BYTES = 16 * 1024;
@@ -23,6 +32,8 @@ export class InputBuffer {
   end = 0;
   /** Bytes copied so far (appends and compactions): linear in the input, never quadratic. */
   copiedBytes = 0;
+
+  constructor(private readonly gauge?: ReadBufferGauge) {}
 
   /** Unconsumed bytes held. */
   get length(): number {
@@ -62,12 +73,31 @@ export class InputBuffer {
   clear(): void {
     this.start = 0;
     this.end = 0;
-    if (this.buf !== null && this.buf.length > KEEP_BYTES) this.buf = null;
+    if (this.buf !== null && this.buf.length > KEEP_BYTES) this.drop();
+  }
+
+  /** Empty and give the memory back (the connection is closed). */
+  release(): void {
+    this.start = 0;
+    this.end = 0;
+    if (this.buf !== null) this.drop();
+  }
+
+  private drop(): void {
+    if (this.gauge !== undefined && this.buf !== null) {
+      this.gauge.readBufCount--;
+      this.gauge.readBufBytes -= this.buf.length;
+    }
+    this.buf = null;
   }
 
   private ensureRoom(n: number): void {
     if (this.buf === null) {
       this.buf = Buffer.allocUnsafe(Math.max(INITIAL_BYTES, n));
+      if (this.gauge !== undefined) {
+        this.gauge.readBufCount++;
+        this.gauge.readBufBytes += this.buf.length;
+      }
       this.start = 0;
       this.end = 0;
       return;
@@ -83,6 +113,7 @@ export class InputBuffer {
       const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, live + n));
       this.buf.copy(next, 0, this.start, this.end);
       this.copiedBytes += live;
+      if (this.gauge !== undefined) this.gauge.readBufBytes += next.length - this.buf.length;
       this.buf = next;
     }
     this.start = 0;
