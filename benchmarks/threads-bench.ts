@@ -115,7 +115,9 @@ function load(cores: string, config: LoadConfig, timeoutMs: number): Promise<Loa
 }
 
 async function stat(server: RunningServer, name: string): Promise<number> {
-  return statNumber(parseStatsReply(await oneShot(server.port, 'stats\r\n', /END\r\n$/)), name);
+  // Our own fields (segcache_*) are in `stats segcache`, memcached's in `stats`.
+  const command = name.startsWith('segcache_') ? 'stats segcache\r\n' : 'stats\r\n';
+  return statNumber(parseStatsReply(await oneShot(server.port, command, /END\r\n$/)), name);
 }
 
 const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(digits) : '-');

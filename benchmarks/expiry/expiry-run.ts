@@ -93,11 +93,17 @@ export async function runExpiry(config: ExpiryConfig): Promise<ExpiryResult> {
   const samples: ExpirySample[] = [];
   const t0 = performance.now();
   const elapsed = (): number => (performance.now() - t0) / 1000;
+  const withSegcache = await fetchStatsText(poller, 'segcache').then(
+    () => true,
+    () => false,
+  );
   let polling = true;
   const pollLoop = (async () => {
     while (polling) {
       const t = elapsed();
-      samples.push(sampleOf(await fetchStatsText(poller), t));
+      // Our segment fields are in `stats segcache` (memcached answers ERROR to it).
+      const own = withSegcache ? '\n' + (await fetchStatsText(poller, 'segcache')) : '';
+      samples.push(sampleOf((await fetchStatsText(poller)) + own, t));
       await new Promise((r) => setTimeout(r, config.pollMs));
     }
   })();

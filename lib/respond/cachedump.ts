@@ -47,16 +47,23 @@ export function respondCachedump(args: string, ctx: ServerContext, session: Sess
   const limit = parseUint32(words[1]);
   if (id === undefined || limit === undefined) return write('CLIENT_ERROR bad command line format');
   if (id >= MAX_NUMBER_OF_SLAB_CLASSES) return write('CLIENT_ERROR Illegal slab id');
-  // memcached has no class 0 and at most 63: those dump nothing.
-  if (id === 0 || session.startStream === undefined) {
+  // memcached has no class 0: it dumps nothing.
+  if (id === 0) {
     out.writeBuffer(REPLY.END);
     return;
   }
-  session.startStream(new CachedumpStream(ctx.store, ctx.store.itemWalk(), id, limit, ctx.settings.casEnabled));
+  const stream = new CachedumpStream(ctx.store, ctx.store.itemWalk(), id, limit, ctx.settings.casEnabled);
+  if (session.startStream !== undefined) {
+    session.startStream(stream);
+    return;
+  }
+  // A session that cannot stream (UDP) gets the whole dump at once, as memcached gives it.
+  while (stream.pump(out) === 'more');
 }
 
 class CachedumpStream implements ReplyStream {
   readonly dropsInput = false;
+  readonly keepsPipelined = true;
   private shown = 0;
   private bytes = 0;
   private full = false;

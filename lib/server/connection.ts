@@ -445,8 +445,9 @@ export class Connection implements Session, ConnectionInfo {
           // metadump / watch took the connection. memcached hands such a
           // connection to a side thread and loses what was pipelined behind
           // the command in the same read; so do we. Later input waits
-          // (metadump) or is dropped (watch).
-          if (this.stream !== null) return end;
+          // (metadump) or is dropped (watch). A stream memcached answers
+          // inline (stats cachedump) keeps the rest, answered after it.
+          if (this.stream !== null) return this.stream.keepsPipelined === true ? offset : end;
           break;
         case 'error':
           // A refused line is still a command line (memcached's last_cmd_time).

@@ -107,6 +107,12 @@ export interface ReplyStream {
   end(): void;
   /** Input arriving meanwhile is dropped (watch) instead of kept for afterwards (metadump). */
   readonly dropsInput: boolean;
+  /**
+   * Requests pipelined behind the one that started the stream, in the same
+   * read, are answered after it (memcached answers stats cachedump inline);
+   * otherwise they are lost, as memcached loses them behind metadump and watch.
+   */
+  readonly keepsPipelined?: boolean;
 }
 
 /** A responder: executes one request and writes its reply (possibly none). */

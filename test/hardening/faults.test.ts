@@ -56,7 +56,7 @@ t.test('a throwing responder closes only its connection, with SERVER_ERROR', asy
   t.match(faultLines[0], /^ERROR: <\d+ request fault in touch \(text\): TypeError at /);
   t.notOk(logLines.some((l) => l.includes(SECRET_VALUE)), 'no value or error message in the log');
 
-  const stats = (await send(other, 'stats\r\n')).reply.toString('latin1');
+  const stats = (await send(other, 'stats segcache\r\n')).reply.toString('latin1');
   t.match(stats, /\r\nSTAT request_faults 1\r\n/);
   t.match(await scrapeMetrics(server.metricsPort!), /^memcached_request_faults_total 1$/m);
 });

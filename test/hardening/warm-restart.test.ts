@@ -49,8 +49,9 @@ for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {
     t.notOk(existsSync(file), 'the consumed image is removed (a crash from here restarts cold)');
     const live = await checkItems(t, second.port, items);
     const stats = await statsOf(second.port);
-    t.equal(stats.get('restart_warm'), '1');
-    t.equal(stats.get('restart_items_restored'), String(live), 'restart_items_restored counts what is live');
+    const own = await statsOf(second.port, 'segcache');
+    t.equal(own.get('restart_warm'), '1');
+    t.equal(own.get('restart_items_restored'), String(live), 'restart_items_restored counts what is live');
     t.equal(stats.get('curr_items'), String(live), 'curr_items matches');
     t.equal(stats.get('total_items'), '0', 'total_items starts fresh');
     const cas = await exchange(second.port, `cas counter 0 0 2 ${items.get('counter')!.cas}\r\n43\r\n`);
@@ -61,7 +62,7 @@ for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {
     await second.exited;
     const third = await start(t, args);
     t.match(third.stderr(), /cold start: no image file/);
-    t.equal((await statsOf(third.port)).get('restart_warm'), '0');
+    t.equal((await statsOf(third.port, 'segcache')).get('restart_warm'), '0');
     t.equal((await exchange(third.port, 'get counter\r\n')).reply.toString(), 'END\r\n');
     third.kill('SIGTERM');
     await third.exited;
@@ -92,7 +93,7 @@ t.test('damaged or mismatched images: cold start with the reason, nothing served
     const server = await start(t, ['-m', '16', '-e', file, ...extra]);
     t.match(server.stderr(), reason, `${name}: reason logged`);
     t.equal((await exchange(server.port, 'get marker\r\n')).reply.toString(), 'END\r\n', `${name}: nothing served from it`);
-    t.equal((await statsOf(server.port)).get('restart_warm'), '0');
+    t.equal((await statsOf(server.port, 'segcache')).get('restart_warm'), '0');
     t.ok(existsSync(`${file}.rejected`), `${name}: set aside as .rejected`);
     server.kill('SIGKILL');
     await server.exited;

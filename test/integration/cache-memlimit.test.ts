@@ -60,8 +60,8 @@ t.test('our replies, and the limit they set', async (t) => {
   t.same(await replies(port), EXPECTED);
   t.equal(await stat(port, '', 'limit_maxbytes'), String(24 * MIB), 'limit_maxbytes follows');
   t.equal(await stat(port, 'settings', 'maxbytes'), String(24 * MIB), 'stats settings maxbytes too');
-  const segmentSize = Number(await stat(port, '', 'segcache_segment_size'));
-  t.equal(await stat(port, '', 'segcache_segments_total'), String(Math.floor((24 * MIB) / segmentSize)), 'the segments that fit in 24 MiB');
+  const segmentSize = Number(await stat(port, 'segcache', 'segcache_segment_size'));
+  t.equal(await stat(port, 'segcache', 'segcache_segments_total'), String(Math.floor((24 * MIB) / segmentSize)), 'the segments that fit in 24 MiB');
   t.equal((await exchange(port, 'cache_memlimit 1000\r\n')).reply.toString('latin1'), 'MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust\r\n', 'beyond the reserve (8x -m)');
   t.equal(await stat(port, '', 'limit_maxbytes'), String(24 * MIB), 'a refused limit changes nothing');
 });
@@ -97,18 +97,18 @@ t.test('-t 4: every worker sees the grown and the shrunk heap', async (t) => {
   t.equal((got.match(/^VALUE /gm) ?? []).length, 2, 'items written by every worker read back');
 
   t.equal((await exchange(port, 'cache_memlimit 8\r\n')).reply.toString('latin1'), 'OK\r\n');
-  t.equal(await stat(port, '', 'segcache_segments_total'), '8', 'shrunk to 8 segments');
+  t.equal(await stat(port, 'segcache', 'segcache_segments_total'), '8', 'shrunk to 8 segments');
   t.ok(Number(await stat(port, '', 'bytes')) <= 8 * MIB, 'live bytes within 8 MiB');
   await setMany('c', 100);
-  t.equal(await stat(port, '', 'segcache_segments_total'), '8', 'and it stays there under writes from every worker');
-  t.ok(Number(await stat(port, '', 'segcache_segments_used')) <= 8);
+  t.equal(await stat(port, 'segcache', 'segcache_segments_total'), '8', 'and it stays there under writes from every worker');
+  t.ok(Number(await stat(port, 'segcache', 'segcache_segments_used')) <= 8);
   t.ok(Number(await stat(port, '', 'bytes')) <= 8 * MIB);
 });
 
 t.test('-m 1048576 (1 TiB): starts, stores, reads, reports the limit', async (t) => {
   const { port } = await startTestServer(t, { maxBytes: 2 ** 40, threads: 2 });
   t.equal(await stat(port, '', 'limit_maxbytes'), String(2 ** 40));
-  t.equal(await stat(port, '', 'segcache_segment_size'), String(16 * MIB));
+  t.equal(await stat(port, 'segcache', 'segcache_segment_size'), String(16 * MIB));
   const sets = Array.from({ length: 50 }, (_, i) => `set k${i} ${i} 0 ${String(i).length}\r\n${i}\r\n`).join('');
   t.equal((await exchange(port, sets)).reply.toString('latin1'), 'STORED\r\n'.repeat(50));
   t.equal((await exchange(port, 'get k7 k49\r\n')).reply.toString('latin1'), 'VALUE k7 7 1\r\n7\r\nVALUE k49 49 2\r\n49\r\nEND\r\n');

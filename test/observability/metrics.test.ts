@@ -94,8 +94,8 @@ t.test('/metrics serves the cache, store and process metrics', async (t) => {
   t.equal(v.get('memcached_limit_bytes'), 4 * 1024 * 1024);
   t.equal(v.get('memcached_max_connections'), 1024);
   t.equal(v.get('memcached_requests_total{protocol="text"}'), 9);
-  t.equal(v.get('memcached_segcache_heap_segments'), Number(stats.get('segcache_segments_total')));
-  t.equal(v.get('memcached_segcache_segments_free'), Number(stats.get('segcache_segments_free')));
+  t.equal(v.get('memcached_segcache_heap_segments'), Number(statsMap('segcache', src).get('segcache_segments_total')));
+  t.equal(v.get('memcached_segcache_segments_free'), Number(statsMap('segcache', src).get('segcache_segments_free')));
   t.equal(v.get('memcached_malloced_bytes'), Number(statsMap('slabs', src).get('total_malloced')));
 
   // Counters are read at scrape time: a later scrape sees later values.

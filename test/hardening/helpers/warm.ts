@@ -71,8 +71,9 @@ export async function writeItems(port: number, count: number, seed: number): Pro
   return items;
 }
 
-export async function statsOf(port: number): Promise<Map<string, string>> {
-  const r = await exchange(port, 'stats\r\n');
+/** `stats` (or `stats <group>`, e.g. 'segcache' for restart_warm) as a map. */
+export async function statsOf(port: number, group = ''): Promise<Map<string, string>> {
+  const r = await exchange(port, group === '' ? 'stats\r\n' : `stats ${group}\r\n`);
   const map = new Map<string, string>();
   for (const line of r.reply.toString('latin1').split('\r\n')) {
     const m = /^STAT (\S+) (.*)$/.exec(line);
