@@ -9,7 +9,7 @@
 export const MAX_RELATIVE_EXPTIME = 60 * 60 * 24 * 30;
 /** Deadline value meaning "never expires". */
 export const NEVER = 0;
-/** Deadline value meaning "already expired" (never stored in a record). */
+/** Deadline value meaning "already expired" (a set stores such an item with its deadline at the current second). */
 export const EXPIRED = -1;
 /** Deadlines are stored as Uint32; clamp far-future absolute times. */
 const MAX_DEADLINE = 0xfffffffe;

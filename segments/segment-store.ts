@@ -901,9 +901,12 @@ export class SegmentStore implements CacheStore {
       deadline = space.deadline(old);
     } else {
       deadline = deadlineFor(exptime, nowS);
-      if (deadline === EXPIRED || (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS)) {
-        // Stored and at once expired (or, under -C, flushed in its second):
-        // the old value is gone, the next get misses.
+      // An exptime already past (negative, or an absolute time gone): stored
+      // as memcached stores it, expired from this second, so the next get
+      // misses and counts get_expired; the sweep frees its segment.
+      if (deadline === EXPIRED) deadline = nowS;
+      if (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS) {
+        // Under -C, flushed in its second: the old value is gone, the next get misses.
         if (old >= 0) space.unlink(old, hash);
         counters.totalItems++;
         this.lastCas = 0;

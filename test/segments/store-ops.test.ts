@@ -364,6 +364,21 @@ t.test('exact expiry: hits up to the deadline second, never at or after', async 
   t.equal(store.counters.bytes, 0);
 });
 
+t.test('a set with an exptime already past stores an expired item: the get counts get_expired (t/stats.t)', async (t) => {
+  const { store } = makeStore();
+  store.store('set', b('old'), b('value'), 0, 0, 0);
+  // 31 days in seconds is an absolute unix time in 1970, as memcached reads it.
+  t.equal(store.store('set', b('old'), b('fooval'), 0, 2678400, 0), 'stored');
+  t.equal(store.store('set', b('neg'), b('fooval'), 0, -1, 0), 'stored');
+  t.equal(store.counters.items, 2, 'both held until something meets them, as memcached holds them');
+  t.equal(getString(store, 'old'), undefined, 'the old value was replaced');
+  t.equal(getString(store, 'neg'), undefined);
+  t.equal(store.counters.getExpired, 2, 'each get met an expired item');
+  t.equal(store.counters.getMisses, 2);
+  t.equal(store.counters.items, 0, 'and unlinked it');
+  t.equal(store.counters.bytes, 0);
+});
+
 t.test('exptime rules: 0 never, negative expired, > 30 days absolute', async (t) => {
   const { store, clock } = makeStore();
   const now = clock.seconds;
