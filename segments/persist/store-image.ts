@@ -150,12 +150,13 @@ const ZEROS = new Uint8Array(8);
 
 /**
  * Above this many index-section bytes per live item, 'auto' leaves the index
- * out. Writing 1 KiB takes about 1.5 us at this VM's 1.5-2 s/GiB device rate
- * (plus about 1 us to read it back); a rebuild costs one hash and one insert
- * per item, well under that. Small items (about 10 bytes of index each)
+ * out. Writing 4 KiB takes about 6 us at this VM's 1.5-2 s/GiB device rate,
+ * and reading it back about 4 more; the rebuild that replaces it costs one
+ * hash and one insert per item (8 us/item measured at load 12-23, less when
+ * quiet; benchmarks/RESULTS.md). Small items (about 10 bytes of index each)
  * always keep it; 100 KiB items (about 14 KiB each) leave it out.
  */
-export const INDEX_BYTES_PER_ITEM = 1024;
+export const INDEX_BYTES_PER_ITEM = 4096;
 /** Index sections up to this size are always written (at most ~15 ms of device time). */
 export const INDEX_OMIT_ABOVE = 8 * 1024 * 1024;
 
