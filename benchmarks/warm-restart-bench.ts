@@ -2,17 +2,19 @@
 //
 // 1. Save and restore seconds per GiB of image, with a heap of --mb MiB
 //    filled (no eviction) with small items (14-byte keys, 50-byte values)
-//    and with 100 KiB items. Save is split into CRCs, writes and fsync;
-//    restore into reading + checking the segment data, the index section,
-//    and the record walk (with the index check and expiry). Each run also
-//    saves the same store through the page cache ({ direct: false }, the
-//    save before O_DIRECT) and restores that image from the page cache, so
-//    before and after come from one run. Beside them, a
-//    bare write + fsync and a bare read into fresh memory of the same bytes:
-//    on this VM a first touch of fresh memory costs ~20 us per 4 KiB page,
-//    which no restore into a fresh heap can avoid. The image is read back
-//    from the page cache (it was just written); a restore after a reboot
-//    reads from the disk.
+//    and with 100 KiB items, also per GiB of -m (the image holds the
+//    segments in use, the index and headers, so it is not -m exactly).
+//    Each run saves the same store three ways: as the server does by
+//    default (O_DIRECT, no fdatasync), as -o warm_restart_sync does (the
+//    same plus fdatasync of the file and fsync of the directory), and
+//    through the page cache without any sync (the cheapest-looking one:
+//    on this VM each first touch of a fresh page-cache page is a host
+//    fault). The first two alternate in order from run to run. The
+//    default image is then restored, from the disk (O_DIRECT reads: it was
+//    never in the page cache); restore is split into reading + checking
+//    the segment data, the index section, and the record walk (with the
+//    index check and expiry, or the index rebuild when the save left the
+//    index out).
 // 2. The hit ratio in the first minute after a restart, warm (image
 //    restored) against cold (empty store), on a Twitter-style replay
 //    profile: the same seeded request stream as benchmarks/hitratio runs
@@ -34,12 +36,12 @@
 // item by item) for comparison.
 
 import { parseArgs } from 'node:util';
-import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os, { tmpdir } from 'node:os';
 import { SegmentStore } from '../segments/segment-store.js';
-import { imageHashSeed, restoreImage, saveImage, type RestoreResult, type SaveResult } from '../segments/persist/store-image.js';
-import { crc32, crc32Implementation } from '../segments/persist/checksum.js';
+import { imageHashSeed, restoreImage, saveImage, type RestoreResult, type SaveOptions, type SaveResult } from '../segments/persist/store-image.js';
+import { crc32Implementation } from '../segments/persist/checksum.js';
 import { calibrateRun } from './hitratio/calibrate.js';
 import { KeyAttributes } from './hitratio/key-attributes.js';
 import { profileByName } from './hitratio/profiles.js';
@@ -52,20 +54,18 @@ const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
 interface SpeedRun {
-  /** The server's save (O_DIRECT where the filesystem takes it). */
+  /** The server's default save (O_DIRECT where the filesystem takes it, no fdatasync). */
   save: SaveResult;
   saveCpuMs: number;
-  /** The same store saved through the page cache (the save before O_DIRECT), same run. */
+  /** -o warm_restart_sync: the same plus fdatasync of the file and fsync of the directory. */
+  durable: SaveResult;
+  durableCpuMs: number;
+  /** Through the page cache, no sync. */
   cached: SaveResult;
   cachedCpuMs: number;
-  /** Restore of the O_DIRECT image: its bytes are not in the page cache, so they come from the disk. */
+  /** Restore of the default image: its bytes are not in the page cache, so they come from the disk. */
   restore: RestoreResult;
   restoreCpuMs: number;
-  /** Restore of the page-cache image, read back from the page cache. */
-  cachedRestore: RestoreResult;
-  /** A plain sequential write (+ fsync) / read into fresh memory of the same bytes, same run: the floor. */
-  plainWriteMs: number;
-  plainReadMs: number;
   load: number;
 }
 
@@ -102,48 +102,44 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
   if (store.counters.evictions > 0) throw new Error('the fill evicted');
   process.stderr.write(`${label}: ${count} items written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   const file = join(dir, 'speed.img');
+  const durableFile = join(dir, 'speed-durable.img');
   const cachedFile = join(dir, 'speed-cached.img');
   const row: SpeedRow = { items: label, count, imageMiB: 0, indexMiB: 0, runs: [] };
+  const timedSave = (path: string, saveOptions: SaveOptions): [SaveResult, number] => {
+    const cpu = process.cpuUsage();
+    const r = saveImage(store.imagePort(), path, saveOptions);
+    const used = process.cpuUsage(cpu);
+    if (!r.ok) throw new Error(r.reason);
+    return [r, (used.user + used.system) / 1000];
+  };
   for (let run = 0; run < runs; run++) {
     const load = os.loadavg()[0]!;
-    const plain = plainIo(store, join(dir, 'plain.bin'));
-    let cpu = process.cpuUsage();
-    const save = saveImage(store.imagePort(), file);
-    const saveCpu = process.cpuUsage(cpu);
-    if (!save.ok) throw new Error(save.reason);
-    cpu = process.cpuUsage();
-    const cached = saveImage(store.imagePort(), cachedFile, { direct: false });
-    const cachedCpu = process.cpuUsage(cpu);
-    if (!cached.ok) throw new Error(cached.reason);
+    let save: SaveResult, saveCpuMs: number, durable: SaveResult, durableCpuMs: number;
+    if (run % 2 === 0) {
+      [save, saveCpuMs] = timedSave(file, { sync: false });
+      [durable, durableCpuMs] = timedSave(durableFile, { sync: true });
+    } else {
+      [durable, durableCpuMs] = timedSave(durableFile, { sync: true });
+      [save, saveCpuMs] = timedSave(file, { sync: false });
+    }
+    rmSync(durableFile);
+    const [cached, cachedCpuMs] = timedSave(cachedFile, { direct: false, sync: false });
+    rmSync(cachedFile);
     global.gc?.();
     // As the server does: the store is created with the image's hash seed, so the saved index is used.
     const again = new SegmentStore({ ...options, hashSeed: imageHashSeed(file) ?? 2 });
-    cpu = process.cpuUsage();
+    const cpu = process.cpuUsage();
     const restore = restoreImage(again.imagePort(), file);
     const restoreCpu = process.cpuUsage(cpu);
-    if (!restore.warm || restore.items !== count || !restore.indexRestored) throw new Error(`restore: ${restore.reason} ${restore.indexNote} (${restore.items} of ${count})`);
-    global.gc?.();
-    const fromCache = new SegmentStore({ ...options, hashSeed: imageHashSeed(cachedFile) ?? 2 });
-    const cachedRestore = restoreImage(fromCache.imagePort(), cachedFile, { direct: false });
-    if (!cachedRestore.warm || cachedRestore.items !== count) throw new Error(`restore: ${cachedRestore.reason}`);
-    rmSync(cachedFile);
+    if (!restore.warm || restore.items !== count || restore.indexRestored !== save.indexBytes > 0) {
+      throw new Error(`restore: ${restore.reason} ${restore.indexNote} (${restore.items} of ${count})`);
+    }
     row.imageMiB = save.fileBytes / MIB;
     row.indexMiB = save.indexBytes / MIB;
-    row.runs.push({
-      save,
-      saveCpuMs: (saveCpu.user + saveCpu.system) / 1000,
-      cached,
-      cachedCpuMs: (cachedCpu.user + cachedCpu.system) / 1000,
-      cachedRestore,
-      restore,
-      restoreCpuMs: (restoreCpu.user + restoreCpu.system) / 1000,
-      plainWriteMs: plain.writeMs,
-      plainReadMs: plain.readMs,
-      load: (load + os.loadavg()[0]!) / 2,
-    });
+    row.runs.push({ save, saveCpuMs, durable, durableCpuMs, cached, cachedCpuMs, restore, restoreCpuMs: (restoreCpu.user + restoreCpu.system) / 1000, load: (load + os.loadavg()[0]!) / 2 });
     process.stderr.write(
-      `  run ${run + 1}: save ${(save.ms / 1000).toFixed(2)} s (${save.direct ? 'O_DIRECT' : `page cache: ${save.directNote}`}), page-cache save ${(cached.ms / 1000).toFixed(2)} s, ` +
-        `restore ${(restore.ms / 1000).toFixed(2)} s, from page cache ${(cachedRestore.ms / 1000).toFixed(2)} s, load ${os.loadavg()[0]!.toFixed(1)}\n`,
+      `  run ${run + 1}: save ${(save.ms / 1000).toFixed(2)} s (${save.direct ? 'O_DIRECT' : `page cache: ${save.directNote}`}), with sync ${(durable.ms / 1000).toFixed(2)} s, ` +
+        `page cache no sync ${(cached.ms / 1000).toFixed(2)} s, restore ${(restore.ms / 1000).toFixed(2)} s, load ${os.loadavg()[0]!.toFixed(1)}\n`,
     );
     global.gc?.();
   }
@@ -155,30 +151,6 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
   }
   rmSync(file);
   return row;
-}
-
-/** Write the used segments' bytes to a file (+ fsync) and read them back into a fresh ArrayBuffer (16 MiB reads) with one CRC-32: no headers, no index. */
-function plainIo(store: SegmentStore, file: string): { writeMs: number; readMs: number } {
-  const heap = store.itemSpace.heap;
-  const parts: Uint8Array[] = [];
-  for (let seg = 0; seg < heap.segmentCount; seg++) if (!heap.isFree(seg)) parts.push(heap.bytes[seg]!.subarray(0, heap.writeOffset[seg]!));
-  let t = performance.now();
-  const fd = openSync(file, 'w');
-  for (const p of parts) writeSync(fd, p);
-  fsyncSync(fd);
-  closeSync(fd);
-  const writeMs = performance.now() - t;
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const target = Buffer.from(new ArrayBuffer(total));
-  t = performance.now();
-  const rfd = openSync(file, 'r');
-  for (let at = 0; at < total; at += readSync(rfd, target, at, Math.min(16 * MIB, total - at), at));
-  closeSync(rfd);
-  // A restore must look at what it read (CRC): on this VM the first user-space touch of a page the kernel just filled costs as much again.
-  crc32(target);
-  const readMs = performance.now() - t;
-  rmSync(file);
-  return { writeMs, readMs };
 }
 
 /** A look-aside client on a virtual clock: a get miss sets the key. Returns hits per 10 s of the replayed window. */
@@ -276,20 +248,20 @@ function perGiB(runs: SpeedRun[], ms: (r: SpeedRun) => number, gib: number): str
 
 function printSpeed(rows: SpeedRow[], mb: number, runs: number): void {
   console.log(`\nSave / restore, -m ${mb}, heap full, CRC-32 by ${crc32Implementation}, Node ${process.version}, ${runs} runs: median (min-max) s/GiB of image`);
-  console.log('(wall clock; CPU = user+system of this process; plain = bare write+fsync / read into fresh memory + one CRC of the same bytes, same run;');
-  console.log(' save = O_DIRECT where the filesystem takes it, its restore reads the disk; page cache = the same store saved without O_DIRECT, restored from the page cache)');
-  console.log('| items | count | image MiB (index) | load | save | save CPU | save: CRC | save: last chunk+fsync | save, page cache | its CPU | plain write | restore | restore CPU | restore: data read+CRC | restore: index | restore: walk | restore: CRC | restore, page cache | plain read |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('(wall clock; CPU = user+system of this process; save = the server default, O_DIRECT where the filesystem takes it, no sync;');
+  console.log(' sync = -o warm_restart_sync, the same + fdatasync + directory fsync; page cache = buffered, no sync; restore = the default image, from the disk)');
+  console.log('| items | count | image MiB (index) | load | save | save per GiB of -m | save CPU | save: CRC | save, sync | its sync part | save, page cache | its CPU | restore | restore per GiB of -m | restore CPU | restore: data read+CRC | restore: index | restore: walk |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const gib = r.imageMiB / 1024;
     const f = (ms: (x: SpeedRun) => number): string => perGiB(r.runs, ms, gib);
+    const m = (ms: (x: SpeedRun) => number): string => perGiB(r.runs, ms, mb / 1024);
     const loads = r.runs.map((x) => x.load);
     console.log(
       `| ${r.items} | ${r.count} | ${r.imageMiB.toFixed(0)} (${r.indexMiB.toFixed(0)}) | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} | ` +
-        `${f((x) => x.save.ms)} | ${f((x) => x.saveCpuMs)} | ${f((x) => x.save.checksumMs)} | ${f((x) => x.save.syncMs)} | ` +
-        `${f((x) => x.cached.ms)} | ${f((x) => x.cachedCpuMs)} | ${f((x) => x.plainWriteMs)} | ` +
-        `${f((x) => x.restore.ms)} | ${f((x) => x.restoreCpuMs)} | ${f((x) => x.restore.readMs)} | ${f((x) => x.restore.indexMs)} | ${f((x) => x.restore.walkMs)} | ` +
-        `${f((x) => x.restore.checksumMs)} | ${f((x) => x.cachedRestore.ms)} | ${f((x) => x.plainReadMs)} |`,
+        `${f((x) => x.save.ms)} | ${m((x) => x.save.ms)} | ${f((x) => x.saveCpuMs)} | ${f((x) => x.save.checksumMs)} | ` +
+        `${f((x) => x.durable.ms)} | ${f((x) => x.durable.syncMs)} | ${f((x) => x.cached.ms)} | ${f((x) => x.cachedCpuMs)} | ` +
+        `${f((x) => x.restore.ms)} | ${m((x) => x.restore.ms)} | ${f((x) => x.restoreCpuMs)} | ${f((x) => x.restore.readMs)} | ${f((x) => x.restore.indexMs)} | ${f((x) => x.restore.walkMs)} |`,
     );
   }
   for (const r of rows) {

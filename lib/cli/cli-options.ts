@@ -301,6 +301,9 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         if (value === undefined || value === '') throw fail('Missing memory_file argument');
         s.memoryFile = value;
         break;
+      case 'warm_restart_sync':
+        s.warmRestartSync = true;
+        break;
       case 'watcher_logbuf_size':
       case 'worker_logbuf_size': {
         // memcached: kilobytes, an unsigned 32-bit number.

@@ -81,6 +81,12 @@ export interface Settings {
   metricsListen: string | undefined;
   /** -e / -o memory_file=FILE: warm restart image, saved on a graceful stop and restored at start. */
   memoryFile: string | undefined;
+  /**
+   * -o warm_restart_sync: fdatasync the image and fsync its directory before
+   * the exit (off: a power cut or kernel crash right after a save may cost the
+   * warm start, never a wrong value: the image is checksummed).
+   */
+  warmRestartSync: boolean;
   /** lru_crawler enable|disable, -o no_lru_crawler: `lru_crawler crawl|metadump` allowed. */
   lruCrawler: boolean;
   /** -o lru_crawler_sleep / `lru_crawler sleep`: microseconds between crawler slices. */
@@ -136,6 +142,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxConnsFast: true,
   metricsListen: undefined,
   memoryFile: undefined,
+  warmRestartSync: false,
   lruCrawler: true,
   lruCrawlerSleep: 100,
   lruCrawlerTocrawl: 0,

@@ -50,6 +50,9 @@ export function usageText(): string {
    - hashpower=<num>      initial hash table size, power of two (12-32)
    - idle_timeout=<secs>  close connections idle this long (default: 0, never)
    - memory_file=<file>   same as -e <file>
+   - warm_restart_sync    make the -e image durable (fdatasync) before exit;
+                          without it a power cut right after a stop may cost
+                          the warm start (the image is checksummed)
    - merge_segments=<n>   segments per merge-eviction pass, 2-8 (default: 3);
                           2 halves eviction pauses for a few more misses
    - advisor              sizing advisor: hit ratio at 1/4x..4x of -m from live

@@ -130,7 +130,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
   });
   const { counters } = context;
   // -e: restored before anything listens, so connections are refused until it is done.
-  const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters) : undefined;
+  const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters, settings.warmRestartSync) : undefined;
   const conns = new ConnectionHost(context, auth);
   let nextId = 1;
 

@@ -121,7 +121,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   const advisor = settings.advisor ? newThreadedAdvisor(workers + 1, settings.advisorRate) : undefined;
   const store = attachAdvisedStore(storeHandle, workers + 1, advisor, workers);
   // -e: restored before any thread serves or anything listens, so connections are refused until it is done.
-  const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters) : undefined;
+  const warmRestart = settings.memoryFile !== undefined ? restoreAtStart(store, settings.memoryFile, log, counters, settings.warmRestartSync) : undefined;
   /** Save under the store lock: a stop that cannot wait may save while workers still serve. */
   const saveImage = (): void => {
     if (warmRestart === undefined) return;

@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import type { CacheStore } from '../../segments/types.js';
 import { SegmentStore } from '../../segments/segment-store.js';
 import type { StoreImagePort } from '../../segments/persist/image-port.js';
-import { imageHashSeed, restoreImage, saveImage } from '../../segments/persist/store-image.js';
+import { imageHashSeed, restoreImage, saveImage, syncDirectory } from '../../segments/persist/store-image.js';
 import type { CommandLog } from './context.js';
 import type { ServerCounters } from '../observability/server-stats.js';
 
@@ -38,8 +38,12 @@ export function savedHashSeed(file: string): number | undefined {
   return imageHashSeed(file);
 }
 
-/** Restore `store` from `file` (logging one line), and return the saver for the stop. */
-export function restoreAtStart(store: CacheStore, file: string, log: CommandLog, counters: ServerCounters): WarmRestart {
+/**
+ * Restore `store` from `file` (logging one line), and return the saver for
+ * the stop; `sync` (-o warm_restart_sync) makes the saved image durable
+ * before the exit (fdatasync of the file, fsync of its directory).
+ */
+export function restoreAtStart(store: CacheStore, file: string, log: CommandLog, counters: ServerCounters, sync = false): WarmRestart {
   const port = store instanceof SegmentStore ? store.imagePort() : undefined;
   if (port === undefined) {
     log.line(ALWAYS, `warm restart: this store cannot be saved; -e ${file} has no effect`);
@@ -51,6 +55,8 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
   if (warm) {
     try {
       unlinkSync(file);
+      // Durable before anything is served: a power cut must not bring the consumed image back.
+      syncDirectory(file);
     } catch (err) {
       port.reset();
       warm = false;
@@ -79,19 +85,21 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
   } catch (err) {
     log.line(ALWAYS, `WARNING: warm restart: cannot write to ${dirname(file)} (${(err as Error).message}): the cache will not be saved`);
   }
-  return saver(port, file, log);
+  return saver(port, file, log, sync);
 }
 
-function saver(port: StoreImagePort, file: string, log: CommandLog): WarmRestart {
+function saver(port: StoreImagePort, file: string, log: CommandLog, sync: boolean): WarmRestart {
   let saved = false;
   return {
     save(): void {
       if (saved) return;
       saved = true;
-      const r = saveImage(port, file);
+      const r = saveImage(port, file, { sync });
       if (r.ok) {
         const mib = (r.fileBytes / (1024 * 1024)).toFixed(1);
-        const how = r.direct ? 'direct I/O' : r.directNote !== '' ? `page cache: ${r.directNote}` : 'page cache';
+        const how =
+          (r.direct ? 'direct I/O' : r.directNote !== '' ? `page cache: ${r.directNote}` : 'page cache') +
+          (sync ? ', synced' : ', not synced: see -o warm_restart_sync');
         log.line(ALWAYS, `warm restart: saved ${r.items} items in ${r.segments} segments to ${file} (${mib} MiB in ${(r.ms / 1000).toFixed(2)} s, ${how})`);
       } else {
         log.line(ALWAYS, `warm restart: cache NOT saved: ${r.reason}`);

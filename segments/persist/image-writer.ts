@@ -1,7 +1,8 @@
 // Writes a warm-restart image file front to back: a reserved head (header
 // and table, known only at the end), then a stream of views (segment data,
-// index arrays, trailer), then the head at offset 0, the exact length and
-// an fsync. Two ways, same bytes on disk:
+// index arrays, trailer), then the head at offset 0, the exact length and,
+// when asked, an fdatasync (data and size: all a later read needs). Two
+// ways, same bytes on disk:
 //
 // - direct (O_DIRECT, the default where the filesystem takes it): the
 //   stream is copied through one small reusable staging buffer and written
@@ -25,7 +26,7 @@
 // renames it only after finish()): nothing here makes a file valid early.
 // Not here: what the bytes are or their checksums.
 
-import { closeSync, constants, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { SequentialWriter, writeAllAt } from './sequential-io.js';
 
@@ -71,7 +72,7 @@ export interface ImageWriter {
   readonly threaded: boolean;
   /** Append `view` to the stream (it must not change until finish returns). */
   add(view: Uint8Array): void;
-  /** Write `head` (exactly the reserved length) at offset 0, complete the file to its exact length, fsync when `sync`, close. */
+  /** Write `head` (exactly the reserved length) at offset 0, complete the file to its exact length, fdatasync when `sync`, close. */
   finish(head: readonly Uint8Array[], sync: boolean): void;
   /** Close without finishing (after an error); never throws. */
   abandon(): void;
@@ -152,7 +153,7 @@ class BufferedWriter implements ImageWriter {
   finish(head: readonly Uint8Array[], sync: boolean): void {
     this.stream.flush();
     writeAllAt(this.fd, head, 0);
-    if (sync) fsyncSync(this.fd);
+    if (sync) fdatasyncSync(this.fd);
     this.open = false;
     closeSync(this.fd);
   }
@@ -231,7 +232,7 @@ class DirectWriter implements ImageWriter {
       this.writeBlocks(staging, n, from);
     }
     ftruncateSync(this.fd, total);
-    if (sync) fsyncSync(this.fd);
+    if (sync) fdatasyncSync(this.fd);
     this.thread?.stop();
     this.open = false;
     closeSync(this.fd);

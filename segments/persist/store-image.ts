@@ -4,10 +4,14 @@
 // and index-section.ts.
 //
 // Save writes the segments in use, in TTL chain order, with their headers,
-// then the hash index's arrays, the generation counter, the pending
-// flush_all and the per-item CAS counter, to FILE.tmp, fsyncs it and renames
-// it over FILE (then fsyncs the directory): a crash mid-save leaves the old
-// FILE or none, never a partial one under FILE's name. One forward pass:
+// then the hash index's arrays (left out of a large store holding so few
+// items that rebuilding the index at restore is cheaper than writing it), the
+// generation counter, the pending flush_all and the per-item CAS counter, to
+// FILE.tmp, fdatasyncs it (option `sync`) and renames it over FILE (then
+// fsyncs the directory): a crash mid-save leaves the old FILE or none, never
+// a partial one under FILE's name. Without `sync` a power cut or kernel crash
+// soon after the save can leave FILE with blocks that never reached the disk;
+// its checksums then refuse it (a cold start, never a wrong value). One forward pass:
 // each segment's CRC is taken just before it is handed to the writer
 // (image-writer.ts: O_DIRECT through a small aligned buffer where the
 // filesystem allows, else large positional writev calls through the page
@@ -70,9 +74,15 @@ import {
 } from '../index-image.js';
 
 export interface SaveOptions {
-  /** Write the hash index's arrays (default true; false makes an image whose restore rebuilds the index). */
-  index?: boolean;
-  /** fsync the file and its directory (default true). */
+  /**
+   * Write the hash index's arrays: true, false (the restore rebuilds the
+   * index), or 'auto' (the default): left out when the section is over
+   * INDEX_OMIT_ABOVE bytes and over INDEX_BYTES_PER_ITEM per live item (a
+   * large store of few large items has a mostly empty index that costs
+   * more to write than to rebuild).
+   */
+  index?: boolean | 'auto';
+  /** fdatasync the file and fsync its directory (default true). */
   sync?: boolean;
   /** Write with O_DIRECT where the filesystem takes it (default true); false: through the page cache. */
   direct?: boolean;
@@ -138,7 +148,19 @@ export interface RestoreResult {
 
 const ZEROS = new Uint8Array(8);
 
-/** Save the store behind `port` to `file` (atomically: temp file, fsync, rename). Never throws. */
+/**
+ * Above this many index-section bytes per live item, 'auto' leaves the index
+ * out. Writing 4 KiB takes about 6 us at this VM's 1.5-2 s/GiB device rate,
+ * and reading it back about 4 more; the rebuild that replaces it costs one
+ * hash and one insert per item (8 us/item measured at load 12-23, less when
+ * quiet; benchmarks/RESULTS.md). Small items (about 10 bytes of index each)
+ * always keep it; 100 KiB items (about 14 KiB each) leave it out.
+ */
+export const INDEX_BYTES_PER_ITEM = 4096;
+/** Index sections up to this size are always written (at most ~15 ms of device time). */
+export const INDEX_OMIT_ABOVE = 8 * 1024 * 1024;
+
+/** Save the store behind `port` to `file` (atomically: temp file, fdatasync when `sync`, rename). Never throws. */
 export function saveImage(port: StoreImagePort, file: string, options: SaveOptions = {}): SaveResult {
   const started = performance.now();
   const heap = port.heap;
@@ -195,8 +217,12 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
   if (liveItems !== port.indexedItems()) {
     return done(false, `store inconsistent (${liveItems} live records, ${port.indexedItems()} indexed): not saved`);
   }
-  const index = options.index !== false ? indexImageParts(port.indexMemory) : null;
+  let index = options.index !== false ? indexImageParts(port.indexMemory) : null;
   indexBytes = index !== null ? indexSectionBytes(index.parts.map((p) => p.length)) : 0;
+  if ((options.index ?? 'auto') === 'auto' && indexBytes > INDEX_OMIT_ABOVE && indexBytes > INDEX_BYTES_PER_ITEM * items) {
+    index = null;
+    indexBytes = 0;
+  }
   const header = encodeHeader({
     settings: port.settings,
     scalars: port.scalars(),
@@ -525,8 +551,8 @@ function readFully(fd: number, target: Uint8Array, position: number): number {
   return at;
 }
 
-/** Make the rename durable: fsync the directory entry (best effort; some filesystems refuse). */
-function syncDirectory(file: string): void {
+/** Make a rename or unlink of `file` durable: fsync its directory (best effort; some filesystems refuse). */
+export function syncDirectory(file: string): void {
   let fd = -1;
   try {
     fd = openSync(dirname(file), 'r');

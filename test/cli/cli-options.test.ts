@@ -184,6 +184,12 @@ t.test('-e / --memory-file / -o memory_file name the warm restart image', async 
   t.equal(exitOf('-o', 'memory_file').code, 1, 'memory_file needs a value');
 });
 
+t.test('-o warm_restart_sync asks for a durable image; off by default', async (t) => {
+  t.equal(settingsOf(parseCommandLine(['-e', '/tmp/c'])).warmRestartSync, false, 'off by default');
+  t.equal(settingsOf(parseCommandLine(['-e', '/tmp/c', '-o', 'warm_restart_sync'])).warmRestartSync, true);
+  t.equal(settingsOf(parseCommandLine(['-o', 'memory_file=/tmp/c,warm_restart_sync'])).warmRestartSync, true, 'with memory_file in one -o');
+});
+
 t.test('SASL: -S selects the binary protocol and needs a password file', async (t) => {
   const viaFlag = run('-S', '--sasl-pwdb', '/etc/pw');
   t.equal(viaFlag.saslEnabled, true);

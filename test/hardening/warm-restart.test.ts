@@ -28,7 +28,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {
   t.test(`${stop}: saved, then restored by the next start with -e`, async (t) => {
     const file = join(tempDir(t), 'cache.img');
-    const args = ['-m', '16', '-A', '-e', file];
+    // One of the two stops with the durable save (-o warm_restart_sync), one with the default.
+    const sync = stop === 'shutdown graceful';
+    const args = ['-m', '16', '-A', '-e', file, ...(sync ? ['-o', 'warm_restart_sync'] : [])];
     const first = await start(t, args);
     t.match(first.stderr(), /cold start: no image file/, 'first start is cold, and says so');
     const items = await writeItems(first.port, 400, stop === 'SIGTERM' ? 1 : 2);
@@ -38,6 +40,7 @@ for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {
     else await exchange(first.port, 'shutdown graceful\r\n', true);
     t.same(await first.exited, { code: 0, signal: null }, 'exit 0');
     t.match(first.stderr(), /warm restart: saved \d+ items in \d+ segments to /);
+    t.match(first.stderr(), sync ? /warm restart: saved .*, synced\)/ : /warm restart: saved .*, not synced: see -o warm_restart_sync\)/, sync ? 'synced, as asked' : 'not synced (the default)');
     t.ok(existsSync(file), 'image written');
     t.notOk(existsSync(`${file}.tmp`), 'no temp file left');
 

@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SegmentStore } from '../../segments/segment-store.js';
 import type { StoreOptions } from '../../segments/types.js';
-import { restoreImage, saveImage } from '../../segments/persist/store-image.js';
+import * as fs from 'node:fs';
+import { INDEX_BYTES_PER_ITEM, INDEX_OMIT_ABOVE, restoreImage, saveImage } from '../../segments/persist/store-image.js';
+import type * as StoreImage from '../../segments/persist/store-image.js';
+import type * as ImageWriter from '../../segments/persist/image-writer.js';
 import { crc32, crc32Js } from '../../segments/persist/checksum.js';
 import { HEADER_BYTES } from '../../segments/persist/image-format.js';
 import { ManualClock, audit, b, prng } from './helpers.js';
@@ -238,6 +241,87 @@ t.test('an index saved while the table was doubling restores and finishes the do
   for (let j = 0; j < i; j++) if (again.peek(b(`k${j}`)) < 0) missing++;
   t.equal(missing, 0, 'every key still found');
   t.same(audit(again), []);
+});
+
+t.test("'auto' leaves a large, nearly empty index out (the restore rebuilds it) and keeps a well-filled one", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'image');
+  const clock = new ManualClock();
+  // 64 MiB: an index section of about 9 MiB, over INDEX_OMIT_ABOVE.
+  const big = { memoryLimitBytes: 64 * MIB };
+  const sparse = newStore(clock, big);
+  const few = fill(sparse, clock, 300, 21);
+  const left = saveImage(sparse.imagePort(), file);
+  t.ok(left.ok, left.reason);
+  t.equal(left.indexBytes, 0, `index left out for ${left.items} items`);
+  let again = newStore(clock, big);
+  let r = restoreImage(again.imagePort(), file);
+  t.ok(r.warm, r.reason);
+  t.notOk(r.indexRestored, 'index rebuilt');
+  t.match(r.indexNote, /holds no index/);
+  check(t, again, clock, few);
+  t.same(audit(again), [], 'rebuilt store consistent');
+
+  const forced = saveImage(sparse.imagePort(), file, { index: true });
+  t.ok(forced.indexBytes > INDEX_OMIT_ABOVE && forced.indexBytes > INDEX_BYTES_PER_ITEM * forced.items, `index: true writes it anyway (${forced.indexBytes} bytes)`);
+  again = newStore(clock, big);
+  r = restoreImage(again.imagePort(), file);
+  t.ok(r.warm && r.indexRestored, `forced index restored (${r.reason}${r.indexNote})`);
+  check(t, again, clock, few);
+
+  const dense = newStore(clock, big);
+  const n = 20_000;
+  for (let i = 0; i < n; i++) dense.store('set', b(`k:${i}`), b(`v:${i}`.padEnd(40, '.')), i, 0, 0);
+  const kept = saveImage(dense.imagePort(), file);
+  t.equal(kept.items, n);
+  t.ok(kept.indexBytes > INDEX_OMIT_ABOVE && kept.indexBytes <= INDEX_BYTES_PER_ITEM * n, `well filled: index kept (${kept.indexBytes} bytes)`);
+  again = newStore(clock, big);
+  r = restoreImage(again.imagePort(), file);
+  t.ok(r.warm && r.indexRestored && r.items === n, `dense index restored (${r.reason}${r.indexNote})`);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const ref = again.get(b(`k:${i}`));
+    if (ref < 0 || !again.itemValue(ref).equals(b(`v:${i}`.padEnd(40, '.'))) || again.itemFlags(ref) !== i) bad++;
+  }
+  t.equal(bad, 0, 'every dense item reads back');
+});
+
+t.test('sync: true (the default) fdatasyncs the image and fsyncs its directory; sync: false does neither', async (t) => {
+  const calls: string[] = [];
+  const counted = {
+    ...fs,
+    fdatasyncSync: (fd: number): void => {
+      calls.push('fdatasync');
+      fs.fdatasyncSync(fd);
+    },
+    fsyncSync: (fd: number): void => {
+      calls.push('fsync');
+      fs.fsyncSync(fd);
+    },
+  };
+  // The writer syncs the file, store-image.ts the directory: both see the counting fs.
+  const writer = await t.mockImport<typeof ImageWriter>('../../segments/persist/image-writer.js', { 'node:fs': counted });
+  const { saveImage: save } = await t.mockImport<typeof StoreImage>('../../segments/persist/store-image.js', {
+    'node:fs': counted,
+    '../../segments/persist/image-writer.js': writer,
+  });
+  const dir = tempDir(t);
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 400, 3);
+  for (const direct of [true, false]) {
+    for (const sync of [undefined, true, false]) {
+      calls.length = 0;
+      const file = join(dir, `image-${direct}-${sync}`);
+      const r = save(store.imagePort(), file, sync === undefined ? { direct } : { direct, sync });
+      t.ok(r.ok, r.reason);
+      t.same(calls, sync === false ? [] : ['fdatasync', 'fsync'], `direct ${direct}, sync ${sync}: ${calls.join(', ') || 'no sync'}`);
+      const again = newStore(clock);
+      const back = restoreImage(again.imagePort(), file);
+      t.ok(back.warm, back.reason);
+      check(t, again, clock, model);
+    }
+  }
 });
 
 t.test('a missing, damaged or inconsistent index section costs a rebuild, never a wrong value', async (t) => {
