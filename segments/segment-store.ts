@@ -219,6 +219,8 @@ export interface StoreTuning {
   maxThreads?: number;
   /** Time every lock acquisition (wait and hold, in ns per slot: lockTimes()); costs two clock reads per lock. */
   measureLock?: boolean;
+  /** Gets in read attempts (beginReadAttempt) run without the lock, validated by the sequence word (default true; false: the shared lock, the measured alternative). */
+  optimisticReads?: boolean;
   /** Records per slice of the housekeeper's merges (default 256; Infinity: whole merges under one lock, the measured alternative). */
   mergeSliceRecords?: number;
   /** Ghost keys for merge eviction's readmission (default ghost-keys.ts ghostEntries(-m); 0: none, the measured alternative). */
@@ -237,6 +239,7 @@ export interface SharedStoreHandle {
   readonly expiryIntervalMs: number;
   readonly reserveSegments: number;
   readonly measureLock: boolean;
+  readonly optimisticReads: boolean;
   readonly mergeSliceRecords: number;
   readonly space: SpaceMemory;
   /** Heap-turnover measurement of merge eviction. */
@@ -257,7 +260,13 @@ const HOUSEKEEP_WAKE = 3;
 const HOUSEKEEPER_ACTIVE = 4;
 /** Next segment the housekeeper's expiry sweep looks at. */
 const SWEEP_CURSOR = 5;
-const CONTROL_WORDS = 6;
+/** The store's sequence word (SharedExclusiveLock; odd while a writer holds), alone on the second 64-byte line. */
+const SEQ = 16;
+/** While nonzero (a warm-restart save), optimistic readers leave every store word as it is (see "Optimistic reads"). */
+const READS_QUIET = 32;
+/** Per thread slot, from word 48: 1 while the thread applies an optimistic read's marks (one 64-byte line each). */
+const APPLYING = 48;
+const APPLYING_STRIDE = 16;
 /** Float64 cells. */
 const CAS_COUNTER = 0;
 /** Second at which a delayed flush_all takes effect, -1 when none. */
@@ -301,6 +310,14 @@ const PENDING_MAX = 32;
 
 /** A thread claims own segments only in a heap of at least this many (a tiny heap keeps every segment evictable by the old rules). */
 const OWN_MIN_SEGMENTS = 16;
+
+/** Optimistic attempts per key before a read takes the shared lock (which always succeeds). */
+const OPTIMISTIC_ATTEMPTS = 3;
+/** What an optimistic get found (readKind). */
+const READ_NONE = 0;
+const READ_HIT = 1;
+const READ_MISS = 2;
+const READ_EXPIRED = 3;
 
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
@@ -357,6 +374,29 @@ export class SegmentStore implements CacheStore {
   /** This thread's busy mark for segments it owns (OWNED_MARK + slot; 0: slots past 253 own none). */
   private readonly ownMark: number;
 
+  // Optimistic reads (see the header): the attempt under way, if any.
+  private readonly optimistic: boolean;
+  /** This thread's beginWrite(true) raised READS_QUIET. */
+  private quieted = false;
+  /** This thread's APPLYING word in `control`. */
+  private readonly applying: number;
+  /** The even sequence value this thread's read attempt started from; -1 (odd) when no optimistic attempt is under way. */
+  private readSeen = -1;
+  /** What the attempt's get found, applied only if the attempt stands: READ_* kind, address, second, word A and slot meta word seen. */
+  private readKind = 0;
+  private readAddr = -1;
+  private readNow = 0;
+  private readWordA = 0;
+  private readMeta = 0;
+  private readStart = 0n;
+  /** Read attempts begun optimistically, and those void because a writer overlapped them (tests and benchmarks; not stats). */
+  readAttempts = 0;
+  readVoid = 0;
+  /** measureLock only: ns spent in void attempts (time lost to writers, counted as serial by the benchmark). */
+  readLostNs = 0;
+  /** Test hook: called inside an optimistic get between its lookup and the copy of the value (a writer can be made to overlap). */
+  onOptimisticRead: ((addr: number) => void) | null = null;
+
   /** A new store (this thread in slot 0), or (handle, { threadSlot }) another thread's view of a shared one. */
   constructor(options: StoreOptions, tuning?: StoreTuning);
   constructor(handle: SharedStoreHandle, attach: { threadSlot: number; clock?: Clock });
@@ -386,7 +426,9 @@ export class SegmentStore implements CacheStore {
     this.counters = slotCounters(handle.counters, slot);
     this.control = new Int32Array(handle.control);
     this.cells = new Float64Array(handle.cells);
-    this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock);
+    this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock, SEQ);
+    this.optimistic = handle.optimisticReads !== false;
+    this.applying = APPLYING + slot * APPLYING_STRIDE;
     this.evictor = evictorFor(options.evictionPolicy, options.mergeSegments, handle.turnover);
     this.space = new ItemSpace(
       {
@@ -439,12 +481,82 @@ export class SegmentStore implements CacheStore {
     if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
   }
 
-  /** A bracket for a request that reads and writes (meta, touch, arith): the store lock held exclusively. */
-  beginWrite(): void {
+  /**
+   * One attempt at a read bracket for a get and the copy of its value
+   * (text get): optimistic (no lock; see "Optimistic reads" in the header)
+   * while `attempt` < OPTIMISTIC_ATTEMPTS and no writer stays inside, else
+   * the shared lock as beginRead(). Inside it: get() and the item readers
+   * only. End it with endReadAttempt(), which says whether what was read
+   * stands; if not, discard everything built from it and try again with
+   * attempt + 1. A throw inside the attempt: readTorn() says whether it
+   * came from torn data (then end the attempt and retry) or is real.
+   */
+  beginReadAttempt(attempt: number): void {
+    if (this.optimistic && attempt < OPTIMISTIC_ATTEMPTS && !this.lock.held && this.readSeen === -1) {
+      const start = this.lock.measuring ? process.hrtime.bigint() : 0n;
+      const seen = this.lock.readBegin();
+      if ((seen & 1) === 0) {
+        this.readSeen = seen;
+        this.readAttempts++;
+        this.readStart = start;
+        return;
+      }
+      // A writer stayed inside: the spin was time lost waiting for it.
+      if (this.lock.measuring) this.lock.waitNs += Number(process.hrtime.bigint() - start);
+    }
+    this.lock.lockShared();
+  }
+
+  /** End a read attempt: true when what it read stands (always under the lock), false when it is void. */
+  endReadAttempt(): boolean {
+    const seen = this.readSeen;
+    if (seen === -1) {
+      this.endRead();
+      return true;
+    }
+    this.readSeen = -1;
+    const kind = this.readKind;
+    this.readKind = READ_NONE;
+    if (!this.lock.readValid(seen)) {
+      this.readVoid++;
+      if (this.lock.measuring) this.readLostNs += Number(process.hrtime.bigint() - this.readStart);
+      // Views built from a half-changed table are rebuilt before the next lookup.
+      this.space.index.forgetViews();
+      return false;
+    }
+    if (kind !== READ_NONE) this.applyRead(kind);
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+    return true;
+  }
+
+  /** Inside an optimistic attempt: has a writer overlapped it (so a throw in it came from torn data)? */
+  readTorn(): boolean {
+    return this.readSeen !== -1 && !this.lock.readValid(this.readSeen);
+  }
+
+  /**
+   * A bracket for a request that reads and writes (meta, touch, arith): the
+   * store lock held exclusively. `quietReaders` (a warm-restart save, which
+   * checksums memory before it writes it): also wait until no optimistic
+   * reader is applying its marks, and keep them from starting, so no word
+   * of the store changes until endWrite().
+   */
+  beginWrite(quietReaders = false): void {
     this.lock.lock();
+    if (!quietReaders || this.quieted) return;
+    this.quieted = true;
+    const control = this.control;
+    Atomics.store(control, READS_QUIET, 1);
+    for (let i = APPLYING; i < control.length; i += APPLYING_STRIDE) {
+      while (Atomics.load(control, i) !== 0) Atomics.wait(control, i, 1, 1);
+    }
   }
 
   endWrite(): void {
+    if (this.quieted && this.lock.depth === 1) {
+      this.quieted = false;
+      Atomics.store(this.control, READS_QUIET, 0);
+    }
     this.lock.unlock();
   }
 
@@ -589,6 +701,7 @@ export class SegmentStore implements CacheStore {
   // ---- locked entry points (each a whole operation under the store lock) --
 
   get(key: Buffer): ItemRef {
+    if (this.readSeen !== -1) return this.getOptimistic(key);
     if (this.lock.exclusive) return this.getLocked(key);
     this.lock.lockShared();
     let ref: ItemRef;
@@ -731,6 +844,81 @@ export class SegmentStore implements CacheStore {
     return addr;
   }
 
+  /**
+   * get() in an optimistic attempt: the lookup only, with plain reads that
+   * may be torn. What it found is noted and counted (counters, slot
+   * frequency, fetched bit and stamp, deferred unlink) by applyRead() only
+   * once endReadAttempt() has validated the attempt.
+   */
+  private getOptimistic(key: Buffer): ItemRef {
+    const nowS = this.nowShared();
+    const space = this.space;
+    const addr = space.lookupShared(key, nowS);
+    this.readNow = nowS;
+    if (addr < 0) {
+      this.readKind = space.lastMissExpired ? READ_EXPIRED : READ_MISS;
+      this.readAddr = space.lastFoundAddr;
+    } else {
+      this.readKind = READ_HIT;
+      this.readAddr = addr;
+      this.readWordA = space.wordA(addr);
+      this.readMeta = space.index.foundMeta();
+    }
+    if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
+    return addr;
+  }
+
+  /**
+   * A validated optimistic get's effects. Counters are this thread's row.
+   * The marks go into words writers may be rewriting now (merges, cuckoo
+   * moves, a new record where a freed one was), so each is one
+   * compareExchange against the word this reader saw and is dropped if the
+   * word changed: a racing writer's word is never overwritten and only the
+   * frequency, counted, fetched and stamp bits ever change (a lost mark is
+   * a lost approximate count). Under READS_QUIET (a save) none is made.
+   */
+  private applyRead(kind: number): void {
+    const space = this.space;
+    const c = this.counters;
+    if (kind !== READ_HIT) {
+      c.getMisses++;
+      if (kind === READ_EXPIRED) {
+        c.getExpired++;
+        this.defer(PENDING_EXPIRED, this.readAddr);
+      }
+      return;
+    }
+    c.getHits++;
+    const control = this.control;
+    Atomics.store(control, this.applying, 1);
+    if (Atomics.load(control, READS_QUIET) === 0) {
+      const nowS = this.readNow;
+      space.index.countHitSeen(nowS, this.readMeta);
+      if (!this.markFetchedSeen(this.readAddr, nowS, this.readWordA)) this.defer(PENDING_STAMP, this.readAddr);
+    }
+    Atomics.store(control, this.applying, 0);
+    if (Atomics.load(control, READS_QUIET) !== 0) Atomics.notify(control, this.applying);
+  }
+
+  /**
+   * markFetchedShared for a validated optimistic read: only if word A is
+   * still `seen`, by compareExchange. False when the stamp needs the
+   * segment's unit widened (deferred to settleReads as from the shared lock).
+   */
+  private markFetchedSeen(addr: number, nowS: number, seen: number): boolean {
+    const heap = this.space.heap;
+    const seg = this.space.segmentOf(addr);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = heap.words[seg]!;
+    if (words[w] !== seen) return true;
+    const stamp = Math.max(0, Math.floor(nowS / heap.accessUnit[seg]!) - heap.accessBase[seg]!);
+    const wide = stamp > MAX_ACCESS_STAMP;
+    const next = wide ? (seen | (1 << 8)) >>> 0 : ((seen & 0xffff) | (1 << 8) | (stamp << 16)) >>> 0;
+    if (next !== seen && Atomics.compareExchange(words, w, seen, next) !== seen) return true;
+    if (heap.read[seg] === 0) heap.read[seg] = 1;
+    return !wide;
+  }
+
   /** Note what a reader could not write under the shared lock, for settleReads(); dropped when the list is full. */
   private defer(kind: number, addr: number): void {
     const n = this.pendingCount;
@@ -787,7 +975,19 @@ export class SegmentStore implements CacheStore {
   }
 
   itemValueLength(ref: ItemRef): number {
+    if (this.readSeen !== -1) return this.valueRoom(ref);
     return this.space.valueLength(ref);
+  }
+
+  /**
+   * In an optimistic attempt a torn header may claim any length: clamp it to
+   * what the segment holds past the value's start, so a reply never
+   * reserves more than one segment and a copy stays inside its source.
+   * (A whole record always fits, so this never cuts a value that stands.)
+   */
+  private valueRoom(ref: ItemRef): number {
+    const start = Math.min(Math.max(0, this.space.valueStart(ref)), this.segmentSize);
+    return Math.min(this.space.valueLength(ref), this.segmentSize - start) >>> 0;
   }
 
   itemValue(ref: ItemRef): Buffer {
@@ -799,7 +999,7 @@ export class SegmentStore implements CacheStore {
   copyValue(ref: ItemRef, target: Buffer, offset: number, targetView?: DataView<ArrayBufferLike>): number {
     const seg = this.space.segmentOf(ref);
     const start = this.space.valueStart(ref);
-    const n = this.space.valueLength(ref);
+    const n = this.readSeen !== -1 ? this.valueRoom(ref) : this.space.valueLength(ref);
     const bytes = this.space.heap.bytes[seg]!;
     if (targetView === undefined || n > SMALL_VALUE_COPY || offset + n > target.length) {
       return bytes.copy(target, offset, start, start + n);
@@ -1502,11 +1702,12 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
     reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments)),
     measureLock: tuning.measureLock ?? false,
+    optimisticReads: tuning.optimisticReads ?? true,
     mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
     turnover: newTurnoverMemory(),
     counters: newCounterMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS),
-    control: new SharedArrayBuffer(CONTROL_WORDS * 4),
+    control: new SharedArrayBuffer((APPLYING + (tuning.maxThreads ?? DEFAULT_MAX_THREADS) * APPLYING_STRIDE) * 4),
     cells,
   };
 }
