@@ -34,11 +34,71 @@
 //
 // Locking: one writer-preferring readers-writer lock (shared-memory.ts
 // SharedExclusiveLock: three Int32 words in `control`; the only lock, so
-// there is no lock order). Chosen by measurement over the single mutex it
-// replaced (benchmarks/RESULTS.md "Reads that share the store"); Segcache-
-// style optimistic reads (a seqlock per segment, retry on change) were
-// not built: they need every reader-visible word to tolerate a concurrent
-// writer, which the cuckoo moves of slot-table.ts do not.
+// there is no lock order) and, beside it, one sequence word (SEQ, alone on
+// its cache line) for optimistic readers, who take no lock at all. Chosen
+// by measurement (benchmarks/RESULTS.md "Reads that share the store" and
+// "Optimistic reads"): with gets under the shared lock a writer spent most
+// of its serial share waiting for readers to leave.
+// - Optimistic reads (a seqlock over the whole store): a text get's
+//   lookup and the copy of its value into the reply run in a read attempt
+//   (beginReadAttempt / endReadAttempt; lib/respond/item-output.ts
+//   writeGetHit), one key at a time. Every exclusive hold makes SEQ odd
+//   right after it is acquired and even right before it is released (one
+//   Atomics.add each, in SharedExclusiveLock). A reader loads SEQ (spinning
+//   a little while it is odd), does the lookup and the copy with plain
+//   reads, loads SEQ again: equal means no exclusive hold began, ran or
+//   ended in between, so every word it read was the store's state at one
+//   moment and the reply stands; otherwise the attempt is void: the reply
+//   is cut back to where it was (ReplyWriter.truncate), nothing is counted,
+//   and it tries again; from the third attempt on it takes the shared lock,
+//   which always stands. Writers therefore never wait for readers (only for
+//   other writers, shared holders that write their own segment, and
+//   fallback readers).
+//   What else changes words a reader reads, outside an exclusive hold: an
+//   owner writing a record past its segment's writeOffset under the shared
+//   lock (no slot points there until linkOwned, under the exclusive lock,
+//   so a reader reaches it only through a stale slot: an exclusive hold
+//   freed and reused that memory in between, and SEQ moved); other readers'
+//   marks (below: frequency and counted bits, fetched bit and stamp; never
+//   a bit the lookup or the copy depends on); thread-local views of the
+//   hash index (rebuilt from control words that are published by an epoch
+//   bump after they are written; a void attempt forgets them: forgetViews).
+//   Torn data is read but never used: an attempt's every read may see a
+//   writer's half-done work, so nothing on its path may crash, hang or
+//   allocate without bound: overflow chain walks are bounded (hash-index.ts),
+//   a value length is clamped to what its segment holds past its start
+//   (valueRoom: a torn 4 GiB length reserves at most one segment), typed-
+//   array reads out of range give undefined, which matches no tag or key
+//   byte and so cannot make a hit; and anything that still throws (a range
+//   check in Buffer.compare or a DataView) is caught by the caller, which
+//   asks readTorn(): a throw in an attempt SEQ invalidated is a void
+//   attempt, any other throw is a real bug and is rethrown.
+//   Memory order: JavaScript gives SharedArrayBuffer integer element reads
+//   and writes no tearing (each element is read whole) and Atomics
+//   operations are sequentially consistent; V8 does not move plain loads
+//   across an Atomics operation, and x86 keeps loads in order, so the plain
+//   reads between the two Atomics.load of SEQ happen between them. A
+//   writer's Atomics.add to odd precedes its first write, and its add back
+//   to even follows its last, so a reader whose two loads agree (even) saw
+//   none of a hold's writes, or all of them.
+//   Reader marks after validation: the counters (this thread's row), the
+//   slot's frequency and counted bits (slot-frequency.ts countReadSeen) and
+//   word A's fetched bit and stamp (markFetchedSeen) are applied only once
+//   the attempt stands, each by Atomics.compareExchange from the word as
+//   the reader saw it (or just loaded, for the counted bits), so a writer
+//   rewriting that word meanwhile (a merge, a cuckoo move, a new record)
+//   wins and the mark is lost, which an approximate counter allows; tag,
+//   location, key length, dead and field bits are never changed by a
+//   reader. heap.read[seg] is set to 1 only when word A was still as seen.
+//   Expired items and stamps that need widening are deferred to
+//   settleReads as before. A warm-restart save checksums memory and writes
+//   it later, so it takes beginWrite(true): READS_QUIET is raised and it
+//   waits until no reader is between its APPLYING flags (one line per
+//   thread slot; Dekker with SC Atomics: a reader raises its flag, then
+//   checks READS_QUIET), so no word changes during the save.
+//   Still under the shared lock: peek, binary get, lru_crawler metadump
+//   slices, getReplyTooLarge sizing, and reads with optimisticReads off
+//   (StoreTuning; the measured alternative).
 // - Exclusive: every operation that changes the store (store, arith,
 //   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
 //   consistent snapshot), and beginWrite()/endWrite() brackets (meta
@@ -46,9 +106,10 @@
 //   The holder may read and write every shared word; the Atomics on the
 //   lock word order its plain accesses before the next holder's. A plain
 //   set holds it only to link (see "Own segments" below).
-// - Shared: get and peek, and beginRead()/endRead() brackets around a
-//   lookup and the copy of its value into the reply (text get, binary get,
-//   lru_crawler metadump slices). Many readers at once, no writer. So a
+// - Shared: get and peek outside read attempts, fallback attempts, and
+//   beginRead()/endRead() brackets around a lookup and the copy of its
+//   value into the reply (binary get, lru_crawler metadump slices). Many
+//   readers at once, no writer (optimistic readers run beside both). So a
 //   ref a reader holds cannot be moved, overwritten or freed before its
 //   endRead(): no reader sees a torn value, and the lookup (index words,
 //   record headers, segment headers) reads memory no one writes. Writes
