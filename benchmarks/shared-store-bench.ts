@@ -68,6 +68,7 @@ interface ReadAttempts {
   readAttempts?: number;
   readVoid?: number;
   readLostNs?: number;
+  readStandNs?: number;
 }
 
 interface Result {
@@ -86,6 +87,7 @@ interface Result {
   readAttempts: number;
   readVoid: number;
   lostNs: number;
+  standNs: number;
 }
 
 function keyOf(i: number, into: Buffer): Buffer {
@@ -198,6 +200,7 @@ function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> 
     readAttempts: own.readAttempts ?? 0,
     readVoid: own.readVoid ?? 0,
     lostNs: own.readLostNs ?? 0,
+    standNs: own.readStandNs ?? 0,
   };
 }
 
@@ -242,6 +245,11 @@ async function main(): Promise<void> {
     const lost = results.reduce((n, r) => n + r.lostNs, 0);
     const readAttempts = results.reduce((n, r) => n + r.readAttempts, 0);
     const readVoid = results.reduce((n, r) => n + r.readVoid, 0);
+    // A void attempt's wall time includes any descheduling inside it (on a
+    // loaded machine, most of it); the work redone is about one attempt's
+    // worth: voids x the mean wall time of attempts that stood.
+    const stand = results.reduce((n, r) => n + r.standNs, 0);
+    const redo = readVoid * (stand / Math.max(1, readAttempts - readVoid));
     const s = (held + wait + lost) / wall;
     const amdahl = (n: number, share = s): string => (1 / (share + (1 - share) / n)).toFixed(1);
     const shares = results.flatMap((r) => r.batchShares).sort((a, b) => a - b);
@@ -250,7 +258,8 @@ async function main(): Promise<void> {
     console.log(
       `threads ${threads}: ${(throughput / 1e6).toFixed(2)} M ops/s, serial ${(100 * s).toFixed(1)}% ` +
         `(exclusive held ${((100 * held) / wall).toFixed(1)}% + waiting ${((100 * wait) / wall).toFixed(1)}% + lost in void reads ${((100 * lost) / wall).toFixed(1)}%), ` +
-        `${readAttempts} optimistic read attempts, ${readVoid} void (${((100 * readVoid) / Math.max(1, readAttempts)).toFixed(2)}%), ` +
+        `${readAttempts} optimistic read attempts, ${readVoid} void (${((100 * readVoid) / Math.max(1, readAttempts)).toFixed(2)}%; ` +
+        `redone work ~${((100 * redo) / wall).toFixed(2)}% of wall, serial ${((100 * (held + wait + redo)) / wall).toFixed(1)}% if it replaces the void attempts' wall time), ` +
         `shared held ${((100 * shared) / wall).toFixed(1)}%, ${acquisitions} exclusive / ${sharedAcquisitions} shared acquisitions, ` +
         `${(held / Math.max(1, acquisitions)).toFixed(0)} ns per exclusive hold; ` +
         `${ownedSets} sets through own segments, ${ownedUpgrades} of them upgraded in place; ` +

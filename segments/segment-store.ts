@@ -67,7 +67,7 @@
 //   writer's half-done work, so nothing on its path may crash, hang or
 //   allocate without bound: overflow chain walks are bounded (hash-index.ts),
 //   a value length is clamped to what its segment holds past its start
-//   (valueRoom: a torn 4 GiB length reserves at most one segment), typed-
+//   (getOptimistic: a torn 4 GiB length reserves at most one segment), typed-
 //   array reads out of range give undefined, which matches no tag or key
 //   byte and so cannot make a hit; and anything that still throws (a range
 //   check in Buffer.compare or a DataView) is caught by the caller, which
@@ -449,12 +449,20 @@ export class SegmentStore implements CacheStore {
   private readNow = 0;
   private readWordA = 0;
   private readMeta = 0;
+  /** The hit's value start in its segment and length, clamped to the segment (see itemValueLength). */
+  private readValueStart = 0;
+  private readLength = 0;
   private readStart = 0n;
   /** Read attempts begun optimistically, and those void because a writer overlapped them (tests and benchmarks; not stats). */
   readAttempts = 0;
   readVoid = 0;
-  /** measureLock only: ns spent in void attempts (time lost to writers, counted as serial by the benchmark). */
+  /**
+   * measureLock only: wall ns spent in void attempts (time lost to writers,
+   * counted as serial by the benchmark; it includes any time the thread was
+   * descheduled inside the attempt), and in attempts that stood.
+   */
   readLostNs = 0;
+  readStandNs = 0;
   /** Test hook: called inside an optimistic get between its lookup and the copy of the value (a writer can be made to overlap). */
   onOptimisticRead: ((addr: number) => void) | null = null;
 
@@ -586,6 +594,7 @@ export class SegmentStore implements CacheStore {
       return false;
     }
     if (kind !== READ_NONE) this.applyRead(kind);
+    if (this.lock.measuring) this.readStandNs += Number(process.hrtime.bigint() - this.readStart);
     if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
     return true;
   }
@@ -915,6 +924,7 @@ export class SegmentStore implements CacheStore {
     const nowS = this.nowShared();
     const space = this.space;
     const addr = space.lookupShared(key, nowS);
+    if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
     this.readNow = nowS;
     if (addr < 0) {
       this.readKind = space.lastMissExpired ? READ_EXPIRED : READ_MISS;
@@ -924,8 +934,9 @@ export class SegmentStore implements CacheStore {
       this.readAddr = addr;
       this.readWordA = space.wordA(addr);
       this.readMeta = space.index.foundMeta();
+      this.readValueStart = Math.min(Math.max(0, space.valueStart(addr)), this.segmentSize);
+      this.readLength = Math.min(space.valueLength(addr), this.segmentSize - this.readValueStart) >>> 0;
     }
-    if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
     return addr;
   }
 
@@ -1035,20 +1046,16 @@ export class SegmentStore implements CacheStore {
     return this.space.flags(ref);
   }
 
-  itemValueLength(ref: ItemRef): number {
-    if (this.readSeen !== -1) return this.valueRoom(ref);
-    return this.space.valueLength(ref);
-  }
-
   /**
-   * In an optimistic attempt a torn header may claim any length: clamp it to
-   * what the segment holds past the value's start, so a reply never
-   * reserves more than one segment and a copy stays inside its source.
-   * (A whole record always fits, so this never cuts a value that stands.)
+   * In an optimistic attempt a torn header may claim any length, so the
+   * hit's value start and length were read once by getOptimistic and
+   * clamped to its segment: a reply never reserves more than one segment
+   * and a copy stays inside its source (a whole record always fits, so this
+   * never cuts a value that stands).
    */
-  private valueRoom(ref: ItemRef): number {
-    const start = Math.min(Math.max(0, this.space.valueStart(ref)), this.segmentSize);
-    return Math.min(this.space.valueLength(ref), this.segmentSize - start) >>> 0;
+  itemValueLength(ref: ItemRef): number {
+    if (this.readSeen !== -1 && ref === this.readAddr) return this.readLength;
+    return this.space.valueLength(ref);
   }
 
   itemValue(ref: ItemRef): Buffer {
@@ -1059,8 +1066,9 @@ export class SegmentStore implements CacheStore {
 
   copyValue(ref: ItemRef, target: Buffer, offset: number, targetView?: DataView<ArrayBufferLike>): number {
     const seg = this.space.segmentOf(ref);
-    const start = this.space.valueStart(ref);
-    const n = this.readSeen !== -1 ? this.valueRoom(ref) : this.space.valueLength(ref);
+    const optimistic = this.readSeen !== -1 && ref === this.readAddr;
+    const start = optimistic ? this.readValueStart : this.space.valueStart(ref);
+    const n = optimistic ? this.readLength : this.space.valueLength(ref);
     const bytes = this.space.heap.bytes[seg]!;
     if (targetView === undefined || n > SMALL_VALUE_COPY || offset + n > target.length) {
       return bytes.copy(target, offset, start, start + n);
