@@ -96,9 +96,10 @@
 //   waits until no reader is between its APPLYING flags (one line per
 //   thread slot; Dekker with SC Atomics: a reader raises its flag, then
 //   checks READS_QUIET), so no word changes during the save.
-//   Still under the shared lock: peek, binary get, lru_crawler metadump
-//   slices, getReplyTooLarge sizing, and reads with optimisticReads off
-//   (StoreTuning; the measured alternative).
+//   Binary gets use read attempts too (respond-binary.ts). Still under
+//   the shared lock: peek, lru_crawler metadump slices, getReplyTooLarge
+//   sizing, and reads with optimisticReads off (StoreTuning; the measured
+//   alternative). Meta gets and gat hold the exclusive lock, as before.
 // - Exclusive: every operation that changes the store (store, arith,
 //   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
 //   consistent snapshot), and beginWrite()/endWrite() brackets (meta
@@ -108,7 +109,7 @@
 //   set holds it only to link (see "Own segments" below).
 // - Shared: get and peek outside read attempts, fallback attempts, and
 //   beginRead()/endRead() brackets around a lookup and the copy of its
-//   value into the reply (binary get, lru_crawler metadump slices). Many
+//   value into the reply (lru_crawler metadump slices). Many
 //   readers at once, no writer (optimistic readers run beside both). So a
 //   ref a reader holds cannot be moved, overwritten or freed before its
 //   endRead(): no reader sees a torn value, and the lookup (index words,

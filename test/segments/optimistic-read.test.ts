@@ -21,6 +21,9 @@ import { DEFAULT_LIMITS } from '../../protocol/request.js';
 import { audit } from './helpers.js';
 import { START_SECONDS, runAll } from './concurrent-run.js';
 import type { WorkerTask } from './concurrent-worker.js';
+import { createHarness } from '../binary/harness.js';
+import { packet } from '../binary/packets.js';
+import { OP_GET } from '../../protocol/binary/opcodes.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -176,4 +179,22 @@ t.test('workers read large values while others overwrite, delete and evict them:
   t.ok(attempts > 0, `${attempts} optimistic attempts, ${voids} void`);
   const totals = main.totals();
   t.ok(totals.evictions > 0, `the tiny heap evicted (${totals.evictions})`);
+});
+
+t.test('a binary get whose read a writer overlapped is retried and answers the value that stands', async (t) => {
+  const h = createHarness();
+  const reader = h.ctx.store as SegmentStore;
+  const writer = attachStore(reader.handle, { threadSlot: 1 });
+  writer.store('set', b('k'), b('old-old-old'), 0, 0, 0);
+  let calls = 0;
+  reader.onOptimisticRead = () => {
+    if (calls++ === 0) writer.store('set', b('k'), b('new'), 0, 0, 0);
+  };
+  const replies = h.send(packet({ opcode: OP_GET, key: 'k', opaque: 9 }));
+  t.equal(replies.length, 1, 'one reply packet: the void attempt left nothing behind');
+  t.equal(replies[0]!.value, 'new');
+  t.equal(replies[0]!.opaque, 9);
+  t.equal(calls, 2, 'the lookup ran twice');
+  t.equal(reader.readVoid, 1);
+  t.equal(reader.counters.getHits, 1, 'one hit counted');
 });
