@@ -600,6 +600,11 @@ export class SegmentStore implements CacheStore {
     return true;
   }
 
+  /** Is this thread inside an optimistic read attempt (what it reads may be torn until endReadAttempt says it stands)? */
+  protected get readingOptimistically(): boolean {
+    return this.readSeen !== -1;
+  }
+
   /** Inside an optimistic attempt: has a writer overlapped it (so a throw in it came from torn data)? */
   readTorn(): boolean {
     return this.readSeen !== -1 && !this.lock.readValid(this.readSeen);
