@@ -255,8 +255,8 @@ export interface CacheStore {
   beginRead(): void;
   endRead(): void;
   /**
-   * One attempt at a read bracket for a lookup and the copy of its value,
-   * which may run without any lock: end it with endReadAttempt(), and when
+   * One attempt at a read bracket for a lookup (one get) and the copy of
+   * its value, which may run without any lock: end it with endReadAttempt(), and when
    * that answers false, discard everything built from it and try again with
    * attempt + 1 (after a few attempts it takes the lock and always stands).
    * A throw inside it is from torn data when readTorn() says so (then end
