@@ -9,6 +9,12 @@
 // (an atomic on one shared word, whose cache line moves between cores) is
 // counted in "waiting", as is a writer's wait for readers to drain.
 // Stores built before the readers-writer lock report sharedNs 0.
+// Optimistic reads (segment-store.ts, "Optimistic reads"): a get takes no
+// lock; an attempt a writer overlapped is void and retried, and the time of
+// every void attempt is counted as serial ("lost"): time the reader spent
+// because a writer ran. The line gives the void share of attempts. Set
+// --locked-reads to run gets under the shared lock instead (the store's
+// optimisticReads tuning off), the measured alternative.
 //
 //   npm run build && node dist/benchmarks/shared-store-bench.js [--threads 1,2,4] [--ops 300000] [--requests]
 //
@@ -56,6 +62,15 @@ interface Task {
   requests: boolean;
 }
 
+interface ReadAttempts {
+  beginReadAttempt?(attempt: number): void;
+  endReadAttempt?(): boolean;
+  readAttempts?: number;
+  readVoid?: number;
+  readLostNs?: number;
+  readStandNs?: number;
+}
+
 interface Result {
   /** Per batch of BATCH operations: (exclusive held + waiting) / wall. */
   batchShares: number[];
@@ -68,6 +83,11 @@ interface Result {
   /** Plain sets through the thread's own segment, and of those the ones upgraded in place (0 on builds before own segments). */
   ownedSets: number;
   ownedUpgrades: number;
+  /** Optimistic read attempts, those void (a writer overlapped), and ns spent in void ones (0 on builds without). */
+  readAttempts: number;
+  readVoid: number;
+  lostNs: number;
+  standNs: number;
 }
 
 function keyOf(i: number, into: Buffer): Buffer {
@@ -85,6 +105,7 @@ function work(task: Task): Result {
   for (let n = Atomics.load(gate, 0); n < task.threads; n = Atomics.load(gate, 0)) Atomics.wait(gate, 0, n, 20);
   if (task.requests) return serve(task, store);
   let x = task.slot * 7919 + 1;
+  const attempts = typeof (store as ReadAttempts).beginReadAttempt === 'function';
   const batches = new Batches(store);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < task.ops; i++) {
@@ -93,6 +114,17 @@ function work(task: Task): Result {
     keyOf((x >>> 8) % KEYS, key);
     if ((x >>> 8) % 10 === 0) {
       store.store('set', key, VALUE, 0, 0, 0);
+    } else if (attempts) {
+      for (let attempt = 0; ; attempt++) {
+        store.beginReadAttempt(attempt);
+        try {
+          const ref = store.get(key);
+          if (ref >= 0) store.copyValue(ref, out, 0, view);
+        } catch (err) {
+          if (!store.readTorn()) throw err;
+        }
+        if (store.endReadAttempt()) break;
+      }
     } else {
       store.beginRead();
       try {
@@ -147,7 +179,7 @@ class Batches {
   mark(): void {
     const now = process.hrtime.bigint();
     const t = lockTimes(this.store);
-    const serial = t.heldNs + t.waitNs;
+    const serial = t.heldNs + t.waitNs + t.lostNs;
     if (this.at !== 0n) this.shares.push((serial - this.serial) / Number(now - this.at));
     this.at = now;
     this.serial = serial;
@@ -156,7 +188,7 @@ class Batches {
 
 function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> {
   const t = store.lockTimes() as Partial<Omit<Result, 'wallNs' | 'batchShares'>>;
-  const own = store as { ownedSets?: number; ownedUpgrades?: number };
+  const own = store as { ownedSets?: number; ownedUpgrades?: number } & ReadAttempts;
   return {
     heldNs: t.heldNs ?? 0,
     waitNs: t.waitNs ?? 0,
@@ -165,18 +197,27 @@ function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> 
     sharedAcquisitions: t.sharedAcquisitions ?? 0,
     ownedSets: own.ownedSets ?? 0,
     ownedUpgrades: own.ownedUpgrades ?? 0,
+    readAttempts: own.readAttempts ?? 0,
+    readVoid: own.readVoid ?? 0,
+    lostNs: own.readLostNs ?? 0,
+    standNs: own.readStandNs ?? 0,
   };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { threads: { type: 'string', default: '1,2,4' }, ops: { type: 'string', default: '300000' }, requests: { type: 'boolean', default: false } },
+    options: {
+      threads: { type: 'string', default: '1,2,4' },
+      ops: { type: 'string', default: '300000' },
+      requests: { type: 'boolean', default: false },
+      'locked-reads': { type: 'boolean', default: false },
+    },
   });
   const ops = Number(values.ops);
   const requests = values.requests;
   console.log(`${requests ? 'text requests' : 'store ops'} per thread: ${ops} (90% get, 10% set of 100 B), ${KEYS} keys`);
   for (const threads of values.threads.split(',').map(Number)) {
-    const handle = createSharedStore({ memoryLimitBytes: 64 << 20, itemSizeMax: 1 << 20, hashSeed: 3 }, { measureLock: true, maxThreads: threads + 1 });
+    const handle = createSharedStore({ memoryLimitBytes: 64 << 20, itemSizeMax: 1 << 20, hashSeed: 3 }, { measureLock: true, maxThreads: threads + 1, optimisticReads: !values['locked-reads'] });
     const loader = attachStore(handle, { threadSlot: threads });
     const key = Buffer.alloc(KEY_SIZE);
     for (let i = 0; i < KEYS; i++) loader.store('set', keyOf(i, key), VALUE, 0, 0, 0);
@@ -201,14 +242,24 @@ async function main(): Promise<void> {
     const sharedAcquisitions = results.reduce((n, r) => n + r.sharedAcquisitions, 0);
     const ownedSets = results.reduce((n, r) => n + r.ownedSets, 0);
     const ownedUpgrades = results.reduce((n, r) => n + r.ownedUpgrades, 0);
-    const s = (held + wait) / wall;
+    const lost = results.reduce((n, r) => n + r.lostNs, 0);
+    const readAttempts = results.reduce((n, r) => n + r.readAttempts, 0);
+    const readVoid = results.reduce((n, r) => n + r.readVoid, 0);
+    // A void attempt's wall time includes any descheduling inside it (on a
+    // loaded machine, most of it); the work redone is about one attempt's
+    // worth: voids x the mean wall time of attempts that stood.
+    const stand = results.reduce((n, r) => n + r.standNs, 0);
+    const redo = readVoid * (stand / Math.max(1, readAttempts - readVoid));
+    const s = (held + wait + lost) / wall;
     const amdahl = (n: number, share = s): string => (1 / (share + (1 - share) / n)).toFixed(1);
     const shares = results.flatMap((r) => r.batchShares).sort((a, b) => a - b);
     const m = shares[Math.floor(shares.length / 2)] ?? 0;
     const throughput = (threads * ops) / (Math.max(...results.map((r) => r.wallNs)) / 1e9);
     console.log(
       `threads ${threads}: ${(throughput / 1e6).toFixed(2)} M ops/s, serial ${(100 * s).toFixed(1)}% ` +
-        `(exclusive held ${((100 * held) / wall).toFixed(1)}% + waiting ${((100 * wait) / wall).toFixed(1)}%), ` +
+        `(exclusive held ${((100 * held) / wall).toFixed(1)}% + waiting ${((100 * wait) / wall).toFixed(1)}% + lost in void reads ${((100 * lost) / wall).toFixed(1)}%), ` +
+        `${readAttempts} optimistic read attempts, ${readVoid} void (${((100 * readVoid) / Math.max(1, readAttempts)).toFixed(2)}%; ` +
+        `redone work ~${((100 * redo) / wall).toFixed(2)}% of wall, serial ${((100 * (held + wait + redo)) / wall).toFixed(1)}% if it replaces the void attempts' wall time), ` +
         `shared held ${((100 * shared) / wall).toFixed(1)}%, ${acquisitions} exclusive / ${sharedAcquisitions} shared acquisitions, ` +
         `${(held / Math.max(1, acquisitions)).toFixed(0)} ns per exclusive hold; ` +
         `${ownedSets} sets through own segments, ${ownedUpgrades} of them upgraded in place; ` +

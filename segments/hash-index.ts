@@ -31,7 +31,7 @@ import {
   type IndexMemory,
 } from './index-layout.js';
 import { migrateBuckets, mayBeUnmigrated } from './index-migration.js';
-import { coin, countRead, frequencyOf, withFrequency } from './slot-frequency.js';
+import { coin, countRead, countReadSeen, frequencyOf, withFrequency } from './slot-frequency.js';
 import { SlotTable, type KeySource } from './slot-table.js';
 
 export type { KeySource } from './slot-table.js';
@@ -141,6 +141,8 @@ export class HashIndex {
 
   private findInChain(t: SlotTable, primary: number, key: Uint8Array, tag: number): number {
     const words = t.words;
+    // Bounded: an optimistic reader (segment-store.ts) may follow links a writer is rewriting.
+    let hops = t.next.length;
     let b = primary;
     do {
       const base = b * WORDS_PER_BUCKET;
@@ -158,7 +160,7 @@ export class HashIndex {
         }
       }
       b = t.next[b]!;
-    } while (b !== NO_BUCKET);
+    } while (b !== NO_BUCKET && --hops >= 0);
     return 0;
   }
 
@@ -223,6 +225,25 @@ export class HashIndex {
   /** Frequency counter of the found slot. */
   foundFrequency(): number {
     return frequencyOf(this.foundTable.words[this.foundSlot]!);
+  }
+
+  /** The found slot's meta word (tag, frequency, counted, location high bits), as an optimistic reader saw it. */
+  foundMeta(): number {
+    return this.foundTable.words[this.foundSlot]!;
+  }
+
+  /**
+   * countHit() for an optimistic reader after its read validated, when a
+   * writer may be moving slots: counts only if the found slot still holds
+   * `seen`'s tag and location bits, by compareExchange (slot-frequency.ts countReadSeen).
+   */
+  countHitSeen(nowS: number, seen: number): void {
+    countReadSeen(this.foundTable, this.foundBucket, this.foundSlot, nowS, this.control, seen);
+  }
+
+  /** Rebuild this thread's views before its next lookup (after an optimistic read that may have built them from a table being changed). */
+  forgetViews(): void {
+    this.epoch = -1;
   }
 
   /** Count a read of the found slot (at most once per second). */

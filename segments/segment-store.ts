@@ -34,11 +34,72 @@
 //
 // Locking: one writer-preferring readers-writer lock (shared-memory.ts
 // SharedExclusiveLock: three Int32 words in `control`; the only lock, so
-// there is no lock order). Chosen by measurement over the single mutex it
-// replaced (benchmarks/RESULTS.md "Reads that share the store"); Segcache-
-// style optimistic reads (a seqlock per segment, retry on change) were
-// not built: they need every reader-visible word to tolerate a concurrent
-// writer, which the cuckoo moves of slot-table.ts do not.
+// there is no lock order) and, beside it, one sequence word (SEQ, alone on
+// its cache line) for optimistic readers, who take no lock at all. Chosen
+// by measurement (benchmarks/RESULTS.md "Reads that share the store" and
+// "Optimistic reads"): with gets under the shared lock a writer spent most
+// of its serial share waiting for readers to leave.
+// - Optimistic reads (a seqlock over the whole store): a text get's
+//   lookup and the copy of its value into the reply run in a read attempt
+//   (beginReadAttempt / endReadAttempt; lib/respond/item-output.ts
+//   writeGetHit), one key at a time. Every exclusive hold makes SEQ odd
+//   right after it is acquired and even right before it is released (one
+//   Atomics.add each, in SharedExclusiveLock). A reader loads SEQ (spinning
+//   a little while it is odd), does the lookup and the copy with plain
+//   reads, loads SEQ again: equal means no exclusive hold began, ran or
+//   ended in between, so every word it read was the store's state at one
+//   moment and the reply stands; otherwise the attempt is void: the reply
+//   is cut back to where it was (ReplyWriter.truncate), nothing is counted,
+//   and it tries again; from the third attempt on it takes the shared lock,
+//   which always stands. Writers therefore never wait for readers (only for
+//   other writers, shared holders that write their own segment, and
+//   fallback readers).
+//   What else changes words a reader reads, outside an exclusive hold: an
+//   owner writing a record past its segment's writeOffset under the shared
+//   lock (no slot points there until linkOwned, under the exclusive lock,
+//   so a reader reaches it only through a stale slot: an exclusive hold
+//   freed and reused that memory in between, and SEQ moved); other readers'
+//   marks (below: frequency and counted bits, fetched bit and stamp; never
+//   a bit the lookup or the copy depends on); thread-local views of the
+//   hash index (rebuilt from control words that are published by an epoch
+//   bump after they are written; a void attempt forgets them: forgetViews).
+//   Torn data is read but never used: an attempt's every read may see a
+//   writer's half-done work, so nothing on its path may crash, hang or
+//   allocate without bound: overflow chain walks are bounded (hash-index.ts),
+//   a value length is clamped to what its segment holds past its start
+//   (getOptimistic: a torn 4 GiB length reserves at most one segment), typed-
+//   array reads out of range give undefined, which matches no tag or key
+//   byte and so cannot make a hit; and anything that still throws (a range
+//   check in Buffer.compare or a DataView) is caught by the caller, which
+//   asks readTorn(): a throw in an attempt SEQ invalidated is a void
+//   attempt, any other throw is a real bug and is rethrown.
+//   Memory order: JavaScript gives SharedArrayBuffer integer element reads
+//   and writes no tearing (each element is read whole) and Atomics
+//   operations are sequentially consistent; V8 does not move plain loads
+//   across an Atomics operation, and x86 keeps loads in order, so the plain
+//   reads between the two Atomics.load of SEQ happen between them. A
+//   writer's Atomics.add to odd precedes its first write, and its add back
+//   to even follows its last, so a reader whose two loads agree (even) saw
+//   none of a hold's writes, or all of them.
+//   Reader marks after validation: the counters (this thread's row), the
+//   slot's frequency and counted bits (slot-frequency.ts countReadSeen) and
+//   word A's fetched bit and stamp (markFetchedSeen) are applied only once
+//   the attempt stands, each by Atomics.compareExchange from the word as
+//   the reader saw it (or just loaded, for the counted bits), so a writer
+//   rewriting that word meanwhile (a merge, a cuckoo move, a new record)
+//   wins and the mark is lost, which an approximate counter allows; tag,
+//   location, key length, dead and field bits are never changed by a
+//   reader. heap.read[seg] is set to 1 only when word A was still as seen.
+//   Expired items and stamps that need widening are deferred to
+//   settleReads as before. A warm-restart save checksums memory and writes
+//   it later, so it takes beginWrite(true): READS_QUIET is raised and it
+//   waits until no reader is between its APPLYING flags (one line per
+//   thread slot; Dekker with SC Atomics: a reader raises its flag, then
+//   checks READS_QUIET), so no word changes during the save.
+//   Binary gets use read attempts too (respond-binary.ts). Still under
+//   the shared lock: peek, lru_crawler metadump slices, getReplyTooLarge
+//   sizing, and reads with optimisticReads off (StoreTuning; the measured
+//   alternative). Meta gets and gat hold the exclusive lock, as before.
 // - Exclusive: every operation that changes the store (store, arith,
 //   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
 //   consistent snapshot), and beginWrite()/endWrite() brackets (meta
@@ -46,9 +107,10 @@
 //   The holder may read and write every shared word; the Atomics on the
 //   lock word order its plain accesses before the next holder's. A plain
 //   set holds it only to link (see "Own segments" below).
-// - Shared: get and peek, and beginRead()/endRead() brackets around a
-//   lookup and the copy of its value into the reply (text get, binary get,
-//   lru_crawler metadump slices). Many readers at once, no writer. So a
+// - Shared: get and peek outside read attempts, fallback attempts, and
+//   beginRead()/endRead() brackets around a lookup and the copy of its
+//   value into the reply (lru_crawler metadump slices). Many
+//   readers at once, no writer (optimistic readers run beside both). So a
 //   ref a reader holds cannot be moved, overwritten or freed before its
 //   endRead(): no reader sees a torn value, and the lookup (index words,
 //   record headers, segment headers) reads memory no one writes. Writes
@@ -219,6 +281,8 @@ export interface StoreTuning {
   maxThreads?: number;
   /** Time every lock acquisition (wait and hold, in ns per slot: lockTimes()); costs two clock reads per lock. */
   measureLock?: boolean;
+  /** Gets in read attempts (beginReadAttempt) run without the lock, validated by the sequence word (default true; false: the shared lock, the measured alternative). */
+  optimisticReads?: boolean;
   /** Records per slice of the housekeeper's merges (default 256; Infinity: whole merges under one lock, the measured alternative). */
   mergeSliceRecords?: number;
   /** Ghost keys for merge eviction's readmission (default ghost-keys.ts ghostEntries(-m); 0: none, the measured alternative). */
@@ -237,6 +301,7 @@ export interface SharedStoreHandle {
   readonly expiryIntervalMs: number;
   readonly reserveSegments: number;
   readonly measureLock: boolean;
+  readonly optimisticReads: boolean;
   readonly mergeSliceRecords: number;
   readonly space: SpaceMemory;
   /** Heap-turnover measurement of merge eviction. */
@@ -257,7 +322,13 @@ const HOUSEKEEP_WAKE = 3;
 const HOUSEKEEPER_ACTIVE = 4;
 /** Next segment the housekeeper's expiry sweep looks at. */
 const SWEEP_CURSOR = 5;
-const CONTROL_WORDS = 6;
+/** The store's sequence word (SharedExclusiveLock; odd while a writer holds), alone on the second 64-byte line. */
+const SEQ = 16;
+/** While nonzero (a warm-restart save), optimistic readers leave every store word as it is (see "Optimistic reads"). */
+const READS_QUIET = 32;
+/** Per thread slot, from word 48: 1 while the thread applies an optimistic read's marks (one 64-byte line each). */
+const APPLYING = 48;
+const APPLYING_STRIDE = 16;
 /** Float64 cells. */
 const CAS_COUNTER = 0;
 /** Second at which a delayed flush_all takes effect, -1 when none. */
@@ -301,6 +372,14 @@ const PENDING_MAX = 32;
 
 /** A thread claims own segments only in a heap of at least this many (a tiny heap keeps every segment evictable by the old rules). */
 const OWN_MIN_SEGMENTS = 16;
+
+/** Optimistic attempts per key before a read takes the shared lock (which always succeeds). */
+const OPTIMISTIC_ATTEMPTS = 3;
+/** What an optimistic get found (readKind). */
+const READ_NONE = 0;
+const READ_HIT = 1;
+const READ_MISS = 2;
+const READ_EXPIRED = 3;
 
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
@@ -357,6 +436,37 @@ export class SegmentStore implements CacheStore {
   /** This thread's busy mark for segments it owns (OWNED_MARK + slot; 0: slots past 253 own none). */
   private readonly ownMark: number;
 
+  // Optimistic reads (see the header): the attempt under way, if any.
+  private readonly optimistic: boolean;
+  /** This thread's beginWrite(true) raised READS_QUIET. */
+  private quieted = false;
+  /** This thread's APPLYING word in `control`. */
+  private readonly applying: number;
+  /** The even sequence value this thread's read attempt started from; -1 (odd) when no optimistic attempt is under way. */
+  private readSeen = -1;
+  /** What the attempt's get found, applied only if the attempt stands: READ_* kind, address, second, word A and slot meta word seen. */
+  private readKind = 0;
+  private readAddr = -1;
+  private readNow = 0;
+  private readWordA = 0;
+  private readMeta = 0;
+  /** The hit's value start in its segment and length, clamped to the segment (see itemValueLength). */
+  private readValueStart = 0;
+  private readLength = 0;
+  private readStart = 0n;
+  /** Read attempts begun optimistically, and those void because a writer overlapped them (tests and benchmarks; not stats). */
+  readAttempts = 0;
+  readVoid = 0;
+  /**
+   * measureLock only: wall ns spent in void attempts (time lost to writers,
+   * counted as serial by the benchmark; it includes any time the thread was
+   * descheduled inside the attempt), and in attempts that stood.
+   */
+  readLostNs = 0;
+  readStandNs = 0;
+  /** Test hook: called inside an optimistic get between its lookup and the copy of the value (a writer can be made to overlap). */
+  onOptimisticRead: ((addr: number) => void) | null = null;
+
   /** A new store (this thread in slot 0), or (handle, { threadSlot }) another thread's view of a shared one. */
   constructor(options: StoreOptions, tuning?: StoreTuning);
   constructor(handle: SharedStoreHandle, attach: { threadSlot: number; clock?: Clock });
@@ -386,7 +496,9 @@ export class SegmentStore implements CacheStore {
     this.counters = slotCounters(handle.counters, slot);
     this.control = new Int32Array(handle.control);
     this.cells = new Float64Array(handle.cells);
-    this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock);
+    this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock, SEQ);
+    this.optimistic = handle.optimisticReads !== false;
+    this.applying = APPLYING + slot * APPLYING_STRIDE;
     this.evictor = evictorFor(options.evictionPolicy, options.mergeSegments, handle.turnover);
     this.space = new ItemSpace(
       {
@@ -439,12 +551,88 @@ export class SegmentStore implements CacheStore {
     if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
   }
 
-  /** A bracket for a request that reads and writes (meta, touch, arith): the store lock held exclusively. */
-  beginWrite(): void {
+  /**
+   * One attempt at a read bracket for a get and the copy of its value
+   * (text get): optimistic (no lock; see "Optimistic reads" in the header)
+   * while `attempt` < OPTIMISTIC_ATTEMPTS and no writer stays inside, else
+   * the shared lock as beginRead(). Inside it: get() and the item readers
+   * only. End it with endReadAttempt(), which says whether what was read
+   * stands; if not, discard everything built from it and try again with
+   * attempt + 1. A throw inside the attempt: readTorn() says whether it
+   * came from torn data (then end the attempt and retry) or is real.
+   */
+  beginReadAttempt(attempt: number): void {
+    if (this.optimistic && attempt < OPTIMISTIC_ATTEMPTS && !this.lock.held && this.readSeen === -1) {
+      const start = this.lock.measuring ? process.hrtime.bigint() : 0n;
+      const seen = this.lock.readBegin();
+      if ((seen & 1) === 0) {
+        this.readSeen = seen;
+        this.readAttempts++;
+        this.readStart = start;
+        return;
+      }
+      // A writer stayed inside: the spin was time lost waiting for it.
+      if (this.lock.measuring) this.lock.waitNs += Number(process.hrtime.bigint() - start);
+    }
+    this.lock.lockShared();
+  }
+
+  /** End a read attempt: true when what it read stands (always under the lock), false when it is void. */
+  endReadAttempt(): boolean {
+    const seen = this.readSeen;
+    if (seen === -1) {
+      this.endRead();
+      return true;
+    }
+    this.readSeen = -1;
+    const kind = this.readKind;
+    this.readKind = READ_NONE;
+    if (!this.lock.readValid(seen)) {
+      this.readVoid++;
+      if (this.lock.measuring) this.readLostNs += Number(process.hrtime.bigint() - this.readStart);
+      // Views built from a half-changed table are rebuilt before the next lookup.
+      this.space.index.forgetViews();
+      return false;
+    }
+    if (kind !== READ_NONE) this.applyRead(kind);
+    if (this.lock.measuring) this.readStandNs += Number(process.hrtime.bigint() - this.readStart);
+    if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
+    return true;
+  }
+
+  /** Is this thread inside an optimistic read attempt (what it reads may be torn until endReadAttempt says it stands)? */
+  protected get readingOptimistically(): boolean {
+    return this.readSeen !== -1;
+  }
+
+  /** Inside an optimistic attempt: has a writer overlapped it (so a throw in it came from torn data)? */
+  readTorn(): boolean {
+    return this.readSeen !== -1 && !this.lock.readValid(this.readSeen);
+  }
+
+  /**
+   * A bracket for a request that reads and writes (meta, touch, arith): the
+   * store lock held exclusively. `quietReaders` (a warm-restart save, which
+   * checksums memory before it writes it): also wait until no optimistic
+   * reader is applying its marks, and keep them from starting, so no word
+   * of the store changes until endWrite().
+   */
+  beginWrite(quietReaders = false): void {
     this.lock.lock();
+    if (!quietReaders || this.quieted) return;
+    this.quieted = true;
+    const control = this.control;
+    Atomics.store(control, READS_QUIET, 1);
+    for (let i = APPLYING; i < control.length; i += APPLYING_STRIDE) {
+      while (Atomics.load(control, i) !== 0) Atomics.wait(control, i, 1, 1);
+    }
   }
 
   endWrite(): void {
+    if (this.quieted && this.lock.depth === 1) {
+      this.quieted = false;
+      Atomics.store(this.control, READS_QUIET, 0);
+    }
     this.lock.unlock();
   }
 
@@ -589,6 +777,7 @@ export class SegmentStore implements CacheStore {
   // ---- locked entry points (each a whole operation under the store lock) --
 
   get(key: Buffer): ItemRef {
+    if (this.readSeen !== -1) return this.getOptimistic(key);
     if (this.lock.exclusive) return this.getLocked(key);
     this.lock.lockShared();
     let ref: ItemRef;
@@ -731,6 +920,83 @@ export class SegmentStore implements CacheStore {
     return addr;
   }
 
+  /**
+   * get() in an optimistic attempt: the lookup only, with plain reads that
+   * may be torn. What it found is noted and counted (counters, slot
+   * frequency, fetched bit and stamp, deferred unlink) by applyRead() only
+   * once endReadAttempt() has validated the attempt.
+   */
+  private getOptimistic(key: Buffer): ItemRef {
+    const nowS = this.nowShared();
+    const space = this.space;
+    const addr = space.lookupShared(key, nowS);
+    if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
+    this.readNow = nowS;
+    if (addr < 0) {
+      this.readKind = space.lastMissExpired ? READ_EXPIRED : READ_MISS;
+      this.readAddr = space.lastFoundAddr;
+    } else {
+      this.readKind = READ_HIT;
+      this.readAddr = addr;
+      this.readWordA = space.wordA(addr);
+      this.readMeta = space.index.foundMeta();
+      this.readValueStart = Math.min(Math.max(0, space.valueStart(addr)), this.segmentSize);
+      this.readLength = Math.min(space.valueLength(addr), this.segmentSize - this.readValueStart) >>> 0;
+    }
+    return addr;
+  }
+
+  /**
+   * A validated optimistic get's effects. Counters are this thread's row.
+   * The marks go into words writers may be rewriting now (merges, cuckoo
+   * moves, a new record where a freed one was), so each is one
+   * compareExchange against the word this reader saw and is dropped if the
+   * word changed: a racing writer's word is never overwritten and only the
+   * frequency, counted, fetched and stamp bits ever change (a lost mark is
+   * a lost approximate count). Under READS_QUIET (a save) none is made.
+   */
+  private applyRead(kind: number): void {
+    const space = this.space;
+    const c = this.counters;
+    if (kind !== READ_HIT) {
+      c.getMisses++;
+      if (kind === READ_EXPIRED) {
+        c.getExpired++;
+        this.defer(PENDING_EXPIRED, this.readAddr);
+      }
+      return;
+    }
+    c.getHits++;
+    const control = this.control;
+    Atomics.store(control, this.applying, 1);
+    if (Atomics.load(control, READS_QUIET) === 0) {
+      const nowS = this.readNow;
+      space.index.countHitSeen(nowS, this.readMeta);
+      if (!this.markFetchedSeen(this.readAddr, nowS, this.readWordA)) this.defer(PENDING_STAMP, this.readAddr);
+    }
+    Atomics.store(control, this.applying, 0);
+    if (Atomics.load(control, READS_QUIET) !== 0) Atomics.notify(control, this.applying);
+  }
+
+  /**
+   * markFetchedShared for a validated optimistic read: only if word A is
+   * still `seen`, by compareExchange. False when the stamp needs the
+   * segment's unit widened (deferred to settleReads as from the shared lock).
+   */
+  private markFetchedSeen(addr: number, nowS: number, seen: number): boolean {
+    const heap = this.space.heap;
+    const seg = this.space.segmentOf(addr);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = heap.words[seg]!;
+    if (words[w] !== seen) return true;
+    const stamp = Math.max(0, Math.floor(nowS / heap.accessUnit[seg]!) - heap.accessBase[seg]!);
+    const wide = stamp > MAX_ACCESS_STAMP;
+    const next = wide ? (seen | (1 << 8)) >>> 0 : ((seen & 0xffff) | (1 << 8) | (stamp << 16)) >>> 0;
+    if (next !== seen && Atomics.compareExchange(words, w, seen, next) !== seen) return true;
+    if (heap.read[seg] === 0) heap.read[seg] = 1;
+    return !wide;
+  }
+
   /** Note what a reader could not write under the shared lock, for settleReads(); dropped when the list is full. */
   private defer(kind: number, addr: number): void {
     const n = this.pendingCount;
@@ -786,7 +1052,15 @@ export class SegmentStore implements CacheStore {
     return this.space.flags(ref);
   }
 
+  /**
+   * In an optimistic attempt a torn header may claim any length, so the
+   * hit's value start and length were read once by getOptimistic and
+   * clamped to its segment: a reply never reserves more than one segment
+   * and a copy stays inside its source (a whole record always fits, so this
+   * never cuts a value that stands).
+   */
   itemValueLength(ref: ItemRef): number {
+    if (this.readSeen !== -1 && ref === this.readAddr) return this.readLength;
     return this.space.valueLength(ref);
   }
 
@@ -798,8 +1072,9 @@ export class SegmentStore implements CacheStore {
 
   copyValue(ref: ItemRef, target: Buffer, offset: number, targetView?: DataView<ArrayBufferLike>): number {
     const seg = this.space.segmentOf(ref);
-    const start = this.space.valueStart(ref);
-    const n = this.space.valueLength(ref);
+    const optimistic = this.readSeen !== -1 && ref === this.readAddr;
+    const start = optimistic ? this.readValueStart : this.space.valueStart(ref);
+    const n = optimistic ? this.readLength : this.space.valueLength(ref);
     const bytes = this.space.heap.bytes[seg]!;
     if (targetView === undefined || n > SMALL_VALUE_COPY || offset + n > target.length) {
       return bytes.copy(target, offset, start, start + n);
@@ -1505,11 +1780,12 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
     reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments)),
     measureLock: tuning.measureLock ?? false,
+    optimisticReads: tuning.optimisticReads ?? true,
     mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
     turnover: newTurnoverMemory(),
     counters: newCounterMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS),
-    control: new SharedArrayBuffer(CONTROL_WORDS * 4),
+    control: new SharedArrayBuffer((APPLYING + (tuning.maxThreads ?? DEFAULT_MAX_THREADS) * APPLYING_STRIDE) * 4),
     cells,
   };
 }

@@ -1,7 +1,8 @@
 // Shared-memory building blocks for the store: typed arrays over
 // SharedArrayBuffer, growable buffers with fixed-length views, the store
 // mutex (an Atomics lock word that spins, then sleeps in Atomics.wait) and
-// the store's readers-writer lock built on it (SharedExclusiveLock).
+// the store's readers-writer lock built on it (SharedExclusiveLock), with
+// its sequence word for optimistic readers (readBegin / readValid).
 //
 // Not the store's layout (each part of the store declares its own buffers)
 // and not the lock discipline (segment-store.ts's header says who locks what).
@@ -122,6 +123,8 @@ const WRITER_WAITING = 1 << 29;
 const READERS = WRITER_WAITING - 1;
 /** Spins a reader makes before sleeping while a writer holds or waits (a write holds ~1 us). */
 const READ_SPINS = 200;
+/** Loads of the sequence word an optimistic reader makes while it is odd before it gives up (readBegin). */
+const SEQ_SPINS = 64;
 
 /**
  * A writer-preferring readers-writer lock over three Int32 words of shared
@@ -142,6 +145,15 @@ const READ_SPINS = 200;
  * Every transition is a sequentially consistent Atomics operation, so the
  * plain reads and writes of store memory inside either section are ordered
  * after the acquire and before the release.
+ *
+ * The sequence word (`seqIndex`, optional; on its own cache line): every
+ * exclusive hold makes it odd right after it is acquired (lock, tryUpgrade)
+ * and even again right before it is released, each with one Atomics.add.
+ * An optimistic reader takes no lock: readBegin() returns the even value it
+ * saw (or -1 when a writer stays inside), it reads store memory with plain
+ * loads, and readValid(seen) tells whether no exclusive hold began or was
+ * under way meanwhile; if one was, what it read may be torn and it must be
+ * discarded (segment-store.ts, "Optimistic reads").
  */
 export class SharedExclusiveLock {
   private readonly mutex: StoreLock;
@@ -163,10 +175,32 @@ export class SharedExclusiveLock {
     private readonly word: Int32Array,
     base: number,
     private readonly measure = false,
+    private readonly seq = -1,
   ) {
     this.mutex = new StoreLock(word, base);
     this.state = base + 1;
     this.sleepers = base + 2;
+  }
+
+  /**
+   * Start an optimistic read: the (even) sequence value to hand to
+   * readValid, or -1 when an exclusive holder stayed inside for SEQ_SPINS
+   * loads (then take the shared lock instead). Also -1 without a sequence word.
+   */
+  readBegin(): number {
+    const seq = this.seq;
+    if (seq < 0) return -1;
+    const word = this.word;
+    for (let spin = 0; spin < SEQ_SPINS; spin++) {
+      const v = Atomics.load(word, seq);
+      if ((v & 1) === 0) return v;
+    }
+    return -1;
+  }
+
+  /** Did no exclusive hold begin, run or end since readBegin() returned `seen`? */
+  readValid(seen: number): boolean {
+    return Atomics.load(this.word, this.seq) === seen;
   }
 
   /** Does this thread hold the lock exclusively? */
@@ -177,6 +211,16 @@ export class SharedExclusiveLock {
   /** Does this thread hold the lock in either mode? */
   get held(): boolean {
     return this.writeDepth > 0 || this.readDepth > 0;
+  }
+
+  /** Nesting depth of this thread's exclusive hold (0: none). */
+  get depth(): number {
+    return this.writeDepth;
+  }
+
+  /** Built to time its acquisitions (the measureLock tuning)? */
+  get measuring(): boolean {
+    return this.measure;
   }
 
   lockShared(): void {
@@ -213,6 +257,7 @@ export class SharedExclusiveLock {
   tryUpgrade(): boolean {
     if (this.readDepth !== 1 || this.writeDepth !== 0) return false;
     if (Atomics.compareExchange(this.word, this.state, 1, WRITER_HELD) !== 1) return false;
+    if (this.seq >= 0) Atomics.add(this.word, this.seq, 1);
     this.readDepth = 0;
     this.writeDepth = 1;
     this.queued = false;
@@ -238,6 +283,8 @@ export class SharedExclusiveLock {
     // Uncontended: straight in, no mutex (one compareExchange, as the old store mutex).
     this.queued = Atomics.compareExchange(word, i, 0, WRITER_HELD) !== 0;
     if (this.queued) this.lockQueued();
+    // Odd while held: optimistic readers that overlap this hold discard what they read.
+    if (this.seq >= 0) Atomics.add(word, this.seq, 1);
     if (this.measure) {
       this.since = process.hrtime.bigint();
       this.waitNs += Number(this.since - start);
@@ -249,6 +296,8 @@ export class SharedExclusiveLock {
     if (--this.writeDepth > 0) return;
     if (this.measure) this.heldNs += Number(process.hrtime.bigint() - this.since);
     const word = this.word;
+    // Even again before anyone else can hold (every write of this hold is ordered before it).
+    if (this.seq >= 0) Atomics.add(word, this.seq, 1);
     if (this.queued) {
       // Only this writer set the flags; nobody else changes them while it holds.
       Atomics.store(word, this.state, 0);

@@ -255,11 +255,22 @@ export interface CacheStore {
   beginRead(): void;
   endRead(): void;
   /**
+   * One attempt at a read bracket for a lookup (one get) and the copy of
+   * its value, which may run without any lock: end it with endReadAttempt(), and when
+   * that answers false, discard everything built from it and try again with
+   * attempt + 1 (after a few attempts it takes the lock and always stands).
+   * A throw inside it is from torn data when readTorn() says so (then end
+   * the attempt and retry). item-output.ts writeGetHit is the usual caller.
+   */
+  beginReadAttempt(attempt: number): void;
+  endReadAttempt(): boolean;
+  readTorn(): boolean;
+  /**
    * The same for a request that also writes (touch, arith, meta): other
    * threads wait until endWrite(). Inside a read bracket only get, peek and
    * the item readers may be called.
    */
-  beginWrite(): void;
+  beginWrite(quietReaders?: boolean): void;
   endWrite(): void;
   /** Counters summed over every thread sharing the store (`counters` is this thread's). */
   totals(): StoreCounters;

@@ -11,6 +11,37 @@ const VALUE_HEADER_MAX = 6 + 1 + 10 + 1 + 10 + 1 + 20 + 2;
 const MAX_FAST_CAS = Number.MAX_SAFE_INTEGER;
 
 /**
+ * A get of `key` whose hit is written as writeValueItem writes it, in read
+ * attempts (CacheStore.beginReadAttempt): the lookup and the copy may run
+ * without the store lock, and an attempt a writer overlapped is rolled
+ * back out of `out` and tried again, so only a value that stands is ever
+ * sent, and the store counts only the attempt that stands. Returns the
+ * value's length, or -1 on a miss.
+ */
+export function writeGetHit(out: ReplyWriter, store: CacheStore, key: Uint8Array & Buffer, withCas: boolean): number {
+  for (let attempt = 0; ; attempt++) {
+    const mark = out.length;
+    store.beginReadAttempt(attempt);
+    let length = -1;
+    try {
+      const ref = store.get(key);
+      if (ref >= 0) {
+        length = store.itemValueLength(ref);
+        writeValueItem(out, store, key, ref, withCas);
+      }
+    } catch (err) {
+      // Torn data may throw (a range check); anything else is a real error.
+      if (!store.readTorn()) {
+        store.endReadAttempt();
+        throw err;
+      }
+    }
+    if (store.endReadAttempt()) return length;
+    out.truncate(mark);
+  }
+}
+
+/**
  * One text-protocol hit, `VALUE <key> <flags> <bytes>[ <cas>]\r\n<data>\r\n`,
  * written straight into the reply chunk with one reserve: the get hot path
  * (a 10-key multi-get writes ten of these per request).

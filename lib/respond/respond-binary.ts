@@ -117,53 +117,75 @@ function allowedBeforeAuth(req: Request): boolean {
   return req.type === 'sasl_list' || req.type === 'sasl_auth' || req.type === 'sasl_step' || req.type === 'version';
 }
 
-/** Get under a store read bracket: the refs it reads stay valid while other threads run. */
+/**
+ * Get: a plain one in read attempts (optimistic, retried when a writer
+ * overlapped it: segment-store.ts "Optimistic reads"; the reply of a void
+ * attempt is cut back out of `out`); GAT under the exclusive bracket.
+ */
 function respondGet(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
-  // A plain get shares the store with other readers; GAT writes.
   if (req.touchExptime !== undefined) {
     ctx.store.beginWrite();
     try {
-      respondGetBracketed(req, ctx, out);
+      respondGetAndTouch(req, ctx, out, req.touchExptime);
     } finally {
       ctx.store.endWrite();
     }
     return;
   }
-  ctx.store.beginRead();
-  try {
-    respondGetBracketed(req, ctx, out);
-  } finally {
-    ctx.store.endRead();
-  }
-}
-
-function respondGetBracketed(req: GetRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store, counters } = ctx;
   // A binary get always has exactly one key (the parser refuses one without).
   const key = req.keys.first() ?? EMPTY;
-  let ref: number;
-  // memcached's binary GAT counts as a touch command, Get as a get.
-  if (req.touchExptime !== undefined) {
-    counters.cmdTouch++;
-    ref = store.getAndTouch(key, req.touchExptime);
-  } else {
-    counters.cmdGet++;
-    ref = store.get(key);
+  counters.cmdGet++;
+  let length = -1;
+  for (let attempt = 0; ; attempt++) {
+    const mark = out.length;
+    store.beginReadAttempt(attempt);
+    length = -1;
+    try {
+      const ref = store.get(key);
+      if (ref >= 0) {
+        length = store.itemValueLength(ref);
+        writeGetHit(out, req, store, key, ref, length);
+      }
+    } catch (err) {
+      // Torn data may throw (a range check); anything else is a real error.
+      if (!store.readTorn()) {
+        store.endReadAttempt();
+        throw err;
+      }
+    }
+    if (store.endReadAttempt()) break;
+    out.truncate(mark);
   }
-  // As memcached's binary get/GAT: stats detail counts it, watch logs the lookup.
-  if (ctx.settings.detailEnabled) ctx.prefixStats.recordGet(key, ref >= 0);
-  if (watchBus.flags & WATCH.FETCHERS) publishGet(key, ref >= 0 ? 1 : 0, ref >= 0 ? store.itemValueLength(ref) : 0, cfd);
-  if (ref < 0) {
-    if (req.quiet) return;
-    if (req.withKey) writeMissWithKey(out, req.binaryOpcode, req.opaque, key);
-    else writeError(out, req.binaryOpcode, req.opaque, STATUS_KEY_ENOENT);
-    return;
-  }
-  const length = store.itemValueLength(ref);
+  // As memcached's binary get: stats detail counts it, watch logs the lookup.
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordGet(key, length >= 0);
+  if (watchBus.flags & WATCH.FETCHERS) publishGet(key, length >= 0 ? 1 : 0, Math.max(0, length), cfd);
+  if (length < 0) writeGetMiss(out, req, key);
+}
+
+function writeGetMiss(out: ReplyWriter, req: GetRequest, key: Buffer): void {
+  if (req.quiet) return;
+  if (req.withKey) writeMissWithKey(out, req.binaryOpcode, req.opaque, key);
+  else writeError(out, req.binaryOpcode, req.opaque, STATUS_KEY_ENOENT);
+}
+
+function writeGetHit(out: ReplyWriter, req: GetRequest, store: ServerContext['store'], key: Buffer, ref: number, length: number): void {
   writeGetHitHead(out, req.binaryOpcode, req.opaque, store.itemCas(ref), store.itemFlags(ref), req.withKey ? key : undefined, length);
   const off = out.reserve(length);
   store.copyValue(ref, out.chunk, off);
   out.advance(length);
+}
+
+/** GAT under the exclusive bracket (memcached's binary GAT counts as a touch command). */
+function respondGetAndTouch(req: GetRequest, ctx: ServerContext, out: ReplyWriter, exptime: number): void {
+  const { store, counters } = ctx;
+  const key = req.keys.first() ?? EMPTY;
+  counters.cmdTouch++;
+  const ref = store.getAndTouch(key, exptime);
+  if (ctx.settings.detailEnabled) ctx.prefixStats.recordGet(key, ref >= 0);
+  if (watchBus.flags & WATCH.FETCHERS) publishGet(key, ref >= 0 ? 1 : 0, ref >= 0 ? store.itemValueLength(ref) : 0, cfd);
+  if (ref < 0) return writeGetMiss(out, req, key);
+  writeGetHit(out, req, store, key, ref, store.itemValueLength(ref));
 }
 
 /** Touch under a store read bracket: the refs it reads stay valid while other threads run. */

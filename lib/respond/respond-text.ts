@@ -22,7 +22,7 @@ import type { StoreStatus } from '../../segments/types.js';
 import { REPLY, REPLY_PREFIX } from '../../protocol/text/replies.js';
 import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
-import { writeBigDecimal, writeValueItem } from './item-output.js';
+import { writeBigDecimal, writeGetHit, writeValueItem } from './item-output.js';
 import { respondCachedump } from './cachedump.js';
 import { respondLruCrawler } from './lru-crawler.js';
 import { respondSlabs } from './slabs-command.js';
@@ -130,26 +130,28 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
     const e = keys.keyEnd(s);
     const key = source.subarray(s, e);
     s = keys.nextStart(e);
-    if (touching) counters.cmdTouch++;
-    else counters.cmdGet++;
-    // Lookup and copy in one bracket: the ref is valid until endRead().
-    // A plain get shares the store with other readers; gat/gats write.
-    if (touching) store.beginWrite();
-    else store.beginRead();
     let hit: boolean;
-    try {
-      const expiredBefore = watching ? store.counters.getExpired : 0;
-      const ref = touching ? store.getAndTouch(key, req.touchExptime as number) : store.get(key);
-      hit = ref >= 0;
+    const expiredBefore = watching ? store.counters.getExpired : 0;
+    if (!touching) {
+      // A plain get: lookup and copy in read attempts (item-output.ts writeGetHit).
+      counters.cmdGet++;
+      const length = writeGetHit(out, store, key, req.withCas);
+      hit = length >= 0;
       if (detail) ctx.prefixStats.recordGet(key, hit);
-      if (watching) {
-        const status = hit ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0;
-        publishGet(key, status, hit ? store.itemValueLength(ref) : 0, session.id);
+      if (watching) publishGet(key, hit ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? length : 0, session.id);
+    } else {
+      // gat/gats write: lookup, touch and copy in one exclusive bracket.
+      counters.cmdTouch++;
+      store.beginWrite();
+      try {
+        const ref = store.getAndTouch(key, req.touchExptime as number);
+        hit = ref >= 0;
+        if (detail) ctx.prefixStats.recordGet(key, hit);
+        if (watching) publishGet(key, hit ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? store.itemValueLength(ref) : 0, session.id);
+        if (hit) writeValueItem(out, store, key, ref, req.withCas);
+      } finally {
+        store.endWrite();
       }
-      if (hit) writeValueItem(out, store, key, ref, req.withCas);
-    } finally {
-      if (touching) store.endWrite();
-      else store.endRead();
     }
     if (!hit) continue;
     // The bound on unsent replies holds inside one get: past it, send what

@@ -125,7 +125,8 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   /** Save under the store lock: a stop that cannot wait may save while workers still serve. */
   const saveImage = (): void => {
     if (warmRestart === undefined) return;
-    store.beginWrite();
+    // Quiet: optimistic readers make no marks while the image is checksummed and written.
+    store.beginWrite(true);
     try {
       warmRestart.save();
     } finally {

@@ -52,6 +52,12 @@ export interface AdvisorReport {
 export class AdvisedStore extends SegmentStore {
   private readonly threshold: number;
   private readonly seed: number;
+  /** An optimistic get's sample, held until its attempt stands: key hash and length, value length (-1: miss), TTL. */
+  private held = false;
+  private heldHash = 0;
+  private heldKeyLength = 0;
+  private heldLength = -1;
+  private heldTtl = 0;
 
   constructor(
     source: StoreOptions | SharedStoreHandle,
@@ -67,10 +73,32 @@ export class AdvisedStore extends SegmentStore {
 
   override get(key: Buffer): ItemRef {
     const ref = super.get(key);
+    if (this.readingOptimistically) {
+      // What it read may be torn: fed to the sink only if the attempt stands (endReadAttempt).
+      this.held = true;
+      this.heldHash = this.lastKeyHash;
+      this.heldKeyLength = key.length;
+      this.heldLength = ref < 0 ? -1 : this.itemValueLength(ref);
+      const ttl = ref < 0 ? -1 : this.itemTtlRemaining(ref);
+      this.heldTtl = ttl < 0 ? 0 : Math.max(1, ttl);
+      return ref;
+    }
     this.sink.allGets++;
     const hash = this.lastKeyHash;
     if (remix(hash, this.seed) < this.threshold) this.sampledGet(hash, key.length, ref);
     return ref;
+  }
+
+  override endReadAttempt(): boolean {
+    const stands = super.endReadAttempt();
+    if (this.held) {
+      this.held = false;
+      if (stands) {
+        this.sink.allGets++;
+        if (remix(this.heldHash, this.seed) < this.threshold) this.sink.get(this.heldHash, this.heldKeyLength, this.heldLength, this.heldLength < 0 ? 0 : this.heldTtl);
+      }
+    }
+    return stands;
   }
 
   override getAndTouch(key: Buffer, exptime: number): ItemRef {

@@ -9,6 +9,7 @@ import { createAdvisedStore, LiveAdvisor, LIVE_SAMPLER_SEED } from '../../lib/ad
 import { AdvisedStore } from '../../segments/advisor/advised-store.js';
 import { RingDrain, RingSink, SharedReport, newAdvisorRings } from '../../segments/advisor/advisor-ring.js';
 import type { MiniatureCopy } from '../../segments/advisor/miniature-copy.js';
+import { attachStore } from '../../segments/shared-store.js';
 
 const MIB = 1048576;
 const START = 1_700_000_000_000;
@@ -90,5 +91,24 @@ t.test('incr/decr: copies rewrite an item whose number grew, and create one the 
     t.equal(store.arith(Buffer.from('absent'), true, 1n, undefined, 0, 0), 'not_found');
     settle();
     t.equal(live.sampledRequests(), sampled, `${s.name}: a missed incr feeds nothing`);
+  }
+});
+
+t.test('a get in a read attempt a writer overlapped feeds the sink nothing; the attempt that stands feeds it once', async (t) => {
+  const clock = { nowMs: () => START };
+  for (const { name, store, settle } of setups(clock)) {
+    const writer = attachStore(store.handle, { threadSlot: 1, clock });
+    writer.store('set', Buffer.from('k'), Buffer.from('old'), 0, 0, 0);
+    const before = store.sink.allGets;
+    store.beginReadAttempt(0);
+    store.get(Buffer.from('k'));
+    writer.store('set', Buffer.from('k'), Buffer.from('newer'), 0, 0, 0);
+    t.equal(store.endReadAttempt(), false, `${name}: the attempt is void`);
+    t.equal(store.sink.allGets, before, `${name}: nothing fed from the void attempt`);
+    store.beginReadAttempt(1);
+    store.get(Buffer.from('k'));
+    t.equal(store.endReadAttempt(), true);
+    t.equal(store.sink.allGets, before + 1, `${name}: one get fed from the attempt that stands`);
+    settle();
   }
 });

@@ -11,12 +11,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { attachStore, type SharedStoreHandle } from '../../segments/shared-store.js';
 import type { SegmentStore } from '../../segments/segment-store.js';
 import { prng } from '../prng.js';
+import { ReplyWriter } from '../../protocol/reply-writer.js';
+import { writeGetHit } from '../../lib/respond/item-output.js';
 
 export interface WorkerTask {
   handle: SharedStoreHandle;
   slot: number;
   writer: number;
-  mode: 'hammer' | 'exact' | 'sets';
+  mode: 'hammer' | 'exact' | 'sets' | 'large';
   ops: number;
   keys: number;
   /** Int32: [0] = clock seconds; [1 + writer] = sequence numbers each writer has used; [1 + workers] = workers ready. */
@@ -32,6 +34,7 @@ const problems: string[] = [];
 const stats: Record<string, number> = {};
 const rand = prng(1000 + task.writer);
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+const reply = new ReplyWriter(4096);
 
 function bump(name: string): void {
   stats[name] = (stats[name] ?? 0) + 1;
@@ -47,8 +50,8 @@ function checksum(s: string): number {
   return h >>> 0;
 }
 
-function makeValue(key: string, seq: number, deadline: number): Buffer {
-  const pad = 'x'.repeat(Math.floor(rand() * rand() * 3000));
+function makeValue(key: string, seq: number, deadline: number, padMax = 3000): Buffer {
+  const pad = String.fromCharCode(97 + (seq % 26)).repeat(Math.floor(rand() * rand() * padMax));
   const body = `V|${key}|${task.writer}|${seq}|${deadline}|${pad}`;
   return b(`${body}|${checksum(body)}`);
 }
@@ -56,16 +59,31 @@ function makeValue(key: string, seq: number, deadline: number): Buffer {
 /** Read `key` inside a bracket and validate what came back; `before` is the clock second read before the lookup. */
 function readChecked(s: SegmentStore, key: string, touchTo?: number): void {
   const before = Atomics.load(shared, 0);
-  // A plain get shares the store lock with other readers; get-and-touch writes.
-  if (touchTo === undefined) s.beginRead();
-  else s.beginWrite();
+  // A plain get as the text responder makes it: read attempts, optimistic
+  // and retried when a writer overlaps (item-output.ts writeGetHit); the
+  // reply must be exactly one VALUE item. Get-and-touch writes.
   let text: string | undefined;
-  try {
-    const ref = touchTo === undefined ? s.get(b(key)) : s.getAndTouch(b(key), touchTo);
-    if (ref >= 0) text = s.itemValue(ref).toString('latin1');
-  } finally {
-    if (touchTo === undefined) s.endRead();
-    else s.endWrite();
+  if (touchTo === undefined) {
+    const length = writeGetHit(reply, s, b(key), false);
+    const taken = reply.take();
+    const bytes = taken === null ? Buffer.alloc(0) : Array.isArray(taken) ? Buffer.concat(taken) : taken;
+    reply.recycle();
+    if (length >= 0) {
+      const head = `VALUE ${key} 0 ${length}\r\n`;
+      const all = bytes.toString('latin1');
+      if (!all.startsWith(head) || all.length !== head.length + length + 2 || !all.endsWith('\r\n')) return problem(`malformed reply for ${key}: ${all.slice(0, 60)}`);
+      text = all.slice(head.length, head.length + length);
+    } else if (bytes.length !== 0) {
+      return problem(`a miss for ${key} left ${bytes.length} reply bytes`);
+    }
+  } else {
+    s.beginWrite();
+    try {
+      const ref = s.getAndTouch(b(key), touchTo);
+      if (ref >= 0) text = s.itemValue(ref).toString('latin1');
+    } finally {
+      s.endWrite();
+    }
   }
   if (text === undefined) {
     bump('miss');
@@ -127,6 +145,28 @@ function hammer(): void {
       if (status !== 'non_numeric' && status !== 'not_found') problem(`incr of a text value answered ${status}`);
     }
   }
+}
+
+/**
+ * Gets of large values (up to half a segment) while the other workers
+ * overwrite and delete them in a tiny heap, so merges and evictions rewrite
+ * the segments under optimistic readers all the time.
+ */
+function large(): void {
+  for (let i = 0; i < task.ops; i++) {
+    const key = `e:${Math.floor(rand() * task.keys)}`;
+    const r = rand();
+    if (r < 0.6) {
+      readChecked(store, key);
+    } else if (r < 0.9) {
+      const seq = Atomics.add(shared, 1 + task.writer, 1);
+      bump(store.store('set', b(key), makeValue(key, seq, 0, 40_000), 0, 0, 0));
+    } else {
+      bump(`delete_${store.delete(b(key), 0)}`);
+    }
+  }
+  stats.readAttempts = store.readAttempts;
+  stats.readVoid = store.readVoid;
 }
 
 /**
@@ -220,6 +260,7 @@ Atomics.add(shared, READY, 1);
 for (let n = Atomics.load(shared, READY); n < task.workers; n = Atomics.load(shared, READY)) Atomics.wait(shared, READY, n, 50);
 Atomics.notify(shared, READY);
 if (task.mode === 'hammer') hammer();
+else if (task.mode === 'large') large();
 else if (task.mode === 'sets') sets();
 else exact();
 parentPort!.postMessage({ problems, stats, counters: { ...store.counters } });
