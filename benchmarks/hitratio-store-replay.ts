@@ -21,6 +21,7 @@
 //      total_malloced, the store given those bytes, for the same-bytes comparison)
 //   --no-clean: merge the run at the cursor even when it evicts and a later one would only compact (experiment switch)
 //   --ghost-bytes N: one ghost key per N bytes of -m (0: none; default as the server, segments/ghost-keys.ts)
+//   --scale N / --floor-mb MB / --cases id,id: as hitratio-wide.ts (wide-cases.ts scaleCase), for the cases at production-like -m
 //   --legacy-segments: segments of -I + 274 bytes as before issue 17's session 4 (-m 8: 7 segments), to measure the change
 
 import { parseArgs } from 'node:util';
@@ -36,10 +37,10 @@ import { WrittenModel, type MissCause } from './hitratio/written-model.js';
 import { ZipfSampler } from './hitratio/zipf.js';
 import { DEFAULT_PROFILES, TTL_POLICY } from './suites/hitratio.js';
 import { PROFILES } from './hitratio/profiles.js';
-import { caseId, wideCases, type WideCase } from './hitratio/wide-cases.js';
+import { caseId, sizedWideCases, type CaseScale } from './hitratio/wide-cases.js';
 import { renderWide, wideRows } from './hitratio/wide-table.js';
 import type { WideLine } from './hitratio-wide.js';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 
 const MEMORY_MB = 32;
 const ITEM_SIZE_MAX = 1024 * 1024;
@@ -233,19 +234,6 @@ const MEMCACHED_CAPACITY: Record<string, number> = {
 /** As hitratio-wide.ts's default rate. */
 const WIDE_RATE = 20_000;
 
-/** Issue 17's cases on the store; prints the table against memcached's lines when given. */
-/** wideCases, kept in `file` (when given) between runs: sizing replays every stream dry, which takes longer than the replay. */
-function cachedWideCases(profiles: readonly ClusterProfile[], budget: number, seed: number, file: string | undefined): ReturnType<typeof wideCases> {
-  const key = `${budget}/${seed}/${profiles.map((p) => p.name).join(',')}`;
-  if (file && existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { key: string; cases: Array<Omit<WideCase, 'profile'> & { profile: string }>; tooSkewed: string[] };
-    if (saved.key === key) return { cases: saved.cases.map((c) => ({ ...c, profile: profileByName(c.profile) })), tooSkewed: saved.tooSkewed };
-  }
-  const sized = wideCases(profiles, budget, seed, TTL_POLICY);
-  if (file) writeFileSync(file, JSON.stringify({ key, cases: sized.cases.map((c) => ({ ...c, profile: c.profile.name })), tooSkewed: sized.tooSkewed }));
-  return sized;
-}
-
 function runWide(
   seed: number,
   policy: EvictionPolicy,
@@ -257,9 +245,11 @@ function runWide(
   sizesFile: string | undefined,
   tuning: (memoryBytes: number) => StoreTuning,
   atMalloced: boolean,
+  how: CaseScale,
+  only: string[] | undefined,
 ): void {
   const t0 = Date.now();
-  const { cases, tooSkewed } = cachedWideCases(profiles, budget, seed, sizesFile);
+  const { cases, tooSkewed } = sizedWideCases(profiles, budget, seed, TTL_POLICY, how, sizesFile, only);
   console.error(`${cases.length} cases (sized in ${((Date.now() - t0) / 1000).toFixed(1)} s); too skewed to evict: ${tooSkewed.join(', ') || 'none'}`);
   const lines: WideLine[] = against ? readFileSync(against, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as WideLine) : [];
   const t1 = Date.now();
@@ -278,6 +268,7 @@ function runWide(
       target: c.target,
       memoryMb: c.memoryMb,
       multiple: c.multiple,
+      scale: c.scale ?? 1,
       server: 'store',
       run: 1,
       result: {
@@ -324,6 +315,9 @@ function main(): void {
       'no-clean': { type: 'boolean', default: false },
       'legacy-segments': { type: 'boolean', default: false },
       'at-malloced': { type: 'boolean', default: false },
+      scale: { type: 'string', default: '1' },
+      'floor-mb': { type: 'string', default: '0' },
+      cases: { type: 'string' },
     },
   });
   const seed = Number(values.seed);
@@ -345,6 +339,8 @@ function main(): void {
       values.sizes,
       tuning,
       values['at-malloced'],
+      { scale: Number(values.scale), floorMb: Number(values['floor-mb']) },
+      values.cases?.split(','),
     );
     return;
   }

@@ -11,6 +11,10 @@
 //
 //   node dist/benchmarks/hitratio-wide.js --out FILE [--servers memcached,ours]
 //     [--profiles a,b] [--requests 300000] [--rate 20000] [--seed 42] [--parallel]
+//     [--scale N] [--floor-mb MB] [--cases id,id] [--sizes FILE]
+//   --scale N: every case at N x its -m and key space, same WSS/-m; --floor-mb MB: each case
+//   scaled by the least whole factor that lifts its -m to MB (wide-cases.ts); --cases: only
+//   these case ids ("cluster7@8x"); --sizes FILE: keep the sizing between runs.
 
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,7 +24,7 @@ import { withServer, workerTimeout, type SuiteContext } from './suites/context.j
 import { runWorker } from './harness/spawn-worker.js';
 import type { ReplayConfig, ReplayResult } from './hitratio/replayer.js';
 import { PROFILES, profileByName } from './hitratio/profiles.js';
-import { caseId, wideCases } from './hitratio/wide-cases.js';
+import { caseId, sizedWideCases } from './hitratio/wide-cases.js';
 import { TTL_POLICY } from './suites/hitratio.js';
 
 /** One line of the results file. */
@@ -30,6 +34,8 @@ export interface WideLine {
   target: number;
   memoryMb: number;
   multiple: number;
+  /** Factor the case's -m and key space were scaled by (absent: 1). */
+  scale?: number;
   /** 'memcached', 'grow-a-cache' or 'store' (store-level replay); `run` counts repeats of one server in a case. */
   server: string;
   run: number;
@@ -46,6 +52,10 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '20000' },
       seed: { type: 'string', default: '42' },
       parallel: { type: 'boolean', default: false },
+      scale: { type: 'string', default: '1' },
+      'floor-mb': { type: 'string', default: '0' },
+      cases: { type: 'string' },
+      sizes: { type: 'string' },
     },
   });
   if (!values.out) throw new Error('--out FILE is required');
@@ -66,7 +76,8 @@ async function main(): Promise<void> {
     raw: {},
     serverLabels: new Map(),
   };
-  const { cases, tooSkewed } = wideCases(profiles, Number(values.requests), seed, TTL_POLICY);
+  const how = { scale: Number(values.scale), floorMb: Number(values['floor-mb']) };
+  const { cases, tooSkewed } = sizedWideCases(profiles, Number(values.requests), seed, TTL_POLICY, how, values.sizes, values.cases?.split(','));
   log(`${cases.length} cases; too skewed to evict within the budget: ${tooSkewed.join(', ') || 'none'}`);
   const parallel = values.parallel!;
   for (const c of cases) {
@@ -106,6 +117,7 @@ async function main(): Promise<void> {
         target: c.target,
         memoryMb: c.memoryMb,
         multiple: c.multiple,
+        scale: c.scale ?? 1,
         server: spec.name,
         run,
         result: {
@@ -124,7 +136,7 @@ async function main(): Promise<void> {
         },
       };
       appendFileSync(values.out!, JSON.stringify(line) + '\n');
-      log(`${id} -m ${c.memoryMb} ${spec.name}#${run}: miss ${(((r.gets - r.hits) / r.gets) * 100).toFixed(2)}% capacity ${r.capacity} wrong ${r.wrongValues + r.expiredServed} ${Math.round(r.achievedRate)} req/s`);
+      log(`${id} -m ${c.memoryMb} ${spec.name}#${run}: miss ${(((r.gets - r.hits) / r.gets) * 100).toFixed(2)}% capacity ${r.capacity} malloced ${(r.malloced / 1048576).toFixed(1)} MB wrong ${r.wrongValues + r.expiredServed} ${Math.round(r.achievedRate)} req/s`);
     };
     // --parallel: the servers of a case replay at the same time (same machine load for both).
     if (parallel) await Promise.all(jobs.map(one));

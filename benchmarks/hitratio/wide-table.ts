@@ -106,7 +106,7 @@ export function renderWide(rows: readonly WideRow[], oursName: string, aaNoiseFl
     const o = r.ours;
     const capRatio = mc.capacity === 0 ? (o.capacity === 0 ? '1 (0/0)' : 'inf') : (capacityRatio(o) / capacityRatio(mc)).toFixed(2);
     // memcached gives every slab class its first page past -m: on small limits it holds far more.
-    const over = mc.malloced ? (mc.malloced / (r.memoryMb * 1048576)).toFixed(1) + 'x' : '-';
+    const over = mc.malloced ? (mc.malloced / (r.memoryMb * 1048576)).toFixed(2) + 'x' : '-';
     const aa = r.memcachedAgain ? ratioOrOne(missRatio(r.memcachedAgain), missRatio(mc)).toFixed(4) : '-';
     out.push(
       `| ${r.case} | ${r.memoryMb} | ${r.multiple.toFixed(1)} | ${pct(missRatio(mc))} | ${pct(missRatio(o))} | ${ratioOrOne(missRatio(o), missRatio(mc)).toFixed(3)} | ` +

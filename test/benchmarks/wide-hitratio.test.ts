@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PROFILES, SKIPPED_CLUSTERS, profileByName } from '../../benchmarks/hitratio/profiles.js';
-import { MIN_MEMORY_MB, caseId, wideCase } from '../../benchmarks/hitratio/wide-cases.js';
+import { MIN_MEMORY_MB, caseId, scaleCase, scaleFactor, wideCase } from '../../benchmarks/hitratio/wide-cases.js';
 import { renderWide, summarize, wideRows } from '../../benchmarks/hitratio/wide-table.js';
 import type { WideLine } from '../../benchmarks/hitratio-wide.js';
 
@@ -29,6 +29,25 @@ t.test('a wide case sizes -m from the working set its stream touches', async (t)
   // A profile so skewed that the budget touches a few keys cannot be made to evict.
   t.equal(wideCase(profileByName('cluster1'), 2, 40_000, 7, TTL), undefined);
   t.equal(caseId('cluster41', 8), 'cluster41@8x');
+});
+
+t.test('a scaled case multiplies -m and the key space and keeps WSS / -m', async (t) => {
+  t.equal(scaleFactor(8, { scale: 1, floorMb: 48 }), 6, '-m 8 lifted to 48');
+  t.equal(scaleFactor(13, { scale: 1, floorMb: 48 }), 4, '-m 13 -> 52, the least whole factor');
+  t.equal(scaleFactor(64, { scale: 1, floorMb: 48 }), 1, 'already above the floor');
+  t.equal(scaleFactor(8, { scale: 4, floorMb: 0 }), 4, 'one factor for every case');
+  t.equal(scaleFactor(8, { scale: 4, floorMb: 48 }), 8, 'scale first, then the floor in whole steps of it');
+  const p = profileByName('cluster12');
+  const base = wideCase(p, 2, 40_000, 7, TTL)!;
+  t.same(scaleCase(base, 1, 7, TTL), { ...base, scale: 1 });
+  const big = scaleCase(base, 3, 7, TTL);
+  t.equal(big.memoryMb, base.memoryMb * 3);
+  t.equal(big.size.keySpace, base.size.keySpace * 3);
+  t.equal(big.scale, 3);
+  t.ok(big.size.requests > base.size.requests * 2, `a larger working set takes more requests (${big.size.requests} vs ${base.size.requests})`);
+  // The stream stops on the first request at which the working set reaches the unscaled multiple.
+  t.ok(big.multiple >= base.multiple && big.multiple < base.multiple * 1.001, `WSS/-m ${big.multiple} kept (${base.multiple})`);
+  t.equal(big.multiple, big.size.workingSetBytes / (big.memoryMb * MIB));
 });
 
 function line(id: string, server: string, run: number, gets: number, hits: number, capacity: number, wrong = 0): WideLine {
