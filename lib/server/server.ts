@@ -10,11 +10,13 @@
 // caller injects a store, a clock or a SASL verifier, which cannot cross
 // threads: then, and with -t 1, one event loop serves everything as here.
 // That loop has a housekeeping thread too (housekeeper-thread.ts, as -t N):
-// it keeps a reserve of free segments so a set does not wait for a merge
-// (measured against -t 1 as one worker thread plus the housekeeper:
-// benchmarks/RESULTS.md, issue 11, "-t 1 housekeeping"). Unless the caller
-// injects the store or the clock: then the store's own timer sweeps expired
-// items and a writer that finds no free segment merges inline.
+// it keeps a reserve of free segments so a set does not wait for an
+// eviction. Chosen over running -t 1 as the threaded server with one worker
+// (which also has no inline merges): that cost more server CPU per request
+// and a hand-over per new connection (benchmarks/RESULTS.md, issue 11,
+// "-t 1 housekeeping"). Unless the caller injects the store or the clock:
+// then the store's own timer sweeps expired items and a writer that finds
+// no free segment evicts inline.
 
 import net from 'node:net';
 import tls from 'node:tls';
