@@ -4,7 +4,9 @@
 // values, 100k preloaded keys, 50 connections, no pipelining) against each
 // in alternating rounds; server CPU (every thread: workers, housekeeper
 // with the copies, main) per request from /proc. Prints medians with
-// spreads and the paired on/off ratios.
+// spreads and the paired on/off ratios. On two or more cores both servers
+// run on one core and the load generator on another (taskset), so the
+// generator never steals the CPU being measured.
 //
 //   node dist/benchmarks/advisor-server-cost.js [--threads 1,4] [--rounds 4] [--seconds 5] [--rate R]
 
@@ -12,17 +14,19 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadConfig, LoadResult } from './loadgen/config.js';
-import { workerCommand } from './harness/spawn-worker.js';
+import { runWorker } from './harness/spawn-worker.js';
+import { planCpus, pinned } from './servers/cpu-plan.js';
 import { RunningServer, oneShot } from './servers/server-process.js';
 import { freePort } from './servers/free-port.js';
 import { oursEntry } from './servers/server-specs.js';
 import { median, spread } from './core/summary.js';
 
+const cpus = planCpus();
+
 async function start(threads: number, extra: string[]): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [oursEntry, '-U', '0', '-l', '127.0.0.1', '-p', String(port), '-m', '64', '-t', String(threads), ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const [command, args] = pinned(cpus.serverCore, process.execPath, [oursEntry, '-U', '0', '-l', '127.0.0.1', '-p', String(port), '-m', '64', '-t', String(threads), ...extra]);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new RunningServer(extra.length ? 'on' : 'off', port, child);
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -37,16 +41,7 @@ async function start(threads: number, extra: string[]): Promise<RunningServer> {
 }
 
 function load(config: LoadConfig): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...workerCommand(), 'load', JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.once('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last, (_k, v: unknown) => (v === null ? NaN : v)) as LoadResult);
-      else reject(new Error(`load failed (exit ${code})`));
-    });
-  });
+  return runWorker<LoadResult>('load', config, { core: cpus.clientCore, timeoutMs: config.durationMs * 3 + 120_000 });
 }
 
 async function main(): Promise<void> {
@@ -59,6 +54,7 @@ async function main(): Promise<void> {
     },
   });
   const advisorArgs = ['-o', values.rate === undefined ? 'advisor' : `advisor_rate=${values.rate}`];
+  console.log(`server core ${cpus.serverCore ?? 'any'}, load generator core ${cpus.clientCore ?? 'any'}`);
   console.log(`| -t | off CPU µs/op | on CPU µs/op | on/off (paired) | off ops/s | on ops/s |`);
   console.log(`|---|---|---|---|---|---|`);
   for (const t of values.threads!.split(',').map(Number)) {
@@ -83,7 +79,8 @@ async function main(): Promise<void> {
     }
     const cpu = (k: 'off' | 'on'): number[] => res[k].map((r) => r.serverCpuUsPerOp);
     const paired = res.on.map((r, i) => r.serverCpuUsPerOp / res.off[i]!.serverCpuUsPerOp);
-    const f = (xs: number[], d = 2): string => `${median(xs).toFixed(d)} ±${spread(xs).toFixed(d)}`;
+    // spread() is relative ((max - min) / median), so it always gets three decimals.
+    const f = (xs: number[], d = 2): string => `${median(xs).toFixed(d)} ±${spread(xs).toFixed(3)}`;
     console.log(`| ${t} | ${f(cpu('off'))} | ${f(cpu('on'))} | ${f(paired, 3)} | ${f(res.off.map((r) => r.opsPerSec), 0)} | ${f(res.on.map((r) => r.opsPerSec), 0)} |`);
   }
 }

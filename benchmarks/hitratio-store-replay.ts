@@ -21,6 +21,7 @@
 //      total_malloced, the store given those bytes, for the same-bytes comparison)
 //   --no-clean: merge the run at the cursor even when it evicts and a later one would only compact (experiment switch)
 //   --ghost-bytes N: one ghost key per N bytes of -m (0: none; default as the server, segments/ghost-keys.ts)
+//   --legacy-segments: segments of -I + 274 bytes as before issue 17's session 4 (-m 8: 7 segments), to measure the change
 
 import { parseArgs } from 'node:util';
 import { SegmentStore, type StoreTuning } from '../segments/segment-store.js';
@@ -42,6 +43,15 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 
 const MEMORY_MB = 32;
 const ITEM_SIZE_MAX = 1024 * 1024;
+/** --legacy-segments: size segments as before (room for -I plus the largest header and key), the measured alternative. */
+let legacySegments = false;
+
+/** The segment size before issue 17's session 4: -I + 274 bytes rounded to 8, widened to divide the limit. */
+function legacySegmentSize(memoryBytes: number): number {
+  const least = Math.ceil((ITEM_SIZE_MAX + 24 + 250) / 8) * 8;
+  const count = Math.max(1, Math.floor(memoryBytes / least));
+  return Math.max(least, Math.floor(memoryBytes / count / 8) * 8);
+}
 const MAX_RATE = 40_000;
 const MIN_SECONDS = 30;
 const TOLERANCE_MS = 1500;
@@ -104,7 +114,14 @@ export function replayOnStore(
   const rate = sized?.rate ?? Math.min(MAX_RATE, Math.ceil(size.requests / MIN_SECONDS));
   let nowMs = START_MS;
   const store = new SegmentStore(
-    { memoryLimitBytes: memoryBytes, itemSizeMax: ITEM_SIZE_MAX, evictionPolicy: policy, mergeSegments, clock: { nowMs: () => nowMs } },
+    {
+      memoryLimitBytes: memoryBytes,
+      itemSizeMax: ITEM_SIZE_MAX,
+      evictionPolicy: policy,
+      mergeSegments,
+      clock: { nowMs: () => nowMs },
+      ...(legacySegments ? { segmentSize: legacySegmentSize(memoryBytes) } : {}),
+    },
     tuning,
   );
   const attrs = new KeyAttributes(profile, seed, TTL_POLICY);
@@ -305,11 +322,13 @@ function main(): void {
       sizes: { type: 'string' },
       'ghost-bytes': { type: 'string' },
       'no-clean': { type: 'boolean', default: false },
+      'legacy-segments': { type: 'boolean', default: false },
       'at-malloced': { type: 'boolean', default: false },
     },
   });
   const seed = Number(values.seed);
   MergeEvictor.cleanFirst = !values['no-clean'];
+  legacySegments = values['legacy-segments'] === true;
   const mergeSegments = values['merge-segments'] === undefined ? undefined : Number(values['merge-segments']);
   // --ghost-bytes N: one ghost key per N bytes of -m (0: no ghosts); default as the server (ghost-keys.ts).
   const ghostBytes = values['ghost-bytes'] === undefined ? undefined : Number(values['ghost-bytes']);

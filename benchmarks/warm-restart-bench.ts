@@ -4,7 +4,10 @@
 //    filled (no eviction) with small items (14-byte keys, 50-byte values)
 //    and with 100 KiB items. Save is split into CRCs, writes and fsync;
 //    restore into reading + checking the segment data, the index section,
-//    and the record walk (with the index check and expiry). Beside them, a
+//    and the record walk (with the index check and expiry). Each run also
+//    saves the same store through the page cache ({ direct: false }, the
+//    save before O_DIRECT) and restores that image from the page cache, so
+//    before and after come from one run. Beside them, a
 //    bare write + fsync and a bare read into fresh memory of the same bytes:
 //    on this VM a first touch of fresh memory costs ~20 us per 4 KiB page,
 //    which no restore into a fresh heap can avoid. The image is read back
@@ -49,10 +52,17 @@ const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
 interface SpeedRun {
+  /** The server's save (O_DIRECT where the filesystem takes it). */
   save: SaveResult;
   saveCpuMs: number;
+  /** The same store saved through the page cache (the save before O_DIRECT), same run. */
+  cached: SaveResult;
+  cachedCpuMs: number;
+  /** Restore of the O_DIRECT image: its bytes are not in the page cache, so they come from the disk. */
   restore: RestoreResult;
   restoreCpuMs: number;
+  /** Restore of the page-cache image, read back from the page cache. */
+  cachedRestore: RestoreResult;
   /** A plain sequential write (+ fsync) / read into fresh memory of the same bytes, same run: the floor. */
   plainWriteMs: number;
   plainReadMs: number;
@@ -92,6 +102,7 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
   if (store.counters.evictions > 0) throw new Error('the fill evicted');
   process.stderr.write(`${label}: ${count} items written in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   const file = join(dir, 'speed.img');
+  const cachedFile = join(dir, 'speed-cached.img');
   const row: SpeedRow = { items: label, count, imageMiB: 0, indexMiB: 0, runs: [] };
   for (let run = 0; run < runs; run++) {
     const load = os.loadavg()[0]!;
@@ -100,6 +111,10 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
     const save = saveImage(store.imagePort(), file);
     const saveCpu = process.cpuUsage(cpu);
     if (!save.ok) throw new Error(save.reason);
+    cpu = process.cpuUsage();
+    const cached = saveImage(store.imagePort(), cachedFile, { direct: false });
+    const cachedCpu = process.cpuUsage(cpu);
+    if (!cached.ok) throw new Error(cached.reason);
     global.gc?.();
     // As the server does: the store is created with the image's hash seed, so the saved index is used.
     const again = new SegmentStore({ ...options, hashSeed: imageHashSeed(file) ?? 2 });
@@ -107,18 +122,29 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
     const restore = restoreImage(again.imagePort(), file);
     const restoreCpu = process.cpuUsage(cpu);
     if (!restore.warm || restore.items !== count || !restore.indexRestored) throw new Error(`restore: ${restore.reason} ${restore.indexNote} (${restore.items} of ${count})`);
+    global.gc?.();
+    const fromCache = new SegmentStore({ ...options, hashSeed: imageHashSeed(cachedFile) ?? 2 });
+    const cachedRestore = restoreImage(fromCache.imagePort(), cachedFile, { direct: false });
+    if (!cachedRestore.warm || cachedRestore.items !== count) throw new Error(`restore: ${cachedRestore.reason}`);
+    rmSync(cachedFile);
     row.imageMiB = save.fileBytes / MIB;
     row.indexMiB = save.indexBytes / MIB;
     row.runs.push({
       save,
       saveCpuMs: (saveCpu.user + saveCpu.system) / 1000,
+      cached,
+      cachedCpuMs: (cachedCpu.user + cachedCpu.system) / 1000,
+      cachedRestore,
       restore,
       restoreCpuMs: (restoreCpu.user + restoreCpu.system) / 1000,
       plainWriteMs: plain.writeMs,
       plainReadMs: plain.readMs,
       load: (load + os.loadavg()[0]!) / 2,
     });
-    process.stderr.write(`  run ${run + 1}: save ${(save.ms / 1000).toFixed(2)} s, restore ${(restore.ms / 1000).toFixed(2)} s, load ${os.loadavg()[0]!.toFixed(1)}\n`);
+    process.stderr.write(
+      `  run ${run + 1}: save ${(save.ms / 1000).toFixed(2)} s (${save.direct ? 'O_DIRECT' : `page cache: ${save.directNote}`}), page-cache save ${(cached.ms / 1000).toFixed(2)} s, ` +
+        `restore ${(restore.ms / 1000).toFixed(2)} s, from page cache ${(cachedRestore.ms / 1000).toFixed(2)} s, load ${os.loadavg()[0]!.toFixed(1)}\n`,
+    );
     global.gc?.();
   }
   if (rebuild) {
@@ -250,18 +276,20 @@ function perGiB(runs: SpeedRun[], ms: (r: SpeedRun) => number, gib: number): str
 
 function printSpeed(rows: SpeedRow[], mb: number, runs: number): void {
   console.log(`\nSave / restore, -m ${mb}, heap full, CRC-32 by ${crc32Implementation}, Node ${process.version}, ${runs} runs: median (min-max) s/GiB of image`);
-  console.log('(wall clock; CPU = user+system of this process; plain = bare write+fsync / read into fresh memory + one CRC of the same bytes, same run)');
-  console.log('| items | count | image MiB (index) | load | save | save CPU | save: CRC | save: fsync | plain write | restore | restore CPU | restore: data read+CRC | restore: index | restore: walk | restore: CRC | plain read |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('(wall clock; CPU = user+system of this process; plain = bare write+fsync / read into fresh memory + one CRC of the same bytes, same run;');
+  console.log(' save = O_DIRECT where the filesystem takes it, its restore reads the disk; page cache = the same store saved without O_DIRECT, restored from the page cache)');
+  console.log('| items | count | image MiB (index) | load | save | save CPU | save: CRC | save: last chunk+fsync | save, page cache | its CPU | plain write | restore | restore CPU | restore: data read+CRC | restore: index | restore: walk | restore: CRC | restore, page cache | plain read |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const gib = r.imageMiB / 1024;
     const f = (ms: (x: SpeedRun) => number): string => perGiB(r.runs, ms, gib);
     const loads = r.runs.map((x) => x.load);
     console.log(
       `| ${r.items} | ${r.count} | ${r.imageMiB.toFixed(0)} (${r.indexMiB.toFixed(0)}) | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} | ` +
-        `${f((x) => x.save.ms)} | ${f((x) => x.saveCpuMs)} | ${f((x) => x.save.checksumMs)} | ${f((x) => x.save.syncMs)} | ${f((x) => x.plainWriteMs)} | ` +
+        `${f((x) => x.save.ms)} | ${f((x) => x.saveCpuMs)} | ${f((x) => x.save.checksumMs)} | ${f((x) => x.save.syncMs)} | ` +
+        `${f((x) => x.cached.ms)} | ${f((x) => x.cachedCpuMs)} | ${f((x) => x.plainWriteMs)} | ` +
         `${f((x) => x.restore.ms)} | ${f((x) => x.restoreCpuMs)} | ${f((x) => x.restore.readMs)} | ${f((x) => x.restore.indexMs)} | ${f((x) => x.restore.walkMs)} | ` +
-        `${f((x) => x.restore.checksumMs)} | ${f((x) => x.plainReadMs)} |`,
+        `${f((x) => x.restore.checksumMs)} | ${f((x) => x.cachedRestore.ms)} | ${f((x) => x.plainReadMs)} |`,
     );
   }
   for (const r of rows) {

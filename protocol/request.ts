@@ -108,11 +108,11 @@ export interface SimpleRequest extends RequestBase {
 
 /**
  * Rare admin commands whose arguments are words: `lru_crawler <sub> [arg]`,
- * `watch [types...]`, `refresh_certs`. `args` are the words after the
+ * `watch [types...]`, `refresh_certs`, `slabs <sub> ...`. `args` are the words after the
  * command (memcached checks them against server state, so the server does).
  */
 export interface AdminRequest extends RequestBase {
-  type: 'lru_crawler' | 'watch' | 'refresh_certs';
+  type: 'lru_crawler' | 'watch' | 'refresh_certs' | 'slabs';
   args: string[];
 }
 
@@ -166,12 +166,14 @@ export type Request =
  * `unlinkKey` is set when memcached also unlinks the key's old value: a text
  * `set`, any meta `ms` or a binary Set/SetQ refused as too large (a view
  * into the read buffer, valid until the connection reads again).
+ * `tooLarge`: a text or meta value over the item limit, which memcached
+ * counts in `store_too_large` (its binary protocol does not).
  */
 export type ParseResult =
   | { kind: 'incomplete' }
   | { kind: 'ok'; request: Request; consumed: number }
   | { kind: 'error'; reply: Buffer; consumed: number; close: boolean }
-  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number; unlinkKey: Buffer | undefined };
+  | { kind: 'swallow'; reply: Buffer; consumed: number; remaining: number; unlinkKey: Buffer | undefined; tooLarge?: boolean };
 
 /** Limits every parser enforces. */
 export interface ParserLimits {

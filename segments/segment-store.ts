@@ -17,7 +17,8 @@
 // 928,840 items (72 bytes each); an 8-byte CAS stored in every item keeps
 // 816,340 (80 bytes each), 12% fewer.
 // casEnabled=false (memcached -C): tokens read 0 and compare-and-set answers
-// EXISTS.
+// EXISTS; and, as memcached without CAS, a set in the same second as a
+// flush_all is flushed too (NOCAS_FLUSH_SECOND; not for incr's auto-create).
 //
 // Threads. Every byte of store state is in SharedArrayBuffer (handle):
 // segments and their headers, the free stack and generation counter
@@ -173,6 +174,7 @@ import {
   BIT_HAS_CAS,
   BIT_HAS_DEADLINE,
   BIT_HAS_FLAGS,
+  MAX_HEADER_BYTES,
   MAX_KEY_BYTES,
   META_BITS,
   fieldWord,
@@ -260,7 +262,15 @@ const CONTROL_WORDS = 6;
 const CAS_COUNTER = 0;
 /** Second at which a delayed flush_all takes effect, -1 when none. */
 const PENDING_FLUSH_AT = 1;
-const CELLS = 2;
+/**
+ * -C only: the second in which the last flush_all took effect (0: none).
+ * Without CAS memcached cannot tell items stored in that second from the
+ * flushed ones (its cliff is oldest_live, in whole seconds), so they are
+ * flushed as soon as stored; t/flush-all.t checks it. With CAS the cliff is
+ * exact and this stays 0.
+ */
+const NOCAS_FLUSH_SECOND = 2;
+const CELLS = 3;
 
 /** Segment headers one housekeep() sweep step reads. */
 const SWEEP_SLICE = 256;
@@ -853,7 +863,7 @@ export class SegmentStore implements CacheStore {
     const counters = this.counters;
     const n = key.length;
     if (n === 0 || n > MAX_KEY_BYTES) return 'not_stored';
-    if (value.length > this.itemSizeMax) {
+    if (value.length > this.valueMax(n)) {
       counters.storeTooLarge++;
       return 'too_large';
     }
@@ -886,13 +896,14 @@ export class SegmentStore implements CacheStore {
     if (joining) {
       // memcached keeps the existing item's flags and exptime.
       valueLength += space.valueLength(old);
-      if (valueLength > this.itemSizeMax) return 'not_stored';
+      if (valueLength > this.valueMax(n)) return 'not_stored';
       itemFlags = space.flags(old);
       deadline = space.deadline(old);
     } else {
       deadline = deadlineFor(exptime, nowS);
-      if (deadline === EXPIRED) {
-        // Stored and at once expired: the old value is gone, the next get misses.
+      if (deadline === EXPIRED || (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS)) {
+        // Stored and at once expired (or, under -C, flushed in its second):
+        // the old value is gone, the next get misses.
         if (old >= 0) space.unlink(old, hash);
         counters.totalItems++;
         this.lastCas = 0;
@@ -942,7 +953,7 @@ export class SegmentStore implements CacheStore {
    */
   writeOwned(key: Buffer, value: Buffer, flags: number, exptime: number, keepShared = false): number {
     const n = key.length;
-    if (n === 0 || n > MAX_KEY_BYTES || value.length > this.itemSizeMax) return -1;
+    if (n === 0 || n > MAX_KEY_BYTES || value.length > this.valueMax(n)) return -1;
     const nowS = this.nowSeconds();
     const deadline = deadlineFor(exptime, nowS);
     if (deadline === EXPIRED) return -1;
@@ -956,6 +967,7 @@ export class SegmentStore implements CacheStore {
     try {
       const flushAt = this.cells[PENDING_FLUSH_AT]!;
       if (flushAt >= 0 && nowS >= flushAt) return -1;
+      if (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS) return -1;
       if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration) {
         // Taken back (merged, evicted, swept, flushed): a later plain set that opens a segment claims another.
         this.ownSeg = NO_SEGMENT;
@@ -1141,6 +1153,7 @@ export class SegmentStore implements CacheStore {
     if (at <= nowS) {
       this.cells[PENDING_FLUSH_AT] = -1;
       this.space.clearAll();
+      if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = nowS;
     } else {
       // Applied by the first call at or after that second (see now()), so
       // anything stored before it is gone and anything stored from it stays.
@@ -1262,6 +1275,7 @@ export class SegmentStore implements CacheStore {
     if (flushAt >= 0 && nowS >= flushAt) {
       this.cells[PENDING_FLUSH_AT] = -1;
       this.space.clearAll();
+      if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = flushAt;
     }
     return nowS;
   }
@@ -1327,6 +1341,17 @@ export class SegmentStore implements CacheStore {
     const words = heap.words[seg]!;
     words[w] = ((words[w]! & 0xffff) | (1 << 8) | (stamp << 16)) >>> 0;
     heap.read[seg] = 1;
+  }
+
+  /**
+   * The longest value stored under a key of `keyLength` bytes: -I, and a
+   * record with every optional field (a later touch or CAS-keeping copy may
+   * add them) must fit one segment. The default segment is -I bytes
+   * (store-defaults.ts), so this refuses only what memcached refuses too
+   * (its item header, key, CRLF and CAS count against -I).
+   */
+  private valueMax(keyLength: number): number {
+    return Math.min(this.itemSizeMax, this.segmentSize - MAX_HEADER_BYTES - keyLength);
   }
 
   /**
@@ -1423,6 +1448,16 @@ export class SegmentStore implements CacheStore {
   }
 }
 
+/**
+ * Free segments the housekeeping thread keeps ready for writers: 1/32 of the
+ * heap, 2 to 64. Below 64 segments only one: a reserved segment holds no
+ * items, and two of -m 8's eight would be a quarter of the cache.
+ */
+export function defaultReserveSegments(segments: number): number {
+  if (segments < 64) return 1;
+  return Math.max(2, Math.min(64, Math.floor(segments / 32)));
+}
+
 /** A new shared store's memory and settings. */
 function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStoreHandle {
   const segmentSize = options.segmentSize ?? defaultSegmentSize(options.memoryLimitBytes, options.itemSizeMax);
@@ -1465,7 +1500,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     },
     perItemCas: (tuning.perItemCas ?? false) && casEnabled,
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
-    reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? Math.max(2, Math.min(64, Math.floor(segments / 32)))),
+    reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments)),
     measureLock: tuning.measureLock ?? false,
     mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,

@@ -2,7 +2,6 @@
 // memory limit and item size, and a zeroed counter set.
 
 import type { StoreCounters } from './types.js';
-import { MAX_HEADER_BYTES, MAX_KEY_BYTES } from './item-layout.js';
 
 const MIB = 1024 * 1024;
 const MAX_WIDENED = 1024 * MIB;
@@ -11,14 +10,21 @@ const MAX_WIDENED = 1024 * MIB;
 export const MAX_DEFAULT_SEGMENTS = 65536;
 
 /**
- * Default segment size: room for the largest item (max value + largest
- * header + 250-byte key), at least 1 MiB and at least 1/65536 of the
- * limit (per-segment headers and views stay bounded at -m 1 TiB), then
- * widened so the segments divide the memory limit exactly (no unused
+ * Default segment size: -I bytes (at least 1 MiB and at least 1/65536 of
+ * the limit, so per-segment headers and views stay bounded at -m 1 TiB),
+ * then widened so the segments divide the memory limit exactly (no unused
  * remainder).
+ *
+ * -I, not -I plus the largest header and key: memcached counts its item
+ * header (48 bytes), key, CRLF and CAS against -I and refuses the rest, so
+ * every value it stores fits a record of at most -I - 20 bytes here (ours
+ * is at most 24 bytes of header plus key and value, padded to 8), and the store refuses
+ * what would not fit (SegmentStore valueMax). One segment more per -m in
+ * MiB: -m 8 is 8 segments of 1 MiB, not 7 of 1.14 MiB (issue 17,
+ * benchmarks/RESULTS.md).
  */
 export function defaultSegmentSize(memoryLimitBytes: number, itemSizeMax: number): number {
-  const floor = Math.max(MIB, itemSizeMax + MAX_HEADER_BYTES + MAX_KEY_BYTES, Math.ceil(memoryLimitBytes / MAX_DEFAULT_SEGMENTS));
+  const floor = Math.max(MIB, itemSizeMax, Math.ceil(memoryLimitBytes / MAX_DEFAULT_SEGMENTS));
   const least = Math.ceil(floor / 8) * 8;
   const count = Math.floor(memoryLimitBytes / least);
   if (count < 1) return least;

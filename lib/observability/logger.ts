@@ -171,6 +171,7 @@ export function summarizeRequest(req: Request): string {
     case 'lru_crawler':
     case 'watch':
     case 'refresh_certs':
+    case 'slabs':
       return printable([req.type, ...req.args].join(' '), MAX_REPLY_CHARS, true);
     case 'sasl_auth':
     case 'sasl_step':

@@ -168,6 +168,8 @@ function generalStats(src: StatsSources): Lines {
     ['limit_maxbytes', String(shape.limitBytes)],
     ['accepting_conns', String(c.acceptingConns)],
     ['listen_disabled_num', String(c.listenDisabledNum)],
+    // Over -c we answer and close (maxconns_fast) and never stop accepting, so no time is spent disabled.
+    ['time_in_listen_disabled_us', '0'],
     ['threads', String(settings.threads)],
     ['conn_yields', String(c.connYields)],
     ['hash_power_level', String(shape.hashPower)],
@@ -284,9 +286,10 @@ function connsStats(src: StatsSources): Lines {
   const lines: Lines = [];
   for (const conn of src.connections()) {
     const prefix = `${conn.id}:`;
+    if (conn.udp === true) lines.push([prefix + 'UDP', 'UDP']);
     lines.push([prefix + 'addr', conn.addr]);
-    // Listeners have no listen_addr line in memcached.
-    if (conn.state !== 'conn_listening' && conn.listenAddr !== '') lines.push([prefix + 'listen_addr', conn.listenAddr]);
+    // Listeners and UDP sockets have no listen_addr line in memcached.
+    if (conn.state !== 'conn_listening' && conn.udp !== true && conn.listenAddr !== '') lines.push([prefix + 'listen_addr', conn.listenAddr]);
     lines.push([prefix + 'state', conn.state]);
     lines.push([prefix + 'secs_since_last_cmd', String(Math.max(0, Math.floor(conn.secsSinceLastCmd)))]);
   }

@@ -293,6 +293,8 @@ function respondStats(req: StatsRequest, ctx: ServerContext, out: ReplyWriter): 
   if (typeof lines === 'string') {
     // A one-line answer (`detail on` -> OK): success; a usage error is "Not found", as memcached's binary stats.
     if (lines.startsWith('CLIENT_ERROR')) return writeError(out, req.binaryOpcode, req.opaque, STATUS_KEY_ENOENT);
+    // `detail dump`: memcached sends the whole text dump as one stat named "detailed".
+    if (req.group === 'detail' && lines.endsWith('END')) writeStat(out, req.binaryOpcode, req.opaque, 'detailed', lines + '\r\n');
     return writeEmptySuccess(out, req.binaryOpcode, req.opaque);
   }
   for (const [name, value] of lines) writeStat(out, req.binaryOpcode, req.opaque, name, value);

@@ -24,6 +24,7 @@ import { SHUTDOWN_MODE } from '../../protocol/text/admin.js';
 import { respondMeta } from './respond-meta.js';
 import { writeBigDecimal, writeValueItem } from './item-output.js';
 import { respondLruCrawler } from './lru-crawler.js';
+import { respondSlabs } from './slabs-command.js';
 import { publishGet, publishLookup, publishStore, respondWatch } from './watch-command.js';
 import { WATCH, watchBus } from '../observability/watch-bus.js';
 
@@ -63,6 +64,8 @@ export const respondText: Responder = (req, ctx, session, out) => {
       return respondLruCrawler(req, ctx, session, out);
     case 'watch':
       return respondWatch(req, ctx, session, out);
+    case 'slabs':
+      return respondSlabs(req, out);
     case 'refresh_certs': {
       const error = ctx.refreshCerts();
       // memcached writes the error even under noreply.

@@ -497,6 +497,7 @@ export class Connection implements Session, ConnectionInfo {
     this.lastCommandMs = batchClock.nowMs();
     const key = result.unlinkKey;
     if (key !== undefined && key.length > 0 && key.length <= this.opts.limits.maxKeyBytes) this.ctx.store.delete(key, 0);
+    if (result.tooLarge === true) this.ctx.store.counters.storeTooLarge++;
     offset += result.consumed;
     this.out.writeBuffer(result.reply);
     const now = Math.min(result.remaining, buf.length - offset);

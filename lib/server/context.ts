@@ -121,4 +121,6 @@ export interface ConnectionInfo {
   /** memcached state name, e.g. 'conn_new_cmd', 'conn_nread', 'conn_listening'. */
   readonly state: string;
   readonly secsSinceLastCmd: number;
+  /** A UDP socket (-U): memcached lists it with a `UDP UDP` line and no listen_addr. */
+  readonly udp?: boolean;
 }

@@ -41,7 +41,7 @@ import { SegmentStore } from '../../segments/index.js';
 import { createAdvisedStore } from '../advisor/live-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { restoreAtStart, savedHashSeed } from './warm-restart.js';
-import { startUdp } from './udp.js';
+import { startUdp, udpInfo } from './udp.js';
 import type { UdpListener } from './udp.js';
 import { startHousekeeperThread } from './housekeeper-thread.js';
 import { claimHousekeeperRing } from './loop-watch.js';
@@ -212,7 +212,9 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     try {
       for (const entry of settings.listen) {
         const { host } = parseListenEntry(entry);
-        udpListeners.push(await startUdp(host, settings.udpPort, context, TEXT, BINARY, conns.limits));
+        const udp = await startUdp(host, settings.udpPort, context, TEXT, BINARY, conns.limits);
+        udpListeners.push(udp);
+        listenerInfos.push(udpInfo(nextId++, host, udp.port, () => udp.lastRequestMs));
       }
     } catch (err) {
       for (const l of listeners) l.close();

@@ -55,7 +55,14 @@ export interface WorkerData {
    */
   unixListen?: { path: string; backlog: number } | { fd: number };
   /** -U: every worker binds this port on each host with SO_REUSEPORT (udp.ts). */
-  udp?: { hosts: string[]; port: number };
+  udp?: {
+    hosts: string[];
+    port: number;
+    /** `stats conns` id of worker w's socket on host h: ids[h * workers + w] (memcached's order). */
+    ids: number[];
+    /** Int32 per socket, same index: the second of its last request (`stats conns` lists every worker's). */
+    lastRequest: SharedArrayBuffer;
+  };
   startedAtMs: number;
   closeTimeoutMs: number;
 }

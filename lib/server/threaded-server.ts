@@ -186,7 +186,20 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     throw err;
   }
   // -U: on the TCP listeners' addresses, as the single loop; refused here if another socket holds the port.
-  const udp = settings.udpPort !== 0 && settings.unixSocket === undefined ? { hosts: settings.listen.map((e) => parseListenEntry(e).host), port: settings.udpPort } : undefined;
+  const udpHosts = settings.udpPort !== 0 && settings.unixSocket === undefined ? settings.listen.map((e) => parseListenEntry(e).host) : [];
+  // One UDP socket per host and worker, as memcached (SO_REUSEPORT per thread); in
+  // `stats conns` they follow the TCP listeners, as memcached opens them after.
+  const udpSockets = workers * udpHosts.length;
+  const udp =
+    udpHosts.length > 0
+      ? {
+          hosts: udpHosts,
+          port: settings.udpPort,
+          ids: Array.from({ length: udpSockets }, (_, i) => listenAddrs.length + 1 + i),
+          lastRequest: new SharedArrayBuffer(4 * udpSockets),
+        }
+      : undefined;
+  if (udp) new Int32Array(udp.lastRequest).fill(Math.floor(Date.now() / 1000));
   try {
     for (const host of udp?.hosts ?? []) await probeUdpPort(host, settings.udpPort);
   } catch (err) {
@@ -195,7 +208,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   }
   // Listeners take the first ids, as memcached lists its listening fds first.
   listenAddrs.forEach((addr, i) => listenerInfos.push(listenerInfo(i + 1, addr)));
-  control[CONTROL_NEXT_ID] = listenAddrs.length + 1;
+  control[CONTROL_NEXT_ID] = listenAddrs.length + udpSockets + 1;
   const listenerList: ListenerInfo[] = listenerInfos.map((l) => ({ id: l.id, addr: l.addr }));
 
   const context = createServerContext({

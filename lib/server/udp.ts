@@ -17,7 +17,8 @@
 
 import dgram from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
-import type { ServerContext, Session } from './context.js';
+import type { ConnectionInfo, ServerContext, Session } from './context.js';
+import { formatHostPort } from './connection-host.js';
 import type { ProtocolHandler } from './connection.js';
 import type { ParserLimits } from '../../protocol/request.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
@@ -31,7 +32,32 @@ const MAX_DATAGRAMS = 0xffff;
 
 export interface UdpListener {
   readonly port: number;
+  /** When the last request datagram came (ms; the bind time before any): `stats conns` secs_since_last_cmd. */
+  readonly lastRequestMs: number;
   close(): Promise<void>;
+}
+
+/**
+ * A -U socket as memcached's `stats conns` shows it: its local address,
+ * waiting to read, and the seconds since its last request (`lastRequestMs`).
+ */
+export function udpInfo(id: number, host: string, port: number, lastRequestMs: () => number): ConnectionInfo {
+  return {
+    id,
+    addr: `udp:${formatHostPort(host, port)}`,
+    listenAddr: '',
+    state: 'conn_read',
+    udp: true,
+    get secsSinceLastCmd(): number {
+      return Math.max(0, Math.floor((Date.now() - lastRequestMs()) / 1000));
+    },
+  };
+}
+
+/** One worker's socket among all workers' (-t N): where it stamps the second of its last request. */
+export interface UdpStamp {
+  readonly seconds: Int32Array;
+  readonly index: number;
 }
 
 /** Split one reply into framed datagrams for request `requestId`. */
@@ -75,11 +101,13 @@ export function startUdp(
   binary: ProtocolHandler,
   limits: ParserLimits,
   reusePort = false,
+  stamp?: UdpStamp,
 ): Promise<UdpListener> {
   const socket: UdpSocket = dgram.createSocket({ type: udpType(host), reuseAddr: false, reusePort });
   // One session for every datagram: UDP has no connection state.
   const session: Session = { id: 0, authenticated: true, closeAfterWrite: () => {}, replyRoom: Infinity, makeRoom: () => true, resumeAfterDrain: () => {} };
   const out = new ReplyWriter();
+  let lastRequestMs = Date.now();
   socket.on('message', (msg, rinfo) => {
     ctx.counters.bytesRead += msg.length;
     // memcached ignores datagrams of 8 bytes or less and multi-datagram requests.
@@ -88,6 +116,8 @@ export function startUdp(
     const payload = msg.subarray(UDP_HEADER_BYTES);
     const handler = payload[0] === 0x80 ? binary : text;
     batchClock.hold();
+    lastRequestMs = batchClock.nowMs();
+    if (stamp !== undefined) stamp.seconds[stamp.index] = Math.floor(lastRequestMs / 1000);
     try {
       let offset = 0;
       while (offset < payload.length) {
@@ -123,6 +153,9 @@ export function startUdp(
       socket.off('error', reject);
       resolve({
         port: socket.address().port,
+        get lastRequestMs(): number {
+          return lastRequestMs;
+        },
         close: () => new Promise<void>((r) => socket.close(() => r())),
       });
     });

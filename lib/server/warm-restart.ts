@@ -91,7 +91,8 @@ function saver(port: StoreImagePort, file: string, log: CommandLog): WarmRestart
       const r = saveImage(port, file);
       if (r.ok) {
         const mib = (r.fileBytes / (1024 * 1024)).toFixed(1);
-        log.line(ALWAYS, `warm restart: saved ${r.items} items in ${r.segments} segments to ${file} (${mib} MiB in ${(r.ms / 1000).toFixed(2)} s)`);
+        const how = r.direct ? 'direct I/O' : r.directNote !== '' ? `page cache: ${r.directNote}` : 'page cache';
+        log.line(ALWAYS, `warm restart: saved ${r.items} items in ${r.segments} segments to ${file} (${mib} MiB in ${(r.ms / 1000).toFixed(2)} s, ${how})`);
       } else {
         log.line(ALWAYS, `warm restart: cache NOT saved: ${r.reason}`);
       }

@@ -33,7 +33,7 @@ import { acceptPeer, tlsServerOptions } from './tls.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import type { ConnectionInfo } from './context.js';
-import { startUdp } from './udp.js';
+import { startUdp, udpInfo } from './udp.js';
 import type { UdpListener } from './udp.js';
 
 /** A TLS client must finish its handshake within this long. */
@@ -227,7 +227,16 @@ if (data.unixListen !== undefined) {
 // -U: this worker's share of the UDP port (see udp.ts).
 const udpListeners: UdpListener[] = [];
 if (data.udp !== undefined) {
-  for (const udpHost of data.udp.hosts) udpListeners.push(await startUdp(udpHost, data.udp.port, context, TEXT, BINARY, host.limits, true));
+  const { hosts, port: udpPort, ids } = data.udp;
+  const seconds = new Int32Array(data.udp.lastRequest);
+  for (const [h, udpHost] of hosts.entries()) {
+    const stamp = { seconds, index: h * data.workers + data.index };
+    udpListeners.push(await startUdp(udpHost, udpPort, context, TEXT, BINARY, host.limits, true, stamp));
+  }
+  // `stats conns` lists every worker's sockets, as memcached lists every thread's.
+  for (let i = 0; i < ids.length; i++) {
+    listenerInfos.push(udpInfo(ids[i]!, hosts[Math.floor(i / data.workers)]!, udpPort, () => seconds[i]! * 1000));
+  }
 }
 
 send(unixFd === undefined ? { t: 'ready' } : { t: 'ready', unixFd });

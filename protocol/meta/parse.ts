@@ -125,7 +125,7 @@ function parseMetaSet(buf: Buffer, n: number, next: number, lineBytes: number, l
     // memcached unlinks the key's old value, whatever the mode.
     const key = buf.subarray(tokenStart[1]!, tokenEnd[1]!);
     const unlink = flags.has('b') ? Buffer.from(key.toString('latin1'), 'base64') : key;
-    return swallow(REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, remaining, unlink);
+    return swallow(REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, remaining, unlink, true);
   }
 
   const framing = frameDataBlock(buf, next, length);

@@ -108,9 +108,10 @@ export function parseStats(buf: Buffer, offset: number, n: number, next: number)
 }
 
 /**
- * lru_crawler, watch, refresh_certs: the words after the command. Their
- * replies depend on settings (-X, -W, TLS), so the server checks them;
- * `noreply` is memcached's for watch and refresh_certs.
+ * lru_crawler, watch, refresh_certs, slabs: the words after the command.
+ * Their replies depend on settings (-X, -W, TLS), so the server checks them;
+ * `noreply` is memcached's for watch and refresh_certs (for slabs only
+ * `automove` honours it, so the responder decides).
  */
 export function parseWordsCommand(
   buf: Buffer,
@@ -121,7 +122,7 @@ export function parseWordsCommand(
 ): ParseResult {
   const args: string[] = [];
   for (let t = 1; t < n; t++) args.push(buf.toString('latin1', tokenStart[t]!, tokenEnd[t]!));
-  const quiet = type !== 'lru_crawler' && lastTokenIsNoreply(buf, n);
+  const quiet = type !== 'lru_crawler' && type !== 'slabs' && lastTokenIsNoreply(buf, n);
   const request: AdminRequest = { protocol: 'text', quiet, opaque: 0, binaryOpcode: 0, type, args };
   return ok(request, next - offset);
 }

@@ -80,6 +80,7 @@ const HTTP = ascii('HTTP/');
 const LRU_CRAWLER = ascii('lru_crawler');
 const WATCH = ascii('watch');
 const REFRESH_CERTS = ascii('refresh_certs');
+const SLABS = ascii('slabs');
 
 /**
  * Parse one text or meta request starting at `offset`.
@@ -120,7 +121,8 @@ export function parseTextRequest(buf: Buffer, offset: number, limits: ParserLimi
       if (tokenEquals(buf, 0, SET)) return parseStore(buf, offset, n, next, 'set', limits);
       if (tokenEquals(buf, 0, STATS)) return parseStats(buf, offset, n, next);
       if (tokenEquals(buf, 0, SHUTDOWN)) return parseShutdown(buf, offset, n, next);
-      // `slabs` has no meaning without slab classes.
+      // No slab classes, but memcached's parsing and replies (lib/respond/slabs-command.ts).
+      if (tokenEquals(buf, 0, SLABS)) return parseWordsCommand(buf, offset, n, next, 'slabs');
       return fail(REPLY.ERROR, consumed);
     case 97 /* a */:
       if (tokenEquals(buf, 0, ADD)) return parseStore(buf, offset, n, next, 'add', limits);

@@ -16,6 +16,6 @@ export function fail(reply: Buffer, consumed: number, close = false): ParseResul
 }
 
 /** Discard `remaining` bytes after `consumed`, then write `reply` (and unlink `unlinkKey`, a refused set's key). */
-export function swallow(reply: Buffer, consumed: number, remaining: number, unlinkKey?: Buffer): ParseResult {
-  return { kind: 'swallow', reply, consumed, remaining, unlinkKey };
+export function swallow(reply: Buffer, consumed: number, remaining: number, unlinkKey?: Buffer, tooLarge = false): ParseResult {
+  return tooLarge ? { kind: 'swallow', reply, consumed, remaining, unlinkKey, tooLarge } : { kind: 'swallow', reply, consumed, remaining, unlinkKey };
 }

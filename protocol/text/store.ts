@@ -72,7 +72,7 @@ export function parseStore(
   if (length > limits.maxValueBytes) {
     // memcached unlinks the old value of a `set` it refuses as too large.
     const unlink = mode === 'set' ? buf.subarray(keyStart, keyEnd) : undefined;
-    return swallow(noreply ? REPLY.NONE : REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, length + 2, unlink);
+    return swallow(noreply ? REPLY.NONE : REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, length + 2, unlink, true);
   }
 
   const framing = frameDataBlock(buf, next, length);

@@ -8,13 +8,15 @@
 // flush_all and the per-item CAS counter, to FILE.tmp, fsyncs it and renames
 // it over FILE (then fsyncs the directory): a crash mid-save leaves the old
 // FILE or none, never a partial one under FILE's name. One forward pass:
-// each segment's CRC is taken just before it is queued, and the queued views
-// go out in large positional writev calls (sequential-io.ts); the header and
-// table (which holds the CRCs) are written last at the front. Nothing is
-// done per item.
+// each segment's CRC is taken just before it is handed to the writer
+// (image-writer.ts: O_DIRECT through a small aligned buffer where the
+// filesystem allows, else large positional writev calls through the page
+// cache); the header and table (which holds the CRCs) are written last at
+// the front. Nothing is done per item.
 //
 // Restore reads the segments back in place (same ids, same generations, same
-// offsets, so every CAS token is the one clients saw) in large readv calls,
+// offsets, so every CAS token is the one clients saw) in large reads
+// (image-reader.ts: O_DIRECT through a staging buffer, else readv),
 // checking each one's CRC and walking its records read-only (record-walk.ts:
 // tiling, live counts, a bitmap of live records) right after its batch
 // arrives, while the bytes are in cache; then reads the index arrays into
@@ -50,7 +52,9 @@ import {
   type SegmentEntry as Entry,
 } from './image-format.js';
 import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, paddedLength } from './index-section.js';
-import { ShortRead, SequentialWriter, readAllAt, writeAllAt } from './sequential-io.js';
+import { ShortRead } from './sequential-io.js';
+import { openImageWriter, type ImageWriter, type WriterIo } from './image-writer.js';
+import { openBulkReader, type BulkReader } from './image-reader.js';
 import { checkSegment, expireSegment, locationBitmap, rebuildSegment, type SegmentCounts } from './record-walk.js';
 import { crc32 } from './checksum.js';
 import {
@@ -70,6 +74,13 @@ export interface SaveOptions {
   index?: boolean;
   /** fsync the file and its directory (default true). */
   sync?: boolean;
+  /** Write with O_DIRECT where the filesystem takes it (default true); false: through the page cache. */
+  direct?: boolean;
+  /** Tests: the staging buffer size and the open/write calls of the direct path (image-writer.ts). */
+  stagingBytes?: number;
+  io?: WriterIo;
+  /** Tests: image size from which a helper thread writes the direct chunks (image-writer.ts). */
+  threadAbove?: number;
 }
 
 export interface SaveResult {
@@ -85,8 +96,14 @@ export interface SaveResult {
   ms: number;
   /** Of ms: CRCs of the data and index parts. */
   checksumMs: number;
-  /** Of ms: fsync of the file, rename, fsync of the directory. */
+  /** Of ms: the writer's last chunk and the head, fsync of the file, rename, fsync of the directory. */
   syncMs: number;
+  /** The image went to the device with O_DIRECT, bypassing the page cache. */
+  direct: boolean;
+  /** Why a save that asked for O_DIRECT went through the page cache ('' otherwise). */
+  directNote: string;
+  /** A helper thread wrote the direct chunks while the next was filled. */
+  writeThread: boolean;
 }
 
 export interface RestoreResult {
@@ -115,6 +132,8 @@ export interface RestoreResult {
   walkMs: number;
   /** Seconds the server was down (save to restore); NaN when unknown. */
   downSeconds: number;
+  /** The bulk sections were read with O_DIRECT (image-reader.ts), not through the page cache. */
+  direct: boolean;
 }
 
 const ZEROS = new Uint8Array(8);
@@ -131,6 +150,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
   let checksumMs = 0;
   let syncMs = 0;
   let indexBytes = 0;
+  let writer: ImageWriter | null = null;
   const done = (ok: boolean, reason: string, fileBytes = 0): SaveResult => ({
     ok,
     reason,
@@ -141,6 +161,9 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     ms: performance.now() - started,
     checksumMs,
     syncMs,
+    direct: writer?.direct ?? false,
+    directNote: writer?.note ?? '',
+    writeThread: writer?.threaded ?? false,
   });
   // Chains in order; a cycle (never expected) is cut off by the count.
   const heads = port.chainHeads;
@@ -186,16 +209,22 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     indexBytes,
   });
   const temp = `${file}.tmp`;
-  let fd = -1;
   try {
-    fd = openSync(temp, 'w', 0o600);
-    const writer = new SequentialWriter(fd, HEADER_BYTES + tableBytes(entries.length));
+    const headBytes = HEADER_BYTES + tableBytes(entries.length);
+    const w = openImageWriter(temp, headBytes, {
+      direct: options.direct,
+      stagingBytes: options.stagingBytes,
+      io: options.io,
+      expectedBytes: imageBytes({ segments: entries.length, dataBytes, indexBytes }),
+      threadAbove: options.threadAbove,
+    });
+    writer = w;
     for (const e of entries) {
       const view = heap.bytes[e.seg]!.subarray(0, e.writeOffset);
       const c0 = performance.now();
       e.dataCrc = crc32(view);
       checksumMs += performance.now() - c0;
-      writer.add(view);
+      w.add(view);
     }
     if (index !== null) {
       const parts = index.parts.map((view) => {
@@ -204,24 +233,20 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
         // The padding is covered too: every byte of the file is checked.
         const crc = crc32(pad, crc32(view));
         checksumMs += performance.now() - c0;
-        writer.add(view);
-        writer.add(pad);
+        w.add(view);
+        w.add(pad);
         return { length: view.length, crc };
       });
-      writer.add(encodeIndexHead({ layout: INDEX_IMAGE_LAYOUT, hashSeed: port.hashSeed, control: index.control, parts }));
+      w.add(encodeIndexHead({ layout: INDEX_IMAGE_LAYOUT, hashSeed: port.hashSeed, control: index.control, parts }));
     }
-    writer.add(encodeTrailer(entries.length, header.crc));
-    writer.flush();
-    writeAllAt(fd, [header.buffer, encodeTable(entries)], 0);
+    w.add(encodeTrailer(entries.length, header.crc));
     const t = performance.now();
-    if (options.sync !== false) fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
+    w.finish([header.buffer, encodeTable(entries)], options.sync !== false);
     renameSync(temp, file);
     if (options.sync !== false) syncDirectory(file);
     syncMs = performance.now() - t;
   } catch (err) {
-    if (fd >= 0) closeQuietly(fd);
+    writer?.abandon();
     try {
       unlinkSync(temp);
     } catch {
@@ -238,7 +263,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
  * false with the reason; a problem with the index section only costs a
  * rebuild of the index (indexRestored false, indexNote says why). Never throws.
  */
-export function restoreImage(port: StoreImagePort, file: string): RestoreResult {
+export function restoreImage(port: StoreImagePort, file: string, options: { direct?: boolean } = {}): RestoreResult {
   const started = performance.now();
   const result: RestoreResult = {
     warm: false,
@@ -255,6 +280,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     indexMs: 0,
     walkMs: 0,
     downSeconds: NaN,
+    direct: false,
   };
   const finish = (): RestoreResult => {
     result.ms = performance.now() - started;
@@ -273,6 +299,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     return finish();
   }
   let began = false;
+  let bulk: BulkReader | null = null;
   const fresh = new Int32Array(port.indexMemory.control).slice();
   try {
     const size = fstatSync(fd).size;
@@ -297,7 +324,9 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     const live = indexUsable(port, header) ? liveBitmap(port) : null;
     const counts: SegmentCounts[] = [];
     const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
-    readAllAt(fd, targets, dataAt, (i) => {
+    bulk = openBulkReader(file, fd, { direct: options.direct !== false });
+    result.direct = bulk.direct;
+    bulk.readAllAt(targets, dataAt, (i) => {
       const c0 = performance.now();
       const crc = crc32(targets[i]!);
       const c1 = performance.now();
@@ -319,7 +348,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     }
     began = true;
     let t = performance.now();
-    const indexNote = restoreIndex(port, fd, header, dataAt + header.dataBytes, fresh, result);
+    const indexNote = restoreIndex(port, fd, bulk, header, dataAt + header.dataBytes, fresh, result);
     result.indexMs = performance.now() - t;
     t = performance.now();
     result.indexRestored = indexNote === '';
@@ -348,6 +377,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
     result.reason =
       err instanceof ImageRejected || err instanceof ShortRead ? err.message : `cannot read ${file}: ${(err as Error).message}`;
   } finally {
+    bulk?.close();
     closeQuietly(fd);
   }
   return finish();
@@ -359,7 +389,7 @@ export function restoreImage(port: StoreImagePort, file: string): RestoreResult 
  * index is then still the empty one `fresh` describes). Throws only when
  * the file itself fails (ShortRead).
  */
-function restoreIndex(port: StoreImagePort, fd: number, header: ImageHeader, at: number, fresh: Int32Array, result: RestoreResult): string {
+function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header: ImageHeader, at: number, fresh: Int32Array, result: RestoreResult): string {
   if (header.indexBytes === 0) return 'the image holds no index';
   if (header.hashSeed !== port.hashSeed) return 'the store runs with another hash seed than the image';
   const memory = port.indexMemory;
@@ -380,7 +410,7 @@ function restoreIndex(port: StoreImagePort, fd: number, header: ImageHeader, at:
   let bad = '';
   let partCrc = 0;
   try {
-    readAllAt(fd, views, at, (i) => {
+    bulk.readAllAt(views, at, (i) => {
       if (bad !== '') return;
       const c0 = performance.now();
       const part = i >>> 1;

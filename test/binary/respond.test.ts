@@ -277,6 +277,14 @@ t.test('stats: one packet per stat with the opaque, an empty packet to end', asy
   t.equal(h.ctx.counters.cmdGet, 0);
   t.strictSame(h.send(packet({ opcode: 0x10, key: 'bogus', opaque: 2 }), noop(3)), [reply({ opcode: 0x10, opaque: 2, ...NOT_FOUND }), reply({ opcode: 0x0a, opaque: 3 })]);
   t.strictSame(h.send(packet({ opcode: 0x10, key: 'detail' })), [reply({ opcode: 0x10, ...NOT_FOUND })]);
+  // As memcached's process_bin_stat: on/off answer the terminator, dump one "detailed" stat with the text dump.
+  t.strictSame(h.send(packet({ opcode: 0x10, key: 'detail on' })), [reply({ opcode: 0x10 })]);
+  h.send(set('pfx:a', 'v'));
+  t.strictSame(h.send(packet({ opcode: 0x10, key: 'detail dump', opaque: 4 })), [
+    reply({ opcode: 0x10, opaque: 4, key: 'detailed', value: 'PREFIX pfx get 0 hit 0 set 1 del 0\r\nEND\r\n' }),
+    reply({ opcode: 0x10, opaque: 4 }),
+  ]);
+  t.strictSame(h.send(packet({ opcode: 0x10, key: 'detail off' })), [reply({ opcode: 0x10 })]);
 });
 
 t.test('values over the item limit', async (t) => {

@@ -21,6 +21,8 @@ async function start(t: Test, args: string[]): Promise<BinServer> {
   return server;
 }
 
+// A dozen server starts, each saving or restoring an image: room for a loaded machine (took 120 s once at load 6-19).
+t.setTimeout(300_000);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {

@@ -78,10 +78,26 @@ async function exercise(t: Test, port: number): Promise<void> {
   t.same(after.map((d) => d.readUInt16BE(0)), [11], 'request 10 (2 datagrams) was not answered');
 }
 
+/**
+ * `stats conns` lists the UDP sockets as memcached does (t/stats-conns.t):
+ * one per thread, each a `UDP UDP` line, its local address, conn_read, no
+ * listen_addr.
+ */
+async function checkStatsConns(t: Test, tcpPort: number, udpPort: number, threads: number): Promise<void> {
+  const conns = (await exchange(tcpPort, 'stats conns\r\n')).reply.toString('latin1');
+  const block = new RegExp(`STAT (\\d+):UDP UDP\r\nSTAT \\1:addr udp:127\\.0\\.0\\.1:${udpPort}\r\nSTAT \\1:state conn_read\r\nSTAT \\1:secs_since_last_cmd \\d+\r\n`);
+  t.match(conns, block, 'stats conns: the UDP socket');
+  t.match(conns, /STAT \d+:state conn_listening\r\n/, 'and the TCP listener');
+  t.equal((conns.match(/:UDP UDP\r\n/g) ?? []).length, threads, 'one block per thread');
+  t.equal((conns.match(/:addr udp:/g) ?? []).length, threads, 'each with its address');
+  t.notMatch(conns, /:listen_addr udp:/, 'no listen_addr for UDP');
+}
+
 t.test('our server over UDP, one event loop (-t 1)', async (t) => {
-  const { server } = await startTestServer(t, { threads: 1, udpPort: await freePort() });
+  const { server, port } = await startTestServer(t, { threads: 1, udpPort: await freePort() });
   t.ok(server.udpPort);
   await exercise(t, server.udpPort!);
+  await checkStatsConns(t, port, server.udpPort!, 1);
 });
 
 t.test('our server over UDP with worker threads (-t 4): every worker serves the port, one store', async (t) => {
@@ -89,6 +105,7 @@ t.test('our server over UDP with worker threads (-t 4): every worker serves the 
   const udp = server.udpPort!;
   t.ok(udp);
   await exercise(t, udp);
+  await checkStatsConns(t, port, udp, 4);
   // Items written over TCP are read over UDP, from many client addresses
   // (the kernel spreads them over the four workers' sockets).
   const sets = Array.from({ length: 20 }, (_, i) => `set threaded:${i} ${i} 0 ${String(i).length}\r\n${i}\r\n`).join('');
@@ -125,6 +142,7 @@ t.test('memcached -U frames the same', { skip: skipMemcached }, async (t) => {
     // memcached is still starting.
   }
   await exercise(t, udp);
+  await checkStatsConns(t, tcp, udp, 4);
 });
 
 t.test('frameReply numbers the pieces', async (t) => {

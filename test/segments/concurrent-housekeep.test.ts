@@ -68,3 +68,14 @@ t.test('attach refuses a thread slot outside the counters', async (t) => {
   t.equal(other.totals().getHits, 1);
   t.equal(a.counters.getHits, 0, 'the hit counted in the reader slot only');
 });
+
+t.test('the default reserve: one free segment below 64 segments, 1/32 of the heap (2 to 64) from there', async (t) => {
+  const reserveAt = (segments: number): number =>
+    createSharedStore({ memoryLimitBytes: segments * 64 * 1024, itemSizeMax: 4096, segmentSize: 64 * 1024, hashSeed: 3 }).reserveSegments;
+  t.equal(reserveAt(8), 1, '-m 8 keeps one of its eight segments free, not two');
+  t.equal(reserveAt(63), 1);
+  t.equal(reserveAt(64), 2);
+  t.equal(reserveAt(320), 10);
+  t.equal(reserveAt(4096), 64);
+  t.equal(reserveAt(8192), 64, 'never more than 64');
+});

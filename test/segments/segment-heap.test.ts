@@ -49,10 +49,11 @@ t.test('bad sizes are refused at construction', async (t) => {
 t.test('default segment size', async (t) => {
   const mib = 1024 * 1024;
   const s64 = defaultSegmentSize(64 * mib, mib);
-  t.ok(s64 >= mib + 24 + 250, 'a max-size item with the largest header and key fits');
-  t.equal(s64 % 8, 0);
-  t.equal(Math.floor((64 * mib) / s64), 63);
-  t.ok(64 * mib - 63 * s64 < 63 * 8, 'segments divide the limit with less than 8 bytes each left over');
-  t.ok(defaultSegmentSize(1024 * mib, 128 * mib) >= 128 * mib + 274);
-  t.equal(defaultSegmentSize(mib / 2, mib), mib + 280, 'too small a limit: the least size (the heap then refuses)');
+  t.equal(s64, mib, '-I bytes: every item memcached accepts at -I fits (its own header, key and CAS count against -I)');
+  t.equal(defaultSegmentSize(8 * mib, mib), mib, '-m 8 is 8 segments, not 7');
+  t.equal(defaultSegmentSize(9 * mib + 100, mib), Math.floor((9 * mib + 100) / 9 / 8) * 8, 'widened to divide the limit');
+  t.ok(9 * mib + 100 - 9 * defaultSegmentSize(9 * mib + 100, mib) < 9 * 8, 'segments divide the limit with less than 8 bytes each left over');
+  t.equal(defaultSegmentSize(1024 * mib, 128 * mib), 128 * mib);
+  t.equal(defaultSegmentSize(64 * mib, 1000), mib, 'at least 1 MiB');
+  t.equal(defaultSegmentSize(mib / 2, mib), mib, 'too small a limit: the least size (the heap then refuses)');
 });

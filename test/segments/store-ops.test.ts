@@ -105,21 +105,27 @@ t.test('values too large', async (t) => {
   t.equal(store.counters.storeTooLarge, 1);
   t.equal(store.store('set', b('v'), Buffer.alloc(1000), 0, 0, 0), 'stored');
   const tiny = makeStore({ itemSizeMax: 1 << 20, segmentSize: 4096 }).store;
-  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096), 0, 0, 0), 'too_large', 'larger than a segment');
-  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 16), 0, 0, 0), 'stored');
+  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 24), 0, 0, 0), 'too_large', 'larger than a segment with every optional field');
+  t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 25), 0, 0, 0), 'stored');
 });
 
-t.test('a 1 MiB value stores under the default sizes', async (t) => {
-  const store = createStore({ memoryLimitBytes: 64 << 20, itemSizeMax: 1 << 20, hashSeed: 1 });
+t.test('under the default sizes every value memcached stores at -I 1m stores, and a touch may still add fields', async (t) => {
+  const store = createStore({ memoryLimitBytes: 8 << 20, itemSizeMax: 1 << 20, hashSeed: 1 });
+  t.equal(store.shape().segmentsTotal, 8, '-m 8: eight segments of -I bytes');
+  t.ok(store.shape().segmentsTotal * store.options.segmentSize <= 8 << 20);
   const key = b('k'.repeat(250));
-  const value = Buffer.alloc(1 << 20, 0x61);
-  t.equal(store.store('set', key, value, 0xdeadbeef, 1000, 0), 'stored');
+  // memcached 1.6.18 -I 1m stores at most 1048267 bytes under a 250-byte key
+  // (48-byte header, key + NUL, CRLF and CAS count against -I; measured).
+  const largest = Buffer.alloc(1048267, 0x61);
+  t.equal(store.store('set', key, largest, 0xdeadbeef, 0, 0), 'stored');
+  t.equal(store.touch(key, 1000), 'touched', 'a deadline and a kept CAS added by copying still fit a segment');
   const ref = store.get(key);
-  t.ok(store.itemValue(ref).equals(value));
+  t.ok(store.itemValue(ref).equals(largest));
   t.equal(store.itemFlags(ref), 0xdeadbeef);
-  t.equal(store.options.segmentSize % 8, 0);
-  t.ok(store.shape().segmentsTotal * store.options.segmentSize <= 64 << 20);
-  t.equal(store.store('set', key, Buffer.alloc((1 << 20) + 1), 0, 0, 0), 'too_large');
+  t.equal(store.store('set', key, Buffer.alloc(1 << 20), 0, 0, 0), 'too_large', 'a 1 MiB value: memcached refuses it too');
+  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 24), 0, 0, 0), 'too_large', 'a record with every optional field must fit a segment');
+  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 25), 0, 0, 0), 'stored');
+  t.equal(store.store('append', b('k'), b('x'), 0, 0, 0), 'not_stored', 'an append past the limit');
 });
 
 t.test('cas: not_found, exists, stored, and the counters', async (t) => {
@@ -204,6 +210,33 @@ t.test('casEnabled=false: tokens are 0 and cas answers exists', async (t) => {
   t.equal(store.store('cas', b('n'), b('2'), 0, 0, 1), 'exists');
   t.equal(store.store('cas', b('missing'), b('2'), 0, 0, 1), 'not_found');
   t.equal(store.options.casEnabled, false);
+});
+
+t.test('casEnabled=false: a set in the second of a flush_all is flushed too (memcached -C, t/flush-all.t)', async (t) => {
+  const { store, clock } = makeStore({ casEnabled: false });
+  store.store('set', b('old'), b('1'), 0, 0, 0);
+  store.flushAll(0);
+  t.equal(getString(store, 'old'), undefined, 'flushed');
+  t.equal(store.store('set', b('same'), b('2'), 0, 0, 0), 'stored', 'answered STORED');
+  t.equal(getString(store, 'same'), undefined, 'but flushed in its second');
+  t.equal(store.store('add', b('same'), b('3'), 0, 0, 0), 'stored', 'add finds nothing');
+  clock.advance(1);
+  t.equal(store.store('set', b('next'), b('4'), 0, 0, 0), 'stored');
+  t.equal(getString(store, 'next'), '4', 'the next second keeps its sets');
+  // A delayed flush covers its own second too (`flush_all 3` takes effect two seconds on).
+  store.flushAll(3);
+  clock.advance(1);
+  t.equal(getString(store, 'next'), '4', 'before the delayed flush');
+  clock.advance(1);
+  store.store('set', b('then'), b('5'), 0, 0, 0);
+  t.equal(getString(store, 'next'), undefined, 'delayed flush applied');
+  t.equal(getString(store, 'then'), undefined, 'a set in its second is flushed');
+
+  // With CAS the cliff is exact: a set right after flush_all stays.
+  const withCas = makeStore().store;
+  withCas.flushAll(0);
+  withCas.store('set', b('same'), b('2'), 0, 0, 0);
+  t.equal(getString(withCas, 'same'), '2');
 });
 
 t.test('CAS after set, incr, touch and append (memcached order: new, new, kept, new)', async (t) => {

@@ -225,8 +225,8 @@ export const META_CASES: ExchangeCase[] = [
     steps: [
       { send: 'set mdi 0 0 2\r\nhi\r\n', expect: 'STORED\r\n' },
       { send: 'mg mdi c\r\n', expect: 'HD c{c}\r\n' },
-      { send: 'md mdi I T30\r\n', expect: 'HD\r\n' },
-      { send: 'mg mdi v t\r\n', expect: 'VA 2 t30 X W\r\nhi\r\n' },
+      // One write: both commands read in the same batch, so no second boundary falls between T30 and t30.
+      { send: 'md mdi I T30\r\nmg mdi v t\r\n', expect: 'HD\r\nVA 2 t30 X W\r\nhi\r\n' },
       { send: 'mg mdi v\r\n', expect: 'VA 2 Z X\r\nhi\r\n' },
       { send: 'md mdi q I\r\n', expect: '' },
       { send: 'mg mdi s\r\n', expect: 'HD s2 X W\r\n' },

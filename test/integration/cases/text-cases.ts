@@ -321,6 +321,30 @@ export const TEXT_CASES: ExchangeCase[] = [
     ],
   },
   {
+    // memcached's t/strtol-testing.t checks `slabs automove invalid`.
+    name: 'slabs automove and reassign parse their numbers',
+    steps: [
+      { send: 'slabs automove invalid\r\n', expect: 'CLIENT_ERROR bad command line format\r\n' },
+      { send: 'slabs automove -1\r\n', expect: 'CLIENT_ERROR bad command line format\r\n' },
+      { send: 'slabs automove 1x\r\n', expect: 'CLIENT_ERROR bad command line format\r\n' },
+      { send: 'slabs automove 3\r\n', expect: 'ERROR\r\n' },
+      { send: 'slabs automove 2\r\n', expect: 'OK\r\n' },
+      { send: 'slabs automove 0\r\n', expect: 'OK\r\n' },
+      { send: 'slabs automove 1\r\n', expect: 'OK\r\n' },
+      { send: 'slabs automove invalid noreply\r\nslabs automove 1 noreply\r\n', expect: '' },
+      { send: 'slabs automove ratio 0.8\r\n', expect: 'OK\r\n' },
+      { send: 'slabs automove ratio x\r\n', expect: 'ERROR\r\n' },
+      { send: 'slabs automove ratio\r\n', expect: 'ERROR\r\n' },
+      { send: 'slabs automove\r\n', expect: 'ERROR\r\n' },
+      { send: 'slabs reassign x 2\r\n', expect: 'CLIENT_ERROR bad command line format\r\n' },
+      { send: 'slabs reassign 1 noreply\r\n', expect: 'CLIENT_ERROR bad command line format\r\n' },
+      { send: 'slabs reassign 99 100\r\n', expect: 'BADCLASS invalid src or dst class id\r\n' },
+      { send: 'slabs reassign 1 2 3\r\n', expect: 'ERROR\r\n' },
+      { send: 'slabs\r\n', expect: 'ERROR\r\n' },
+      { send: 'slabs foo bar\r\n', expect: 'ERROR\r\n' },
+    ],
+  },
+  {
     name: 'cache_memlimit',
     steps: [
       { send: 'cache_memlimit 100\r\n', expect: 'OK\r\n' },
