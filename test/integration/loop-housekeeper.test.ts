@@ -6,9 +6,9 @@
 //
 // "Steady load" here: after each batch of sets, smaller than a segment, the
 // client waits until the reserve is back (segcache_segments_free >= the
-// reserve, 2 for -m 16's 15 segments). A batch then takes at most one free
-// segment, so a set can only ever wait for a merge if nobody refills the
-// reserve: without the housekeeping thread the free count stays at 0 once
+// reserve: defaultReserveSegments of the heap, 1 for -m 16's 15 segments).
+// A batch then takes at most one free segment, so a set can only ever wait
+// for a merge if nobody refills the reserve: without the housekeeping thread the free count stays at 0 once
 // the cache is full and the wait gives up.
 
 import t from 'tap';
@@ -16,11 +16,11 @@ import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer } from './helpers/server.js';
 import { connect, send } from './helpers/exchange.js';
+import { defaultReserveSegments } from '../../segments/segment-store.js';
 
 const MB = 1024 * 1024;
-/** 15 segments of about 1 MiB: the store keeps max(2, 15 / 32) = 2 free. */
+/** 15 segments of about 1 MiB. */
 const MEMORY = 16 * MB;
-const RESERVE = 2;
 const VALUE = 'v'.repeat(1000);
 /** Sets per batch: about 0.4 MiB, under one segment. */
 const BATCH = 400;
@@ -36,13 +36,14 @@ async function stats(socket: net.Socket): Promise<Map<string, number>> {
 
 /** Write `batches` batches of new keys; after each, wait (bounded) for the reserve. False if it never came back. */
 async function steadyLoad(socket: net.Socket, batches: number): Promise<boolean> {
+  const reserve = defaultReserveSegments((await stats(socket)).get('segcache_segments_total') ?? 0);
   let key = 0;
   for (let b = 0; b < batches; b++) {
     let request = '';
     for (let i = 0; i < BATCH; i++) request += `set k${key++} 0 0 ${VALUE.length} noreply\r\n${VALUE}\r\n`;
     await send(socket, request);
     const deadline = Date.now() + REFILL_WAIT_MS;
-    while (((await stats(socket)).get('segcache_segments_free') ?? 0) < RESERVE) {
+    while (((await stats(socket)).get('segcache_segments_free') ?? 0) < reserve) {
       if (Date.now() > deadline) return false;
       await sleep(5);
     }
