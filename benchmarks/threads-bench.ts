@@ -8,7 +8,10 @@
 //             (constant eviction), 100 B and 1 KiB values, 50 connections, no
 //             pipelining, at --eviction-threads: p99 / p99.9 / p99.99 of sets,
 //             ours against memcached, and ours' segcache_inline_merges (writes
-//             that waited for a merge) during the measured window.
+//             that waited for a merge) during the measured window; then each
+//             server's CPU per set and context switches per thread name
+//             (Linux /proc: MainThread is -t 1's loop, WorkerThread the
+//             workers and the housekeeping thread, V8Worker the GC helpers).
 //
 // The thread counts and core sets are arguments, so the same command runs on
 // a bigger machine:
@@ -21,7 +24,9 @@
 // only: open loop at N sets/s over all connections, so both servers are
 // compared at the same offered load instead of each at its own saturation;
 // adds latency counted from each request's scheduled time).
-// env THREADS_BENCH_OURS_ARGS: extra arguments for ours (e.g. '-o advisor').
+// env THREADS_BENCH_OURS_ARGS: extra arguments for ours (e.g. '-o advisor');
+// THREADS_BENCH_OURS_ENTRY: another build's dist/lib/cli/main.js as ours (to
+// alternate two builds under one harness).
 
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
@@ -81,7 +86,7 @@ async function start(kind: Kind, threads: number, memoryMb: number, cores: strin
   const asRoot = process.getuid?.() === 0 ? ['-u', userInfo().username] : [];
   // THREADS_BENCH_OURS_ARGS: extra arguments for ours only (e.g. '-o advisor' to price the sizing advisor).
   const oursExtra = (process.env.THREADS_BENCH_OURS_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const [command, args] = kind === 'memcached' ? pinned(cores, 'memcached', [...flags, ...asRoot]) : pinned(cores, process.execPath, [oursEntry, ...flags, ...oursExtra]);
+  const [command, args] = kind === 'memcached' ? pinned(cores, 'memcached', [...flags, ...asRoot]) : pinned(cores, process.execPath, [process.env.THREADS_BENCH_OURS_ENTRY ?? oursEntry, ...flags, ...oursExtra]);
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new RunningServer(kind, port, child);
   const deadline = Date.now() + 60_000;
@@ -176,6 +181,7 @@ async function eviction(o: Options): Promise<void> {
   console.log(`| value | server | sets/s | p99 µs | p99.9 µs | p99.99 µs |${scheduledHead} CPU µs/set | evictions in window | inline merges in window |`);
   console.log(`|---|---|---|---|---|---|${open ? '---|---|' : ''}---|---|---|`);
   const ratios: string[] = [];
+  const perThread: string[] = [];
   for (const valueSize of [100, 1024]) {
     // Key space ~3x what -m 64 holds, so nearly every set evicts; round 0
     // stores every key once (pipelined) to fill the memory, and is not counted.
@@ -198,7 +204,11 @@ async function eviction(o: Options): Promise<void> {
           const evicted = (await stat(server, 'evictions')) - before.evicted;
           // Round 0 fills the memory: eviction has not started in all of it.
           if (round > 0) runs[kind].push({ ...r, inline, evicted });
-          console.error(`  ${valueSize} B round ${round} ${kind}: ${Math.round(r.opsPerSec)} sets/s p99 ${r.p99Us} p99.99 ${r.p9999Us} µs, inline merges ${inline}, evictions ${evicted}`);
+          const threads = Object.entries(r.serverThreads ?? {})
+            .filter(([, u]) => u.cpuSec / r.ops >= 5e-8)
+            .map(([name, u]) => `${name} ${fmt((u.cpuSec / r.ops) * 1e6)}`)
+            .join(', ');
+          console.error(`  ${valueSize} B round ${round} ${kind}: ${Math.round(r.opsPerSec)} sets/s p99 ${r.p99Us} p99.99 ${r.p9999Us} µs, CPU ${fmt(r.serverCpuUsPerOp)} µs/set (${threads}), inline merges ${inline}, evictions ${evicted}`);
         }
       }
     } finally {
@@ -211,6 +221,7 @@ async function eviction(o: Options): Promise<void> {
         `| ${valueSize} B | ${kind} | ${cell(rs.map((r) => r.opsPerSec))} | ${cell(rs.map((r) => r.p99Us))} | ${cell(rs.map((r) => r.p999Us))} | ${cell(rs.map((r) => r.p9999Us))} |${open ? ` ${cell(rs.map((r) => r.scheduledP99Us))} | ${cell(rs.map((r) => r.scheduledP9999Us))} |` : ''} ${cell(rs.map((r) => r.serverCpuUsPerOp), 2)} | ${cell(rs.map((r) => r.evicted))} | ${kind === 'ours' ? cell(rs.map((r) => r.inline)) : '-'} |`,
       );
     }
+    for (const kind of ['memcached', 'ours'] as const) perThread.push(...threadRows(valueSize, kind, runs[kind]));
     const p = (pick: (r: LoadResult) => number): string => cell(pairedRatios(runs.ours, runs.memcached, pick), 2);
     const scheduled = open ? ` ${p((r) => r.scheduledP99Us)} | ${p((r) => r.scheduledP9999Us)} |` : '';
     ratios.push(`| ${valueSize} B | ${p((r) => r.p99Us)} | ${p((r) => r.p999Us)} | ${p((r) => r.p9999Us)} |${scheduled} ${p((r) => r.serverCpuUsPerOp)} |`);
@@ -218,6 +229,26 @@ async function eviction(o: Options): Promise<void> {
   console.log(`\n| value | ours/mc p99 | ours/mc p99.9 | ours/mc p99.99 |${open ? ' ours/mc p99 from schedule | ours/mc p99.99 from schedule |' : ''} ours/mc CPU per set |`);
   console.log(`|---|---|---|---|${open ? '---|---|' : ''}---|`);
   for (const line of ratios) console.log(line);
+  console.log('\n| value | server | thread | CPU µs/set | voluntary switches per 1k sets | involuntary switches per 1k sets |');
+  console.log('|---|---|---|---|---|---|');
+  for (const line of perThread) console.log(line);
+}
+
+/** Table rows of each thread name's CPU per set and context switches per 1000 sets, medians over the rounds. */
+function threadRows(valueSize: number, kind: Kind, rs: LoadResult[]): string[] {
+  const names = [...new Set(rs.flatMap((r) => Object.keys(r.serverThreads ?? {})))].sort();
+  const rows: string[] = [];
+  for (const name of names) {
+    const per = (pick: (u: { cpuSec: number; voluntary: number; involuntary: number }) => number, scale: number): number[] =>
+      rs.map((r) => {
+        const u = r.serverThreads?.[name];
+        return u === undefined ? 0 : (pick(u) / r.ops) * scale;
+      });
+    const cpu = per((u) => u.cpuSec, 1e6);
+    if (median(cpu) < 0.005) continue;
+    rows.push(`| ${valueSize} B | ${kind} | ${name} | ${cell(cpu, 2)} | ${cell(per((u) => u.voluntary, 1000), 1)} | ${cell(per((u) => u.involuntary, 1000), 1)} |`);
+  }
+  return rows;
 }
 
 const opts = parseArgs(process.argv.slice(2));

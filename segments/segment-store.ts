@@ -189,7 +189,8 @@
 //   contended one queues on a futex mutex, raises a waiting flag that holds
 //   new readers back, waits for readers inside to leave, then holds. Waits
 //   spin first, then sleep in Atomics.wait. Between merge slices the
-//   housekeeper lets a sleeping waiter in first (handOff).
+//   housekeeper lets a sleeping waiter in first (handOff: it sleeps until
+//   the waiter is inside, never spins for it).
 // Merges in slices: the housekeeper runs merge eviction as a generator
 // (merge-eviction.ts evictSteps) one slice of MERGE_SLICE_RECORDS records
 // per housekeep() call, each under the exclusive lock, readers and writers
@@ -350,8 +351,12 @@ const SWEEP_SLICE = 256;
  * the lock). Measured: ~256 records take 20-60 us on this machine.
  */
 const MERGE_SLICE_RECORDS = 256;
-/** Longest the housekeeper waits after a slice for a waiting client to take the lock. */
-const HAND_OFF_NS = 200_000;
+/**
+ * Longest the housekeeper sleeps after a slice for a sleeping client to
+ * take the lock (handOff; it costs no CPU, only merge progress when the
+ * client is slow to be scheduled).
+ */
+const HAND_OFF_MS = 1;
 /** The housekeeper widens segments' access units this far ahead of now (readers cannot widen). */
 const WIDEN_AHEAD_S = 3600;
 /** Hash buckets one housekeep() step migrates while the index doubles. */
@@ -685,7 +690,7 @@ export class SegmentStore implements CacheStore {
     } finally {
       this.lock.unlock();
       // Between slices, let a waiting client in before taking the lock again.
-      if (this.mergeSteps !== null) this.lock.handOff(HAND_OFF_NS);
+      if (this.mergeSteps !== null) this.lock.handOff(HAND_OFF_MS);
     }
   }
 

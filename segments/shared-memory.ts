@@ -318,56 +318,82 @@ export class SharedExclusiveLock {
     this.mutex.lock();
     const word = this.word;
     const i = this.state;
+    let slept = false;
     for (let spin = 0; ; spin++) {
       const s = Atomics.load(word, i);
       if ((s & (READERS | WRITER_HELD)) === 0) {
-        if (Atomics.compareExchange(word, i, s, WRITER_HELD | WRITER_WAITING) === s) return;
+        if (Atomics.compareExchange(word, i, s, WRITER_HELD | WRITER_WAITING) === s) {
+          if (slept) this.wokeIn();
+          return;
+        }
       } else if ((s & WRITER_WAITING) === 0) {
         Atomics.or(word, i, WRITER_WAITING);
       } else if (spin >= READ_SPINS) {
-        this.sleep(s);
+        this.sleep(s, slept);
+        slept = true;
       }
     }
   }
 
   /**
    * Called right after unlock() by a thread about to lock again at once
-   * (the housekeeper between merge slices): if other threads wait, spin
-   * until one of them got in (the mutex taken or a reader inside) or
-   * `maxNs` passes, so a woken waiter is not beaten to the lock by the
-   * thread that just left it and made to sleep again, slice after slice.
-   * (A writer already queued has raised WRITER_WAITING, which keeps the
-   * leaving thread out by itself.)
+   * (the housekeeper between merge slices): if other threads sleep waiting
+   * for the lock, sleep until one of them got in (it leaves the sleepers'
+   * count and notifies that word once inside) or `maxMs` passes, so a woken
+   * waiter is not beaten to the lock by the thread that just left it and
+   * made to sleep again, slice after slice. A sleep, not a spin: on a core
+   * the waiter shares with this thread (-t 1 pinned to one core), a spin
+   * keeps the waiter from running for the whole bound. (A writer already
+   * queued has raised WRITER_WAITING, which keeps the leaving thread out by
+   * itself.)
    */
-  handOff(maxNs: number): void {
+  handOff(maxMs: number): void {
     const word = this.word;
-    if (Atomics.load(word, this.sleepers) === 0) return;
-    const until = process.hrtime.bigint() + BigInt(maxNs);
-    for (let spin = 0; ; spin++) {
-      if (Atomics.load(word, this.state) !== 0) return;
-      if ((spin & 63) === 63 && process.hrtime.bigint() > until) return;
+    const sleepers = this.sleepers;
+    const deadline = performance.now() + maxMs;
+    for (;;) {
+      // The count first: a waiter that gets in after this load changes it before notifying, so the wait cannot miss it.
+      const seen = Atomics.load(word, sleepers);
+      if (seen === 0 || Atomics.load(word, this.state) !== 0) return;
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      Atomics.wait(word, sleepers, seen, left);
     }
   }
 
   private lockSharedSlow(): void {
     const word = this.word;
     const i = this.state;
+    let slept = false;
     for (let spin = 0; ; spin++) {
       const s = Atomics.load(word, i);
       if ((s & (WRITER_HELD | WRITER_WAITING)) === 0) {
-        if (Atomics.compareExchange(word, i, s, s + 1) === s) return;
+        if (Atomics.compareExchange(word, i, s, s + 1) === s) {
+          if (slept) this.wokeIn();
+          return;
+        }
       } else if (spin >= READ_SPINS) {
-        this.sleep(s);
+        this.sleep(s, slept);
+        slept = true;
       }
     }
   }
 
-  /** Sleep until the state word changes from `seen` (registered first, so an unlock that changes it notifies). */
-  private sleep(seen: number): number {
+  /**
+   * Sleep until the state word changes from `seen`. The first sleep of an
+   * acquisition registers in the sleepers' count (before the wait, so an
+   * unlock that changes the state notifies); the thread stays counted until
+   * it is inside (wokeIn), which is what handOff waits for.
+   */
+  private sleep(seen: number, registered: boolean): void {
     const word = this.word;
-    Atomics.add(word, this.sleepers, 1);
+    if (!registered) Atomics.add(word, this.sleepers, 1);
     Atomics.wait(word, this.state, seen, 50);
-    Atomics.sub(word, this.sleepers, 1);
-    return Atomics.load(word, this.state);
+  }
+
+  /** A thread that slept is inside: leave the sleepers' count and wake a handOff waiting for that. */
+  private wokeIn(): void {
+    Atomics.sub(this.word, this.sleepers, 1);
+    Atomics.notify(this.word, this.sleepers);
   }
 }

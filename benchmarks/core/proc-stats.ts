@@ -1,9 +1,10 @@
 // Server resource use from Linux /proc: CPU time (utime + stime of
-// /proc/<pid>/stat, all threads) and resident memory (VmRSS of
+// /proc/<pid>/stat, all threads), the same per thread name with context
+// switches (/proc/<pid>/task/*), and resident memory (VmRSS of
 // /proc/<pid>/status). Parsers are separate from the reads so they can be
 // tested on fixed text.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 /**
@@ -50,4 +51,57 @@ export function processCpuSeconds(pid: number): number {
 /** Resident set size of a process in bytes. */
 export function processRssBytes(pid: number): number {
   return parseRssBytes(readFileSync(`/proc/${pid}/status`, 'utf8'));
+}
+
+/** One thread name's totals: CPU seconds, voluntary (slept) and involuntary (preempted) context switches. */
+export interface ThreadUse {
+  cpuSec: number;
+  voluntary: number;
+  involuntary: number;
+}
+
+/** The context-switch counts of the text of /proc/<pid>/task/<tid>/status. */
+export function parseContextSwitches(statusText: string): { voluntary: number; involuntary: number } {
+  const v = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(statusText);
+  const n = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(statusText);
+  return { voluntary: v ? Number(v[1]) : NaN, involuntary: n ? Number(n[1]) : NaN };
+}
+
+/**
+ * A process's use so far summed per thread name (Node: MainThread,
+ * WorkerThread, V8Worker...); threads that exited meanwhile are not counted.
+ */
+export function threadUse(pid: number): Record<string, ThreadUse> {
+  const out: Record<string, ThreadUse> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const dir = `/proc/${pid}/task/${tid}`;
+      const name = readFileSync(`${dir}/comm`, 'utf8').trim();
+      const cpuSec = parseCpuTicks(readFileSync(`${dir}/stat`, 'utf8')) / clockTicksPerSecond();
+      const cs = parseContextSwitches(readFileSync(`${dir}/status`, 'utf8'));
+      const use = (out[name] ??= { cpuSec: 0, voluntary: 0, involuntary: 0 });
+      use.cpuSec += cpuSec;
+      use.voluntary += cs.voluntary;
+      use.involuntary += cs.involuntary;
+    } catch {
+      // The thread exited between the listing and the reads.
+    }
+  }
+  return out;
+}
+
+/** `after` less `before`, per thread name. */
+export function threadUseDelta(before: Record<string, ThreadUse>, after: Record<string, ThreadUse>): Record<string, ThreadUse> {
+  const out: Record<string, ThreadUse> = {};
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name] ?? { cpuSec: 0, voluntary: 0, involuntary: 0 };
+    out[name] = { cpuSec: a.cpuSec - b.cpuSec, voluntary: a.voluntary - b.voluntary, involuntary: a.involuntary - b.involuntary };
+  }
+  return out;
 }

@@ -1,6 +1,8 @@
 // What one load-generator run does, and what it reports. Sent as JSON from
 // the harness to the generator child process and back.
 
+import type { ThreadUse } from '../core/proc-stats.js';
+
 export interface LoadConfig {
   host: string;
   port: number;
@@ -59,4 +61,6 @@ export interface LoadResult {
   serverCpuUsPerOp: number;
   /** Load generator CPU seconds in the window: near `seconds` means the generator was the bottleneck. */
   clientCpuSec: number;
+  /** Server CPU seconds and context switches in the window per thread name (Linux; empty without a pid). */
+  serverThreads: Record<string, ThreadUse>;
 }

@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { LatencyHistogram } from '../core/histogram.js';
 import { SplitMix64 } from '../core/splitmix64.js';
-import { processCpuSeconds } from '../core/proc-stats.js';
+import { processCpuSeconds, threadUse, threadUseDelta } from '../core/proc-stats.js';
 import { TextConnection } from '../core/text-connection.js';
 import { KIND_GET, KIND_SET, ReplyScanner } from './reply-scanner.js';
 import { fillerValue, keyTable } from './keys.js';
@@ -255,6 +255,7 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
 
   await sleep(config.warmupMs);
   const cpu0 = config.serverPid > 0 ? processCpuSeconds(config.serverPid) : NaN;
+  const threads0 = config.serverPid > 0 ? threadUse(config.serverPid) : {};
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   counters.measuring = true;
@@ -262,6 +263,7 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
   counters.measuring = false;
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = config.serverPid > 0 ? processCpuSeconds(config.serverPid) : NaN;
+  const threads1 = config.serverPid > 0 ? threadUse(config.serverPid) : {};
   const client = process.cpuUsage(client0);
   for (const c of conns) c.stop();
   if (failure) throw failure;
@@ -287,5 +289,6 @@ export async function runLoad(config: LoadConfig): Promise<LoadResult> {
     serverCpuSec,
     serverCpuUsPerOp: (serverCpuSec / counters.ops) * 1e6,
     clientCpuSec: (client.user + client.system) / 1e6,
+    serverThreads: threadUseDelta(threads0, threads1),
   };
 }

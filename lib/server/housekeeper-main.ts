@@ -1,4 +1,5 @@
-// The housekeeping thread of a -t N server: calls the shared store's
+// The housekeeping thread of a server (-t N, and the single loop of -t 1;
+// housekeeper-thread.ts starts and stops it): calls the shared store's
 // housekeep() (proactive expiry, hash table migration, keeping a reserve of
 // free segments by merging) so requests do not wait for merges. A step that
 // reports more work to do is followed at once; otherwise the thread sleeps
@@ -30,7 +31,7 @@ if (port === null) throw new Error('housekeeper-main.ts runs only as a worker th
 const data = workerData as HousekeeperData;
 const store = attachStore(data.store, { threadSlot: data.threadSlot });
 // watch evictions: most evictions happen here; they go to this thread's ring, read by the workers with watchers.
-watchBus.attachShared(new WatchRings(data.watch, data.threadSlot), -1);
+watchBus.attachShared(new WatchRings(data.watch, data.watchRing ?? data.threadSlot), -1);
 watchEvictions(store);
 // -o advisor: this thread owns the sizing advisor's copies, fed from the workers' rings.
 const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store, store) : undefined;

@@ -9,6 +9,14 @@
 // (threaded-server.ts: N worker threads over one shared store), unless the
 // caller injects a store, a clock or a SASL verifier, which cannot cross
 // threads: then, and with -t 1, one event loop serves everything as here.
+// That loop has a housekeeping thread too (housekeeper-thread.ts, as -t N):
+// it keeps a reserve of free segments so a set does not wait for an
+// eviction. Chosen over running -t 1 as the threaded server with one worker
+// (which also has no inline merges): that cost more server CPU per request
+// and a hand-over per new connection (benchmarks/RESULTS.md, issue 11,
+// "-t 1 housekeeping"). Unless the caller injects the store or the clock:
+// then the store's own timer sweeps expired items and a writer that finds
+// no free segment evicts inline.
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -23,18 +31,20 @@ import { BINARY, ConnectionHost, TEXT, describePeer, formatHostPort, rejectOverL
 import { startThreadedServer } from './threaded-server.js';
 import { createServerContext } from './server-context.js';
 import type { ServerContextWithSources } from './server-context.js';
-import { createCommandLog } from '../observability/logger.js';
+import { createCommandLog, stderrSink } from '../observability/logger.js';
 import type { LogSink } from '../observability/logger.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
-import { createStore } from '../../segments/index.js';
+import { SegmentStore } from '../../segments/index.js';
 import { createAdvisedStore } from '../advisor/live-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { restoreAtStart, savedHashSeed } from './warm-restart.js';
 import { startUdp, udpInfo } from './udp.js';
 import type { UdpListener } from './udp.js';
+import { startHousekeeperThread } from './housekeeper-thread.js';
+import { claimHousekeeperRing } from './loop-watch.js';
 
 /** How long close() waits for clients to take their last replies. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 3000;
@@ -88,7 +98,9 @@ export async function startServer(settings: Settings, opts: ServerOptions = {}):
 
 async function startSingleLoopServer(settings: Settings, opts: ServerOptions): Promise<RunningServer> {
   const log: CommandLog = createCommandLog(settings.verbosity, opts.logSink);
-  const store = opts.store ?? createStoreFor(settings, opts.clock);
+  /** Our own store on the batch clock (not the caller's store or clock): a housekeeping thread can serve it. */
+  const housekept = opts.store === undefined && opts.clock === undefined ? createStoreFor(settings, undefined) : undefined;
+  const store = opts.store ?? housekept ?? createStoreFor(settings, opts.clock);
   const sasl = opts.sasl ?? (settings.saslEnabled && settings.saslPwdb ? createSaslVerifier(settings.saslPwdb) : undefined);
   const auth = settings.authFile !== undefined ? asciiAuthHandler(loadAuthFile(settings.authFile)) : undefined;
   // -Z: certificates are read (and refused) before anything listens.
@@ -118,6 +130,8 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     log,
     sasl,
     connections: () => [...listenerInfos, ...conns.open],
+    // Every thread slot: the housekeeping thread counts its evictions and merges in its own.
+    storeCounters: () => store.totals(),
     onShutdown: (graceful) => {
       if (opts.onShutdown) {
         opts.onShutdown(graceful);
@@ -209,7 +223,8 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     }
   }
 
-  store.start();
+  const housekeeping = housekept !== undefined ? startLoopHousekeeper(housekept, settings, opts.logSink ?? stderrSink) : undefined;
+  if (housekeeping === undefined) store.start();
 
   let metrics: MetricsServer | undefined;
   if (settings.metricsListen !== undefined) {
@@ -218,6 +233,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     } catch (err) {
       for (const l of listeners) l.close();
       void conns.drain(0);
+      await housekeeping?.stop();
       store.stop();
       throw err;
     }
@@ -233,6 +249,8 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
       await Promise.race([Promise.all(stopped), delay(opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS)]);
       if (metrics) await metrics.close();
       for (const u of udpListeners) await u.close();
+      // The housekeeper ends its merge first, so a save sees whole segments.
+      await housekeeping?.stop();
       store.stop();
       warmRestart?.save();
       if (settings.unixSocket !== undefined) removeStaleSocket(settings.unixSocket);
@@ -248,14 +266,45 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     udpPort: udpListeners[0]?.port,
     connections: () => conns.open,
     close,
-    saveImage: () => warmRestart?.save(),
+    saveImage: () => {
+      if (warmRestart === undefined) return;
+      // Under the store lock: the housekeeper may be between two slices of a merge.
+      store.beginWrite();
+      try {
+        warmRestart.save();
+      } finally {
+        store.endWrite();
+      }
+    },
   };
 }
 
-function createStoreFor(settings: Settings, clock: Clock | undefined): CacheStore {
+function createStoreFor(settings: Settings, clock: Clock | undefined): SegmentStore {
   // -o advisor: the store that also feeds the sizing advisor (off: the plain store).
   if (settings.advisor) return createAdvisedStore(storeOptionsFor(settings, clock), settings.advisorRate);
-  return createStore(storeOptionsFor(settings, clock));
+  return new SegmentStore(storeOptionsFor(settings, clock));
+}
+
+/** The single loop's store thread slot is 0; its housekeeper attaches as 1. */
+const LOOP_HOUSEKEEPER_SLOT = 1;
+
+/**
+ * The single loop's housekeeping thread over `store` (its evictions reach
+ * this thread's watchers: loop-watch.ts). Should the thread fail, the
+ * store's own timer takes over the expiry sweep and writers merge inline.
+ */
+function startLoopHousekeeper(store: SegmentStore, settings: Settings, sink: LogSink): { stop(): Promise<void> } {
+  const ring = claimHousekeeperRing(settings.workerLogbufSize);
+  const thread = startHousekeeperThread({ store: store.handle, threadSlot: LOOP_HOUSEKEEPER_SLOT, watch: ring.memory, watchRing: ring.ring }, (line) => {
+    sink(line);
+    store.start();
+  });
+  return {
+    stop: async () => {
+      await thread.stop();
+      ring.release();
+    },
+  };
 }
 
 /** The store the settings ask for (-m, -I, -M, -C, -o hashpower, -o merge_segments). */

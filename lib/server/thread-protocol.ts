@@ -27,8 +27,9 @@ export interface HousekeeperData {
   threadSlot: number;
   /** -o advisor: the rings this thread drains into the advisor's copies. */
   advisor?: AdvisorRingsMemory;
-  /** watch: this thread's evictions go to ring `threadSlot` (it holds no watchers). */
+  /** watch: this thread's evictions go to ring `watchRing` (default `threadSlot`); it holds no watchers. */
   watch: WatchRingsMemory;
+  watchRing?: number;
 }
 
 export interface WorkerData {

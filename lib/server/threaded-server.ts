@@ -66,24 +66,10 @@ import { tlsServerOptions } from './tls.js';
 import { probeUdpPort } from './udp.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { loadAuthFile } from '../auth/ascii-auth.js';
+import { THREAD_OPTIONS, threadEntry } from './thread-entry.js';
+import { startHousekeeperThread } from './housekeeper-thread.js';
 
-/**
- * Run from the TypeScript sources (the tests' loader): each worker would
- * compile the sources again, seconds per thread, so workers run the built
- * files instead (`npm test` builds first; test helpers build when stale),
- * without the loader.
- */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_OPTIONS = FROM_SOURCE ? { execArgv: [] } : {};
-
-function entry(name: string): URL {
-  return FROM_SOURCE ? new URL(`../../dist/lib/server/${name}.js`, import.meta.url) : new URL(`./${name}.js`, import.meta.url);
-}
-const WORKER_URL = entry('worker-main');
-const HOUSEKEEPER_URL = entry('housekeeper-main');
-
-/** How long close() waits for the housekeeper to finish its step before terminating it. */
-const HOUSEKEEPER_STOP_MS = 5000;
+const WORKER_URL = threadEntry('worker-main');
 
 export async function startThreadedServer(settings: Settings, opts: ServerOptions): Promise<RunningServer> {
   const sink = opts.logSink ?? stderrSink;
@@ -272,7 +258,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
       startedAtMs: counters.startedAtMs,
       closeTimeoutMs,
     };
-    const worker = new Worker(WORKER_URL, { ...WORKER_OPTIONS, workerData: data });
+    const worker = new Worker(WORKER_URL, { ...THREAD_OPTIONS, workerData: data });
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       worker.on('message', (msg: FromWorker) => {
@@ -321,11 +307,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   };
 
   const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers, watch: watchMemory, ...(advisor ? { advisor } : {}) };
-  const housekeeper = new Worker(HOUSEKEEPER_URL, { ...WORKER_OPTIONS, workerData: housekeeperData });
-  housekeeper.on('error', (err) => {
-    sink(`housekeeping thread failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  });
-  housekeeper.unref();
+  const housekeeper = startHousekeeperThread(housekeeperData, sink);
 
   let metrics: MetricsServer | undefined;
   try {
@@ -341,7 +323,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     for (const [socket] of early ?? []) socket.destroy();
     for (const l of listeners) l.close();
     for (const w of pool) void w?.terminate();
-    void housekeeper.terminate();
+    void housekeeper.stop();
     throw err;
   }
 
@@ -362,12 +344,9 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
         ),
       );
       await Promise.race([Promise.all(stopped), delay(closeTimeoutMs)]);
-      // The housekeeper finishes its step and exits by itself: terminating it
-      // mid-merge would leave the store half-changed (and its lock held).
-      const housekeeperExited = new Promise<void>((resolve) => housekeeper.once('exit', () => resolve()));
-      housekeeper.postMessage({ t: 'stop' });
-      await Promise.race([housekeeperExited, delay(HOUSEKEEPER_STOP_MS)]);
-      await Promise.all([...pool.map((w) => w?.terminate()), housekeeper.terminate()]);
+      // The housekeeper finishes its step first (housekeeper-thread.ts).
+      await housekeeper.stop();
+      await Promise.all(pool.map((w) => (w === undefined ? Promise.resolve(0) : w.terminate())));
       saveImage();
       if (metrics) await metrics.close();
       if (settings.unixSocket !== undefined) removeStaleSocket(settings.unixSocket);

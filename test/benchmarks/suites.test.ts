@@ -35,6 +35,7 @@ function load(ops: number, p99: number, cpu: number): LoadResult {
     serverCpuSec: 1,
     serverCpuUsPerOp: cpu,
     clientCpuSec: 2,
+    serverThreads: {},
   };
 }
 

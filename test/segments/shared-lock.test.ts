@@ -1,9 +1,11 @@
 // SharedExclusiveLock (segments/shared-memory.ts): the in-place upgrade a
 // plain set uses to link its record (tryUpgrade), alone and raced by real
-// worker threads that read, upgrade and write through one lock.
+// worker threads that read, upgrade and write through one lock; the
+// housekeeper's hand-off (handOff) to a thread sleeping for the lock.
 
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SharedExclusiveLock, sharedInt32 } from '../../segments/shared-memory.js';
 
 t.test('tryUpgrade: only the one reader inside, not nested, no writer waiting', (t) => {
@@ -55,4 +57,31 @@ t.test('threads upgrading, locking and reading at once: writes never overlap, re
   t.equal(view[1], writes);
   t.equal(new Int32Array(lockWords)[1], 0, 'the lock ends free');
   t.ok(reports.some((r) => r.upgrades > 0), `upgrades happened (${reports.map((r) => r.upgrades).join(', ')} of ${iterations / 2} writes each)`);
+});
+
+t.test('handOff: sleeps until the thread that slept for the lock is inside, which keeps itself counted until then', async (t) => {
+  const lockWords = new SharedArrayBuffer(12);
+  const words = new Int32Array(lockWords);
+  const cells = new SharedArrayBuffer(8);
+  const inside = new Int32Array(cells);
+  const lock = new SharedExclusiveLock(words, 0);
+  lock.handOff(60_000);
+  t.pass('no sleeper: returns at once');
+  lock.lock();
+  const w = new Worker(new URL('./handoff-worker.ts', import.meta.url), { workerData: { lockWords, cells } });
+  const exited = new Promise((resolve) => w.once('exit', resolve));
+  // The worker spins, then sleeps registered in the sleepers' word (words[2]).
+  while (Atomics.load(words, 2) === 0) await sleep(1);
+  t.equal(Atomics.load(inside, 0), 0, 'the worker waits while the lock is held');
+  lock.unlock();
+  // A bound far beyond any wake-up: without the worker's notify once inside, this would wait all of it.
+  const start = performance.now();
+  lock.handOff(60_000);
+  t.ok(performance.now() - start < 60_000, 'handOff returned before its bound (a liveness check, not a speed claim)');
+  t.equal(Atomics.load(words, 1), 1, 'when handOff returns, the worker holds the lock shared');
+  t.equal(Atomics.load(words, 2), 0, 'and has left the sleepers\' count');
+  Atomics.store(inside, 1, 1);
+  Atomics.notify(inside, 1);
+  await exited;
+  t.equal(Atomics.load(words, 1), 0, 'the lock ends free');
 });

@@ -1,7 +1,7 @@
 // Starts a grow-a-cache server in-process for a test: 127.0.0.1, an
-// ephemeral port, log lines kept in memory, closed when the test ends. With
-// the default -t 4 the server runs worker threads, which load the built
-// files: dist/ is rebuilt first when stale.
+// ephemeral port, log lines kept in memory, closed when the test ends. Its
+// threads (-t 4's workers, every server's housekeeping thread) load the
+// built files: dist/ is rebuilt first when stale.
 
 import type { Test } from 'tap';
 import { startServer } from '../../../lib/server/server.js';
@@ -29,7 +29,8 @@ export async function startTestServer(
     maxBytes: 16 * 1024 * 1024,
     ...overrides,
   };
-  if (settings.threads > 1) ensureBuilt();
+  // Worker threads and the single loop's housekeeping thread load the built files.
+  ensureBuilt();
   const server = await startServer(settings, { logSink: (l) => logLines.push(l), closeTimeoutMs: 2000, ...opts });
   t.teardown(() => server.close());
   return { server, port: server.port, logLines };

@@ -1,0 +1,77 @@
+// -t 1 (the single event loop) has a housekeeping thread, as -t N has: it
+// keeps a reserve of free segments by evicting beside the request path, so
+// sets into a full cache do not wait for an eviction (segcache_inline_merges
+// stays 0). A caller that injects a clock keeps everything on its thread:
+// there a full cache still merges inline, as before.
+//
+// "Steady load" here: after each batch of sets, smaller than a segment, the
+// client waits until the reserve is back (segcache_segments_free >= the
+// reserve: defaultReserveSegments of the heap, 1 for -m 16's 15 segments).
+// A batch then takes at most one free segment, so a set can only ever wait
+// for a merge if nobody refills the reserve: without the housekeeping thread the free count stays at 0 once
+// the cache is full and the wait gives up.
+
+import t from 'tap';
+import type net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer } from './helpers/server.js';
+import { connect, send } from './helpers/exchange.js';
+import { defaultReserveSegments } from '../../segments/segment-store.js';
+
+const MB = 1024 * 1024;
+/** 15 segments of about 1 MiB. */
+const MEMORY = 16 * MB;
+const VALUE = 'v'.repeat(1000);
+/** Sets per batch: about 0.4 MiB, under one segment. */
+const BATCH = 400;
+/** How long the client waits for the housekeeper to refill the reserve (a liveness bound, not a speed claim). */
+const REFILL_WAIT_MS = 20_000;
+
+async function stats(socket: net.Socket): Promise<Map<string, number>> {
+  const reply = (await send(socket, 'stats\r\n')).reply.toString('latin1');
+  const map = new Map<string, number>();
+  for (const m of reply.matchAll(/^STAT (\S+) (\d+)\r$/gm)) map.set(m[1] as string, Number(m[2]));
+  return map;
+}
+
+/** Write `batches` batches of new keys; after each, wait (bounded) for the reserve. False if it never came back. */
+async function steadyLoad(socket: net.Socket, batches: number): Promise<boolean> {
+  const reserve = defaultReserveSegments((await stats(socket)).get('segcache_segments_total') ?? 0);
+  let key = 0;
+  for (let b = 0; b < batches; b++) {
+    let request = '';
+    for (let i = 0; i < BATCH; i++) request += `set k${key++} 0 0 ${VALUE.length} noreply\r\n${VALUE}\r\n`;
+    await send(socket, request);
+    const deadline = Date.now() + REFILL_WAIT_MS;
+    while (((await stats(socket)).get('segcache_segments_free') ?? 0) < reserve) {
+      if (Date.now() > deadline) return false;
+      await sleep(5);
+    }
+  }
+  return true;
+}
+
+t.test('-t 1: the housekeeping thread merges, no set waits for an inline merge', async (t) => {
+  const { port } = await startTestServer(t, { threads: 1, maxBytes: MEMORY });
+  const socket = await connect(port);
+  t.teardown(() => socket.destroy());
+  // About 3x the memory: the cache fills, then every batch needs evictions.
+  t.ok(await steadyLoad(socket, Math.ceil((3 * MEMORY) / (BATCH * VALUE.length))), 'the reserve of free segments came back after every batch');
+  const after = await stats(socket);
+  // Set-only, nothing read: eviction drops whole segments rather than merging them.
+  t.ok((after.get('evictions') ?? 0) > 0, `${after.get('evictions')} evictions, all by the housekeeping thread`);
+  t.equal(after.get('segcache_inline_merges'), 0, 'no set evicted inline');
+  t.equal(after.get('threads'), 1);
+});
+
+t.test('with an injected clock the loop has no housekeeping thread: a full cache merges inline', async (t) => {
+  const { port } = await startTestServer(t, { threads: 1, maxBytes: MEMORY }, { clock: { nowMs: () => Date.now() } });
+  const socket = await connect(port);
+  t.teardown(() => socket.destroy());
+  let request = '';
+  for (let i = 0; i < (3 * MEMORY) / VALUE.length; i++) request += `set k${i} 0 0 ${VALUE.length} noreply\r\n${VALUE}\r\n`;
+  await send(socket, request);
+  const after = await stats(socket);
+  t.ok((after.get('evictions') ?? 0) > 0, `${after.get('evictions')} evictions`);
+  t.ok((after.get('segcache_inline_merges') ?? 0) > 0, `${after.get('segcache_inline_merges')} sets merged inline`);
+});
