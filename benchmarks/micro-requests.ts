@@ -47,7 +47,11 @@ function main(): void {
       ? createAdvisedStore({ memoryLimitBytes: settings.maxBytes, itemSizeMax: settings.itemSizeMax }, Number(advisorRate))
       : new SegmentStore(
           { memoryLimitBytes: settings.maxBytes, itemSizeMax: settings.itemSizeMax },
-          typical === undefined ? {} : { typicalItemBytes: Number(typical) },
+          {
+            ...(typical === undefined ? {} : { typicalItemBytes: Number(typical) }),
+            // MICRO_LOCKED_READS=1: gets under the shared lock (the -t 1 single loop's mode).
+            ...(process.env.MICRO_LOCKED_READS === undefined ? {} : { optimisticReads: false }),
+          },
         );
   const ctx = createServerContext({
     settings,

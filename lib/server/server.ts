@@ -282,7 +282,10 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
 function createStoreFor(settings: Settings, clock: Clock | undefined): SegmentStore {
   // -o advisor: the store that also feeds the sizing advisor (off: the plain store).
   if (settings.advisor) return createAdvisedStore(storeOptionsFor(settings, clock), settings.advisorRate);
-  return new SegmentStore(storeOptionsFor(settings, clock));
+  // Gets take the shared lock here, not the optimistic path: the loop's only other thread is its
+  // housekeeper, and a 10-key get measured 3% over main this way against 8% optimistic
+  // (benchmarks/RESULTS.md, "Session 5: optimistic reads", lead's quiet check).
+  return new SegmentStore(storeOptionsFor(settings, clock), { optimisticReads: false });
 }
 
 /** The single loop's store thread slot is 0; its housekeeper attaches as 1. */
