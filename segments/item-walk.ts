@@ -26,7 +26,7 @@ export class ItemWalk {
   private generation = -1;
   private finished = false;
 
-  /** `nowS` gives the store's current second (applying a due delayed flush first). */
+  /** `nowS` gives the store's current second, or -1 when a due delayed flush_all is not applied yet (the walk then finds nothing). */
   constructor(
     private readonly heap: SegmentHeap,
     private readonly nowS: () => number,
@@ -45,6 +45,10 @@ export class ItemWalk {
     if (this.finished) return true;
     const heap = this.heap;
     const now = this.nowS();
+    if (now < 0) {
+      this.finished = true;
+      return true;
+    }
     let left = budget;
     while (left > 0) {
       if (

@@ -167,6 +167,8 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom
 export class SegmentHeap {
   readonly segmentSize: number;
   readonly segmentCount: number;
+  /** Called before a segment gets a fresh generation (its record words are about to be rewritten): the store waits for optimistic readers' marks there. */
+  onRenew: (() => void) | null = null;
   /** Per-segment Buffer view over its data. */
   readonly bytes: Buffer[] = [];
   /** Per-segment Uint32Array view over the same data (word = byte offset / 4). */
@@ -426,6 +428,7 @@ export class SegmentHeap {
 
   /** Give the segment a fresh generation: every location token in it changes. */
   renew(seg: number): void {
+    this.onRenew?.();
     const generation = this.sharedCounters[NEXT_GENERATION]!;
     this.sharedCounters[NEXT_GENERATION] = generation + 1;
     this.generation[seg] = generation;

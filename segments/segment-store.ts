@@ -50,7 +50,7 @@
 //   ended in between, so every word it read was the store's state at one
 //   moment and the reply stands; otherwise the attempt is void: the reply
 //   is cut back to where it was (ReplyWriter.truncate), nothing is counted,
-//   and it tries again; from the third attempt on it takes the shared lock,
+//   and it tries again; after OPTIMISTIC_ATTEMPTS (3) void attempts it takes the shared lock,
 //   which always stands. Writers therefore never wait for readers (only for
 //   other writers, shared holders that write their own segment, and
 //   fallback readers).
@@ -80,7 +80,10 @@
 //   reads between the two Atomics.load of SEQ happen between them. A
 //   writer's Atomics.add to odd precedes its first write, and its add back
 //   to even follows its last, so a reader whose two loads agree (even) saw
-//   none of a hold's writes, or all of them.
+//   none of a hold's writes, or all of them. That argument needs x86's
+//   load order (an arm64 Atomics.load is a one-way acquire, so plain loads
+//   before it may complete after it), so optimisticReads defaults to on
+//   only where process.arch is x64; elsewhere gets take the shared lock.
 //   Reader marks after validation: the counters (this thread's row), the
 //   slot's frequency and counted bits (slot-frequency.ts countReadSeen) and
 //   word A's fetched bit and stamp (markFetchedSeen) are applied only once
@@ -90,16 +93,30 @@
 //   wins and the mark is lost, which an approximate counter allows; tag,
 //   location, key length, dead and field bits are never changed by a
 //   reader. heap.read[seg] is set to 1 only when word A was still as seen.
+//   A compareExchange alone would not stop a mark landing on another
+//   record's bytes that happen to equal the word seen (the segment renewed
+//   and rewritten while the reader was descheduled after validating), so
+//   the marks are made between the reader's APPLYING flag going up and
+//   down, only if SEQ still equals the attempt's value with the flag up,
+//   and every renew of a segment (SegmentHeap.onRenew: the only way record
+//   words get rewritten, always under the exclusive lock, SEQ already odd)
+//   first waits for the other threads' flags to go down (waitForMarks;
+//   Dekker again). A flag up for MARK_WAIT_MS is a thread that is gone
+//   (terminated mid-mark at shutdown) and is cleared.
 //   Expired items and stamps that need widening are deferred to
 //   settleReads as before. A warm-restart save checksums memory and writes
 //   it later, so it takes beginWrite(true): READS_QUIET is raised and it
-//   waits until no reader is between its APPLYING flags (one line per
+//   waits (waitForMarks) until no reader is between its APPLYING flags (one line per
 //   thread slot; Dekker with SC Atomics: a reader raises its flag, then
 //   checks READS_QUIET), so no word changes during the save.
 //   Binary gets use read attempts too (respond-binary.ts). Still under
-//   the shared lock: peek, lru_crawler metadump slices, getReplyTooLarge
-//   sizing, and reads with optimisticReads off (StoreTuning; the measured
-//   alternative). Meta gets and gat hold the exclusive lock, as before.
+//   the shared lock: peek, lru_crawler metadump and cachedump slices,
+//   getReplyTooLarge sizing, and reads with optimisticReads off (StoreTuning;
+//   the measured alternative, and the -t 1 single loop's choice: server.ts).
+//   Item walks outside the exclusive lock never apply a due delayed
+//   flush_all (two walkers could both free every segment): they see it as
+//   nothing left (nowShared). Meta gets and gat hold the exclusive lock, as
+//   before.
 // - Exclusive: every operation that changes the store (store, arith,
 //   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
 //   consistent snapshot), and beginWrite()/endWrite() brackets (meta
@@ -380,6 +397,14 @@ const OWN_MIN_SEGMENTS = 16;
 
 /** Optimistic attempts per key before a read takes the shared lock (which always succeeds). */
 const OPTIMISTIC_ATTEMPTS = 3;
+/** The Int32 index in the handle's `control` of thread slot `threadSlot`'s APPLYING flag (tests simulate a thread mid-mark with it). */
+export function applyingFlagIndex(threadSlot: number): number {
+  return APPLYING + threadSlot * APPLYING_STRIDE;
+}
+/** Loads of a thread's APPLYING flag before waitForMarks sleeps (a mark takes well under a microsecond). */
+const MARK_WAIT_SPINS = 256;
+/** Milliseconds waitForMarks sleeps on one flag before it takes the thread for gone. */
+const MARK_WAIT_MS = 1000;
 /** What an optimistic get found (readKind). */
 const READ_NONE = 0;
 const READ_HIT = 1;
@@ -520,6 +545,7 @@ export class SegmentStore implements CacheStore {
       this.counters,
     );
     this.space.reserve = handle.reserveSegments;
+    if (this.optimistic) this.space.heap.onRenew = (): void => this.waitForMarks();
     this.ownMark = OWNED_MARK + slot <= 0xff ? OWNED_MARK + slot : 0;
     this.space.ownMark = this.ownMark;
     const control = this.control;
@@ -599,7 +625,7 @@ export class SegmentStore implements CacheStore {
       this.space.index.forgetViews();
       return false;
     }
-    if (kind !== READ_NONE) this.applyRead(kind);
+    if (kind !== READ_NONE) this.applyRead(kind, seen);
     if (this.lock.measuring) this.readStandNs += Number(process.hrtime.bigint() - this.readStart);
     if (this.pendingCount > 0 && !this.lock.held) this.settleReads();
     return true;
@@ -628,8 +654,30 @@ export class SegmentStore implements CacheStore {
     this.quieted = true;
     const control = this.control;
     Atomics.store(control, READS_QUIET, 1);
+    this.waitForMarks();
+  }
+
+  /**
+   * Wait until no other thread is between its APPLYING flags. Called with
+   * the lock held exclusively: by a save (beginWrite(true)) and before a
+   * segment is renewed (SegmentHeap.onRenew), the only way record words get
+   * rewritten, so a validated reader's compareExchange never lands on
+   * another record's bytes that happen to equal the word it saw. A flag
+   * still up after MARK_WAIT_MS belongs to a thread that is gone (a worker
+   * terminated at shutdown, mid-mark): it is cleared, so no wait repeats.
+   */
+  private waitForMarks(): void {
+    const control = this.control;
     for (let i = APPLYING; i < control.length; i += APPLYING_STRIDE) {
-      while (Atomics.load(control, i) !== 0) Atomics.wait(control, i, 1, 1);
+      if (i === this.applying) continue;
+      for (let spin = 0; Atomics.load(control, i) !== 0; spin++) {
+        if (spin < MARK_WAIT_SPINS) continue;
+        if (spin >= MARK_WAIT_SPINS + MARK_WAIT_MS) {
+          Atomics.compareExchange(control, i, 1, 0);
+          break;
+        }
+        Atomics.wait(control, i, 1, 1);
+      }
     }
   }
 
@@ -960,7 +1008,7 @@ export class SegmentStore implements CacheStore {
    * frequency, counted, fetched and stamp bits ever change (a lost mark is
    * a lost approximate count). Under READS_QUIET (a save) none is made.
    */
-  private applyRead(kind: number): void {
+  private applyRead(kind: number, seen: number): void {
     const space = this.space;
     const c = this.counters;
     if (kind !== READ_HIT) {
@@ -974,7 +1022,10 @@ export class SegmentStore implements CacheStore {
     c.getHits++;
     const control = this.control;
     Atomics.store(control, this.applying, 1);
-    if (Atomics.load(control, READS_QUIET) === 0) {
+    // Re-checked with the flag up: if no exclusive hold has begun since the
+    // attempt, none that renews a segment can rewrite these words until the
+    // flag is down again (waitForMarks); if one has, the marks are dropped.
+    if (Atomics.load(control, READS_QUIET) === 0 && this.lock.readValid(seen)) {
       const nowS = this.readNow;
       space.index.countHitSeen(nowS, this.readMeta);
       if (!this.markFetchedSeen(this.readAddr, nowS, this.readWordA)) this.defer(PENDING_STAMP, this.readAddr);
@@ -1491,7 +1542,9 @@ export class SegmentStore implements CacheStore {
   }
 
   itemWalk(): ItemWalk {
-    return new ItemWalk(this.space.heap, () => this.now());
+    // Only an exclusive holder applies a due delayed flush_all; a walk under
+    // the shared lock (or none) sees one as "nothing left" (nowShared: -1).
+    return new ItemWalk(this.space.heap, () => (this.lock.exclusive ? this.now() : this.nowShared()));
   }
 
   /** Internal view for tests, audits and the benchmark. */
@@ -1785,7 +1838,8 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
     reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments)),
     measureLock: tuning.measureLock ?? false,
-    optimisticReads: tuning.optimisticReads ?? true,
+    // The sequence-word validation leans on x86's load order (header, Optimistic reads).
+    optimisticReads: tuning.optimisticReads ?? process.arch === 'x64',
     mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
     turnover: newTurnoverMemory(),

@@ -11,6 +11,7 @@ import { SizingAdvisor, anchorOffset, sizesAround, type CurvePoint } from '../..
 import type { AdvisorReport, AdvisorSink } from '../../segments/advisor/advised-store.js';
 import { AdvisedStore } from '../../segments/advisor/advised-store.js';
 import type { Clock, EvictionPolicy, StoreCounters, StoreOptions } from '../../segments/types.js';
+import type { StoreTuning } from '../../segments/segment-store.js';
 import { defaultSegmentSize } from '../../segments/store-defaults.js';
 import { MERGE_SEGMENTS } from '../../segments/merge-eviction.js';
 import { batchClock } from '../../segments/batch-clock.js';
@@ -127,7 +128,7 @@ export function storeHitRatio(totals: StoreCounters): number {
 export const LIVE_SAMPLER_SEED = 0x51ed;
 
 /** A single-threaded server's store with the advisor on: an AdvisedStore feeding a LiveAdvisor. */
-export function createAdvisedStore(options: StoreOptions, rate: number): AdvisedStore {
+export function createAdvisedStore(options: StoreOptions, rate: number, tuning: StoreTuning = {}): AdvisedStore {
   const live = new LiveAdvisor({
     memoryBytes: options.memoryLimitBytes,
     segmentSize: options.segmentSize ?? defaultSegmentSize(options.memoryLimitBytes, options.itemSizeMax),
@@ -138,7 +139,7 @@ export function createAdvisedStore(options: StoreOptions, rate: number): Advised
     clock: options.clock ?? batchClock,
   });
   live.start();
-  const store = new AdvisedStore(options, {}, live, live, { rate, seed: LIVE_SAMPLER_SEED });
+  const store = new AdvisedStore(options, tuning, live, live, { rate, seed: LIVE_SAMPLER_SEED });
   live.measured = () => storeHitRatio(store.totals());
   return store;
 }

@@ -281,7 +281,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
 
 function createStoreFor(settings: Settings, clock: Clock | undefined): SegmentStore {
   // -o advisor: the store that also feeds the sizing advisor (off: the plain store).
-  if (settings.advisor) return createAdvisedStore(storeOptionsFor(settings, clock), settings.advisorRate);
+  if (settings.advisor) return createAdvisedStore(storeOptionsFor(settings, clock), settings.advisorRate, { optimisticReads: false });
   // Gets take the shared lock here, not the optimistic path: the loop's only other thread is its
   // housekeeper, and a 10-key get measured 3% over main this way against 8% optimistic
   // (benchmarks/RESULTS.md, "Session 5: optimistic reads", lead's quiet check).

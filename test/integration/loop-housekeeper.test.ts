@@ -27,10 +27,13 @@ const BATCH = 400;
 /** How long the client waits for the housekeeper to refill the reserve (a liveness bound, not a speed claim). */
 const REFILL_WAIT_MS = 20_000;
 
+/** memcached's general `stats` and our own `stats segcache` fields, in one map. */
 async function stats(socket: net.Socket): Promise<Map<string, number>> {
-  const reply = (await send(socket, 'stats\r\n')).reply.toString('latin1');
   const map = new Map<string, number>();
-  for (const m of reply.matchAll(/^STAT (\S+) (\d+)\r$/gm)) map.set(m[1] as string, Number(m[2]));
+  for (const command of ['stats\r\n', 'stats segcache\r\n']) {
+    const reply = (await send(socket, command)).reply.toString('latin1');
+    for (const m of reply.matchAll(/^STAT (\S+) (\d+)\r$/gm)) map.set(m[1] as string, Number(m[2]));
+  }
   return map;
 }
 

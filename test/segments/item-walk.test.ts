@@ -60,3 +60,30 @@ t.test('a flush between slices ends the walk without reading stale records', asy
   t.ok(after.every((k) => k.startsWith('n')), 'only items stored after the flush are seen');
   t.ok(walk.done);
 });
+
+t.test('a due delayed flush_all: a walk without the exclusive lock finds nothing and leaves the flush to a writer', async (t) => {
+  let now = 1_700_000_000_000;
+  const store = makeStore({ nowMs: () => now });
+  const value = Buffer.alloc(100, 2);
+  // About four 64 KiB segments' worth.
+  for (let i = 0; i < 2000; i++) store.store('set', Buffer.from(`f${i}`), value, 0, 0, 0);
+  store.flushAll(5);
+  t.equal(keysOf(store, 1_000).keys.length, 2000, 'before the flush is due every item is walked');
+  now += 6_000;
+  const freeBefore = store.itemSpace.heap.freeCount;
+  // Two threads walking under the shared lock at the due second must not
+  // both free every segment (the free stack would hold a segment twice).
+  store.beginRead();
+  let walked: string[];
+  try {
+    walked = keysOf(store, 1_000).keys;
+  } finally {
+    store.endRead();
+  }
+  t.same(walked, [], 'the walk finds nothing once the flush is due');
+  t.equal(store.itemSpace.heap.freeCount, freeBefore, 'and frees nothing itself: only an exclusive holder applies the flush');
+  t.equal(store.get(Buffer.from('f1')), -1, 'a get misses');
+  store.store('set', Buffer.from('after'), value, 0, 0, 0);
+  t.ok(store.itemSpace.heap.freeCount > freeBefore, 'the next write applied the flush');
+  t.same(keysOf(store, 1_000).keys, ['after'], 'and a walk then sees only what came after it');
+});

@@ -8,7 +8,7 @@
 
 import t from 'tap';
 import { attachStore, createSharedStore } from '../../segments/shared-store.js';
-import type { SegmentStore } from '../../segments/segment-store.js';
+import { applyingFlagIndex, type SegmentStore } from '../../segments/segment-store.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { writeGetHit } from '../../lib/respond/item-output.js';
 import { respondText } from '../../lib/respond/respond-text.js';
@@ -28,9 +28,9 @@ import { OP_GET } from '../../protocol/binary/opcodes.js';
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 /** Two stores (thread slots 0 and 1) over one shared store: `reader` reads, `writer` overlaps it. */
-function pair(optimisticReads = true): { reader: SegmentStore; writer: SegmentStore } {
+function pair(optimisticReads = true): { reader: SegmentStore; writer: SegmentStore; control: Int32Array } {
   const handle = createSharedStore({ memoryLimitBytes: 4 << 20, itemSizeMax: 64 * 1024, segmentSize: 64 * 1024, hashSeed: 5 }, { maxThreads: 3, optimisticReads });
-  return { reader: attachStore(handle, { threadSlot: 0 }), writer: attachStore(handle, { threadSlot: 1 }) };
+  return { reader: attachStore(handle, { threadSlot: 0 }), writer: attachStore(handle, { threadSlot: 1 }), control: new Int32Array(handle.control) };
 }
 
 function replyText(out: ReplyWriter): string {
@@ -197,4 +197,19 @@ t.test('a binary get whose read a writer overlapped is retried and answers the v
   t.equal(calls, 2, 'the lookup ran twice');
   t.equal(reader.readVoid, 1);
   t.equal(reader.counters.getHits, 1, 'one hit counted');
+});
+
+t.test('a segment is renewed only when no other thread is applying marks; a flag left up by a thread that is gone is cleared', async (t) => {
+  const { writer, control } = pair();
+  // Slot 2 raised its APPLYING flag and never lowered it: a worker
+  // terminated between a validated read and its compareExchange marks.
+  const flag = applyingFlagIndex(2);
+  Atomics.store(control, flag, 1);
+  const value = Buffer.alloc(200, 7);
+  let stored = 0;
+  // Past one 64 KiB segment: the writer opens (renews) a fresh one.
+  for (let i = 0; i < 600; i++) if (writer.store('set', b(`r${i}`), value, 0, 0, 0) === 'stored') stored++;
+  t.equal(stored, 600, 'every set landed: the renew waited for the flag, then went on');
+  t.equal(Atomics.load(control, flag), 0, 'the stale flag was cleared, so later renews do not wait on it again');
+  t.equal(writer.itemValue(writer.get(b('r599'))).toString('latin1'), value.toString('latin1'));
 });
