@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { createAdvisedStore, LIVE_SAMPLER_SEED, LiveAdvisor } from '../lib/advisor/live-advisor.js';
 import { createServerContext } from '../lib/server/server-context.js';
 import { createCommandLog } from '../lib/observability/logger.js';
-import { DEFAULT_SETTINGS, type Settings } from '../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT, type Settings } from '../lib/cli/settings.js';
 import { respondText } from '../lib/respond/respond-text.js';
 import type { Session } from '../lib/server/context.js';
 import { SegmentStore } from '../segments/index.js';
@@ -49,7 +49,7 @@ function main(): void {
     },
   });
   const rate = Number(values.rate);
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 64 * 1024 * 1024 };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, maxBytes: 64 * 1024 * 1024 };
   const options = { memoryLimitBytes: settings.maxBytes, itemSizeMax: settings.itemSizeMax };
   const rings = newAdvisorRings(1, rate, LIVE_SAMPLER_SEED);
   const drainer = new LiveAdvisor({

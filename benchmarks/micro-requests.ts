@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { createAdvisedStore } from '../lib/advisor/live-advisor.js';
 import { createServerContext } from '../lib/server/server-context.js';
 import { createCommandLog } from '../lib/observability/logger.js';
-import { DEFAULT_SETTINGS, type Settings } from '../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT, type Settings } from '../lib/cli/settings.js';
 import { respondText } from '../lib/respond/respond-text.js';
 import type { Session } from '../lib/server/context.js';
 import { SegmentStore } from '../segments/index.js';
@@ -39,7 +39,7 @@ interface Case {
 function main(): void {
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1' }, only: { type: 'string' } } });
   const seconds = Number(values.seconds);
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 64 * 1024 * 1024 };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, maxBytes: 64 * 1024 * 1024 };
   const typical = process.env.MICRO_TYPICAL_ITEM;
   const advisorRate = process.env.MICRO_ADVISOR;
   const store =

@@ -35,7 +35,7 @@ import { attachStore, createSharedStore, type SharedStoreHandle } from '../segme
 import type { SegmentStore } from '../segments/segment-store.js';
 import { createServerContext } from '../lib/server/server-context.js';
 import { createCommandLog } from '../lib/observability/logger.js';
-import { DEFAULT_SETTINGS, type Settings } from '../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT, type Settings } from '../lib/cli/settings.js';
 import { respondText } from '../lib/respond/respond-text.js';
 import type { Session } from '../lib/server/context.js';
 import { parseTextRequest } from '../protocol/text/parse.js';
@@ -141,7 +141,7 @@ function work(task: Task): Result {
 
 /** Whole text requests through the responder: 90% `get <key>`, 10% `set <key> 0 0 100`. */
 function serve(task: Task, store: SegmentStore): Result {
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 64 * 1024 * 1024 };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, maxBytes: 64 * 1024 * 1024 };
   const ctx = createServerContext({ settings, store, log: createCommandLog(0), sasl: undefined, connections: () => [], onShutdown: () => {} });
   const session: Session = { id: 1, authenticated: true, closeAfterWrite: () => {}, replyRoom: Infinity, makeRoom: () => true, resumeAfterDrain: () => {} };
   const key = Buffer.alloc(KEY_SIZE);

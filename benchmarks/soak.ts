@@ -343,7 +343,7 @@ async function main(): Promise<void> {
   const seed = Number(values.seed) >>> 0;
   const sampleMs = Math.max(1, Number(values['sample-seconds'])) * 1000;
 
-  const child = spawn(process.execPath, [CLI, '-p', '0', '-l', '127.0.0.1', '-v', '-m', String(MEMORY_LIMIT_MIB), '-c', '1024'], {
+  const child = spawn(process.execPath, [CLI, '-p', '-1', '-l', '127.0.0.1', '-v', '-m', String(MEMORY_LIMIT_MIB), '-c', '1024'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

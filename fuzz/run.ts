@@ -37,7 +37,7 @@ interface ChildServer {
 
 /** Start our server as a child process on an ephemeral port. */
 function startChild(): Promise<ChildServer> {
-  const args = [CLI, '-p', '0', '-l', '127.0.0.1', '-v', '-m', '64', '-I', `${FUZZ_ITEM_MAX / 1024}k`, '-F', '-M', '-c', '4096'];
+  const args = [CLI, '-p', '-1', '-l', '127.0.0.1', '-v', '-m', '64', '-I', `${FUZZ_ITEM_MAX / 1024}k`, '-F', '-M', '-c', '4096'];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
   let alive = true;

@@ -9,7 +9,7 @@
 // caller (lib/cli/main.ts) does, so the parsing is testable in-process.
 
 import { MAX_HEAP_BYTES } from '../../segments/segment-heap.js';
-import { DEFAULT_SETTINGS } from './settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from './settings.js';
 import type { BindingProtocol, Settings } from './settings.js';
 import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
 import { usageText } from './usage.js';
@@ -224,8 +224,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'no_drop_privileges',
   'drop_privileges',
   'relaxed_privileges',
-  'resp_obj_mem_limit',
-  'read_buf_mem_limit',
   'ssl_keyformat',
   'ssl_wbuf_size',
   'ssl_kernel_tls',
@@ -376,6 +374,24 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         s.tlsVerifyMode = n;
         break;
       }
+      case 'resp_obj_mem_limit':
+        // memcached 1.6.18's own line: the option is dead there too.
+        warnings.push('DEPRECATED: resp_obj_mem_limit no longer used. See read_buf_mem_limit,');
+        break;
+      case 'read_buf_mem_limit':
+        // memcached's limit on connection buffers (its SERVER_ERROR out of
+        // memory writing, response_obj_oom). Not offered: refused rather than
+        // accepted and ignored, since a memory limit that does nothing is a
+        // promise broken; 0, memcached's default (unlimited), is what we do.
+        if (value === undefined) throw fail('Missing read_buf_mem_limit argument');
+        if (!/^\s*\d+\s*$/.test(value)) throw fail('could not parse argument to read_buf_mem_limit');
+        if (Number(value) !== 0) {
+          throw fail(
+            `read_buf_mem_limit=${value.trim()} is not supported: grow-a-cache has no memory limit on connection buffers ` +
+              '(only 0, unlimited, memcached\'s default, is accepted)',
+          );
+        }
+        break;
       default:
         if (IGNORED_SUBOPTIONS.has(key)) {
           warnings.push(`-o ${key}: memcached slab/LRU/extstore tuning, ignored by the segment store`);
@@ -534,5 +550,7 @@ function validate(s: Settings, protocolGiven: boolean): void {
       throw usageError('Error loading the certificate chain: (null) : -Z needs -o ssl_chain_cert=FILE[,ssl_key=FILE]');
     }
   }
-  if (s.port < 0 || s.port > 65535) throw usageError(`ERROR: Invalid port number ${s.port}.`);
+  // -1 is an ephemeral port (as memcached); below that getaddrinfo would refuse it there.
+  if (s.port < EPHEMERAL_PORT || s.port > 65535) throw usageError(`ERROR: Invalid port number ${s.port}.`);
+  if (s.udpPort < EPHEMERAL_PORT || s.udpPort > 65535) throw usageError(`ERROR: Invalid UDP port number ${s.udpPort}.`);
 }

@@ -8,6 +8,7 @@
 import { parseCommandLine } from './cli-options.js';
 import type { RunningServer } from '../server/server.js';
 import { reexecWithHugePages } from './huge-pages.js';
+import { PORT_FILE_VARIABLE, writePortFile } from '../server/port-file.js';
 
 /** memcached's exit code when it cannot listen (EX_OSERR). */
 const EX_OSERR = 71;
@@ -63,7 +64,17 @@ async function main(): Promise<void> {
   };
 
   try {
+    // memcached's port file, once every port is bound (not with -s, as memcached).
+    const portFile = process.env[PORT_FILE_VARIABLE];
     server = await startServer(settings, {
+      ...(portFile !== undefined && settings.unixSocket === undefined
+        ? {
+            onListening: (bound) => {
+              const failed = writePortFile(portFile, bound);
+              if (failed !== undefined) process.stderr.write(`${failed}\n`);
+            },
+          }
+        : {}),
       onShutdown: (graceful) => {
         if (graceful) {
           // memcached prints this whatever the verbosity.
@@ -103,7 +114,7 @@ async function main(): Promise<void> {
     if (settings.verbosity > 0) process.stderr.write('SIGHUP: ignored\n');
   });
   if (settings.verbosity > 0) {
-    const where = settings.unixSocket ?? `${server.address}:${server.port}`;
+    const where = settings.unixSocket ?? (server.address === '' ? 'no TCP port (-p 0)' : `${server.address}:${server.port}`);
     process.stderr.write(`grow-a-cache listening on ${where}\n`);
   }
 }

@@ -7,10 +7,13 @@ import { MERGE_SEGMENTS } from '../../segments/merge-eviction.js';
 
 export type BindingProtocol = 'auto' | 'ascii' | 'binary';
 
+/** -p -1 / -U -1: bind a port the kernel picks (memcached's value; -p 0 means no TCP). */
+export const EPHEMERAL_PORT = -1;
+
 export interface Settings {
-  /** TCP port (-p); 0 picks an ephemeral port (tests). */
+  /** TCP port (-p); EPHEMERAL_PORT (-1) picks a free one, 0 = no TCP listener (as memcached). */
   port: number;
-  /** UDP port (-U); 0 = off (memcached's default since 1.5.6). */
+  /** UDP port (-U); EPHEMERAL_PORT (-1) picks a free one, 0 = off (memcached's default since 1.5.6). */
   udpPort: number;
   /** Addresses to listen on (-l, repeatable or comma-separated). */
   listen: string[];

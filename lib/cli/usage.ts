@@ -5,8 +5,8 @@ import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
 
 export function usageText(): string {
   return `memcached ${SERVER_VERSION} (${PRODUCT_VERSION}: a memcached-compatible server on a segment store)
--p, --port=<num>          TCP port (default: 11211; 0 picks a free port)
--U, --udp-port=<num>      UDP port number to listen on (default: 0, off)
+-p, --port=<num>          TCP port (default: 11211; -1 picks a free port, 0 is off)
+-U, --udp-port=<num>      UDP port number to listen on (default: 0, off; -1 picks a free port)
 -s, --unix-socket=<file>  listen on a unix socket instead of TCP
 -a, --unix-mask=<mask>    unix socket permissions, octal (default: 700)
 -A, --enable-shutdown     allow the "shutdown" command

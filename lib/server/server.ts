@@ -26,6 +26,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import type { CacheStore, Clock, StoreOptions } from '../../segments/types.js';
 import type { CommandLog, ConnectionInfo, SaslVerifier } from './context.js';
 import type { Settings } from '../cli/settings.js';
+import { EPHEMERAL_PORT } from '../cli/settings.js';
 import type { Connection } from './connection.js';
 import { BINARY, ConnectionHost, TEXT, describePeer, formatHostPort, rejectOverLimit } from './connection-host.js';
 import { startThreadedServer } from './threaded-server.js';
@@ -41,7 +42,7 @@ import { SegmentStore } from '../../segments/index.js';
 import { createAdvisedStore } from '../advisor/live-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
 import { restoreAtStart, savedHashSeed } from './warm-restart.js';
-import { startUdp, udpInfo } from './udp.js';
+import { startUdp, udpFamily, udpInfo } from './udp.js';
 import type { UdpListener } from './udp.js';
 import { startHousekeeperThread } from './housekeeper-thread.js';
 import { claimHousekeeperRing } from './loop-watch.js';
@@ -67,12 +68,18 @@ export interface ServerOptions {
    * default: close this server, at once (connections dropped) unless graceful.
    */
   onShutdown?: (graceful: boolean) => void;
+  /**
+   * Called once every TCP and UDP port is bound (with worker threads: before
+   * they are up; TCP connections wait for them, a UDP datagram is lost until
+   * then): main.ts writes memcached's port file here.
+   */
+  onListening?: (bound: readonly BoundPort[]) => void;
   /** Grace period for close(); connections still open after it are dropped. */
   closeTimeoutMs?: number;
 }
 
 export interface RunningServer {
-  /** The TCP port bound (the ephemeral one when settings.port is 0); 0 for a unix socket. */
+  /** The TCP port bound (the ephemeral one when settings.port is -1); 0 for a unix socket or with -p 0 (no TCP). */
   readonly port: number;
   /** The first address bound (host, or the socket path). */
   readonly address: string;
@@ -81,6 +88,8 @@ export interface RunningServer {
   readonly metricsPort: number | undefined;
   /** UDP port bound with -U (the first listener's), undefined when UDP is off. */
   readonly udpPort: number | undefined;
+  /** Every TCP and UDP socket bound, in binding order (MEMCACHED_PORT_FILENAME's lines: port-file.ts). */
+  readonly bound: readonly BoundPort[];
   /** Open client connections (this thread's: none when worker threads serve them). */
   connections(): Iterable<Connection>;
   /** Stop accepting, answer what was read, close connections, stop the store (and save it, with -e). */
@@ -166,6 +175,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
   };
 
   const listeners: Server[] = [];
+  const bound: BoundPort[] = [];
   let port = 0;
   let address = '';
   try {
@@ -177,9 +187,9 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
       listeners.push(server);
       listenerInfos.push(listenerInfo(nextId++, `unix:${path}`));
       address = path;
-    } else {
-      // With -p 0, addresses without their own port share the first ephemeral one.
-      let sharedPort = settings.port;
+    } else if (settings.port !== 0) {
+      // With -p -1, addresses without their own port share the first ephemeral one.
+      let sharedPort = listenPort(settings.port);
       for (const entry of settings.listen) {
         const { host, port: entryPort } = parseListenEntry(entry);
         const tlsListen = tlsOptions === undefined ? undefined : { options: tlsOptions, maxSockets: settings.maxConns + TLS_HANDSHAKE_SLACK };
@@ -192,6 +202,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
         listeners.push(server);
         if (server instanceof tls.Server) secureServers.push(server);
         listenerInfos.push(listenerInfo(nextId++, `tcp:${formatHostPort(host, (server.address() as AddressInfo).port)}`));
+        bound.push(boundTcp(server));
         if (entryPort === undefined && sharedPort === 0) sharedPort = (server.address() as AddressInfo).port;
         if (address === '') {
           port = (server.address() as AddressInfo).port;
@@ -210,11 +221,15 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
   const udpListeners: UdpListener[] = [];
   if (settings.udpPort !== 0 && settings.unixSocket === undefined) {
     try {
+      // With -U -1 the other addresses share the first ephemeral port, as TCP's do.
+      let udpPort = listenPort(settings.udpPort);
       for (const entry of settings.listen) {
         const { host } = parseListenEntry(entry);
-        const udp = await startUdp(host, settings.udpPort, context, TEXT, BINARY, conns.limits);
+        const udp = await startUdp(host, udpPort, context, TEXT, BINARY, conns.limits);
+        udpPort = udp.port;
         udpListeners.push(udp);
         listenerInfos.push(udpInfo(nextId++, host, udp.port, () => udp.lastRequestMs));
+        bound.push({ transport: 'UDP', family: udpFamily(host), port: udp.port });
       }
     } catch (err) {
       for (const l of listeners) l.close();
@@ -222,6 +237,8 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
       throw err;
     }
   }
+
+  opts.onListening?.(bound);
 
   const housekeeping = housekept !== undefined ? startLoopHousekeeper(housekept, settings, opts.logSink ?? stderrSink) : undefined;
   if (housekeeping === undefined) store.start();
@@ -264,6 +281,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     context,
     metricsPort: metrics?.port,
     udpPort: udpListeners[0]?.port,
+    bound,
     connections: () => conns.open,
     close,
     saveImage: () => {
@@ -385,6 +403,23 @@ export function listenerInfo(id: number, addr: string): ConnectionInfo {
 }
 
 /** `-l` entries: `host`, `host:port`, `[v6]` or `[v6]:port`. */
+/** A bound TCP or UDP socket, as memcached's port file names it. */
+export interface BoundPort {
+  readonly transport: 'TCP' | 'UDP';
+  readonly family: 'INET' | 'INET6';
+  readonly port: number;
+}
+
+/** The port to bind for a -p / -U value: the kernel's pick (0) for EPHEMERAL_PORT. */
+export function listenPort(setting: number): number {
+  return setting === EPHEMERAL_PORT ? 0 : setting;
+}
+
+export function boundTcp(server: Server): BoundPort {
+  const where = server.address() as AddressInfo;
+  return { transport: 'TCP', family: where.family === 'IPv6' ? 'INET6' : 'INET', port: where.port };
+}
+
 export function parseListenEntry(entry: string): { host: string; port: number | undefined } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
   if (bracketed) return { host: bracketed[1] as string, port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };

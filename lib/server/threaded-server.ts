@@ -47,7 +47,9 @@ import { Worker } from 'node:worker_threads';
 import type { Settings } from '../cli/settings.js';
 import type { ConnectionInfo } from './context.js';
 import type { RunningServer, ServerOptions } from './server.js';
-import { DEFAULT_CLOSE_TIMEOUT_MS, delay, listenerInfo, parseListenEntry, removeStaleSocket, storeOptionsFor } from './server.js';
+import { boundTcp, DEFAULT_CLOSE_TIMEOUT_MS, delay, listenerInfo, listenPort, parseListenEntry, removeStaleSocket, storeOptionsFor } from './server.js';
+import type { BoundPort } from './server.js';
+import { EPHEMERAL_PORT } from '../cli/settings.js';
 import { formatHostPort } from './connection-host.js';
 import { createServerContext } from './server-context.js';
 import { CounterBlocks } from '../observability/server-stats.js';
@@ -63,7 +65,7 @@ import { createSharedStore } from '../../segments/shared-store.js';
 import { attachAdvisedStore, newThreadedAdvisor } from '../advisor/threaded-advisor.js';
 import { restoreAtStart } from './warm-restart.js';
 import { tlsServerOptions } from './tls.js';
-import { probeUdpPort } from './udp.js';
+import { holdEphemeralUdpPort, probeUdpPort, udpFamily } from './udp.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { loadAuthFile } from '../auth/ascii-auth.js';
 import { THREAD_OPTIONS, threadEntry } from './thread-entry.js';
@@ -157,6 +159,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   };
 
   const listeners: Server[] = [];
+  const boundPorts: BoundPort[] = [];
   let port = 0;
   let address = '';
   try {
@@ -165,15 +168,16 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
       removeStaleSocket(settings.unixSocket);
       listenAddrs.push(`unix:${settings.unixSocket}`);
       address = settings.unixSocket;
-    } else {
-      // With -p 0, addresses without their own port share the first ephemeral one.
-      let sharedPort = settings.port;
+    } else if (settings.port !== 0) {
+      // With -p -1, addresses without their own port share the first ephemeral one.
+      let sharedPort = listenPort(settings.port);
       for (const entry of settings.listen) {
         const { host, port: entryPort } = parseListenEntry(entry);
         const index = listeners.length;
         const server = await listenPaused({ host, port: entryPort ?? sharedPort, backlog: settings.backlog }, (s) => handOver(s, index));
         const bound = (server.address() as AddressInfo).port;
         listeners.push(server);
+        boundPorts.push(boundTcp(server));
         listenAddrs.push(`tcp:${formatHostPort(host, bound)}`);
         if (entryPort === undefined && sharedPort === 0) sharedPort = bound;
         if (address === '') {
@@ -191,22 +195,36 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   // One UDP socket per host and worker, as memcached (SO_REUSEPORT per thread); in
   // `stats conns` they follow the TCP listeners, as memcached opens them after.
   const udpSockets = workers * udpHosts.length;
+  // -U -1: held here until every worker has bound it (all hosts share it, as TCP's with -p -1).
+  let udpHolder: { port: number; release: () => void } | undefined;
+  try {
+    if (udpHosts.length > 0 && settings.udpPort === EPHEMERAL_PORT) udpHolder = await holdEphemeralUdpPort(udpHosts[0]!);
+  } catch (err) {
+    for (const l of listeners) l.close();
+    throw err;
+  }
+  const udpPort = udpHolder?.port ?? settings.udpPort;
   const udp =
     udpHosts.length > 0
       ? {
           hosts: udpHosts,
-          port: settings.udpPort,
+          port: udpPort,
           ids: Array.from({ length: udpSockets }, (_, i) => listenAddrs.length + 1 + i),
           lastRequest: new SharedArrayBuffer(4 * udpSockets),
         }
       : undefined;
   if (udp) new Int32Array(udp.lastRequest).fill(Math.floor(Date.now() / 1000));
   try {
-    for (const host of udp?.hosts ?? []) await probeUdpPort(host, settings.udpPort);
+    for (const [i, host] of (udp?.hosts ?? []).entries()) {
+      if (i > 0 || udpHolder === undefined) await probeUdpPort(host, udpPort);
+      boundPorts.push({ transport: 'UDP', family: udpFamily(host), port: udpPort });
+    }
   } catch (err) {
     for (const l of listeners) l.close();
+    udpHolder?.release();
     throw err;
   }
+  opts.onListening?.(boundPorts);
   // Listeners take the first ids, as memcached lists its listening fds first.
   listenAddrs.forEach((addr, i) => listenerInfos.push(listenerInfo(i + 1, addr)));
   control[CONTROL_NEXT_ID] = listenAddrs.length + udpSockets + 1;
@@ -318,10 +336,12 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     const waiting = early;
     early = undefined;
     for (const [socket, listener] of waiting) handOver(socket, listener);
+    udpHolder?.release();
     if (settings.metricsListen !== undefined) metrics = await startMetricsServer(settings.metricsListen, context.sources);
   } catch (err) {
     for (const [socket] of early ?? []) socket.destroy();
     for (const l of listeners) l.close();
+    udpHolder?.release();
     for (const w of pool) void w?.terminate();
     void housekeeper.stop();
     throw err;
@@ -360,6 +380,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     context,
     metricsPort: metrics?.port,
     udpPort: udp?.port,
+    bound: boundPorts,
     connections: () => [],
     close,
     saveImage,

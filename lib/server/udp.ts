@@ -81,6 +81,11 @@ function udpType(host: string): 'udp4' | 'udp6' {
   return host.includes(':') ? 'udp6' : 'udp4';
 }
 
+/** The address family a UDP socket on `host` binds (memcached's port file: INET or INET6). */
+export function udpFamily(host: string): 'INET' | 'INET6' {
+  return udpType(host) === 'udp6' ? 'INET6' : 'INET';
+}
+
 /** Bind `host:port` without SO_REUSEPORT and let go: rejects (EADDRINUSE...) when another socket holds it. */
 export function probeUdpPort(host: string, port: number): Promise<void> {
   const socket = dgram.createSocket({ type: udpType(host), reuseAddr: false });
@@ -90,6 +95,22 @@ export function probeUdpPort(host: string, port: number): Promise<void> {
       reject(err);
     });
     socket.bind(port, host, () => socket.close(() => resolve()));
+  });
+}
+
+/**
+ * -U -1 with worker threads: a port the kernel picks, held with SO_REUSEPORT
+ * so each worker can bind it too; released once they have. A datagram the
+ * holder takes meanwhile is lost, but none is sent to a port nobody was told.
+ */
+export function holdEphemeralUdpPort(host: string): Promise<{ port: number; release: () => void }> {
+  const socket = dgram.createSocket({ type: udpType(host), reuseAddr: false, reusePort: true });
+  return new Promise((resolve, reject) => {
+    socket.once('error', (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.bind(0, host, () => resolve({ port: socket.address().port, release: () => socket.close() }));
   });
 }
 

@@ -5,14 +5,14 @@
 
 import t, { type Test } from 'tap';
 import { startServer } from '../../lib/server/server.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT, type Settings } from '../../lib/cli/settings.js';
 import { parseCommandLine } from '../../lib/cli/cli-options.js';
 import { RawClient, parseStatLines, scrapeMetrics } from '../observability/helpers.js';
 
 const MIB = 1048576;
 
 async function start(t: Test, extra: Partial<Settings>) {
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, udpPort: 0, listen: ['127.0.0.1'], maxBytes: 4 * MIB, metricsListen: '127.0.0.1:0', ...extra };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, udpPort: 0, listen: ['127.0.0.1'], maxBytes: 4 * MIB, metricsListen: '127.0.0.1:0', ...extra };
   const server = await startServer(settings, {});
   t.teardown(() => server.close());
   return server;

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../../protocol/request.js';
 import { respondBinary } from '../../lib/respond/respond-binary.js';
 import { createServerContext, type ServerContextWithSources } from '../../lib/server/server-context.js';
 import { createCommandLog } from '../../lib/observability/logger.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT, type Settings } from '../../lib/cli/settings.js';
 import type { SaslVerifier, Session } from '../../lib/server/context.js';
 import { decodeReplies, type Reply } from './packets.js';
 
@@ -37,7 +37,7 @@ export function createHarness(
   opts: { settings?: Partial<Settings>; sasl?: SaslVerifier; itemSizeMax?: number; parserMaxValue?: number } = {},
 ): Harness {
   const clock = new ManualClock();
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, ...opts.settings };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, ...opts.settings };
   const store = createStore({
     memoryLimitBytes: 8 * 1024 * 1024,
     itemSizeMax: opts.itemSizeMax ?? settings.itemSizeMax,

@@ -3,7 +3,7 @@
 // caller closes it (t.teardown).
 
 import { startServer, type RunningServer } from '../../lib/server/server.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT, type Settings } from '../../lib/cli/settings.js';
 import { ManualClock } from './harness.js';
 
 export interface TestServer {
@@ -16,7 +16,7 @@ export interface TestServer {
 export async function startTestServer(overrides: Partial<Settings> = {}): Promise<TestServer> {
   const clock = new ManualClock();
   const logLines: string[] = [];
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, listen: ['127.0.0.1'], maxBytes: 16 * 1024 * 1024, ...overrides };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, listen: ['127.0.0.1'], maxBytes: 16 * 1024 * 1024, ...overrides };
   const server = await startServer(settings, { clock, logSink: (l) => logLines.push(l), closeTimeoutMs: 1000 });
   return { server, port: server.port, clock, logLines };
 }

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { atoi, parseCommandLine, parseItemSize } from '../../lib/cli/cli-options.js';
 import type { CliResult } from '../../lib/cli/cli-options.js';
-import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import type { Settings } from '../../lib/cli/settings.js';
 
 function settingsOf(result: CliResult): Settings {
@@ -78,6 +78,12 @@ t.test('getopt clusters and attached values', async (t) => {
   t.equal(s.itemSizeMax, 512 * 1024);
   t.same(run('-l', 'a', '-l', 'b,c').listen, ['a', 'b', 'c'], '-l repeats and commas add up');
   t.equal(run('-p', '1', '-p', '2').port, 2, 'the last value wins');
+  t.equal(run('-p', '-1').port, EPHEMERAL_PORT, '-p -1: an ephemeral port, as memcached');
+  t.equal(run('-p', '0').port, 0, '-p 0: no TCP listener, as memcached');
+  const unlimited = parseCommandLine(['-o', 'read_buf_mem_limit=0,resp_obj_mem_limit=5']);
+  t.equal(unlimited.kind, 'run', 'read_buf_mem_limit=0 (unlimited, memcached\'s default) is accepted');
+  if (unlimited.kind === 'run') t.same(unlimited.warnings, ['DEPRECATED: resp_obj_mem_limit no longer used. See read_buf_mem_limit,']);
+  t.same([run('-U', '-1').port, run('-U', '-1').udpPort], [EPHEMERAL_PORT, EPHEMERAL_PORT], '-U -1 without -p: TCP ephemeral too');
   t.equal(run('-a', '755').unixMask, 0o755, '-a is octal');
   t.equal(run('-s', '/tmp/x.sock').unixSocket, '/tmp/x.sock');
 });
@@ -124,6 +130,11 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
     [['-R', '0'], 1, /^Number of requests per event must be greater than 0\n$/],
     [['-p', '70000'], 64, /^ERROR: Invalid port number 70000\.\n$/],
     [['-U', '70000'], 64, /^ERROR: Invalid port number 70000\.\n$/],
+    [['-p', '-2'], 64, /^ERROR: Invalid port number -2\.\n$/],
+    [['-o', 'read_buf_mem_limit=1'], 1, /^read_buf_mem_limit=1 is not supported: grow-a-cache has no memory limit on connection buffers/],
+    [['-o', 'read_buf_mem_limit'], 1, /^Missing read_buf_mem_limit argument\n$/],
+    [['-o', 'read_buf_mem_limit=x'], 1, /^could not parse argument to read_buf_mem_limit\n$/],
+    [['-p', '1', '-U', '-2'], 64, /^ERROR: Invalid UDP port number -2\.\n$/],
     [['-o', 'hashpower=3'], 1, /^Initial hashtable multiplier of 3 is too low\n$/],
     [['-o', 'hashpower=70'], 1, /^Initial hashtable multiplier of 70 is too high\n/],
     [['-o', 'hashpower'], 1, /^Missing numeric argument for hashpower\n$/],

@@ -26,7 +26,7 @@ function runBin(...args: string[]): { status: number | null; stdout: string; std
 
 /** Start the server on an ephemeral port; resolves with the port and a way to wait for exit. */
 function serve(...args: string[]): Promise<{ port: number; pid: number; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; stderr: () => string }> {
-  const child = spawn(process.execPath, [bin, '-p', '0', '-v', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [bin, '-p', '-1', '-v', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),

@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS } from '../../protocol/request.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
 import { KeyList } from '../../protocol/key-list.js';
 import { startServer } from '../../lib/server/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import { runParserFuzz } from '../../fuzz/parser-fuzz.js';
 import { checkStream } from '../../fuzz/parser-check.js';
 import { pad, simulate } from '../../fuzz/model.js';
@@ -87,7 +87,7 @@ t.test('the model says what memcached does with a stream', async (t) => {
 t.test('live mode: many connections of fuzzed streams against a real server', async (t) => {
   const settings = {
     ...DEFAULT_SETTINGS,
-    port: 0,
+    port: EPHEMERAL_PORT,
     listen: ['127.0.0.1'],
     maxBytes: 64 * 1024 * 1024,
     itemSizeMax: ITEM_MAX,
@@ -124,7 +124,7 @@ t.test('live mode: many connections of fuzzed streams against a real server', as
 });
 
 t.test('regression: mg with T-1 on a hit answers and the server survives', async (t) => {
-  const server = await startServer({ ...DEFAULT_SETTINGS, port: 0, listen: ['127.0.0.1'] }, { logSink: () => {}, closeTimeoutMs: 1000 });
+  const server = await startServer({ ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, listen: ['127.0.0.1'] }, { logSink: () => {}, closeTimeoutMs: 1000 });
   t.teardown(() => server.close());
   const crashes = captureCrashes(t, server);
   const socket = await connect(server.port);

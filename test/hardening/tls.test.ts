@@ -15,7 +15,7 @@ import { startTestServer } from '../integration/helpers/server.js';
 import type { Settings } from '../../lib/cli/settings.js';
 import { TlsConfigError } from '../../lib/server/tls.js';
 import { startServer } from '../../lib/server/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import { runBin } from './helpers/bin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gac-tls-'));
@@ -144,14 +144,14 @@ t.test('-c and idle_timeout apply to TLS connections too', async (t) => {
 });
 
 t.test('bad TLS settings stop the server at start-up', async (t) => {
-  const base = { ...DEFAULT_SETTINGS, port: 0, listen: ['127.0.0.1'], tlsEnabled: true };
+  const base = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, listen: ['127.0.0.1'], tlsEnabled: true };
   await t.rejects(startServer({ ...base, tlsChainCert: path('missing.pem'), tlsKey: path('k.pem') }), TlsConfigError);
   await t.rejects(startServer({ ...base, tlsChainCert: path('c.pem'), tlsKey: path('rogue.key') }), TlsConfigError, 'key does not match');
 
   const noCert = runBin(['-Z']);
   t.equal(noCert.status, 64, '-Z without a certificate exits 64 (EX_USAGE)');
   t.match(noCert.stderr, /certificate chain/);
-  const missing = runBin(['-p', '0', '-Z', '-o', `ssl_chain_cert=${path('missing.pem')},ssl_key=${path('k.pem')}`]);
+  const missing = runBin(['-p', '-1', '-Z', '-o', `ssl_chain_cert=${path('missing.pem')},ssl_key=${path('k.pem')}`]);
   t.equal(missing.status, 64);
   t.match(missing.stderr, /^Error loading the certificate chain: .*missing\.pem/);
   const unix = runBin(['-Z', '-s', path('mc.sock'), '-o', `ssl_chain_cert=${path('c.pem')}`]);

@@ -11,7 +11,7 @@ import { runCase } from './helpers/cases.js';
 import { AUTH_CASES, AUTH_FILE_TEXT } from './cases/auth-cases.js';
 import { AsciiAuthFileError, loadAuthFile, parseAuthFile } from '../../lib/auth/ascii-auth.js';
 import { startServer } from '../../lib/server/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import type * as AsciiAuthModule from '../../lib/auth/ascii-auth.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gac-auth-'));
@@ -51,7 +51,7 @@ t.test('auth file parsing', async (t) => {
   const capped = parseAuthFile(many);
   t.ok(capped.check(Buffer.from('u7'), Buffer.from('p7')));
   t.notOk(capped.check(Buffer.from('u8'), Buffer.from('p8')), 'memcached reads 8 entries');
-  await t.rejects(startServer({ ...DEFAULT_SETTINGS, port: 0, authFile: join(dir, 'missing') }), AsciiAuthFileError);
+  await t.rejects(startServer({ ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, authFile: join(dir, 'missing') }), AsciiAuthFileError);
 });
 
 t.test('every attempt compares user and password of every entry, whatever matches', async (t) => {

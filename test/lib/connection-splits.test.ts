@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { Connection } from '../../lib/server/connection.js';
 import { createServerContext } from '../../lib/server/server-context.js';
 import { createCommandLog } from '../../lib/observability/logger.js';
-import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import type { Settings } from '../../lib/cli/settings.js';
 import { createStore } from '../../segments/index.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
@@ -42,7 +42,7 @@ class FakeSocket extends Duplex {
 const MAX_VALUE = 1024;
 
 function openConnection(overrides: Partial<Settings> = {}): { socket: FakeSocket; conn: Connection } {
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 4 * 1024 * 1024, itemSizeMax: MAX_VALUE, ...overrides };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, maxBytes: 4 * 1024 * 1024, itemSizeMax: MAX_VALUE, ...overrides };
   const clock = { nowMs: () => Date.UTC(2024, 0, 1) };
   const store = createStore({ memoryLimitBytes: settings.maxBytes, itemSizeMax: settings.itemSizeMax, clock });
   const ctx = createServerContext({

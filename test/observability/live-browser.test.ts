@@ -11,7 +11,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../../lib/server/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import { needs, peerCommand } from '../peers.js';
 
 const chromiumNeed = needs('chromium');
@@ -93,7 +93,7 @@ t.test('the live page in headless chromium', chromiumNeed, async (t) => {
   const { chromium } = await import('playwright-core');
   const server = await startServer({
     ...DEFAULT_SETTINGS,
-    port: 0,
+    port: EPHEMERAL_PORT,
     listen: ['127.0.0.1'],
     maxBytes: 40 * MIB,
     metricsListen: '127.0.0.1:0',

@@ -5,7 +5,7 @@
 
 import t, { type Test } from 'tap';
 import { startServer } from '../../lib/server/server.js';
-import { DEFAULT_SETTINGS } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import type { Settings } from '../../lib/cli/settings.js';
 import { RawClient, parseStatLines, run, scrapeMetrics } from './helpers.js';
 import { MEMCACHED_TOOL_SCRIPT as TOOL, needs, peerCommand } from '../peers.js';
@@ -14,7 +14,7 @@ async function start(t: Test, extra: Partial<Settings> = {}, sasl = false) {
   const lines: string[] = [];
   const settings: Settings = {
     ...DEFAULT_SETTINGS,
-    port: 0,
+    port: EPHEMERAL_PORT,
     listen: ['127.0.0.1'],
     maxBytes: 8 * 1024 * 1024,
     metricsListen: '127.0.0.1:0',

@@ -14,7 +14,7 @@ import { writeGetHit } from '../../lib/respond/item-output.js';
 import { respondText } from '../../lib/respond/respond-text.js';
 import { createServerContext } from '../../lib/server/server-context.js';
 import { createCommandLog } from '../../lib/observability/logger.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT, type Settings } from '../../lib/cli/settings.js';
 import type { Session } from '../../lib/server/context.js';
 import { parseTextRequest } from '../../protocol/text/parse.js';
 import { DEFAULT_LIMITS } from '../../protocol/request.js';
@@ -89,7 +89,7 @@ t.test('after failed attempts a read takes the shared lock and stands', async (t
 
 t.test('the text responder retries a get whose value was torn mid-copy and sends only the value that stands', async (t) => {
   const { reader, writer } = pair();
-  const settings: Settings = { ...DEFAULT_SETTINGS, port: 0, maxBytes: 4 << 20 };
+  const settings: Settings = { ...DEFAULT_SETTINGS, port: EPHEMERAL_PORT, maxBytes: 4 << 20 };
   const ctx = createServerContext({ settings, store: reader, log: createCommandLog(0), sasl: undefined, connections: () => [], onShutdown: () => {} });
   const session: Session = { id: 1, authenticated: true, closeAfterWrite: () => {}, replyRoom: Infinity, makeRoom: () => true, resumeAfterDrain: () => {} };
   const big = b('A'.repeat(20_000));

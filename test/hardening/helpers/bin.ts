@@ -57,7 +57,7 @@ export function hardFdLimit(): number {
 /** Start the server on an ephemeral loopback port; resolves once it listens. */
 export function serveBin(args: string[], opts: ServeOptions = {}): Promise<BinServer> {
   ensureBuilt();
-  const argv = [process.execPath, BIN, '-p', '0', '-l', '127.0.0.1', '-v', ...args];
+  const argv = [process.execPath, BIN, '-p', '-1', '-l', '127.0.0.1', '-v', ...args];
   const cmd = opts.fdLimit !== undefined ? withFdLimit(opts.fdLimit, argv) : argv;
   const child: ChildProcess = spawn(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: opts.env ?? process.env });
   let stderr = '';

@@ -6,7 +6,7 @@
 import type { Test } from 'tap';
 import { startServer } from '../../../lib/server/server.js';
 import type { RunningServer, ServerOptions } from '../../../lib/server/server.js';
-import { DEFAULT_SETTINGS } from '../../../lib/cli/settings.js';
+import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../../lib/cli/settings.js';
 import type { Settings } from '../../../lib/cli/settings.js';
 import { ensureBuilt } from '../../hardening/helpers/bin.js';
 
@@ -24,7 +24,7 @@ export async function startTestServer(
   const logLines: string[] = [];
   const settings: Settings = {
     ...DEFAULT_SETTINGS,
-    port: 0,
+    port: EPHEMERAL_PORT,
     listen: ['127.0.0.1'],
     maxBytes: 16 * 1024 * 1024,
     ...overrides,
