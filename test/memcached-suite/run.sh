@@ -56,6 +56,7 @@ left_out() {
     misbehave.t) echo "needs memcached built with seccomp and its debug-only misbehave command" ;;
     binary-sasl.t) echo "needs memcached's SASL test database setup (sasl/ files, saslpasswd2)" ;;
     stress-memcached.pl) echo "not a test file" ;;
+    conn-limits.t) echo "-o read_buf_mem_limit (a memory limit shared by connection buffers, SERVER_ERROR out of memory writing, response_obj_oom) is not offered: refused at start unless 0" ;;
     line-lengths.t) echo "checks that memcached's own doc/protocol.txt has no line over 80 columns: no server is started" ;;
     *) return 1 ;;
   esac
