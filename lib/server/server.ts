@@ -36,8 +36,7 @@ import { createCommandLog, stderrSink } from '../observability/logger.js';
 import type { LogSink } from '../observability/logger.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
-import { startMetricsServer } from '../observability/metrics.js';
-import type { MetricsServer } from '../observability/metrics.js';
+import type { MetricsServer, startMetricsServer as StartMetricsServer } from '../observability/metrics.js';
 import { SegmentStore } from '../../segments/index.js';
 import { createAdvisedStore } from '../advisor/live-advisor.js';
 import { acceptPeer, tlsServerOptions } from './tls.js';
@@ -246,7 +245,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
   let metrics: MetricsServer | undefined;
   if (settings.metricsListen !== undefined) {
     try {
-      metrics = await startMetricsServer(settings.metricsListen, context.sources);
+      metrics = await startMetricsServerLazily(settings.metricsListen, context.sources);
     } catch (err) {
       for (const l of listeners) l.close();
       void conns.drain(0);
@@ -403,6 +402,16 @@ export function listenerInfo(id: number, addr: string): ConnectionInfo {
 }
 
 /** `-l` entries: `host`, `host:port`, `[v6]` or `[v6]:port`. */
+/**
+ * --metrics-listen only: prom-client is loaded when asked for, not at every
+ * start (it is half of the modules a start loads before it binds, and
+ * memcached's t/issue_67.t gives a start 2 s to write its port file).
+ */
+export async function startMetricsServerLazily(...args: Parameters<typeof StartMetricsServer>): Promise<MetricsServer> {
+  const { startMetricsServer } = await import('../observability/metrics.js');
+  return startMetricsServer(...args);
+}
+
 /** A bound TCP or UDP socket, as memcached's port file names it. */
 export interface BoundPort {
   readonly transport: 'TCP' | 'UDP';

@@ -47,14 +47,13 @@ import { Worker } from 'node:worker_threads';
 import type { Settings } from '../cli/settings.js';
 import type { ConnectionInfo } from './context.js';
 import type { RunningServer, ServerOptions } from './server.js';
-import { boundTcp, DEFAULT_CLOSE_TIMEOUT_MS, delay, listenerInfo, listenPort, parseListenEntry, removeStaleSocket, storeOptionsFor } from './server.js';
+import { boundTcp, DEFAULT_CLOSE_TIMEOUT_MS, startMetricsServerLazily, delay, listenerInfo, listenPort, parseListenEntry, removeStaleSocket, storeOptionsFor } from './server.js';
 import type { BoundPort } from './server.js';
 import { EPHEMERAL_PORT } from '../cli/settings.js';
 import { formatHostPort } from './connection-host.js';
 import { createServerContext } from './server-context.js';
 import { CounterBlocks } from '../observability/server-stats.js';
 import { createSharedCommandLog, stderrSink } from '../observability/logger.js';
-import { startMetricsServer } from '../observability/metrics.js';
 import type { MetricsServer } from '../observability/metrics.js';
 import { ConnTable } from './conn-table.js';
 import { CONTROL_CELLS, CONTROL_DETAIL, CONTROL_NEXT_ID, CONTROL_OPEN, CONTROL_VERBOSITY } from './thread-protocol.js';
@@ -337,7 +336,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     early = undefined;
     for (const [socket, listener] of waiting) handOver(socket, listener);
     udpHolder?.release();
-    if (settings.metricsListen !== undefined) metrics = await startMetricsServer(settings.metricsListen, context.sources);
+    if (settings.metricsListen !== undefined) metrics = await startMetricsServerLazily(settings.metricsListen, context.sources);
   } catch (err) {
     for (const [socket] of early ?? []) socket.destroy();
     for (const l of listeners) l.close();
