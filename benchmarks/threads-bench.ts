@@ -26,7 +26,9 @@
 // adds latency counted from each request's scheduled time).
 // env THREADS_BENCH_OURS_ARGS: extra arguments for ours (e.g. '-o advisor');
 // THREADS_BENCH_OURS_ENTRY: another build's dist/lib/cli/main.js as ours (to
-// alternate two builds under one harness).
+// alternate two builds under one harness); THREADS_BENCH_OURS_NODE_ARGS: node
+// options for ours (e.g. '--min-semi-space-size=8' to price a bigger young
+// generation, or '--trace-gc').
 
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
@@ -86,7 +88,8 @@ async function start(kind: Kind, threads: number, memoryMb: number, cores: strin
   const asRoot = process.getuid?.() === 0 ? ['-u', userInfo().username] : [];
   // THREADS_BENCH_OURS_ARGS: extra arguments for ours only (e.g. '-o advisor' to price the sizing advisor).
   const oursExtra = (process.env.THREADS_BENCH_OURS_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const [command, args] = kind === 'memcached' ? pinned(cores, 'memcached', [...flags, ...asRoot]) : pinned(cores, process.execPath, [process.env.THREADS_BENCH_OURS_ENTRY ?? oursEntry, ...flags, ...oursExtra]);
+  const oursNode = (process.env.THREADS_BENCH_OURS_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const [command, args] = kind === 'memcached' ? pinned(cores, 'memcached', [...flags, ...asRoot]) : pinned(cores, process.execPath, [...oursNode, process.env.THREADS_BENCH_OURS_ENTRY ?? oursEntry, ...flags, ...oursExtra]);
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new RunningServer(kind, port, child);
   const deadline = Date.now() + 60_000;
