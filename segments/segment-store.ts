@@ -1208,6 +1208,8 @@ export class SegmentStore implements CacheStore {
       counters.storeTooLarge++;
       return 'too_large';
     }
+    // memcached counts a class's cmd_set for every storage command whose item it could allocate, stored or not.
+    space.classes.count(space.classes.classOf(makeWordA(n, flags !== 0 ? BIT_HAS_FLAGS : 0, 0), value.length), slab.F_CMD_SET);
     const old = space.lookup(key, nowS);
     const hash = space.lastHash;
     const tag = space.lastTag;
@@ -1281,7 +1283,6 @@ export class SegmentStore implements CacheStore {
     }
     space.link(addr, old, hash, tag);
     counters.totalItems++;
-    space.classes.count(space.classAt(addr), slab.F_CMD_SET);
     if (mode === 'set' && cas === 0 && explicitCas === 0 && this.ownMark !== 0 && addr % this.segmentSize === 0) this.claimOwned(space.segmentOf(addr));
     this.lastCas = this.itemCas(addr);
     return 'stored';
