@@ -153,3 +153,27 @@ t.test('threads: each counts in its own row, stats sums them', async (t) => {
     t.same([one.items, one.cmdSet, one.getHits], [2, 2, 4]);
   }
 });
+
+t.test('a warm restart counts restored items in their classes (index restored or rebuilt)', async (t) => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { restoreImage, saveImage } = await import('../../segments/persist/store-image.js');
+  const dir = mkdtempSync(join(tmpdir(), 'gac-slab-classes-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'image');
+  const clock = { nowMs: () => 1_700_000_000_000 };
+  const options = { memoryLimitBytes: 8 << 20, itemSizeMax: 64 * 1024, segmentSize: 256 * 1024, clock };
+  const store = new SegmentStore({ ...options, hashSeed: 5 });
+  for (let i = 0; i < 3000; i++) store.store('set', Buffer.from(`r${i}`), Buffer.alloc([3, 200, 2000][i % 3]!, 1), i % 4, 0, 0);
+  for (let i = 0; i < 3000; i += 7) store.delete(Buffer.from(`r${i}`), 0);
+  t.ok(saveImage(store.imagePort(), file).ok);
+  const gauges = (s: SegmentStore): string[] => s.slabClasses().filter((c) => c.items > 0).map((c) => `${c.cls} ${c.items} ${c.bytes} ${c.segments}`);
+  t.ok(gauges(store).length >= 3);
+  for (const seed of [5, 6]) {
+    const again = new SegmentStore({ ...options, hashSeed: seed });
+    const restored = restoreImage(again.imagePort(), file);
+    t.ok(restored.warm, restored.reason);
+    t.same(gauges(again), gauges(store), seed === 5 ? 'index restored' : 'index rebuilt');
+  }
+});
