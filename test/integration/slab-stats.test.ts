@@ -6,7 +6,7 @@
 // counts are summed.
 
 import t from 'tap';
-import { exchange } from './helpers/exchange.js';
+import { connect, exchange, readUntil } from './helpers/exchange.js';
 import { startMemcached } from './helpers/memcached.js';
 import { needs, peerCommand, MEMCACHED_TOOL_SCRIPT } from '../peers.js';
 import { startTestServer } from './helpers/server.js';
@@ -114,4 +114,27 @@ t.test('-t 2: every thread counts in its class, stats sums them', async (t) => {
   t.equal(slabs.get('1:cmd_set'), '8');
   t.equal(slabs.get('1:get_hits'), '16');
   t.equal(general.get('get_hits'), '16');
+});
+
+t.test('lru_crawler metadump: cls= is the class stats items counts, and ids select classes', needs('memcached-oracle'), async (t) => {
+  const mc = await startMemcached(['-o', 'no_lru_maintainer']);
+  t.teardown(() => mc.stop());
+  const { port } = await startTestServer(t);
+  await drive(mc.path);
+  await drive(port);
+  const dump = async (target: number | string, ids: string): Promise<string[]> => {
+    // Alone on its connection: memcached refuses commands pipelined with a metadump.
+    const socket = await connect(target);
+    const done = readUntil(socket, (got) => got.toString('latin1').endsWith('END\r\n'));
+    socket.write(`lru_crawler metadump ${ids}\r\n`);
+    const text = (await done).reply.toString('latin1');
+    socket.destroy();
+    return [...text.matchAll(/^key=(\S+) .* cls=(\d+) /gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+  };
+  const all = await dump(port, 'all');
+  t.same(all, await dump(mc.path, 'all'), 'every key in the class memcached puts it in');
+  t.equal(all.length, 8);
+  t.same(await dump(port, '9,17'), ['big 17', 'mid0 9', 'mid1 9']);
+  t.same(await dump(port, '9,17'), await dump(mc.path, '9,17'));
+  t.same(await dump(port, '2'), []);
 });
