@@ -37,6 +37,7 @@ import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
 import { ITEM_FETCHED } from './types.js';
 import { GhostKeys } from './ghost-keys.js';
+import { ClassCounters, F_CRAWLER_ITEMS_CHECKED, newClassMemory } from './slab-classes.js';
 
 /**
  * Frees at least one segment or reports that it cannot. `slices`, when the
@@ -110,6 +111,12 @@ export class ItemSpace implements KeySource {
   onLowReserve: (() => void) | null = null;
   /** Called with each live item's address as eviction drops it (record still intact); null = nobody listens. */
   onEvict: ((addr: number, nowS: number) => void) | null = null;
+  /**
+   * Per memcached-slab-class counts (slab-classes.ts): every place that
+   * links, retires, evicts or reclaims an item tells it the item's class.
+   * The store replaces this private one with this thread's shared view.
+   */
+  classes: ClassCounters;
   private readonly evictor: Evictor | null;
 
   constructor(
@@ -128,6 +135,20 @@ export class ItemSpace implements KeySource {
       : new HashIndex(this, options.hashSlots, options.hashMaxLoad, options.hashSeed ^ 0x5bd1e995, this.heap.reservedBytes / MIN_RECORD_BYTES);
     const ghostMemory = memory ? memory.ghost : (options.ghostEntries ?? 0) > 0 ? new GhostKeys(options.ghostEntries!).memory : undefined;
     this.ghosts = ghostMemory === undefined ? null : new GhostKeys(0, ghostMemory);
+    this.classes = new ClassCounters(newClassMemory(1, this.heap.segmentCount), 0, true);
+  }
+
+  /** The memcached slab class of the record at `addr`. */
+  classAt(addr: number): number {
+    const seg = Math.floor(addr / this.segmentSize);
+    const w = (addr - seg * this.segmentSize) >>> 2;
+    const words = this.heap.words[seg]!;
+    return this.classes.classOf(words[w]!, words[w + 1]!);
+  }
+
+  /** Count the expired item at `addr` as reclaimed in its class (before retire). */
+  countReclaimed(addr: number): void {
+    this.classes.reclaimed(this.classAt(addr), (this.wordA(addr) & (ITEM_FETCHED << 8)) !== 0);
   }
 
   /** The shared buffers (another thread attaches with them). */
@@ -279,6 +300,7 @@ export class ItemSpace implements KeySource {
     if (deadline !== NEVER && nowS >= deadline) {
       this.index.removeFound();
       if ((this.wordA(addr) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
+      this.countReclaimed(addr);
       this.retire(addr);
       this.counters.expiredReclaimed++;
       this.lastMissExpired = true;
@@ -329,6 +351,7 @@ export class ItemSpace implements KeySource {
     this.heap.liveBytes[seg]! -= size;
     this.counters.items--;
     this.counters.bytes -= size;
+    this.classes.removed(this.classes.classOf(a, words[w + 1]!), size);
   }
 
   /** Unlink the live item at `addr` whose key hashes to `hash` (delete, negative exptime). */
@@ -347,8 +370,10 @@ export class ItemSpace implements KeySource {
     } else {
       this.insertNew(addr, hash, tag, loc);
     }
+    const size = this.recordSize(addr);
     this.counters.items++;
-    this.counters.bytes += this.recordSize(addr);
+    this.counters.bytes += size;
+    this.classes.added(this.classAt(addr), size);
   }
 
   /** A key with no live version gets its slot; one evicted lately and written again is admitted as read once (ghost-keys.ts). */
@@ -379,6 +404,7 @@ export class ItemSpace implements KeySource {
     }
     this.counters.items++;
     this.counters.bytes += size;
+    this.classes.added(this.classAt(addr), size);
   }
 
   // ---- writing ----------------------------------------------------------
@@ -405,6 +431,7 @@ export class ItemSpace implements KeySource {
     }
     const seg = this.obtainSegment(nowS);
     if (seg === NO_SEGMENT) return -1;
+    this.classes.clearMarks(seg);
     this.chains.append(bucket, seg);
     heap.writeOffset[seg] = size;
     return seg * this.segmentSize;
@@ -476,8 +503,10 @@ export class ItemSpace implements KeySource {
     const bits = recordBits(flags, deadline, cas, metaBits);
     const n = key.length;
     let w = off >>> 2;
-    words[w] = makeWordA(n, bits, stamp);
+    const wordA = makeWordA(n, bits, stamp);
+    words[w] = wordA;
     words[w + 1] = valueLength;
+    this.classes.mark(seg, this.classes.classOf(wordA, valueLength));
     w += 2;
     if (cas !== 0) {
       words[w] = cas % TWO_32;
@@ -535,8 +564,14 @@ export class ItemSpace implements KeySource {
         this.index.removeFound();
         const deadline = recordDeadline(words, w, a);
         const expired = deadline !== NEVER && nowS >= deadline;
-        if (expired) this.counters.expiredReclaimed++;
-        else {
+        const classes = this.classes;
+        const cls = classes.classOf(a, words[w + 1]!);
+        if (classes.crawling) classes.count(cls, F_CRAWLER_ITEMS_CHECKED);
+        if (expired) {
+          this.counters.expiredReclaimed++;
+          classes.reclaimed(cls, (bits & ITEM_FETCHED) !== 0);
+        } else {
+          classes.evicted(cls, Math.max(0, nowS - this.heap.accessTime(seg, a)), deadline !== NEVER, (bits & ITEM_FETCHED) !== 0);
           this.counters.evictions++;
           if (this.ghosts !== null) this.ghosts.remember(hash);
           if (this.onEvict !== null) this.onEvict(addr, nowS);
@@ -585,10 +620,40 @@ export class ItemSpace implements KeySource {
         // The sweep is our LRU crawler: what it frees counts as crawler_reclaimed.
         const reclaimedBefore = this.counters.expiredReclaimed;
         this.counters.crawlerItemsChecked += heap.liveItems[seg]!;
-        this.freeSegment(seg, nowS);
+        this.classes.crawling = true;
+        try {
+          this.freeSegment(seg, nowS);
+        } finally {
+          this.classes.crawling = false;
+        }
         heap.mark(seg, EVENT_EXPIRED, nowS);
         this.counters.crawlerReclaimed += this.counters.expiredReclaimed - reclaimedBefore;
         this.counters.expiredSegments++;
+      }
+    }
+  }
+
+  /**
+   * Rebuild the per-class gauges and segment marks from the records (after
+   * a warm restart restored the heap): one pass over every live record.
+   */
+  recountClasses(): void {
+    const heap = this.heap;
+    const classes = this.classes;
+    classes.clearGauges();
+    for (let seg = 0; seg < heap.segmentCount; seg++) {
+      if (heap.bucket[seg] === FREE_BUCKET) continue;
+      const words = heap.words[seg]!;
+      const end = heap.writeOffset[seg]!;
+      for (let off = 0; off < end; ) {
+        const w = off >>> 2;
+        const a = words[w]!;
+        const bits = (a >>> 8) & 0xff;
+        const size = recordBytes(a & 0xff, words[w + 1]!, bits);
+        const cls = classes.classOf(a, words[w + 1]!);
+        classes.mark(seg, cls);
+        if (!(bits & BIT_DEAD)) classes.added(cls, size);
+        off += size;
       }
     }
   }
@@ -601,6 +666,7 @@ export class ItemSpace implements KeySource {
     this.heap.releaseAll();
     this.counters.items = 0;
     this.counters.bytes = 0;
+    this.classes.clearGauges();
   }
 }
 

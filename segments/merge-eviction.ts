@@ -376,6 +376,8 @@ export class MergeEvictor {
     this.droppedAtCut = 0;
     let dst = this.run[0]!;
     heap.renew(dst);
+    // A destination's class marks are rebuilt from the records moved into it.
+    space.classes.clearMarks(dst);
     let destinations = 1;
     let write = 0;
     let liveItems = 0;
@@ -419,12 +421,14 @@ export class MergeEvictor {
               this.close(space, dst, write, liveItems, latest);
               dst = src;
               heap.renew(dst);
+              space.classes.clearMarks(dst);
               destinations++;
               write = 0;
               liveItems = 0;
               latest = 0;
             }
             this.moveRecord(heap, src, off, dst, write, size, chunk);
+            space.classes.mark(dst, space.classes.classOf(a, words[w + 1]!));
             index.relinkFoundWithFrequency((dst * segmentSize + write) / 8 + 1, freq);
             if (src !== dst) {
               // Counts follow the record, so a pause sees them right.
@@ -440,8 +444,13 @@ export class MergeEvictor {
             if (itemLatest > latest) latest = itemLatest;
           } else {
             index.removeFound();
-            if (expired) counters.expiredReclaimed++;
-            else {
+            const cls = space.classes.classOf(a, words[w + 1]!);
+            space.classes.removed(cls, size);
+            if (expired) {
+              counters.expiredReclaimed++;
+              space.classes.reclaimed(cls, (bits & ITEM_FETCHED) !== 0);
+            } else {
+              space.classes.evicted(cls, Math.max(0, nowS - heap.accessTime(src, a)), deadline !== NEVER, (bits & ITEM_FETCHED) !== 0);
               counters.evictions++;
               if (space.ghosts !== null) space.ghosts.remember(hash);
               if (space.onEvict !== null) space.onEvict(src * segmentSize + off, nowS);

@@ -258,11 +258,12 @@ import {
   MAX_KEY_BYTES,
   META_BITS,
   fieldWord,
+  makeWordA,
   recordBytes,
 } from './item-layout.js';
 import { EXPIRED, NEVER, deadlineFor, flushMomentFor } from './expiry-time.js';
 import { NOT_A_NUMBER, U64_MASK, applyDelta, formatU64, parseU64 } from './decimal-u64.js';
-import { MAX_ACCESS_STAMP, MERGE_BUSY, NO_SEGMENT, OWNED_MARK } from './segment-heap.js';
+import { FREE_BUCKET, MAX_ACCESS_STAMP, MERGE_BUSY, NO_SEGMENT, OWNED_MARK } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
 import { randomSeed, tagOf } from './key-hash.js';
@@ -270,6 +271,7 @@ import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
 import { SharedExclusiveLock } from './shared-memory.js';
 import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from './shared-counters.js';
+import * as slab from './slab-classes.js';
 import { newTurnoverMemory } from './heap-turnover.js';
 import type { StoreImagePort } from './persist/image-port.js';
 
@@ -326,6 +328,8 @@ export interface SharedStoreHandle {
   readonly turnover: SharedArrayBuffer;
   /** Per-slot counter rows plus the global row (shared-counters.ts). */
   readonly counters: SharedArrayBuffer;
+  /** Per memcached-slab-class counters and segment class marks (slab-classes.ts). */
+  readonly classes: slab.ClassMemory;
   /** Int32 control words (LOCK, ...) and Float64 cells (CAS counter, pending flush). */
   readonly control: SharedArrayBuffer;
   readonly cells: SharedArrayBuffer;
@@ -545,6 +549,7 @@ export class SegmentStore implements CacheStore {
       this.counters,
     );
     this.space.reserve = handle.reserveSegments;
+    this.space.classes = new slab.ClassCounters(handle.classes, slot, options.casEnabled);
     if (this.optimistic) this.space.heap.onRenew = (): void => this.waitForMarks();
     this.ownMark = OWNED_MARK + slot <= 0xff ? OWNED_MARK + slot : 0;
     this.space.ownMark = this.ownMark;
@@ -944,6 +949,7 @@ export class SegmentStore implements CacheStore {
       return -1;
     }
     this.counters.getHits++;
+    this.space.classes.count(this.space.classAt(addr), slab.F_GET_HITS);
     this.space.index.countHit(nowS);
     this.markFetched(addr, nowS);
     return addr;
@@ -968,6 +974,7 @@ export class SegmentStore implements CacheStore {
       return -1;
     }
     this.counters.getHits++;
+    space.classes.count(space.classAt(addr), slab.F_GET_HITS);
     space.index.countHit(nowS);
     if (!this.markFetchedShared(addr, nowS)) this.defer(PENDING_STAMP, addr);
     return addr;
@@ -1020,6 +1027,8 @@ export class SegmentStore implements CacheStore {
       return;
     }
     c.getHits++;
+    // From the attempt's own copies: a class 1..63 whatever they held.
+    space.classes.count(space.classes.classOf(this.readWordA, this.readLength), slab.F_GET_HITS);
     const control = this.control;
     Atomics.store(control, this.applying, 1);
     // Re-checked with the flag up: if no exclusive hold has begun since the
@@ -1089,6 +1098,7 @@ export class SegmentStore implements CacheStore {
         if (deadline === NEVER || nowS < deadline) continue;
         index.removeFound();
         if ((space.wordA(addr) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
+        space.countReclaimed(addr);
         space.retire(addr);
         this.counters.expiredReclaimed++;
       }
@@ -1198,6 +1208,8 @@ export class SegmentStore implements CacheStore {
       counters.storeTooLarge++;
       return 'too_large';
     }
+    // memcached counts a class's cmd_set for every storage command whose item it could allocate, stored or not.
+    space.classes.count(space.classes.classOf(makeWordA(n, flags !== 0 ? BIT_HAS_FLAGS : 0, 0), value.length), slab.F_CMD_SET);
     const old = space.lookup(key, nowS);
     const hash = space.lastHash;
     const tag = space.lastTag;
@@ -1214,10 +1226,16 @@ export class SegmentStore implements CacheStore {
         return 'not_found';
       }
       if (!this.casEnabled || this.itemCas(old) !== cas) {
-        if (countsAsCas) counters.casBadval++;
+        if (countsAsCas) {
+          counters.casBadval++;
+          space.classes.count(space.classAt(old), slab.F_CAS_BADVAL);
+        }
         return 'exists';
       }
-      if (countsAsCas) counters.casHits++;
+      if (countsAsCas) {
+        counters.casHits++;
+        space.classes.count(space.classAt(old), slab.F_CAS_HITS);
+      }
     }
 
     let valueLength = value.length;
@@ -1360,6 +1378,7 @@ export class SegmentStore implements CacheStore {
         old = this.ownOld;
         if (this.ownOldExpired) {
           if ((space.wordA(old) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
+          space.countReclaimed(old);
           this.counters.expiredReclaimed++;
           fresh = true;
         }
@@ -1375,6 +1394,7 @@ export class SegmentStore implements CacheStore {
       space.account(seg, size, space.deadline(addr));
       space.linkFound(addr, old, hash, tagOf(hash), size, fresh);
       this.counters.totalItems++;
+      space.classes.count(space.classes.classOf(words[w]!, words[w + 1]!), slab.F_CMD_SET);
       this.ownedSets++;
       this.lastCas = this.itemCas(addr);
       return 'stored';
@@ -1430,6 +1450,7 @@ export class SegmentStore implements CacheStore {
     const next = applyDelta(current, incr, delta);
     if (incr) counters.incrHits++;
     else counters.decrHits++;
+    space.classes.count(space.classAt(old), incr ? slab.F_INCR_HITS : slab.F_DECR_HITS);
     // memcached rewrites a number that got no longer in place, padding it
     // with spaces to the old length (`decr` of 100 by 95 reads "5  ").
     const status = this.writeNumber(key, next, space.flags(old), space.deadline(old), old, hash, tag, nowS, space.valueLength(old));
@@ -1445,6 +1466,7 @@ export class SegmentStore implements CacheStore {
       return 'not_found';
     }
     this.counters.touchHits++;
+    this.space.classes.count(this.space.classAt(addr), slab.F_TOUCH_HITS);
     // Out of memory for a needed copy leaves the item as it was (rare: only a
     // never-expiring item gaining an exptime, with eviction off and no room).
     return this.retime(key, addr, exptime, nowS) === -2 ? 'not_found' : 'touched';
@@ -1460,6 +1482,7 @@ export class SegmentStore implements CacheStore {
       return -1;
     }
     this.counters.touchHits++;
+    this.space.classes.count(this.space.classAt(addr), slab.F_TOUCH_HITS);
     this.space.index.countHit(nowS);
     this.markFetched(addr, nowS);
     const moved = this.retime(key, addr, exptime, nowS);
@@ -1476,6 +1499,7 @@ export class SegmentStore implements CacheStore {
       return 'not_found';
     }
     if (cas !== 0 && (!this.casEnabled || this.itemCas(addr) !== cas)) return 'exists';
+    this.space.classes.count(this.space.classAt(addr), slab.F_DELETE_HITS);
     this.space.unlink(addr, this.space.lastHash);
     this.counters.deleteHits++;
     return 'deleted';
@@ -1539,6 +1563,17 @@ export class SegmentStore implements CacheStore {
   /** Zero every thread slot's counters (stats reset); items and bytes stay. */
   resetCounters(): void {
     resetCounterRows(this.handle.counters);
+    this.space.classes.resetEvents();
+  }
+
+  /** Per memcached-slab-class figures (stats items / stats slabs), summed over threads. */
+  slabClasses(): slab.ClassFigures[] {
+    const heap = this.space.heap;
+    return this.space.classes.figures(
+      heap.segmentCount,
+      (seg) => heap.bucket[seg] !== FREE_BUCKET,
+      (seg) => heap.createTime[seg]!,
+    );
   }
 
   itemWalk(): ItemWalk {
@@ -1589,6 +1624,8 @@ export class SegmentStore implements CacheStore {
       countRestored: (items, bytes) => {
         counters.items += items;
         counters.bytes += bytes;
+        // Restored items count in their memcached slab class (stats items / slabs).
+        space.recountClasses();
       },
       adopt: (scalars) => {
         heap.adoptRestored(scalars.nextGeneration);
@@ -1714,7 +1751,10 @@ export class SegmentStore implements CacheStore {
     space.pinned = old >= 0 ? space.segmentOf(old) : NO_SEGMENT;
     const addr = space.allocate(space.bucketFor(deadline, nowS), size, nowS);
     space.pinned = NO_SEGMENT;
-    if (addr < 0) this.counters.storeNoMemory++;
+    if (addr < 0) {
+      this.counters.storeNoMemory++;
+      space.classes.count(space.classes.classOf(makeWordA(keyLength, bits, 0), valueLength), slab.F_OUTOFMEMORY);
+    }
     return addr;
   }
 
@@ -1844,6 +1884,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     space: space.memory,
     turnover: newTurnoverMemory(),
     counters: newCounterMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS),
+    classes: slab.newClassMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS, space.heap.segmentCount),
     control: new SharedArrayBuffer((APPLYING + (tuning.maxThreads ?? DEFAULT_MAX_THREADS) * APPLYING_STRIDE) * 4),
     cells,
   };

@@ -10,6 +10,7 @@
 // CAS) between beginRead() and endRead(), which keep other threads out.
 
 import type { ItemWalk } from './item-walk.js';
+import type { ClassFigures } from './slab-classes.js';
 
 /** Item address in the heap, or -1 for a miss. */
 export type ItemRef = number;
@@ -274,6 +275,8 @@ export interface CacheStore {
   endWrite(): void;
   /** Counters summed over every thread sharing the store (`counters` is this thread's). */
   totals(): StoreCounters;
+  /** Per memcached-slab-class figures summed over every thread (stats items / stats slabs; slab-classes.ts). */
+  slabClasses(): ClassFigures[];
   /**
    * One bounded step of background work (expiry sweep slice, hash
    * migration, eviction to keep a reserve of free segments); true when more

@@ -20,6 +20,7 @@ import { watchBus } from './watch-bus.js';
 import type { CrawlerState } from '../respond/lru-crawler.js';
 import { advisorOf } from '../../segments/advisor/advised-store.js';
 import { advisorStats } from '../advisor/advisor-stats.js';
+import { chunkSizeOf } from '../../segments/slab-classes.js';
 
 export interface StatsSources {
   store: CacheStore;
@@ -57,8 +58,7 @@ export function renderStats(group: string, args: string, src: StatsSources): Sta
       // The sizing advisor's curve (-o advisor); advisor_enabled 0 when off.
       return advisorStats(advisorOf(src.store), src.settings.maxBytes, storeCountersOf(src));
     case 'items':
-      // No slab classes: memcached prints nothing per class when none are in use.
-      return [];
+      return itemsStats(src);
     case 'slabs':
       return slabsStats(src.store);
     case 'sizes':
@@ -319,14 +319,91 @@ function settingsStats(st: Settings, limitBytes: number): Lines {
   ];
 }
 
+// ---- stats items / stats slabs, per memcached slab class ----------------
+//
+// Nothing is allocated by class here: items of every size share segments.
+// Each item is counted under the class memcached would give it (the `cls=`
+// of `me` and metadump; segments/slab-classes.ts), so the per-class tables
+// tools read hold our real figures. Names and order are memcached 1.6.18's
+// with its LRU maintainer off (items.c item_stats, slabs.c do_slabs_stats),
+// as our general `stats` is: we have no HOT/WARM/COLD LRU segments, so
+// number_hot/warm/cold, age_hot/warm, evicted_active, moves_* and hits_to_*
+// are left out rather than shown as zeros.
+
+/** `stats items`: `items:<class>:<name>` for each class holding live items. */
+function itemsStats(src: StatsSources): Lines {
+  const nowS = Math.floor(nowMs(src) / 1000);
+  const lines: Lines = [];
+  for (const c of src.store.slabClasses()) {
+    if (c.items <= 0) continue;
+    const p = `items:${c.cls}:`;
+    lines.push(
+      [p + 'number', String(c.items)],
+      // Seconds since the oldest segment holding the class's records was
+      // opened: the oldest item was written no earlier (memcached: since
+      // its LRU tail was last read).
+      [p + 'age', String(c.oldestSegmentS < 0 ? 0 : Math.max(0, nowS - Math.floor(c.oldestSegmentS)))],
+      // Bytes our records of the class take (headers included; sums to `bytes`).
+      [p + 'mem_requested', String(c.bytes)],
+      [p + 'evicted', String(c.evicted)],
+      [p + 'evicted_nonzero', String(c.evictedNonzero)],
+      [p + 'evicted_time', String(c.evictedTime)],
+      // Sets of the class refused for want of memory (-M, or nothing left to evict).
+      [p + 'outofmemory', String(c.outOfMemory)],
+      // No reference counts, so no leaked LRU tail to repair or find locked.
+      [p + 'tailrepairs', '0'],
+      [p + 'reclaimed', String(c.reclaimed)],
+      [p + 'expired_unfetched', String(c.expiredUnfetched)],
+      [p + 'evicted_unfetched', String(c.evictedUnfetched)],
+      [p + 'crawler_reclaimed', String(c.crawlerReclaimed)],
+      [p + 'crawler_items_checked', String(c.crawlerItemsChecked)],
+      [p + 'lrutail_reflocked', '0'],
+    );
+  }
+  return lines;
+}
+
+/**
+ * `stats slabs`: `<class>:<name>` for each class with live items or
+ * records in segments in use, then active_slabs and total_malloced.
+ */
 function slabsStats(store: CacheStore): Lines {
   const shape = store.shape();
-  // No slab classes to list; the segment heap is what is allocated.
-  return [
-    ['active_slabs', '0'],
+  const lines: Lines = [];
+  const classes = store.slabClasses();
+  for (const c of classes) {
+    const p = `${c.cls}:`;
+    lines.push(
+      [p + 'chunk_size', String(chunkSizeOf(c.cls))],
+      // A segment holds records of every class, each exactly its size: no
+      // class has a number of chunks per page.
+      [p + 'chunks_per_page', '0'],
+      // Our pages are segments: those in use holding records (live or not
+      // yet reclaimed) of the class. One segment counts in every class it holds.
+      [p + 'total_pages', String(c.segments)],
+      // A chunk is a record written to its exact size: every one is used,
+      // none waits free in the class.
+      [p + 'total_chunks', String(c.items)],
+      [p + 'used_chunks', String(c.items)],
+      [p + 'free_chunks', '0'],
+      // Dead in memcached too (always 0 there).
+      [p + 'free_chunks_end', '0'],
+      [p + 'get_hits', String(c.getHits)],
+      [p + 'cmd_set', String(c.cmdSet)],
+      [p + 'delete_hits', String(c.deleteHits)],
+      [p + 'incr_hits', String(c.incrHits)],
+      [p + 'decr_hits', String(c.decrHits)],
+      [p + 'cas_hits', String(c.casHits)],
+      [p + 'cas_badval', String(c.casBadval)],
+      [p + 'touch_hits', String(c.touchHits)],
+    );
+  }
+  lines.push(
+    ['active_slabs', String(classes.length)],
     // The heap in circulation: cache_memlimit grows and shrinks it.
     ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
-  ];
+  );
+  return lines;
 }
 
 function connsStats(src: StatsSources): Lines {

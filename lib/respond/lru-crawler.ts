@@ -4,8 +4,10 @@
 // metadump streams one line per live item through the connection
 // (Session.startStream), a slice of the heap per event-loop turn, so other
 // clients are served between slices; requests pipelined after it wait until
-// END. memcached's slab classes do not exist here: every item reports
-// `cls=1` (the one class: the segment heap) and `size=` is its record size.
+// END. memcached's slab classes do not exist here, but every item reports
+// the class memcached would give it (`cls=`, as `me` and `stats items`
+// count it; segments/slab-classes.ts) and a list of ids dumps those
+// classes; `size=` is our record size.
 // `crawl` runs the store's expiry pass at once (our crawler is the store's
 // proactive expiry, see segments/item-space.ts sweep), so it is never BUSY
 // except while a metadump runs: memcached has one crawler for both.
@@ -21,13 +23,12 @@ import type { CacheStore, ItemWalk } from '../../segments/index.js';
 import { ITEM_FETCHED } from '../../segments/index.js';
 import { NEVER } from '../../segments/expiry-time.js';
 import { REPLY } from '../../protocol/text/replies.js';
+import { memcachedItemSize, slabClassFor } from '../../segments/slab-classes.js';
 
 /** Records read per slice of a metadump (one event-loop turn). */
 const RECORDS_PER_SLICE = 2000;
 /** memcached's class ids run from 1 to 63. */
 const MAX_CLASS_ID = 63;
-/** The class every item reports. */
-const ONLY_CLASS = 1;
 /** memcached's `sleep` bound: one second in microseconds. */
 const MAX_SLEEP_US = 1_000_000;
 
@@ -90,9 +91,9 @@ export function respondLruCrawler(req: AdminRequest, ctx: ServerContext, session
     }
     if (session.startStream === undefined) return out.writeBuffer(UNKNOWN_ERROR);
     ctx.crawler.starts++;
-    const dumpAll = target === 'all' || target === 'hash' || target.has(ONLY_CLASS);
+    const classes = target === 'all' || target === 'hash' ? null : target;
     ctx.crawler.running = true;
-    session.startStream(new MetadumpStream(ctx.store, dumpAll ? ctx.store.itemWalk() : null, ctx.crawler, () => ctx.nowSeconds()));
+    session.startStream(new MetadumpStream(ctx.store, ctx.store.itemWalk(), classes, ctx.settings.casEnabled, ctx.crawler, () => ctx.nowSeconds()));
     return;
   }
   if (args.length === 2 && (sub === 'tocrawl' || sub === 'sleep')) {
@@ -164,6 +165,9 @@ class MetadumpStream implements ReplyStream {
   constructor(
     private readonly store: CacheStore,
     private readonly walk: ItemWalk | null,
+    /** Class ids to dump; null: every item. */
+    private readonly classes: Set<number> | null,
+    private readonly casEnabled: boolean,
     private readonly crawler: CrawlerState,
     private readonly nowSeconds: () => number,
   ) {}
@@ -190,10 +194,13 @@ class MetadumpStream implements ReplyStream {
     const store = this.store;
     // Deadlines are absolute unix seconds already; NEVER (0) prints as -1.
     const exp = deadline === NEVER ? -1 : deadline;
+    const key = store.itemKey(ref);
+    const cls = slabClassFor(memcachedItemSize(key.length, store.itemValueLength(ref), store.itemFlags(ref), this.casEnabled));
+    if (this.classes !== null && !this.classes.has(cls)) return;
     const la = this.nowSeconds() - store.itemLastAccess(ref);
     const fetched = (store.itemBits(ref) & ITEM_FETCHED) !== 0;
     out.writeAscii(
-      `key=${uriEncodeKey(store.itemKey(ref))} exp=${exp} la=${la} cas=${store.itemCas(ref)} fetch=${fetched ? 'yes' : 'no'} cls=${ONLY_CLASS} size=${size}\n`,
+      `key=${uriEncodeKey(key)} exp=${exp} la=${la} cas=${store.itemCas(ref)} fetch=${fetched ? 'yes' : 'no'} cls=${cls} size=${size}\n`,
     );
   }
 

@@ -22,6 +22,7 @@ import type { MetaNumbers } from '../../protocol/meta/tokens.js';
 import { writeBigDecimal, writeUnsigned, writeValueBlock } from './item-output.js';
 import { WATCH, watchBus } from '../observability/watch-bus.js';
 import { publishGet, publishLookup, publishStore } from './watch-command.js';
+import { memcachedItemSize, slabClassFor } from '../../segments/slab-classes.js';
 
 /** Opaque tokens (the `O` included) longer than this are refused, as memcached. */
 const MAX_OPAQUE_TOKEN = 32;
@@ -576,10 +577,6 @@ function metaArithmetic(req: MetaRequest, ctx: ServerContext, out: ReplyWriter):
 
 // ---- me ----------------------------------------------------------------------
 
-/** memcached's item header (48) + CAS (8): the `size=` me reports counts them. */
-const MC_ITEM_HEADER = 48;
-const MC_CAS_BYTES = 8;
-
 function metaDebug(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void {
   const { store } = ctx;
   // memcached's cmd_meta counts only this command.
@@ -606,24 +603,5 @@ function metaDebug(req: MetaRequest, ctx: ServerContext, out: ReplyWriter): void
   out.writeCRLF();
 }
 
-/**
- * The size memcached would give an item: header, CAS, key + NUL, value +
- * CRLF, and 4 bytes of client flags when nonzero.
- */
-export function memcachedItemSize(keyLength: number, valueLength: number, flags: number, casEnabled: boolean): number {
-  return MC_ITEM_HEADER + (casEnabled ? MC_CAS_BYTES : 0) + keyLength + 1 + valueLength + 2 + (flags !== 0 ? 4 : 0);
-}
-
-/**
- * The slab class memcached 1.6 (default -n 48, -f 1.25) would use for an
- * item of `size` bytes, so `me` output reads like memcached's.
- */
-export function slabClassFor(size: number): number {
-  let chunk = 96;
-  let cls = 1;
-  while (chunk < size && cls < 63) {
-    chunk = Math.ceil((chunk * 1.25) / 8) * 8;
-    cls++;
-  }
-  return cls;
-}
+// The class arithmetic is shared with stats items / slabs (segments/slab-classes.ts).
+export { memcachedItemSize, slabClassFor } from '../../segments/slab-classes.js';

@@ -58,6 +58,11 @@ left_out() {
     stress-memcached.pl) echo "not a test file" ;;
     conn-limits.t) echo "-o read_buf_mem_limit (a memory limit shared by connection buffers, SERVER_ERROR out of memory writing, response_obj_oom) is not offered: refused at start unless 0" ;;
     line-lengths.t) echo "checks that memcached's own doc/protocol.txt has no line over 80 columns: no server is started" ;;
+    # Session 6 (slabs): per-class stats items / slabs are real now; these
+    # files assert figures of memcached's allocator that ours honestly differs in.
+    issue_22.t) echo "expects exactly one eviction per set (40 for 40 66 KB sets at -m 3): we evict whole segments, ahead of need to keep a free reserve, so the same 40 sets evicted 45 items; items:31:evicted counts those real evictions" ;;
+    issue_42.t) echo "expects mem_requested > 500 for ten 10-byte values, from memcached's 48-byte item header: our records of them take 24 bytes each, and mem_requested reports those 240 real bytes" ;;
+    watcher.t) echo "after filling -m 60 expects the next single set to log an eviction: here that set evicts nothing (the housekeeper evicts whole segments ahead of need and keeps a free reserve); real evictions do reach watch evictions (test/integration/watch-evictions.test.ts), and none is faked" ;;
     *) return 1 ;;
   esac
 }

@@ -226,18 +226,40 @@ t.test('stats settings: memcached names and value spellings', async (t) => {
   t.equal(statsMap('settings', makeSources({ bindingProtocol: 'ascii' })).get('binding_protocol'), 'ascii');
 });
 
-t.test('items, slabs and sizes: no slab series, never ERROR', async (t) => {
+t.test('items, slabs and sizes: one series per memcached slab class, never ERROR', async (t) => {
   const src = makeSources();
-  src.store.store('set', k('x'), k('y'), 0, 0, 0);
-  t.same(renderStats('items', '', src), []);
+  t.same(renderStats('items', '', src), [], 'no class has held an item yet');
   const shape = src.store.shape();
-  t.same(renderStats('slabs', '', src), [
+  const totals = [
     ['active_slabs', '0'],
     ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
-  ]);
+  ];
+  t.same(renderStats('slabs', '', src), totals);
+  src.store.store('set', k('x'), k('y'), 0, 0, 0);
+  src.store.store('set', k('big'), Buffer.alloc(3000), 0, 0, 0);
+  src.clock.ms += 5000;
+  src.store.get(k('x'));
+  const items = statsMap('items', src);
+  t.same(
+    [...items.keys()].filter((n) => n.startsWith('items:1:')).map((n) => n.slice(8)),
+    ['number', 'age', 'mem_requested', 'evicted', 'evicted_nonzero', 'evicted_time', 'outofmemory', 'tailrepairs', 'reclaimed', 'expired_unfetched', 'evicted_unfetched', 'crawler_reclaimed', 'crawler_items_checked', 'lrutail_reflocked'],
+    "memcached's names, in its order (LRU maintainer off)",
+  );
+  t.equal(items.get('items:1:number'), '1');
+  t.equal(items.get('items:17:number'), '1', 'a 3000-byte value is in class 17, as memcached puts it');
+  t.equal(items.get('items:1:age'), '5', 'seconds since its segment was opened');
+  t.equal(Number(items.get('items:1:mem_requested')) + Number(items.get('items:17:mem_requested')), src.store.counters.bytes, 'our record bytes, summing to bytes');
+  const slabs = statsMap('slabs', src);
+  t.equal(slabs.get('1:chunk_size'), '96');
+  t.equal(slabs.get('17:chunk_size'), '3632');
+  t.equal(slabs.get('1:used_chunks'), '1');
+  t.equal(slabs.get('1:total_pages'), '1', 'one segment holds its record');
+  t.equal(slabs.get('1:get_hits'), '1');
+  t.equal(slabs.get('17:get_hits'), '0');
+  t.equal(slabs.get('active_slabs'), '2');
   t.same(renderStats('sizes', '', src), [['sizes_status', 'disabled']]);
   // memcached ignores arguments after these groups.
-  t.same(renderStats('items', 'extra', src), []);
+  t.same(renderStats('items', 'extra', src), renderStats('items', '', src));
   t.same(renderStats('slabs', '1', src), renderStats('slabs', '', src));
 });
 

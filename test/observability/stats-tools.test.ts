@@ -1,5 +1,6 @@
 // memcached's own tools read our stats unchanged: libmemcached's memstat
-// (plain and --analyze) and memcached-tool (display, stats, settings).
+// (plain and --analyze) and memcached-tool (display, stats, settings; the
+// display's per-class table comes from stats items / stats slabs).
 // A stats-only responder serves renderStats' output, framed as memcached
 // frames it, so these run without the full server.
 
@@ -53,7 +54,9 @@ t.test('memcached-tool display, stats and settings', needs('memcached-tool'), as
   const display = await run(peerCommand('memcached-tool'), [TOOL, server, 'display']);
   t.equal(display.code, 0, display.stderr);
   t.match(display.stdout, /^\s+#\s+Item_Size\s+Max_age\s+Pages\s+Count/);
-  t.equal(display.stdout.trim().split('\n').length, 1, 'no slab classes listed');
+  const rows = display.stdout.trim().split('\n').slice(1);
+  // Three 100-byte values under 5-byte keys: memcached's class 4 (192-byte chunks), in one segment.
+  t.same(rows.map((r) => r.trim().split(/\s+/)), [['4', '192B', '0s', '1', '3', 'yes', '0', '0', '0']], 'the per-class table');
 
   const stats = await run(peerCommand('memcached-tool'), [TOOL, server, 'stats']);
   t.equal(stats.code, 0, stats.stderr);
