@@ -8,8 +8,9 @@
 // Look-aside as the wire replayer: a get miss is followed by a set of the
 // key with its size and TTL; explicit set/add/cas/delete at their shares.
 // Misses are split into compulsory / expired / capacity with the same model
-// and the same 1.5 s clock allowance; hits are checked by flags (which carry
-// the version), so a stale copy is still caught.
+// and the same 1.5 s clock allowance (hits: expired only past the deadline
+// plus one clock second, written-model.ts); hits are checked by flags
+// (which carry the version), so a stale copy is still caught.
 //
 //   npm run bench:hitratio-store -- [--profiles a,b] [--seed N]
 //     [--policy merge|fifo|random] [--shift N]   (--shift: move the hot set every N requests)

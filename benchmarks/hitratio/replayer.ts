@@ -124,7 +124,7 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
     r.sets++;
     conn.send(buf, 'line', (reply) => {
       const line = reply.kind === 'line' ? reply.line : '';
-      if (line === 'STORED') model.stored(id, version, ttl > 0 ? sentMs + ttl * 1000 : Infinity);
+      if (line === 'STORED') model.stored(id, version, ttl > 0 ? sentMs + ttl * 1000 : Infinity, ttl > 0 ? now() + ttl * 1000 : Infinity);
       else if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') return; // add/replace/cas lost: nothing changed
       else {
         r.writeErrors++;

@@ -3,10 +3,15 @@
 // exact bytes of the latest stored version and come before its deadline; a
 // miss is put down to a cause. Only capacity misses measure the cache.
 //
-// Times are milliseconds on the replayer's clock. Server clocks tick in
-// whole seconds, so verdicts near a deadline allow `toleranceMs` either way:
-// a hit counts as expired only when sent after deadline + tolerance, a miss
-// counts as a capacity miss only when answered before deadline - tolerance.
+// Times are milliseconds on the replayer's clock. A write is stored at some
+// moment between its send and its reply, so each key keeps two deadlines:
+// the earliest (send + TTL) and the latest (reply + TTL). A miss counts as a
+// capacity miss only when answered before earliest - `toleranceMs`. A hit
+// counts as expired only when provable: its get was sent after latest +
+// CLOCK_GRANULARITY_MS (servers, memcached and ours, date items in whole
+// seconds, so an item may live up to one second past its exact deadline).
+// The get is handled no earlier than it was sent, so such a hit was served
+// past every deadline the server could have given the item.
 
 export type MissCause = 'compulsory' | 'expired' | 'capacity' | 'deleted';
 export type HitVerdict = 'ok' | 'wrong' | 'expired';
@@ -17,9 +22,13 @@ export const NEVER_STORED = 0;
 export const WRITE_FAILED = -1;
 export const DELETED = -2;
 
+/** Servers keep time in whole seconds: an item may be served up to this long past its exact deadline. */
+export const CLOCK_GRANULARITY_MS = 1000;
+
 export class WrittenModel {
   private readonly versions: Int32Array;
   private readonly deadlines: Float64Array;
+  private readonly latestDeadlines: Float64Array;
 
   /** Tracks ids in [0, keySpace); ids beyond are one-hit wonders and never stored. */
   constructor(
@@ -28,6 +37,7 @@ export class WrittenModel {
   ) {
     this.versions = new Int32Array(keySpace);
     this.deadlines = new Float64Array(keySpace);
+    this.latestDeadlines = new Float64Array(keySpace);
   }
 
   version(id: number): number {
@@ -38,11 +48,21 @@ export class WrittenModel {
     return id < this.keySpace ? this.deadlines[id]! : Infinity;
   }
 
-  /** A write of `version` was acknowledged (STORED); `deadlineMs` Infinity = no TTL. */
-  stored(id: number, version: number, deadlineMs: number): void {
+  /** The latest moment the server may have dated the item's TTL from, plus the TTL. */
+  latestDeadline(id: number): number {
+    return id < this.keySpace ? this.latestDeadlines[id]! : Infinity;
+  }
+
+  /**
+   * A write of `version` was acknowledged (STORED). `deadlineMs` is send time
+   * + TTL, `latestDeadlineMs` reply time + TTL (defaults to `deadlineMs`, for
+   * a replay with no queue between send and store); Infinity = no TTL.
+   */
+  stored(id: number, version: number, deadlineMs: number, latestDeadlineMs = deadlineMs): void {
     if (id >= this.keySpace) return;
     this.versions[id] = version;
     this.deadlines[id] = deadlineMs;
+    this.latestDeadlines[id] = latestDeadlineMs;
   }
 
   writeFailed(id: number): void {
@@ -69,6 +89,6 @@ export class WrittenModel {
   judgeHit(id: number, sentMs: number, matches: (version: number) => boolean): HitVerdict {
     const v = this.version(id);
     if (v <= 0 || !matches(v)) return 'wrong';
-    return sentMs > this.deadline(id) + this.toleranceMs ? 'expired' : 'ok';
+    return sentMs > this.latestDeadline(id) + CLOCK_GRANULARITY_MS ? 'expired' : 'ok';
   }
 }

@@ -30,8 +30,8 @@ t.test('hits must be the latest version and in time', async (t) => {
   m.stored(1, 3, 10_000);
   t.equal(m.judgeHit(1, 5_000, is(3)), 'ok');
   t.equal(m.judgeHit(1, 5_000, is(2)), 'wrong', 'bytes of an older version');
-  t.equal(m.judgeHit(1, 11_500, is(3)), 'ok', 'within the tolerance after the deadline');
-  t.equal(m.judgeHit(1, 11_501, is(3)), 'expired', 'served after deadline + tolerance');
+  t.equal(m.judgeHit(1, 11_000, is(3)), 'ok', 'within the servers\' one-second clock after the deadline');
+  t.equal(m.judgeHit(1, 11_001, is(3)), 'expired', 'sent more than a clock second after the deadline');
   m.stored(1, 4, 20_000);
   t.equal(m.judgeHit(1, 12_000, is(3)), 'wrong', 'the overwritten version is wrong now');
   t.equal(m.judgeHit(1, 12_000, is(4)), 'ok');
@@ -40,6 +40,22 @@ t.test('hits must be the latest version and in time', async (t) => {
   m.stored(2, 1, 5_000);
   m.writeFailed(2);
   t.equal(m.judgeHit(2, 100, is(1)), 'wrong', 'a value surviving a failed overwrite is stale');
+});
+
+t.test('a hit is expired only past the deadline dated from the write\'s reply', async (t) => {
+  const m = new WrittenModel(100, TOL);
+  const is = (v: number) => (version: number) => version === v;
+  // Sent at 0 with a 10 s TTL, acknowledged at 3 s: the server stored it somewhere in [0, 3 s].
+  m.stored(1, 1, 10_000, 13_000);
+  t.equal(m.deadline(1), 10_000);
+  t.equal(m.latestDeadline(1), 13_000);
+  t.equal(m.judgeHit(1, 12_000, is(1)), 'ok', 'past the send-dated deadline + 1.5 s, yet the store may have come at 3 s');
+  t.equal(m.judgeHit(1, 14_000, is(1)), 'ok', 'one clock second past the reply-dated deadline');
+  t.equal(m.judgeHit(1, 14_001, is(1)), 'expired', 'provably past every deadline the server could have set');
+  t.equal(m.classifyMiss(1, 8_400), 'capacity', 'misses still count from the send-dated deadline');
+  t.equal(m.classifyMiss(1, 8_500), 'expired');
+  m.stored(2, 1, Infinity, Infinity);
+  t.equal(m.judgeHit(2, 1e12, is(1)), 'ok', 'no TTL never expires');
 });
 
 t.test('writes beyond the key space are not tracked', async (t) => {
