@@ -22,10 +22,15 @@
 // offsets, so every CAS token is the one clients saw) in large reads
 // (image-reader.ts: O_DIRECT through a staging buffer, else readv),
 // checking each one's CRC and walking its records read-only (record-walk.ts:
-// tiling, live counts, a bitmap of live records) right after its batch
-// arrives, while the bytes are in cache; then reads the index arrays into
-// the fresh index's own memory (segments/index-image.ts) and checks that the
-// restored index holds exactly the live records' locations. Items that expired while the server was
+// tiling, live counts, a fingerprint of live record locations) right after
+// its batch arrives, while the bytes are in cache; then reads the index
+// arrays into the fresh index's own memory (segments/index-image.ts) and
+// checks that the restored index holds exactly the live records' locations:
+// counts per segment exactly, the locations themselves by a keyed
+// per-segment fingerprint (segments/location-fingerprint.ts says what it
+// guarantees: a wrong index whose CRCs match passes with about 2^-64; it
+// replaced an exact bitmap whose random accesses were the largest cost of
+// restoring small items). Items that expired while the server was
 // down are then marked dead and taken out of the index. When the index
 // section is missing, damaged, saved with another hash seed, or disagrees
 // with the records, the index is rebuilt from the records instead (one hash
@@ -59,18 +64,19 @@ import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, 
 import { ShortRead } from './sequential-io.js';
 import { openImageWriter, type ImageWriter, type WriterIo } from './image-writer.js';
 import { openBulkReader, type BulkReader } from './image-reader.js';
-import { checkSegment, expireSegment, locationBitmap, rebuildSegment, type SegmentCounts } from './record-walk.js';
+import { checkSegment, expireSegment, rebuildSegment, type SegmentCounts } from './record-walk.js';
+import { LocationFingerprint } from '../location-fingerprint.js';
 import { crc32 } from './checksum.js';
 import {
   INDEX_IMAGE_LAYOUT,
   adoptIndexImage,
   checkIndexControl,
-  claimIndexedLocations,
   discardIndexImage,
   indexImageParts,
   indexImageTargets,
   indexPartLengths,
   isFreshIndex,
+  subtractIndexedLocations,
 } from '../index-image.js';
 
 export interface SaveOptions {
@@ -343,11 +349,11 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     result.downSeconds = Math.max(0, Date.now() - header.savedAtMs) / 1000;
     // Data first, all of it checked before anything is linked. Each
     // segment's records are walked (read-only) right after its CRC, while
-    // its bytes are still in cache; the bitmap of live records is kept only
-    // when the saved index can be used.
+    // its bytes are still in cache; the fingerprint of live locations is
+    // kept only when the saved index can be used.
     const heap = port.heap;
     const dataAt = HEADER_BYTES + tableLength;
-    const live = indexUsable(port, header) ? liveBitmap(port) : null;
+    const live = indexUsable(port, header) ? new LocationFingerprint(heap.segmentCount, port.settings.segmentSize) : null;
     const counts: SegmentCounts[] = [];
     const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
     bulk = openBulkReader(file, fd, { direct: options.direct !== false });
@@ -379,11 +385,6 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     t = performance.now();
     result.indexRestored = indexNote === '';
     result.indexNote = indexNote;
-    if (result.indexRestored && live === null) {
-      discardIndexImage(port.indexMemory, fresh);
-      result.indexRestored = false;
-      result.indexNote = 'no memory to check the saved index';
-    }
     finishRecords(port, entries, counts, live, nowS, result, fresh);
     for (let i = 0; i < entries.length; i++) linkSegment(port, entries[i]!, counts[i]!, result);
     port.countRestored(result.items, counts.reduce((n, c) => n + c.keptBytes, 0));
@@ -458,15 +459,6 @@ function indexUsable(port: StoreImagePort, header: ImageHeader): boolean {
   return header.indexBytes > 0 && header.hashSeed === port.hashSeed;
 }
 
-/** A bitmap of live record locations for the whole heap (1/64 of it, committed only where set), or null without the memory. */
-function liveBitmap(port: StoreImagePort): Uint32Array | null {
-  try {
-    return locationBitmap(port.heap.segmentCount * port.settings.segmentSize);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * After every segment's records were checked (`counts`, with the live
  * records in `live`): verify the restored index against them and expire
@@ -477,16 +469,16 @@ function finishRecords(
   port: StoreImagePort,
   entries: readonly Entry[],
   counts: readonly SegmentCounts[],
-  live: Uint32Array | null,
+  live: LocationFingerprint | null,
   nowS: number,
   result: RestoreResult,
   fresh: Int32Array,
 ): void {
   const savedLive = entries.reduce((n, e) => n + e.liveItems, 0);
   result.expired = counts.reduce((n, c) => n + c.expired, 0);
-  if (result.indexRestored && live !== null) {
-    const claimed = claimIndexedLocations(port.indexMemory, live);
-    let ok = claimed === savedLive && port.indexedItems() === savedLive;
+  if (result.indexRestored) {
+    // live is set whenever the index could be restored (indexUsable).
+    let ok = live !== null && subtractIndexedLocations(port.indexMemory, live) === savedLive && port.indexedItems() === savedLive && live.balanced();
     for (let i = 0; ok && i < entries.length; i++) if (counts[i]!.expired > 0) ok = expireSegment(port, entries[i]!, nowS);
     if (ok) return;
     discardIndexImage(port.indexMemory, fresh);
