@@ -20,7 +20,8 @@
 //
 // Restore reads the segments back in place (same ids, same generations, same
 // offsets, so every CAS token is the one clients saw) in large reads
-// (image-reader.ts: O_DIRECT through a staging buffer, else readv),
+// (image-reader.ts: O_DIRECT through a staging buffer, the next chunk read
+// by a helper thread while the last is checked; else readv),
 // checking each one's CRC and walking its records read-only (record-walk.ts:
 // tiling, live counts, a fingerprint of live record locations) right after
 // its batch arrives, while the bytes are in cache; then reads the index
@@ -63,7 +64,7 @@ import {
 import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, paddedLength } from './index-section.js';
 import { ShortRead } from './sequential-io.js';
 import { openImageWriter, type ImageWriter, type WriterIo } from './image-writer.js';
-import { openBulkReader, type BulkReader } from './image-reader.js';
+import { openBulkReader, type BulkReader, type BulkReaderOptions } from './image-reader.js';
 import { checkSegment, expireSegment, rebuildSegment, type SegmentCounts } from './record-walk.js';
 import { LocationFingerprint } from '../location-fingerprint.js';
 import { crc32 } from './checksum.js';
@@ -150,6 +151,8 @@ export interface RestoreResult {
   downSeconds: number;
   /** The bulk sections were read with O_DIRECT (image-reader.ts), not through the page cache. */
   direct: boolean;
+  /** Staging chunks the read-ahead thread read while the last one was checked (image-reader.ts). */
+  aheadChunks: number;
 }
 
 const ZEROS = new Uint8Array(8);
@@ -295,7 +298,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
  * false with the reason; a problem with the index section only costs a
  * rebuild of the index (indexRestored false, indexNote says why). Never throws.
  */
-export function restoreImage(port: StoreImagePort, file: string, options: { direct?: boolean } = {}): RestoreResult {
+export function restoreImage(port: StoreImagePort, file: string, options: BulkReaderOptions = {}): RestoreResult {
   const started = performance.now();
   const result: RestoreResult = {
     warm: false,
@@ -313,6 +316,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     walkMs: 0,
     downSeconds: NaN,
     direct: false,
+    aheadChunks: 0,
   };
   const finish = (): RestoreResult => {
     result.ms = performance.now() - started;
@@ -356,7 +360,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     const live = indexUsable(port, header) ? new LocationFingerprint(heap.segmentCount, port.settings.segmentSize) : null;
     const counts: SegmentCounts[] = [];
     const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
-    bulk = openBulkReader(file, fd, { direct: options.direct !== false });
+    bulk = openBulkReader(file, fd, { ...options, direct: options.direct !== false });
     result.direct = bulk.direct;
     bulk.readAllAt(targets, dataAt, (i) => {
       const c0 = performance.now();
@@ -404,6 +408,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     result.reason =
       err instanceof ImageRejected || err instanceof ShortRead ? err.message : `cannot read ${file}: ${(err as Error).message}`;
   } finally {
+    result.aheadChunks = bulk?.aheadChunks ?? 0;
     bulk?.close();
     closeQuietly(fd);
   }
