@@ -120,11 +120,12 @@ function main(): void {
     const c = process.cpuUsage();
     const r = restoreImage(port, file);
     const cpu = cpuMs(c);
+    const used = process.cpuUsage(c);
     if (!r.warm || !r.indexRestored) throw new Error(`restore: ${r.reason} ${r.indexNote}`);
     const other = r.ms - r.readMs - r.indexMs - r.walkMs;
     let line =
-      `run ${run + 1} load ${load.toFixed(1)}: restore ${per(r.ms)} s/GiB (CPU ${per(cpu)}): data read+CRC ${per(r.readMs)}, CRC ${per(r.checksumMs)}, ` +
-      `index ${per(r.indexMs)}, walk+finish ${per(r.walkMs)}, other ${per(other)}`;
+      `run ${run + 1} load ${load.toFixed(1)}: restore ${per(r.ms)} s/GiB (CPU ${per(cpu)}: user ${per(used.user / 1000)}, system ${per(used.system / 1000)}): data read+CRC ${per(r.readMs)}, CRC ${per(r.checksumMs)}, ` +
+      `index ${per(r.indexMs)}, walk+finish ${per(r.walkMs)}, other ${per(other)}; chunks read ahead ${(r as { aheadChunks?: number }).aheadChunks ?? 0}`;
     if (values.pieces) {
       const entries = readTable(file);
       const heap = port.heap;

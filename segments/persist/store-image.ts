@@ -21,7 +21,9 @@
 // Restore reads the segments back in place (same ids, same generations, same
 // offsets, so every CAS token is the one clients saw) in large reads
 // (image-reader.ts: O_DIRECT through a staging buffer, the next chunk read
-// by a helper thread while the last is checked; else readv),
+// by a helper thread while the last is checked; else readv; another thread
+// touches the heap pages ahead so their first-touch faults run on the other
+// core, prefault.ts),
 // checking each one's CRC and walking its records read-only (record-walk.ts:
 // tiling, live counts, a fingerprint of live record locations) right after
 // its batch arrives, while the bytes are in cache; then reads the index
@@ -65,6 +67,7 @@ import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, 
 import { ShortRead } from './sequential-io.js';
 import { openImageWriter, type ImageWriter, type WriterIo } from './image-writer.js';
 import { openBulkReader, type BulkReader, type BulkReaderOptions } from './image-reader.js';
+import { startPrefault, type Prefault } from './prefault.js';
 import { checkSegment, expireSegment, rebuildSegment, type SegmentCounts } from './record-walk.js';
 import { LocationFingerprint } from '../location-fingerprint.js';
 import { crc32 } from './checksum.js';
@@ -298,7 +301,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
  * false with the reason; a problem with the index section only costs a
  * rebuild of the index (indexRestored false, indexNote says why). Never throws.
  */
-export function restoreImage(port: StoreImagePort, file: string, options: BulkReaderOptions = {}): RestoreResult {
+export function restoreImage(port: StoreImagePort, file: string, options: BulkReaderOptions & { prefaultAbove?: number } = {}): RestoreResult {
   const started = performance.now();
   const result: RestoreResult = {
     warm: false,
@@ -336,6 +339,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: BulkRe
   }
   let began = false;
   let bulk: BulkReader | null = null;
+  let prefault: Prefault | null = null;
   const fresh = new Int32Array(port.indexMemory.control).slice();
   try {
     const size = fstatSync(fd).size;
@@ -362,7 +366,9 @@ export function restoreImage(port: StoreImagePort, file: string, options: BulkRe
     const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
     bulk = openBulkReader(file, fd, { ...options, direct: options.direct !== false });
     result.direct = bulk.direct;
+    prefault = startPrefault(targets, options.prefaultAbove);
     bulk.readAllAt(targets, dataAt, (i) => {
+      prefault!.progress(i + 1);
       const c0 = performance.now();
       const crc = crc32(targets[i]!);
       const c1 = performance.now();
@@ -371,6 +377,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: BulkRe
       counts.push(checkSegment(port, entries[i]!, i, nowS, live));
       result.walkMs += performance.now() - c1;
     });
+    prefault.stop();
     result.readMs = performance.now() - started - result.walkMs;
     const pending = header.scalars.pendingFlushAt;
     if (pending >= 0 && nowS >= pending) {
@@ -408,6 +415,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: BulkRe
     result.reason =
       err instanceof ImageRejected || err instanceof ShortRead ? err.message : `cannot read ${file}: ${(err as Error).message}`;
   } finally {
+    prefault?.stop();
     result.aheadChunks = bulk?.aheadChunks ?? 0;
     bulk?.close();
     closeQuietly(fd);

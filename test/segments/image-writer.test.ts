@@ -174,7 +174,7 @@ t.test('a restore reads the bulk with O_DIRECT where it can, and gets the same s
   t.notOk(cut.warm, `a truncated image is cold (${cut.reason})`);
 });
 
-t.test('the read-ahead thread: small staging slots, the thread reads most chunks, the same store as reading alone; a cut file is still cold', { skip: canDirect ? false : 'no O_DIRECT here' }, async (t) => {
+t.test('the read-ahead and prefault threads: small staging slots, the thread reads most chunks, the same store as reading alone; a cut file is still cold', { skip: canDirect ? false : 'no O_DIRECT here' }, async (t) => {
   const dir = tempDir(t);
   const clock = new ManualClock();
   const { store, model } = filled(clock);
@@ -188,7 +188,7 @@ t.test('the read-ahead thread: small staging slots, the thread reads most chunks
     });
   for (const stagingBytes of [DIRECT_BLOCK, 3 * DIRECT_BLOCK]) {
     const ahead = new SegmentStore({ ...OPTIONS, clock, hashSeed: 5 });
-    const viaThread = restoreImage(ahead.imagePort(), file, { stagingBytes, awaitThread: true });
+    const viaThread = restoreImage(ahead.imagePort(), file, { stagingBytes, awaitThread: true, prefaultAbove: 0 });
     t.ok(viaThread.warm && viaThread.direct && viaThread.indexRestored, `staging ${stagingBytes}: warm, O_DIRECT, index restored`);
     const chunks = Math.ceil(viaThread.fileBytes / stagingBytes);
     t.ok(viaThread.aheadChunks > chunks / 2, `staging ${stagingBytes}: the thread read ${viaThread.aheadChunks} of about ${chunks} chunks`);
