@@ -391,7 +391,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: BulkRe
     }
     began = true;
     let t = performance.now();
-    const indexNote = restoreIndex(port, fd, bulk, header, dataAt + header.dataBytes, fresh, result);
+    const indexNote = restoreIndex(port, fd, bulk, header, dataAt + header.dataBytes, fresh, result, options.prefaultAbove);
     result.indexMs = performance.now() - t;
     t = performance.now();
     result.indexRestored = indexNote === '';
@@ -429,7 +429,16 @@ export function restoreImage(port: StoreImagePort, file: string, options: BulkRe
  * index is then still the empty one `fresh` describes). Throws only when
  * the file itself fails (ShortRead).
  */
-function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header: ImageHeader, at: number, fresh: Int32Array, result: RestoreResult): string {
+function restoreIndex(
+  port: StoreImagePort,
+  fd: number,
+  bulk: BulkReader,
+  header: ImageHeader,
+  at: number,
+  fresh: Int32Array,
+  result: RestoreResult,
+  prefaultAbove: number | undefined,
+): string {
   if (header.indexBytes === 0) return 'the image holds no index';
   if (header.hashSeed !== port.hashSeed) return 'the store runs with another hash seed than the image';
   const memory = port.indexMemory;
@@ -449,8 +458,11 @@ function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header
   for (const v of targets) views.push(v, new Uint8Array(paddedLength(v.length) - v.length));
   let bad = '';
   let partCrc = 0;
+  // The index's memory is fresh too: its first-touch faults go to the helper thread (prefault.ts).
+  const prefault = startPrefault(targets, prefaultAbove);
   try {
     bulk.readAllAt(views, at, (i) => {
+      prefault.progress((i + 1) >>> 1);
       if (bad !== '') return;
       const c0 = performance.now();
       const part = i >>> 1;
@@ -459,9 +471,11 @@ function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header
       result.checksumMs += performance.now() - c0;
     });
   } catch (err) {
+    prefault.stop();
     discardIndexImage(memory, fresh);
     throw err;
   }
+  prefault.stop();
   if (bad === '') bad = adoptIndexImage(memory, head.control);
   if (bad !== '') discardIndexImage(memory, fresh);
   return bad;
