@@ -34,6 +34,7 @@ import {
   type IndexMemory,
 } from './index-layout.js';
 import { growShared } from './shared-memory.js';
+import { mixLocation, type LocationFingerprint } from './location-fingerprint.js';
 
 /** Identifies the slot layout and hash functions a saved table depends on. */
 export const INDEX_IMAGE_LAYOUT = 1;
@@ -184,13 +185,17 @@ export function adoptIndexImage(memory: IndexMemory, c: Int32Array): string {
 }
 
 /**
- * Clear bit loc-1 of `live` for every location the tables in use hold.
- * Returns how many locations there are, or -1 at the first one whose bit
- * was not set (a slot naming no live record, or two slots naming one).
+ * Subtract every location the tables in use hold from `fp` (the record
+ * walk added the live records' locations; ../location-fingerprint.ts).
+ * Returns how many locations there are, or -1 at the first one outside the
+ * heap. Reads the slot words front to back; the only other memory touched
+ * is `fp`'s three words per segment.
  */
-export function claimIndexedLocations(memory: IndexMemory, live: Uint32Array): number {
+export function subtractIndexedLocations(memory: IndexMemory, fp: LocationFingerprint): number {
   const c = new Int32Array(memory.control);
-  const limit = live.length * 32;
+  const span = fp.segmentSize / 8;
+  const segments = fp.segmentCount;
+  const { count: counts, sum1, sum2, key1, key2 } = fp;
   let count = 0;
   for (const a of areasInUse(c)) {
     const used = field(c, a, A_BUCKETS) + field(c, a, A_OVERFLOW_USED);
@@ -198,13 +203,14 @@ export function claimIndexedLocations(memory: IndexMemory, live: Uint32Array): n
     for (let i = 1; i < words.length; i += 2) {
       const lo = words[i]!;
       if (lo === 0) continue;
-      // Locations pass 2^32 in heaps over 32 GiB: no 32-bit shifts on them.
-      const bit = locOfSlot(words[i - 1]!, lo) - 1;
-      if (bit >= limit) return -1;
-      const w = Math.floor(bit / 32);
-      const mask = 1 << (bit % 32);
-      if ((live[w]! & mask) === 0) return -1;
-      live[w] = live[w]! & ~mask;
+      // Locations pass 2^32 in heaps over 32 GiB: no 32-bit operations on them.
+      const at = locOfSlot(words[i - 1]!, lo) - 1;
+      const seg = Math.floor(at / span);
+      if (seg >= segments) return -1;
+      const x = at - seg * span;
+      counts[seg] = (counts[seg]! - 1) | 0;
+      sum1[seg] = (sum1[seg]! - mixLocation(x, key1)) | 0;
+      sum2[seg] = (sum2[seg]! - mixLocation(x, key2)) | 0;
       count++;
     }
   }

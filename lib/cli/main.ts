@@ -83,8 +83,10 @@ async function main(): Promise<void> {
           return;
         }
         // Plain `shutdown` is memcached's SIGINT: the process ends now,
-        // without answering what other clients have sent.
+        // without answering what other clients have sent; with -e the
+        // store is still saved first (issue 12 lists it among the saving stops).
         if (settings.verbosity > 0) process.stderr.write('Exiting normally\n');
+        server.saveImage();
         process.exit(0);
       },
     });

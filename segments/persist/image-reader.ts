@@ -7,10 +7,20 @@
 // first touch is a host fault) only to copy them into the heap. The staging
 // offset is found as image-writer.ts finds it, by probing (here with a
 // one-block read at offset 0). Small reads (header, table, trailer, index
-// head) stay on the ordinary descriptor. Not here: what the bytes mean or
-// how they are checked.
+// head) stay on the ordinary descriptor.
+//
+// Read-ahead: the direct reader's staging buffer has two slots, and a
+// helper thread (when it starts; else the caller reads itself) reads the
+// next chunk into one slot while the caller copies out of the other and
+// checks what it copied, so the device's time overlaps the CRC and the
+// record walk instead of adding to them. The thread only ever writes the
+// slot the caller is not using, and the caller waits for its chunk before
+// touching that slot; close() waits for any read still running.
+//
+// Not here: what the bytes mean or how they are checked.
 
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { DIRECT_BLOCK, STAGING_BYTES } from './image-writer.js';
 import { ShortRead, readAllAt } from './sequential-io.js';
 
@@ -25,7 +35,20 @@ export interface BulkReader {
    * at end of file.
    */
   readAllAt(targets: readonly Uint8Array[], position: number, onRead: (i: number) => void): void;
+  /** Chunks the read-ahead thread read and the caller then used. */
+  readonly aheadChunks: number;
   close(): void;
+}
+
+export interface BulkReaderOptions {
+  /** Try O_DIRECT (default false here; store-image.ts asks for it). */
+  direct?: boolean;
+  /** Bytes per staging slot, a multiple of DIRECT_BLOCK (tests use small ones). */
+  stagingBytes?: number;
+  /** Read the next chunk on a helper thread (default true). */
+  readAhead?: boolean;
+  /** Tests: wait (up to 5 s) for the thread to run before the first read, so it is surely used. */
+  awaitThread?: boolean;
 }
 
 /**
@@ -33,8 +56,8 @@ export interface BulkReader {
  * `direct` and the filesystem allows it, else `fd`'s own buffered readv
  * (sequential-io.ts). Never throws for a refused O_DIRECT.
  */
-export function openBulkReader(file: string, fd: number, options: { direct?: boolean; stagingBytes?: number } = {}): BulkReader {
-  const buffered: BulkReader = { direct: false, readAllAt: (targets, position, onRead) => readAllAt(fd, targets, position, onRead), close: () => {} };
+export function openBulkReader(file: string, fd: number, options: BulkReaderOptions = {}): BulkReader {
+  const buffered: BulkReader = { direct: false, aheadChunks: 0, readAllAt: (targets, position, onRead) => readAllAt(fd, targets, position, onRead), close: () => {} };
   const flag = (constants as { O_DIRECT?: number }).O_DIRECT;
   if (options.direct !== true || flag === undefined) return buffered;
   let direct: number;
@@ -44,11 +67,15 @@ export function openBulkReader(file: string, fd: number, options: { direct?: boo
     return buffered;
   }
   const bytes = options.stagingBytes ?? STAGING_BYTES;
-  const raw = new Uint8Array(new ArrayBuffer(bytes + DIRECT_BLOCK));
+  // Two slots back to back; bytes is a multiple of the block, so the second is aligned when the first is.
+  const raw = new Uint8Array(new SharedArrayBuffer(2 * bytes + DIRECT_BLOCK));
   for (let offset = 0; offset < DIRECT_BLOCK; offset += PROBE_STEP) {
     try {
       readSync(direct, raw, offset, DIRECT_BLOCK, 0);
-      return new DirectReader(direct, raw.subarray(offset, offset + bytes));
+      const slots = [raw.subarray(offset, offset + bytes), raw.subarray(offset + bytes, offset + 2 * bytes)] as const;
+      const thread = options.readAhead !== false ? new ReadThread(direct, slots) : null;
+      if (options.awaitThread === true) thread?.awaitStart(5_000);
+      return new DirectReader(direct, slots, thread);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EINVAL') break;
     }
@@ -62,11 +89,20 @@ class DirectReader implements BulkReader {
   /** File position of staging[0] and how many bytes it holds from there. */
   private base = -1;
   private held = 0;
+  /** The slot the caller copies from; the thread may only fill the other. */
+  private slot: 0 | 1 = 0;
+  private staging: Uint8Array;
+  /** File position the other slot is being filled from by the thread (-1: none posted). */
+  private ahead = -1;
+  aheadChunks = 0;
 
   constructor(
     private readonly fd: number,
-    private readonly staging: Uint8Array,
-  ) {}
+    private readonly slots: readonly [Uint8Array, Uint8Array],
+    private readonly thread: ReadThread | null,
+  ) {
+    this.staging = slots[0];
+  }
 
   readAllAt(targets: readonly Uint8Array[], position: number, onRead: (i: number) => void): void {
     let at = position;
@@ -85,21 +121,145 @@ class DirectReader implements BulkReader {
   }
 
   close(): void {
+    // No read may still be writing a slot (or using the descriptor) once this returns.
+    if (this.ahead >= 0) this.thread?.finish();
+    this.thread?.stop();
     closeQuietly(this.fd);
   }
 
-  /** Fill the staging buffer from the block holding `at`. */
+  /** Make the staging slot hold the block holding `at` (from the thread's read-ahead when it guessed right), then post the next. */
   private load(at: number): void {
-    this.base = Math.floor(at / DIRECT_BLOCK) * DIRECT_BLOCK;
-    this.held = 0;
-    while (this.held < this.staging.length) {
-      const n = readSync(this.fd, this.staging, this.held, this.staging.length - this.held, this.base + this.held);
-      if (n === 0) break;
-      this.held += n;
-      // A short read is the end of the file (O_DIRECT reads whole blocks otherwise).
-      if (n % DIRECT_BLOCK !== 0) break;
+    const base = Math.floor(at / DIRECT_BLOCK) * DIRECT_BLOCK;
+    const other = (1 - this.slot) as 0 | 1;
+    let held = -1;
+    if (this.ahead >= 0) {
+      const aheadAt = this.ahead;
+      this.ahead = -1;
+      // The other slot is now either filled by the thread or left alone for good.
+      const got = this.thread!.finish();
+      if (aheadAt === base && got >= 0) {
+        held = got;
+        this.aheadChunks++;
+      }
     }
+    if (held < 0) held = readBlocks(this.fd, this.slots[other], base);
+    this.slot = other;
+    this.staging = this.slots[other];
+    this.base = base;
+    this.held = held;
     if (at >= this.base + this.held) throw new ShortRead('image truncated');
+    // A full slot: the file goes on, so the next chunk is likely wanted next.
+    if (this.thread !== null && held === this.staging.length && this.thread.post(1 - this.slot, base + held)) this.ahead = base + held;
+  }
+}
+
+/** Fill `slot` from block-aligned `base` until it is full or the file ends; returns the bytes held. */
+function readBlocks(fd: number, slot: Uint8Array, base: number): number {
+  let held = 0;
+  while (held < slot.length) {
+    const n = readSync(fd, slot, held, slot.length - held, base + held);
+    if (n === 0) break;
+    held += n;
+    // A short read is the end of the file (O_DIRECT reads whole blocks otherwise).
+    if (n % DIRECT_BLOCK !== 0) break;
+  }
+  return held;
+}
+
+// The read-ahead thread's whole program: wait for a posted read, fill its slot, count it done.
+const THREAD_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { readSync } = require('node:fs');
+const { fd, control, jobs, slots, block } = workerData;
+if (Atomics.compareExchange(control, 3, 0, 1) === 0) {
+  for (let next = 0; ; next++) {
+    while (Atomics.load(control, 0) <= next) Atomics.wait(control, 0, next);
+    if (Atomics.load(control, 4) === 1) break;
+    const slot = slots[jobs[1]];
+    const base = jobs[0];
+    let held = 0;
+    try {
+      while (held < slot.length) {
+        const n = readSync(fd, slot, held, slot.length - held, base + held);
+        if (n === 0) break;
+        held += n;
+        if (n % block !== 0) break;
+      }
+    } catch {
+      held = -1;
+    }
+    jobs[2] = held;
+    Atomics.store(control, 1, next + 1);
+    Atomics.notify(control, 1);
+  }
+}
+`;
+
+/** Control words shared with the thread (as image-writer.ts's write thread). */
+const POSTED = 0;
+const DONE = 1;
+/** 0 starting, 1 running: reads are posted only once it runs (until then the reader reads itself). */
+const STATE = 3;
+const STOP = 4;
+const READ_MS = 60_000;
+
+/** A worker thread that fills one staging slot at a time with the same O_DIRECT descriptor. Synchronous for the caller. */
+class ReadThread {
+  private readonly control = new Int32Array(new SharedArrayBuffer(8 * 4));
+  /** Position, slot, and the bytes read (-1: the read failed; the caller then reads itself and sees the error). */
+  private readonly jobs = new Float64Array(new SharedArrayBuffer(3 * 8));
+  private posted = 0;
+  private usable = true;
+
+  constructor(fd: number, slots: readonly [Uint8Array, Uint8Array]) {
+    try {
+      const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { fd, control: this.control, jobs: this.jobs, slots, block: DIRECT_BLOCK } });
+      worker.unref();
+      worker.on('error', () => {});
+    } catch {
+      this.usable = false;
+    }
+  }
+
+  /**
+   * Ask for slot `slot` to be filled from `base`; false when the thread is
+   * not running (not yet started, or given up on): read it yourself.
+   */
+  post(slot: number, base: number): boolean {
+    if (!this.usable || Atomics.load(this.control, STATE) !== 1) return false;
+    this.jobs[0] = base;
+    this.jobs[1] = slot;
+    this.posted++;
+    Atomics.store(this.control, POSTED, this.posted);
+    Atomics.notify(this.control, POSTED);
+    return true;
+  }
+
+  /** Tests: wait until the thread runs (or `ms` pass). */
+  awaitStart(ms: number): void {
+    const t0 = Date.now();
+    while (this.usable && Atomics.load(this.control, STATE) === 0 && Date.now() - t0 < ms) Atomics.wait(this.control, STATE, 0, 5);
+  }
+
+  /** Wait for the posted read: its byte count, or -1 when it failed (read it yourself: the thread is done with the slot). */
+  finish(): number {
+    for (;;) {
+      const done = Atomics.load(this.control, DONE);
+      if (done >= this.posted) return this.jobs[2]!;
+      if (Atomics.wait(this.control, DONE, done, READ_MS) === 'timed-out' && Atomics.load(this.control, DONE) === done) {
+        // A read hung for a minute: the thread may still write its slot later, so nothing more is read here.
+        this.usable = false;
+        throw new Error('the read-ahead thread stalled');
+      }
+    }
+  }
+
+  stop(): void {
+    if (!this.usable) return;
+    this.usable = false;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.store(this.control, POSTED, this.posted + 1);
+    Atomics.notify(this.control, POSTED);
   }
 }
 

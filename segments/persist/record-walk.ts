@@ -1,8 +1,8 @@
 // The per-record part of a warm restore, over one restored segment's words:
 // a read-only check pass (records tile the written bytes, agree with the
 // saved live counts; counts what is kept and what expired while down, and
-// marks every live record's location in a bitmap the restored hash index
-// is checked against), then one of two finishing passes: expire (mark the
+// adds every live record's location to a per-segment fingerprint the
+// restored hash index is checked against, ../location-fingerprint.ts), then one of two finishing passes: expire (mark the
 // expired records dead and take them out of a restored index) or rebuild
 // (mark them dead and insert every other live record into an empty index).
 // No file I/O, no segment headers or chains (store-image.ts).
@@ -12,6 +12,7 @@ import type { SegmentEntry } from './image-format.js';
 import { ImageRejected } from './image-format.js';
 import { BIT_DEAD, MAX_KEY_BYTES, recordBytes, recordDeadline } from '../item-layout.js';
 import { NEVER } from '../expiry-time.js';
+import { mixLocation, type LocationFingerprint } from '../location-fingerprint.js';
 
 /** What the check pass found in one segment. */
 export interface SegmentCounts {
@@ -22,23 +23,21 @@ export interface SegmentCounts {
   expired: number;
 }
 
-/** A bitmap with one bit per 8 heap bytes: bit loc - 1 for a record at location loc. */
-export function locationBitmap(heapBytes: number): Uint32Array {
-  return new Uint32Array(Math.ceil(heapBytes / 8 / 32));
-}
-
 /**
  * Check segment `e` (entry `i` of the table) record by record without
  * changing it: every record has a sane key and value length, the records
  * tile [0, writeOffset), and the live (not dead) ones add up to the saved
- * live counts. Sets the bit of every live record in `live` when given.
+ * live counts. Adds every live record's location to `live` when given.
  * Throws ImageRejected.
  */
-export function checkSegment(port: StoreImagePort, e: SegmentEntry, i: number, nowS: number, live: Uint32Array | null): SegmentCounts {
-  const { segmentSize, itemSizeMax } = port.settings;
+export function checkSegment(port: StoreImagePort, e: SegmentEntry, i: number, nowS: number, live: LocationFingerprint | null): SegmentCounts {
+  const { itemSizeMax } = port.settings;
   const words = port.heap.words[e.seg]!;
-  const firstBit = (e.seg * segmentSize) / 8;
   const end = e.writeOffset;
+  const key1 = live?.key1 ?? 0;
+  const key2 = live?.key2 ?? 0;
+  let sum1 = 0;
+  let sum2 = 0;
   let liveItems = 0;
   let liveBytes = 0;
   let kept = 0;
@@ -57,12 +56,9 @@ export function checkSegment(port: StoreImagePort, e: SegmentEntry, i: number, n
     if (!(bits & BIT_DEAD)) {
       liveItems++;
       liveBytes += size;
-      if (live !== null) {
-        const bit = firstBit + off / 8;
-        // Bits pass 2^32 in heaps over 32 GiB: no 32-bit shifts on them.
-        const w32 = Math.floor(bit / 32);
-        live[w32] = live[w32]! | (1 << (bit % 32));
-      }
+      // The in-segment offset in words of 8 bytes (as index slots hold it, less the segment's base).
+      sum1 = (sum1 + mixLocation(off >>> 3, key1)) | 0;
+      sum2 = (sum2 + mixLocation(off >>> 3, key2)) | 0;
       const deadline = recordDeadline(words, w, a);
       if (deadline === NEVER || nowS < deadline) {
         kept++;
@@ -74,6 +70,7 @@ export function checkSegment(port: StoreImagePort, e: SegmentEntry, i: number, n
   if (liveItems !== e.liveItems || liveBytes !== e.liveBytes) {
     throw new ImageRejected(`segment ${i + 1}'s records disagree with its header`);
   }
+  live?.addSegment(e.seg, liveItems, sum1, sum2);
   return { kept, keptBytes, expired: liveItems - kept };
 }
 

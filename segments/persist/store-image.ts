@@ -20,12 +20,20 @@
 //
 // Restore reads the segments back in place (same ids, same generations, same
 // offsets, so every CAS token is the one clients saw) in large reads
-// (image-reader.ts: O_DIRECT through a staging buffer, else readv),
+// (image-reader.ts: O_DIRECT through a staging buffer, the next chunk read
+// by a helper thread while the last is checked; else readv; another thread
+// touches the heap pages ahead so their first-touch faults run on the other
+// core, prefault.ts),
 // checking each one's CRC and walking its records read-only (record-walk.ts:
-// tiling, live counts, a bitmap of live records) right after its batch
-// arrives, while the bytes are in cache; then reads the index arrays into
-// the fresh index's own memory (segments/index-image.ts) and checks that the
-// restored index holds exactly the live records' locations. Items that expired while the server was
+// tiling, live counts, a fingerprint of live record locations) right after
+// its batch arrives, while the bytes are in cache; then reads the index
+// arrays into the fresh index's own memory (segments/index-image.ts) and
+// checks that the restored index holds exactly the live records' locations:
+// counts per segment exactly, the locations themselves by a keyed
+// per-segment fingerprint (segments/location-fingerprint.ts says what it
+// guarantees: a wrong index whose CRCs match passes with about 2^-64; it
+// replaced an exact bitmap whose random accesses were the largest cost of
+// restoring small items). Items that expired while the server was
 // down are then marked dead and taken out of the index. When the index
 // section is missing, damaged, saved with another hash seed, or disagrees
 // with the records, the index is rebuilt from the records instead (one hash
@@ -58,19 +66,21 @@ import {
 import { INDEX_HEAD_BYTES, decodeIndexHead, encodeIndexHead, indexSectionBytes, paddedLength } from './index-section.js';
 import { ShortRead } from './sequential-io.js';
 import { openImageWriter, type ImageWriter, type WriterIo } from './image-writer.js';
-import { openBulkReader, type BulkReader } from './image-reader.js';
-import { checkSegment, expireSegment, locationBitmap, rebuildSegment, type SegmentCounts } from './record-walk.js';
+import { openBulkReader, type BulkReader, type BulkReaderOptions } from './image-reader.js';
+import { startPrefault, type Prefault } from './prefault.js';
+import { checkSegment, expireSegment, rebuildSegment, type SegmentCounts } from './record-walk.js';
+import { LocationFingerprint } from '../location-fingerprint.js';
 import { crc32 } from './checksum.js';
 import {
   INDEX_IMAGE_LAYOUT,
   adoptIndexImage,
   checkIndexControl,
-  claimIndexedLocations,
   discardIndexImage,
   indexImageParts,
   indexImageTargets,
   indexPartLengths,
   isFreshIndex,
+  subtractIndexedLocations,
 } from '../index-image.js';
 
 export interface SaveOptions {
@@ -144,6 +154,8 @@ export interface RestoreResult {
   downSeconds: number;
   /** The bulk sections were read with O_DIRECT (image-reader.ts), not through the page cache. */
   direct: boolean;
+  /** Staging chunks the read-ahead thread read while the last one was checked (image-reader.ts). */
+  aheadChunks: number;
 }
 
 const ZEROS = new Uint8Array(8);
@@ -289,7 +301,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
  * false with the reason; a problem with the index section only costs a
  * rebuild of the index (indexRestored false, indexNote says why). Never throws.
  */
-export function restoreImage(port: StoreImagePort, file: string, options: { direct?: boolean } = {}): RestoreResult {
+export function restoreImage(port: StoreImagePort, file: string, options: BulkReaderOptions & { prefaultAbove?: number } = {}): RestoreResult {
   const started = performance.now();
   const result: RestoreResult = {
     warm: false,
@@ -307,6 +319,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     walkMs: 0,
     downSeconds: NaN,
     direct: false,
+    aheadChunks: 0,
   };
   const finish = (): RestoreResult => {
     result.ms = performance.now() - started;
@@ -326,6 +339,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
   }
   let began = false;
   let bulk: BulkReader | null = null;
+  let prefault: Prefault | null = null;
   const fresh = new Int32Array(port.indexMemory.control).slice();
   try {
     const size = fstatSync(fd).size;
@@ -343,16 +357,18 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     result.downSeconds = Math.max(0, Date.now() - header.savedAtMs) / 1000;
     // Data first, all of it checked before anything is linked. Each
     // segment's records are walked (read-only) right after its CRC, while
-    // its bytes are still in cache; the bitmap of live records is kept only
-    // when the saved index can be used.
+    // its bytes are still in cache; the fingerprint of live locations is
+    // kept only when the saved index can be used.
     const heap = port.heap;
     const dataAt = HEADER_BYTES + tableLength;
-    const live = indexUsable(port, header) ? liveBitmap(port) : null;
+    const live = indexUsable(port, header) ? new LocationFingerprint(heap.segmentCount, port.settings.segmentSize) : null;
     const counts: SegmentCounts[] = [];
     const targets = entries.map((e) => heap.bytes[e.seg]!.subarray(0, e.writeOffset));
-    bulk = openBulkReader(file, fd, { direct: options.direct !== false });
+    bulk = openBulkReader(file, fd, { ...options, direct: options.direct !== false });
     result.direct = bulk.direct;
+    prefault = startPrefault(targets, options.prefaultAbove);
     bulk.readAllAt(targets, dataAt, (i) => {
+      prefault!.progress(i + 1);
       const c0 = performance.now();
       const crc = crc32(targets[i]!);
       const c1 = performance.now();
@@ -361,6 +377,7 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
       counts.push(checkSegment(port, entries[i]!, i, nowS, live));
       result.walkMs += performance.now() - c1;
     });
+    prefault.stop();
     result.readMs = performance.now() - started - result.walkMs;
     const pending = header.scalars.pendingFlushAt;
     if (pending >= 0 && nowS >= pending) {
@@ -374,16 +391,11 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     }
     began = true;
     let t = performance.now();
-    const indexNote = restoreIndex(port, fd, bulk, header, dataAt + header.dataBytes, fresh, result);
+    const indexNote = restoreIndex(port, fd, bulk, header, dataAt + header.dataBytes, fresh, result, options.prefaultAbove);
     result.indexMs = performance.now() - t;
     t = performance.now();
     result.indexRestored = indexNote === '';
     result.indexNote = indexNote;
-    if (result.indexRestored && live === null) {
-      discardIndexImage(port.indexMemory, fresh);
-      result.indexRestored = false;
-      result.indexNote = 'no memory to check the saved index';
-    }
     finishRecords(port, entries, counts, live, nowS, result, fresh);
     for (let i = 0; i < entries.length; i++) linkSegment(port, entries[i]!, counts[i]!, result);
     port.countRestored(result.items, counts.reduce((n, c) => n + c.keptBytes, 0));
@@ -403,6 +415,8 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
     result.reason =
       err instanceof ImageRejected || err instanceof ShortRead ? err.message : `cannot read ${file}: ${(err as Error).message}`;
   } finally {
+    prefault?.stop();
+    result.aheadChunks = bulk?.aheadChunks ?? 0;
     bulk?.close();
     closeQuietly(fd);
   }
@@ -415,7 +429,16 @@ export function restoreImage(port: StoreImagePort, file: string, options: { dire
  * index is then still the empty one `fresh` describes). Throws only when
  * the file itself fails (ShortRead).
  */
-function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header: ImageHeader, at: number, fresh: Int32Array, result: RestoreResult): string {
+function restoreIndex(
+  port: StoreImagePort,
+  fd: number,
+  bulk: BulkReader,
+  header: ImageHeader,
+  at: number,
+  fresh: Int32Array,
+  result: RestoreResult,
+  prefaultAbove: number | undefined,
+): string {
   if (header.indexBytes === 0) return 'the image holds no index';
   if (header.hashSeed !== port.hashSeed) return 'the store runs with another hash seed than the image';
   const memory = port.indexMemory;
@@ -435,8 +458,11 @@ function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header
   for (const v of targets) views.push(v, new Uint8Array(paddedLength(v.length) - v.length));
   let bad = '';
   let partCrc = 0;
+  // The index's memory is fresh too: its first-touch faults go to the helper thread (prefault.ts).
+  const prefault = startPrefault(targets, prefaultAbove);
   try {
     bulk.readAllAt(views, at, (i) => {
+      prefault.progress((i + 1) >>> 1);
       if (bad !== '') return;
       const c0 = performance.now();
       const part = i >>> 1;
@@ -445,9 +471,11 @@ function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header
       result.checksumMs += performance.now() - c0;
     });
   } catch (err) {
+    prefault.stop();
     discardIndexImage(memory, fresh);
     throw err;
   }
+  prefault.stop();
   if (bad === '') bad = adoptIndexImage(memory, head.control);
   if (bad !== '') discardIndexImage(memory, fresh);
   return bad;
@@ -456,15 +484,6 @@ function restoreIndex(port: StoreImagePort, fd: number, bulk: BulkReader, header
 /** The image's index section may be usable by this store (restoreIndex decides). */
 function indexUsable(port: StoreImagePort, header: ImageHeader): boolean {
   return header.indexBytes > 0 && header.hashSeed === port.hashSeed;
-}
-
-/** A bitmap of live record locations for the whole heap (1/64 of it, committed only where set), or null without the memory. */
-function liveBitmap(port: StoreImagePort): Uint32Array | null {
-  try {
-    return locationBitmap(port.heap.segmentCount * port.settings.segmentSize);
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -477,16 +496,16 @@ function finishRecords(
   port: StoreImagePort,
   entries: readonly Entry[],
   counts: readonly SegmentCounts[],
-  live: Uint32Array | null,
+  live: LocationFingerprint | null,
   nowS: number,
   result: RestoreResult,
   fresh: Int32Array,
 ): void {
   const savedLive = entries.reduce((n, e) => n + e.liveItems, 0);
   result.expired = counts.reduce((n, c) => n + c.expired, 0);
-  if (result.indexRestored && live !== null) {
-    const claimed = claimIndexedLocations(port.indexMemory, live);
-    let ok = claimed === savedLive && port.indexedItems() === savedLive;
+  if (result.indexRestored) {
+    // live is set whenever the index could be restored (indexUsable).
+    let ok = live !== null && subtractIndexedLocations(port.indexMemory, live) === savedLive && port.indexedItems() === savedLive && live.balanced();
     for (let i = 0; ok && i < entries.length; i++) if (counts[i]!.expired > 0) ok = expireSegment(port, entries[i]!, nowS);
     if (ok) return;
     discardIndexImage(port.indexMemory, fresh);

@@ -25,7 +25,7 @@ async function start(t: Test, args: string[]): Promise<BinServer> {
 t.setTimeout(300_000);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {
+for (const stop of ['SIGTERM', 'shutdown graceful', 'shutdown'] as const) {
   t.test(`${stop}: saved, then restored by the next start with -e`, async (t) => {
     const file = join(tempDir(t), 'cache.img');
     // One of the two stops with the durable save (-o warm_restart_sync), one with the default.
@@ -37,7 +37,7 @@ for (const stop of ['SIGTERM', 'shutdown graceful'] as const) {
     t.ok(items.size > 300, `${items.size} items written`);
     const written = Date.now();
     if (stop === 'SIGTERM') first.kill('SIGTERM');
-    else await exchange(first.port, 'shutdown graceful\r\n', true);
+    else await exchange(first.port, `${stop}\r\n`, true);
     t.same(await first.exited, { code: 0, signal: null }, 'exit 0');
     t.match(first.stderr(), /warm restart: saved \d+ items in \d+ segments to /);
     t.match(first.stderr(), sync ? /warm restart: saved .*, synced\)/ : /warm restart: saved .*, not synced: see -o warm_restart_sync\)/, sync ? 'synced, as asked' : 'not synced (the default)');
