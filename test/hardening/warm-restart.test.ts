@@ -1,5 +1,5 @@
 // -e FILE warm restart of the built server: items written, a graceful stop
-// (SIGTERM, or `shutdown graceful` with -A), a restart with -e, and every
+// (SIGTERM, SIGINT, SIGUSR1, or `shutdown [graceful]` with -A), a restart with -e, and every
 // item reads back byte for byte with its flags and CAS token while the ones
 // that expired during the downtime are gone. A consumed image is removed (a
 // crash then restarts cold); a damaged or mismatched one gives a cold start
@@ -25,7 +25,9 @@ async function start(t: Test, args: string[]): Promise<BinServer> {
 t.setTimeout(300_000);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-for (const stop of ['SIGTERM', 'shutdown graceful', 'shutdown'] as const) {
+// Every graceful stop saves: the three signals memcached users send and both shutdown commands.
+for (const stop of ['SIGTERM', 'SIGINT', 'SIGUSR1', 'shutdown graceful', 'shutdown'] as const) {
+  const signal = stop.startsWith('SIG');
   t.test(`${stop}: saved, then restored by the next start with -e`, async (t) => {
     const file = join(tempDir(t), 'cache.img');
     // One of the two stops with the durable save (-o warm_restart_sync), one with the default.
@@ -33,10 +35,10 @@ for (const stop of ['SIGTERM', 'shutdown graceful', 'shutdown'] as const) {
     const args = ['-m', '16', '-A', '-e', file, ...(sync ? ['-o', 'warm_restart_sync'] : [])];
     const first = await start(t, args);
     t.match(first.stderr(), /cold start: no image file/, 'first start is cold, and says so');
-    const items = await writeItems(first.port, 400, stop === 'SIGTERM' ? 1 : 2);
+    const items = await writeItems(first.port, 400, signal ? 1 : 2);
     t.ok(items.size > 300, `${items.size} items written`);
     const written = Date.now();
-    if (stop === 'SIGTERM') first.kill('SIGTERM');
+    if (signal) first.kill(stop as NodeJS.Signals);
     else await exchange(first.port, `${stop}\r\n`, true);
     t.same(await first.exited, { code: 0, signal: null }, 'exit 0');
     t.match(first.stderr(), /warm restart: saved \d+ items in \d+ segments to /);
