@@ -24,25 +24,13 @@ import { AdvisorDrainLoop } from '../advisor/threaded-advisor.js';
 import { WatchRings } from '../observability/watch-rings.js';
 import { watchBus } from '../observability/watch-bus.js';
 import { watchEvictions } from '../respond/watch-command.js';
-import { lowerThreadPriority } from './thread-priority.js';
 
 /** Longest sleep between steps when nothing is pending (bounds the shutdown delay too). */
 const WAIT_MS = 250;
-/**
- * Nice added to this thread (Linux). Where it shares a core with a request
- * thread (-t 1 pinned to one core, or more threads than cores), a merge pass
- * at equal priority takes half the core for as long as it runs, so every
- * request in that window waits twice as long (the eviction benchmark's p99).
- * At +5 the scheduler gives it about a quarter of a busy core (weight 335
- * against 1024), so the pass is spread thinner, and it still has every idle
- * moment; the reserve of free segments absorbs the slower pass.
- */
-const HOUSEKEEPER_NICE = 5;
 
 const port = parentPort;
 if (port === null) throw new Error('housekeeper-main.ts runs only as a worker thread');
 const data = workerData as HousekeeperData;
-lowerThreadPriority(HOUSEKEEPER_NICE);
 const store = attachStore(data.store, { threadSlot: data.threadSlot });
 // watch evictions: most evictions happen here; they go to this thread's ring, read by the workers with watchers.
 watchBus.attachShared(new WatchRings(data.watch, data.watchRing ?? data.threadSlot), -1);
