@@ -37,8 +37,8 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number, seed: n
   return finalMix(h ^ length) >>> 0;
 }
 
-/** Avalanche all 32 bits (murmur3's finaliser constants). */
-function finalMix(h: number): number {
+/** Avalanche all 32 bits (murmur3's finaliser constants); a bijection on 32-bit values. */
+export function finalMix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -27,6 +27,7 @@
 // slots (index-image.ts).
 
 import { randomBytes } from 'node:crypto';
+import { finalMix } from './key-hash.js';
 
 export class LocationFingerprint {
   /** Per segment: locations added minus locations subtracted. */
@@ -69,11 +70,5 @@ export class LocationFingerprint {
 
 /** murmur3's 32-bit finalizer of `x ^ key` (a bijection that mixes every input bit into every output bit). */
 export function mixLocation(x: number, key: number): number {
-  let h = (x ^ key) | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
+  return finalMix((x ^ key) | 0);
 }
