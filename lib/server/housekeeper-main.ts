@@ -10,8 +10,8 @@
 // slices of tens of microseconds under the store lock: segment-store.ts), which
 // would delay accepting and handing over connections and /metrics scrapes.
 // Workers never start the store's own timer; this thread replaces it.
-// It runs HOUSEKEEPER_NICE nice steps below the request threads (Linux), so
-// on a core it shares with them a merge pass takes a smaller share of it.
+// It keeps the request threads' priority: niced, it fell behind during
+// fills and writers merged inline (benchmarks/RESULTS.md, issue 11, session 6).
 // Its evictions reach `watch evictions` through its watch ring
 // (lib/observability/watch-rings.ts).
 // With -o advisor it also drains the workers' advisor rings into the

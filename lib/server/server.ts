@@ -401,7 +401,6 @@ export function listenerInfo(id: number, addr: string): ConnectionInfo {
   };
 }
 
-/** `-l` entries: `host`, `host:port`, `[v6]` or `[v6]:port`. */
 /**
  * --metrics-listen only: prom-client is loaded when asked for, not at every
  * start (it is half of the modules a start loads before it binds, and
@@ -429,6 +428,7 @@ export function boundTcp(server: Server): BoundPort {
   return { transport: 'TCP', family: where.family === 'IPv6' ? 'INET6' : 'INET', port: where.port };
 }
 
+/** `-l` entries: `host`, `host:port`, `[v6]` or `[v6]:port`. */
 export function parseListenEntry(entry: string): { host: string; port: number | undefined } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
   if (bracketed) return { host: bracketed[1] as string, port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };
