@@ -20,11 +20,11 @@
 // Not here: what the bytes mean or how they are checked.
 
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import { DIRECT_BLOCK, STAGING_BYTES } from './image-writer.js';
+import { DIRECT_BLOCK, probeAligned, stagingMemory } from './direct-buffer.js';
+import { STAGING_BYTES } from './image-writer.js';
+import { IoThread } from './io-thread.js';
 import { ShortRead, readAllAt } from './sequential-io.js';
 
-const PROBE_STEP = 8;
 /** Reads an image's bulk sections (segment data, index arrays) into many views, front to back. */
 export interface BulkReader {
   /** The bytes come from the device with O_DIRECT (not through the page cache). */
@@ -68,17 +68,18 @@ export function openBulkReader(file: string, fd: number, options: BulkReaderOpti
   }
   const bytes = options.stagingBytes ?? STAGING_BYTES;
   // Two slots back to back; bytes is a multiple of the block, so the second is aligned when the first is.
-  const raw = new Uint8Array(new SharedArrayBuffer(2 * bytes + DIRECT_BLOCK));
-  for (let offset = 0; offset < DIRECT_BLOCK; offset += PROBE_STEP) {
-    try {
-      readSync(direct, raw, offset, DIRECT_BLOCK, 0);
-      const slots = [raw.subarray(offset, offset + bytes), raw.subarray(offset + bytes, offset + 2 * bytes)] as const;
-      const thread = options.readAhead !== false ? new ReadThread(direct, slots) : null;
-      if (options.awaitThread === true) thread?.awaitStart(5_000);
-      return new DirectReader(direct, slots, thread);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') break;
-    }
+  const { memory } = stagingMemory(2 * bytes, true);
+  let staging: Uint8Array | null = null;
+  try {
+    staging = probeAligned(memory, 2 * bytes, (offset) => readSync(direct, memory, offset, DIRECT_BLOCK, 0));
+  } catch {
+    // Any other refusal: the buffered path below.
+  }
+  if (staging !== null) {
+    const slots = [staging.subarray(0, bytes), staging.subarray(bytes)] as const;
+    const thread = options.readAhead !== false ? new ReadThread(direct, slots) : null;
+    if (options.awaitThread === true) thread?.awaitStart(5_000);
+    return new DirectReader(direct, slots, thread);
   }
   closeQuietly(direct);
   return buffered;
@@ -122,7 +123,7 @@ class DirectReader implements BulkReader {
 
   close(): void {
     // No read may still be writing a slot (or using the descriptor) once this returns.
-    if (this.ahead >= 0) this.thread?.finish();
+    if (this.ahead >= 0) this.thread?.finish(1 - this.slot);
     this.thread?.stop();
     closeQuietly(this.fd);
   }
@@ -136,7 +137,7 @@ class DirectReader implements BulkReader {
       const aheadAt = this.ahead;
       this.ahead = -1;
       // The other slot is now either filled by the thread or left alone for good.
-      const got = this.thread!.finish();
+      const got = this.thread!.finish(other);
       if (aheadAt === base && got >= 0) {
         held = got;
         this.aheadChunks++;
@@ -166,100 +167,35 @@ function readBlocks(fd: number, slot: Uint8Array, base: number): number {
   return held;
 }
 
-// The read-ahead thread's whole program: wait for a posted read, fill its slot, count it done.
-const THREAD_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { readSync } = require('node:fs');
-const { fd, control, jobs, slots, block } = workerData;
-if (Atomics.compareExchange(control, 3, 0, 1) === 0) {
-  for (let next = 0; ; next++) {
-    while (Atomics.load(control, 0) <= next) Atomics.wait(control, 0, next);
-    if (Atomics.load(control, 4) === 1) break;
-    const slot = slots[jobs[1]];
-    const base = jobs[0];
-    let held = 0;
-    try {
-      while (held < slot.length) {
-        const n = readSync(fd, slot, held, slot.length - held, base + held);
-        if (n === 0) break;
-        held += n;
-        if (n % block !== 0) break;
-      }
-    } catch {
-      held = -1;
-    }
-    jobs[2] = held;
-    Atomics.store(control, 1, next + 1);
-    Atomics.notify(control, 1);
-  }
-}
-`;
-
-/** Control words shared with the thread (as image-writer.ts's write thread). */
-const POSTED = 0;
-const DONE = 1;
-/** 0 starting, 1 running: reads are posted only once it runs (until then the reader reads itself). */
-const STATE = 3;
-const STOP = 4;
-const READ_MS = 60_000;
-
-/** A worker thread that fills one staging slot at a time with the same O_DIRECT descriptor. Synchronous for the caller. */
+/** The read-ahead thread (io-thread.ts): fills one staging slot at a time with the same O_DIRECT descriptor. */
 class ReadThread {
-  private readonly control = new Int32Array(new SharedArrayBuffer(8 * 4));
-  /** Position, slot, and the bytes read (-1: the read failed; the caller then reads itself and sees the error). */
-  private readonly jobs = new Float64Array(new SharedArrayBuffer(3 * 8));
-  private posted = 0;
-  private usable = true;
+  private readonly thread: IoThread;
+  private readonly slots: readonly [Uint8Array, Uint8Array];
 
   constructor(fd: number, slots: readonly [Uint8Array, Uint8Array]) {
-    try {
-      const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { fd, control: this.control, jobs: this.jobs, slots, block: DIRECT_BLOCK } });
-      worker.unref();
-      worker.on('error', () => {});
-    } catch {
-      this.usable = false;
-    }
+    this.slots = slots;
+    this.thread = new IoThread('read', fd, slots, DIRECT_BLOCK);
   }
 
-  /**
-   * Ask for slot `slot` to be filled from `base`; false when the thread is
-   * not running (not yet started, or given up on): read it yourself.
-   */
+  /** Ask for slot `slot` to be filled from `base`; false when the thread is not running (not yet started, or given up on): read it yourself. */
   post(slot: number, base: number): boolean {
-    if (!this.usable || Atomics.load(this.control, STATE) !== 1) return false;
-    this.jobs[0] = base;
-    this.jobs[1] = slot;
-    this.posted++;
-    Atomics.store(this.control, POSTED, this.posted);
-    Atomics.notify(this.control, POSTED);
-    return true;
+    return this.thread.post(slot, this.slots[slot]!.length, base);
   }
 
   /** Tests: wait until the thread runs (or `ms` pass). */
   awaitStart(ms: number): void {
     const t0 = Date.now();
-    while (this.usable && Atomics.load(this.control, STATE) === 0 && Date.now() - t0 < ms) Atomics.wait(this.control, STATE, 0, 5);
+    while (!this.thread.ready() && Date.now() - t0 < ms) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   }
 
-  /** Wait for the posted read: its byte count, or -1 when it failed (read it yourself: the thread is done with the slot). */
-  finish(): number {
-    for (;;) {
-      const done = Atomics.load(this.control, DONE);
-      if (done >= this.posted) return this.jobs[2]!;
-      if (Atomics.wait(this.control, DONE, done, READ_MS) === 'timed-out' && Atomics.load(this.control, DONE) === done) {
-        // A read hung for a minute: the thread may still write its slot later, so nothing more is read here.
-        this.usable = false;
-        throw new Error('the read-ahead thread stalled');
-      }
-    }
+  /** Wait for the posted read of `slot`: its byte count, or -1 when it failed (read it yourself: the thread is done with the slot). */
+  finish(slot: number): number {
+    this.thread.wait(this.thread.count, 'the read-ahead thread stalled');
+    return this.thread.result(slot);
   }
 
   stop(): void {
-    if (!this.usable) return;
-    this.usable = false;
-    Atomics.store(this.control, STOP, 1);
-    Atomics.store(this.control, POSTED, this.posted + 1);
-    Atomics.notify(this.control, POSTED);
+    this.thread.stop();
   }
 }
 

@@ -27,15 +27,13 @@
 // Not here: what the bytes are or their checksums.
 
 import { closeSync, constants, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { DIRECT_BLOCK, probeAligned, stagingMemory } from './direct-buffer.js';
+import { IoThread } from './io-thread.js';
 import { SequentialWriter, writeAllAt } from './sequential-io.js';
 
-/** File offsets and lengths of direct writes are multiples of this (covers 512- and 4096-byte devices). */
-export const DIRECT_BLOCK = 4096;
+export { DIRECT_BLOCK };
 /** Staging buffer: large enough that a write keeps the device busy, small enough to stay resident. */
 export const STAGING_BYTES = 8 * 1024 * 1024;
-/** Probe step: V8 backing stores are at least 8-byte aligned. */
-const PROBE_STEP = 8;
 
 /** The two system calls whose answers decide the path; tests substitute ones that refuse. */
 export interface WriterIo {
@@ -104,7 +102,7 @@ export function openImageWriter(path: string, headBytes: number, options: Writer
     const staging = alignedStaging(io, fd, threaded ? 2 * chunk : chunk, threaded);
     if (staging !== null) {
       const slots = threaded ? [staging.subarray(0, chunk), staging.subarray(chunk)] : [staging];
-      return new DirectWriter(io, fd, slots, headBytes, threaded ? new ChunkThread(fd, staging, chunk) : null);
+      return new DirectWriter(io, fd, slots, headBytes, threaded ? new ChunkThread(fd, slots) : null);
     }
   } catch (err) {
     closeQuietly(fd);
@@ -120,16 +118,10 @@ export function openImageWriter(path: string, headBytes: number, options: Writer
  * is rewritten at the end anyway); null when every offset is refused.
  */
 function alignedStaging(io: WriterIo, fd: number, bytes: number, shared: boolean): Uint8Array | null {
-  if (bytes <= 0 || bytes % DIRECT_BLOCK !== 0) throw new Error(`staging size ${bytes} is not a positive multiple of ${DIRECT_BLOCK}`);
-  const raw = new Uint8Array(shared ? new SharedArrayBuffer(bytes + DIRECT_BLOCK) : new ArrayBuffer(bytes + DIRECT_BLOCK));
-  for (let offset = 0; offset < DIRECT_BLOCK; offset += PROBE_STEP) {
-    try {
-      if (io.write(fd, raw, offset, DIRECT_BLOCK, 0) === DIRECT_BLOCK) return raw.subarray(offset, offset + bytes);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
-    }
-  }
-  return null;
+  const { memory } = stagingMemory(bytes, shared);
+  return probeAligned(memory, bytes, (offset) => {
+    if (io.write(fd, memory, offset, DIRECT_BLOCK, 0) !== DIRECT_BLOCK) throw Object.assign(new Error('short probe write'), { code: 'EINVAL' });
+  });
 }
 
 class BufferedWriter implements ImageWriter {
@@ -272,132 +264,55 @@ class DirectWriter implements ImageWriter {
   }
 }
 
-// The helper thread's whole program: wait for a posted chunk, write it, count it done.
-const THREAD_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { writeSync } = require('node:fs');
-const { fd, control, jobs, bytes, chunk, block, error } = workerData;
-if (Atomics.compareExchange(control, ${'3'}, 0, 1) === 0) {
-  for (let next = 0; ; next++) {
-    while (Atomics.load(control, 0) <= next) Atomics.wait(control, 0, next);
-    if (Atomics.load(control, 4) === 1) break;
-    const slot = next % 2;
-    const length = jobs[slot * 2];
-    const position = jobs[slot * 2 + 1];
-    try {
-      for (let done = 0; done < length; ) {
-        const n = writeSync(fd, bytes, slot * chunk + done, length - done, position + done);
-        if (n <= 0 || n % block !== 0) throw new Error('short direct write (' + n + ' of ' + (length - done) + ' bytes)');
-        done += n;
-      }
-    } catch (err) {
-      if (Atomics.load(control, 2) === 0) {
-        const text = Buffer.from(String(err && err.message)).subarray(0, error.length);
-        error.set(text);
-        Atomics.store(control, 5, text.length);
-      }
-      Atomics.store(control, 2, 1);
-    }
-    Atomics.store(control, 1, next + 1);
-    Atomics.notify(control, 1);
-  }
-}
-`;
-
-/** Control words shared with the thread. */
-const POSTED = 0;
-const DONE = 1;
-const FAILED = 2;
-/** 0 starting, 1 running, 2 given up on (it never started in time: the writer writes itself). */
-const STATE = 3;
-const STOP = 4;
-/** How long a start or one chunk may take before the writer gives up on the thread. */
-const THREAD_START_MS = 5_000;
-const CHUNK_MS = 60_000;
-
 /**
- * A worker thread that writes posted chunks of a shared two-slot staging
- * buffer with the same O_DIRECT descriptor, so the device writes one chunk
- * while the caller copies and checksums the next. Synchronous for the
- * caller (Atomics.wait): a save runs while the server stops.
+ * The write thread (io-thread.ts) over the two staging slots, so the device
+ * writes one chunk while the caller copies and checksums the next; a write
+ * error or a stall comes back as a throw from the next wait.
  */
 class ChunkThread {
-  private readonly control = new Int32Array(new SharedArrayBuffer(8 * 4));
-  private readonly jobs = new Float64Array(new SharedArrayBuffer(4 * 8));
-  /** The thread's first write error message (UTF-8; its length in control word 5). */
-  private readonly error = new Uint8Array(new SharedArrayBuffer(256));
-  private posted = 0;
-  private usable = true;
+  private readonly thread: IoThread;
+  private checkedStart = false;
 
-  constructor(fd: number, staging: Uint8Array, chunk: number) {
-    try {
-      const worker = new Worker(THREAD_SOURCE, {
-        eval: true,
-        workerData: { fd, control: this.control, jobs: this.jobs, bytes: staging, chunk, block: DIRECT_BLOCK, error: this.error },
-      });
-      worker.unref();
-      worker.on('error', () => {});
-    } catch {
-      this.usable = false;
-    }
+  constructor(fd: number, slots: readonly Uint8Array[]) {
+    this.thread = new IoThread('write', fd, slots, DIRECT_BLOCK);
   }
 
-  /** Hand slot `slot` (length bytes for `position`) to the thread; false when the thread is not there (write it yourself). */
+  /** Hand `slot` to the thread; false when the thread is not there (write it yourself). */
   post(slot: number, length: number, position: number): boolean {
-    if (!this.usable) return false;
-    if (this.posted === 0 && !this.started()) return false;
-    this.jobs[slot * 2] = length;
-    this.jobs[slot * 2 + 1] = position;
-    this.posted++;
-    Atomics.store(this.control, POSTED, this.posted);
-    Atomics.notify(this.control, POSTED);
-    return true;
+    // The first chunk waits for the start; a thread that never starts is given up on for good.
+    if (!this.checkedStart) {
+      this.checkedStart = true;
+      if (!this.thread.ready(THREAD_START_MS)) return false;
+    }
+    return this.thread.post(slot, length, position);
   }
 
   /** Wait until at most one posted chunk is still being written (the slot about to be filled is free). */
   waitSlotFree(): void {
-    this.waitDone(this.posted - 1);
+    this.waitDone(this.thread.count - 1);
   }
 
   /** Wait until every posted chunk is written; throws the thread's write error. */
   drain(): void {
-    if (this.posted > 0) this.waitDone(this.posted);
+    if (this.thread.count > 0) this.waitDone(this.thread.count);
   }
 
   stop(): void {
-    if (!this.usable) return;
-    this.usable = false;
-    Atomics.store(this.control, STOP, 1);
-    Atomics.store(this.control, POSTED, this.posted + 1);
-    Atomics.notify(this.control, POSTED);
-  }
-
-  private started(): boolean {
-    const t0 = Date.now();
-    while (Atomics.load(this.control, STATE) === 0 && Date.now() - t0 < THREAD_START_MS) Atomics.wait(this.control, STATE, 0, 5);
-    // Either it runs, or it is told never to (it then exits without touching the file).
-    if (Atomics.compareExchange(this.control, STATE, 0, 2) === 0 || Atomics.load(this.control, STATE) !== 1) {
-      this.usable = false;
-      return false;
-    }
-    return true;
+    this.thread.stop();
   }
 
   private waitDone(count: number): void {
-    for (;;) {
-      const done = Atomics.load(this.control, DONE);
-      if (done >= count) break;
-      if (Atomics.wait(this.control, DONE, done, CHUNK_MS) === 'timed-out' && Atomics.load(this.control, DONE) === done) {
-        this.stop();
-        throw new Error('the direct write thread stalled');
-      }
-    }
-    if (Atomics.load(this.control, FAILED) !== 0) {
-      this.stop();
-      throw new Error(Buffer.from(this.error.subarray(0, Atomics.load(this.control, 5))).toString() || 'direct write failed on the write thread');
+    this.thread.wait(count, 'the direct write thread stalled');
+    const failure = this.thread.failure();
+    if (failure !== null) {
+      this.thread.stop();
+      throw new Error(failure);
     }
   }
 }
+
+/** How long the thread may take to start before the writer writes itself. */
+const THREAD_START_MS = 5_000;
 
 function roundUp(n: number): number {
   return Math.ceil(n / DIRECT_BLOCK) * DIRECT_BLOCK;
