@@ -360,8 +360,11 @@ export class ItemSpace implements KeySource {
     this.retire(addr);
   }
 
-  /** Link a freshly written record: replaces `oldAddr`'s slot, or inserts when oldAddr < 0. */
-  link(addr: number, oldAddr: number, hash: number, tag: number): void {
+  /**
+   * Link a freshly written record: replaces `oldAddr`'s slot, or inserts
+   * when oldAddr < 0. `cls`: its slab class, as given to writeRecord.
+   */
+  link(addr: number, oldAddr: number, hash: number, tag: number, cls: number): void {
     const loc = this.locOf(addr);
     if (oldAddr >= 0 && this.index.findLoc(hash, this.locOf(oldAddr))) {
       // A new version keeps the key's read frequency (merge eviction ranks by it).
@@ -373,7 +376,7 @@ export class ItemSpace implements KeySource {
     const size = this.recordSize(addr);
     this.counters.items++;
     this.counters.bytes += size;
-    this.classes.added(this.classAt(addr), size);
+    this.classes.added(cls, size);
   }
 
   /** A key with no live version gets its slot; one evicted lately and written again is admitted as read once (ghost-keys.ts). */
@@ -389,11 +392,12 @@ export class ItemSpace implements KeySource {
   /**
    * link() straight after lookup()/lookupHashed() of the same key returned
    * `oldAddr`, with no index change between: the found slot is still that
-   * key's, so no second probe. `size`: the new record's bytes. `fresh`:
+   * key's, so no second probe. `size`: the new record's bytes, `cls` its
+   * slab class (as given to writeHeader). `fresh`:
    * the old version had expired, so the key's read count starts over (as
    * after an unlink and insert).
    */
-  linkFound(addr: number, oldAddr: number, hash: number, tag: number, size: number, fresh = false): void {
+  linkFound(addr: number, oldAddr: number, hash: number, tag: number, size: number, cls: number, fresh = false): void {
     const loc = this.locOf(addr);
     if (oldAddr >= 0) {
       if (fresh) this.index.relinkFound(loc);
@@ -404,7 +408,7 @@ export class ItemSpace implements KeySource {
     }
     this.counters.items++;
     this.counters.bytes += size;
-    this.classes.added(this.classAt(addr), size);
+    this.classes.added(cls, size);
   }
 
   // ---- writing ----------------------------------------------------------
@@ -461,6 +465,8 @@ export class ItemSpace implements KeySource {
    * Write a record header and key at `addr` (from allocate) and account it
    * in its segment. Returns the byte offset of the value within the segment;
    * the caller copies the value bytes there. `cas` 0 = no explicit CAS.
+   * `cls`: the record's slab class (ClassCounters.classFor), worked out
+   * once by the caller and passed on to link().
    */
   writeRecord(
     addr: number,
@@ -471,12 +477,13 @@ export class ItemSpace implements KeySource {
     cas: number,
     metaBits: number,
     nowS: number,
+    cls: number,
   ): number {
     const seg = Math.floor(addr / this.segmentSize);
     const off = addr - seg * this.segmentSize;
     // Records before this one are whole, so a widening of the unit may walk them.
     const stamp = this.heap.accessStamp(seg, nowS, off);
-    const valueAt = this.writeHeader(seg, off, key, valueLength, flags, deadline, cas, metaBits, stamp);
+    const valueAt = this.writeHeader(seg, off, key, valueLength, flags, deadline, cas, metaBits, stamp, cls);
     this.account(seg, recordBytes(key.length, valueLength, recordBits(flags, deadline, cas, metaBits)), deadline);
     return valueAt;
   }
@@ -497,6 +504,7 @@ export class ItemSpace implements KeySource {
     cas: number,
     metaBits: number,
     stamp: number,
+    cls: number,
   ): number {
     const heap = this.heap;
     const words = heap.words[seg]!;
@@ -506,7 +514,7 @@ export class ItemSpace implements KeySource {
     const wordA = makeWordA(n, bits, stamp);
     words[w] = wordA;
     words[w + 1] = valueLength;
-    this.classes.mark(seg, this.classes.classOf(wordA, valueLength));
+    this.classes.mark(seg, cls);
     w += 2;
     if (cas !== 0) {
       words[w] = cas % TWO_32;

@@ -463,6 +463,8 @@ export class SegmentStore implements CacheStore {
   private ownHash = 0;
   private ownOld = -1;
   private ownOldExpired = false;
+  /** writeOwned(): the slab class of the record it wrote (for linkOwned's counts). */
+  private ownClass = 0;
   /** Of ownedSets, those whose shared lock was upgraded in place (the lookup done beside readers held). */
   ownedUpgrades = 0;
   /** Plain sets this thread stored through its own segment (tests and benchmarks read it; not a stat). */
@@ -1209,7 +1211,8 @@ export class SegmentStore implements CacheStore {
       return 'too_large';
     }
     // memcached counts a class's cmd_set for every storage command whose item it could allocate, stored or not.
-    space.classes.count(space.classes.classOf(makeWordA(n, flags !== 0 ? BIT_HAS_FLAGS : 0, 0), value.length), slab.F_CMD_SET);
+    const setCls = space.classes.classFor(n, value.length, flags >>> 0);
+    space.classes.count(setCls, slab.F_CMD_SET);
     const old = space.lookup(key, nowS);
     const hash = space.lastHash;
     const tag = space.lastTag;
@@ -1265,7 +1268,9 @@ export class SegmentStore implements CacheStore {
     const explicitCas = this.perItemCas ? this.nextExplicitCas() : 0;
     const addr = this.reserve(n, valueLength, itemFlags, deadline, explicitCas, old, nowS);
     if (addr < 0) return addr === -2 ? 'too_large' : 'out_of_memory';
-    const valueAt = space.writeRecord(addr, key, valueLength, itemFlags, deadline, explicitCas, 0, nowS);
+    // The record's class: the cmd_set one unless append/prepend grew it and took the old flags.
+    const cls = joining ? space.classes.classFor(n, valueLength, itemFlags) : setCls;
+    const valueAt = space.writeRecord(addr, key, valueLength, itemFlags, deadline, explicitCas, 0, nowS, cls);
     const target = space.heap.bytes[space.segmentOf(addr)]!;
     if (joining) {
       const oldBytes = space.heap.bytes[space.segmentOf(old)]!;
@@ -1281,7 +1286,7 @@ export class SegmentStore implements CacheStore {
     } else {
       target.set(value, valueAt);
     }
-    space.link(addr, old, hash, tag);
+    space.link(addr, old, hash, tag, cls);
     counters.totalItems++;
     if (mode === 'set' && cas === 0 && explicitCas === 0 && this.ownMark !== 0 && addr % this.segmentSize === 0) this.claimOwned(space.segmentOf(addr));
     this.lastCas = this.itemCas(addr);
@@ -1327,7 +1332,8 @@ export class SegmentStore implements CacheStore {
       }
       const off = heap.writeOffset[seg]!;
       if (off + size > this.segmentSize || heap.bucket[seg] !== space.bucketFor(deadline, nowS)) return -1;
-      const valueAt = space.writeHeader(seg, off, key, value.length, itemFlags, deadline, 0, 0, 0);
+      const cls = space.classes.classFor(n, value.length, itemFlags);
+      const valueAt = space.writeHeader(seg, off, key, value.length, itemFlags, deadline, 0, 0, 0, cls);
       heap.bytes[seg]!.set(value, valueAt);
       // The key's current version, looked up as a reader does (its slot stays
       // the found one): still right at link time if the lock is upgraded in
@@ -1336,6 +1342,7 @@ export class SegmentStore implements CacheStore {
       this.ownHash = space.lastHash;
       this.ownOld = old >= 0 ? old : space.lastMissExpired ? space.lastFoundAddr : -1;
       this.ownOldExpired = old < 0 && space.lastMissExpired;
+      this.ownClass = cls;
       addr = seg * this.segmentSize + off;
       return addr;
     } finally {
@@ -1392,9 +1399,9 @@ export class SegmentStore implements CacheStore {
       words[w] = ((a & 0xffff) | (heap.accessStamp(seg, nowS, off) << 16)) >>> 0;
       heap.writeOffset[seg] = off + size;
       space.account(seg, size, space.deadline(addr));
-      space.linkFound(addr, old, hash, tagOf(hash), size, fresh);
+      space.linkFound(addr, old, hash, tagOf(hash), size, this.ownClass, fresh);
       this.counters.totalItems++;
-      space.classes.count(space.classes.classOf(words[w]!, words[w + 1]!), slab.F_CMD_SET);
+      space.classes.count(this.ownClass, slab.F_CMD_SET);
       this.ownedSets++;
       this.lastCas = this.itemCas(addr);
       return 'stored';
@@ -1776,9 +1783,10 @@ export class SegmentStore implements CacheStore {
     const addr = this.reserve(key.length, digits.length, flags, deadline, explicitCas, old, nowS);
     if (addr < 0) return 'out_of_memory';
     const space = this.space;
-    const valueAt = space.writeRecord(addr, key, digits.length, flags, deadline, explicitCas, 0, nowS);
+    const cls = space.classes.classFor(key.length, digits.length, flags);
+    const valueAt = space.writeRecord(addr, key, digits.length, flags, deadline, explicitCas, 0, nowS, cls);
     space.heap.bytes[space.segmentOf(addr)]!.write(digits, valueAt, 'latin1');
-    space.link(addr, old, hash, tag);
+    space.link(addr, old, hash, tag, cls);
     this.counters.totalItems++;
     this.lastCas = this.itemCas(addr);
     return 'ok';
@@ -1814,12 +1822,14 @@ export class SegmentStore implements CacheStore {
     const valueLength = space.valueLength(addr);
     const flags = space.flags(addr);
     const bits = (space.wordA(addr) >>> 8) & META_BITS;
+    // Same key, value and flags: the class the old record has.
+    const cls = space.classAt(addr);
     const moved = this.reserve(key.length, valueLength, flags, deadline, token, addr, nowS);
     if (moved < 0) return -2;
-    const valueAt = space.writeRecord(moved, key, valueLength, flags, deadline, token, bits, nowS);
+    const valueAt = space.writeRecord(moved, key, valueLength, flags, deadline, token, bits, nowS, cls);
     const start = space.valueStart(addr);
     space.heap.bytes[seg]!.copy(space.heap.bytes[space.segmentOf(moved)]!, valueAt, start, start + valueLength);
-    space.link(moved, addr, hash, tag);
+    space.link(moved, addr, hash, tag, cls);
     return moved;
   }
 }

@@ -168,6 +168,15 @@ export class ClassCounters {
     return slabClassFor(MC_ITEM_HEADER + this.casBytes + (wordA & 0xff) + 1 + valueLength + 2 + flagBytes);
   }
 
+  /**
+   * Class of a record about to be written: key length, value length and
+   * client flags (the same figure classOf() gives from its header). A set
+   * works it out once and passes it to writeRecord and link.
+   */
+  classFor(keyLength: number, valueLength: number, flags: number): number {
+    return slabClassFor(MC_ITEM_HEADER + this.casBytes + keyLength + 1 + valueLength + 2 + (flags !== 0 ? 4 : 0));
+  }
+
   /** Count one event of `field` for class `cls` in this thread's row. */
   count(cls: number, field: number): void {
     this.cells[this.row + cls * FIELDS + field]!++;
