@@ -266,6 +266,7 @@ import { NOT_A_NUMBER, U64_MASK, applyDelta, formatU64, parseU64 } from './decim
 import { FREE_BUCKET, MAX_ACCESS_STAMP, MERGE_BUSY, NO_SEGMENT, OWNED_MARK } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
+import { altHash } from './index-layout.js';
 import { randomSeed, tagOf } from './key-hash.js';
 import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
@@ -303,6 +304,8 @@ export interface StoreTuning {
   measureLock?: boolean;
   /** Gets in read attempts (beginReadAttempt) run without the lock, validated by the sequence word (default true; false: the shared lock, the measured alternative). */
   optimisticReads?: boolean;
+  /** A plain set's link bumps only the sequence word of the index stripe it writes when it can (default true with optimisticReads; false: every link voids every optimistic read, the measured alternative). See "Striped links". */
+  stripedLinks?: boolean;
   /** Records per slice of the housekeeper's merges (default 256; Infinity: whole merges under one lock, the measured alternative). */
   mergeSliceRecords?: number;
   /** Ghost keys for merge eviction's readmission (default ghost-keys.ts ghostEntries(-m); 0: none, the measured alternative). */
@@ -322,6 +325,7 @@ export interface SharedStoreHandle {
   readonly reserveSegments: number;
   readonly measureLock: boolean;
   readonly optimisticReads: boolean;
+  readonly stripedLinks: boolean;
   readonly mergeSliceRecords: number;
   readonly space: SpaceMemory;
   /** Heap-turnover measurement of merge eviction. */
@@ -333,6 +337,8 @@ export interface SharedStoreHandle {
   /** Int32 control words (LOCK, ...) and Float64 cells (CAS counter, pending flush). */
   readonly control: SharedArrayBuffer;
   readonly cells: SharedArrayBuffer;
+  /** The stripes' sequence words, one per 64-byte line ("Striped links"). */
+  readonly stripes: SharedArrayBuffer;
 }
 
 /** Int32 control words. */
@@ -398,6 +404,15 @@ const PENDING_MAX = 32;
 
 /** A thread claims own segments only in a heap of at least this many (a tiny heap keeps every segment evictable by the old rules). */
 const OWN_MIN_SEGMENTS = 16;
+
+/** Index stripes, each with its own sequence word ("Striped links"); a power of two, at most the smallest table's buckets that links stripes. */
+export const LINK_STRIPES = 64;
+/** Int32 words between two stripes' sequence words (one 64-byte line each). */
+const STRIPE_STRIDE = 16;
+/** Stripe words one read attempt can hold (two per key: its two buckets' stripes); more make the attempt void. */
+const READ_STRIPES_MAX = 4;
+/** Loads of an odd stripe word a reader makes before it starts anyway (the attempt is then void). */
+const STRIPE_SPINS = 64;
 
 /** Optimistic attempts per key before a read takes the shared lock (which always succeeds). */
 const OPTIMISTIC_ATTEMPTS = 3;
@@ -488,6 +503,14 @@ export class SegmentStore implements CacheStore {
   private readValueStart = 0;
   private readLength = 0;
   private readStart = 0n;
+  /** Striped links: the stripe words this attempt read through (index, even value seen), READ_STRIPES_MAX pairs; count -1: one was odd or too many (void). */
+  private readonly readStripes = new Int32Array(READ_STRIPES_MAX * 2);
+  private readStripeCount = 0;
+  /** The stripes' sequence words (handle.stripes), and whether this store's plain sets link by stripe. */
+  private readonly stripes: Int32Array;
+  private readonly striped: boolean;
+  /** Plain sets this thread linked with only their stripe's word bumped (tests and benchmarks; not a stat). */
+  stripedLinks = 0;
   /** Read attempts begun optimistically, and those void because a writer overlapped them (tests and benchmarks; not stats). */
   readAttempts = 0;
   readVoid = 0;
@@ -532,6 +555,8 @@ export class SegmentStore implements CacheStore {
     this.cells = new Float64Array(handle.cells);
     this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock, SEQ);
     this.optimistic = handle.optimisticReads !== false;
+    this.stripes = new Int32Array(handle.stripes);
+    this.striped = this.optimistic && handle.stripedLinks;
     this.applying = APPLYING + slot * APPLYING_STRIDE;
     this.evictor = evictorFor(options.evictionPolicy, options.mergeSegments, handle.turnover);
     this.space = new ItemSpace(
@@ -603,6 +628,7 @@ export class SegmentStore implements CacheStore {
       const seen = this.lock.readBegin();
       if ((seen & 1) === 0) {
         this.readSeen = seen;
+        this.readStripeCount = 0;
         this.readAttempts++;
         this.readStart = start;
         return;
@@ -623,7 +649,7 @@ export class SegmentStore implements CacheStore {
     this.readSeen = -1;
     const kind = this.readKind;
     this.readKind = READ_NONE;
-    if (!this.lock.readValid(seen)) {
+    if (!this.lock.readValid(seen) || !this.stripesValid()) {
       this.readVoid++;
       if (this.lock.measuring) this.readLostNs += Number(process.hrtime.bigint() - this.readStart);
       // Views built from a half-changed table are rebuilt before the next lookup.
@@ -643,7 +669,49 @@ export class SegmentStore implements CacheStore {
 
   /** Inside an optimistic attempt: has a writer overlapped it (so a throw in it came from torn data)? */
   readTorn(): boolean {
-    return this.readSeen !== -1 && !this.lock.readValid(this.readSeen);
+    return this.readSeen !== -1 && (!this.lock.readValid(this.readSeen) || !this.stripesValid());
+  }
+
+  /**
+   * In a read attempt, before the lookup of a key with `hash`: note the
+   * sequence words of the key's two bucket stripes (spinning a little while
+   * one is odd: a link into it is under way). An odd one, or more stripes
+   * than READ_STRIPES_MAX, voids the attempt.
+   */
+  private noteStripes(hash: number): void {
+    const s1 = (hash & (LINK_STRIPES - 1)) * STRIPE_STRIDE;
+    const s2 = (altHash(hash) & (LINK_STRIPES - 1)) * STRIPE_STRIDE;
+    this.noteStripe(s1);
+    if (s2 !== s1) this.noteStripe(s2);
+  }
+
+  private noteStripe(i: number): void {
+    const n = this.readStripeCount;
+    if (n < 0) return;
+    if (n === READ_STRIPES_MAX) {
+      this.readStripeCount = -1;
+      return;
+    }
+    const stripes = this.stripes;
+    let v = Atomics.load(stripes, i);
+    for (let spin = 0; (v & 1) !== 0 && spin < STRIPE_SPINS; spin++) v = Atomics.load(stripes, i);
+    if ((v & 1) !== 0) {
+      this.readStripeCount = -1;
+      return;
+    }
+    this.readStripes[n * 2] = i;
+    this.readStripes[n * 2 + 1] = v;
+    this.readStripeCount = n + 1;
+  }
+
+  /** Are the stripe words this attempt noted still as seen (no link into those stripes began, ran or ended)? */
+  private stripesValid(): boolean {
+    const n = this.readStripeCount;
+    if (n < 0) return false;
+    const stripes = this.stripes;
+    const seen = this.readStripes;
+    for (let k = 0; k < n * 2; k += 2) if (Atomics.load(stripes, seen[k]!) !== seen[k + 1]) return false;
+    return true;
   }
 
   /**
@@ -672,6 +740,8 @@ export class SegmentStore implements CacheStore {
    * terminated at shutdown, mid-mark): it is cleared, so no wait repeats.
    */
   private waitForMarks(): void {
+    // A renew inside a striped link's hold would leave SEQ even: make it odd first (readers' re-check needs it).
+    this.lock.raiseSeq();
     const control = this.control;
     for (let i = APPLYING; i < control.length; i += APPLYING_STRIDE) {
       if (i === this.applying) continue;
@@ -989,7 +1059,10 @@ export class SegmentStore implements CacheStore {
   private getOptimistic(key: Buffer): ItemRef {
     const nowS = this.nowShared();
     const space = this.space;
-    const addr = space.lookupShared(key, nowS);
+    const hash = space.keyHash(key);
+    // Before the lookup's first read of the index (Atomics.load orders it).
+    this.noteStripes(hash);
+    const addr = space.lookupSharedHashed(key, hash, nowS);
     if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
     this.readNow = nowS;
     if (addr < 0) {
@@ -1354,12 +1427,15 @@ export class SegmentStore implements CacheStore {
    * and the exclusive lock taken as usual.
    */
   linkOwned(addr: number, key: Buffer, value: Buffer, flags: number, exptime: number, sharedHeld = false): StoreStatus {
-    const inPlace = sharedHeld && this.lock.tryUpgrade();
+    // Striped: the hold leaves SEQ even until raiseSeq() (see "Striped links").
+    const quiet = this.striped;
+    const inPlace = sharedHeld && this.lock.tryUpgrade(quiet);
     if (inPlace) this.ownedUpgrades++;
     else {
       if (sharedHeld) this.lock.unlockShared();
-      this.lock.lock();
+      this.lock.lock(quiet);
     }
+    let stripe = -1;
     try {
       const nowS = this.now();
       const space = this.space;
@@ -1367,12 +1443,22 @@ export class SegmentStore implements CacheStore {
       const seg = space.segmentOf(addr);
       const off = addr - seg * this.segmentSize;
       if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration || heap.writeOffset[seg] !== off) {
+        this.lock.raiseSeq();
         return this.storeLocked('set', key, value, flags, exptime, 0);
       }
       const hash = this.ownHash;
+      if (quiet) {
+        // Read only, so far: which one bucket the link writes, if it is
+        // confined to one (else the hold goes loud before any write).
+        stripe = this.linkStripe(key, hash, inPlace, seg, nowS);
+        if (stripe < 0) this.lock.raiseSeq();
+        else Atomics.add(this.stripes, stripe, 1);
+      }
       let old: number;
       let fresh = false;
-      if (inPlace) {
+      if (stripe >= 0) {
+        old = this.ownOld;
+      } else if (inPlace) {
         // writeOwned's lookup still holds (found slot included); an expired
         // version found there is reclaimed here as lookup() would have.
         old = this.ownOld;
@@ -1399,8 +1485,39 @@ export class SegmentStore implements CacheStore {
       this.lastCas = this.itemCas(addr);
       return 'stored';
     } finally {
+      // Even again after the link's last write, before the lock lets anyone in.
+      if (stripe >= 0) {
+        Atomics.add(this.stripes, stripe, 1);
+        this.stripedLinks++;
+      }
       this.lock.unlock();
     }
+  }
+
+  /**
+   * For linkOwned in a quiet hold, with nothing written yet: the index of
+   * the sequence word of the one stripe the link writes, or -1 when it
+   * must void every optimistic reader (SEQ) instead. Confined means: the
+   * key's current version (found by a read-only lookup; an expired one,
+   * which must be reclaimed, is not confined) is relinked in its slot, or
+   * an absent key fills a free slot of its own first or second bucket
+   * (HashIndex.confinedBucket), and the record's access stamp needs no
+   * widening of the segment's unit (that rewrites every stamp in it).
+   * Sets ownOld / ownOldExpired to what the link then uses.
+   */
+  private linkStripe(key: Buffer, hash: number, inPlace: boolean, seg: number, nowS: number): number {
+    const space = this.space;
+    const heap = space.heap;
+    if (Math.floor(nowS / heap.accessUnit[seg]!) - heap.accessBase[seg]! > MAX_ACCESS_STAMP) return -1;
+    if (!inPlace) {
+      // Others may have linked, moved or removed the key since writeOwned's lookup.
+      const old = space.lookupSharedHashed(key, hash, nowS);
+      this.ownOld = old >= 0 ? old : space.lastMissExpired ? space.lastFoundAddr : -1;
+      this.ownOldExpired = old < 0 && space.lastMissExpired;
+    }
+    if (this.ownOldExpired) return -1;
+    const bucket = space.index.confinedBucket(hash, this.ownOld >= 0, LINK_STRIPES);
+    return bucket < 0 ? -1 : (bucket & (LINK_STRIPES - 1)) * STRIPE_STRIDE;
   }
 
   /**
@@ -1880,6 +1997,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     measureLock: tuning.measureLock ?? false,
     // The sequence-word validation leans on x86's load order (header, Optimistic reads).
     optimisticReads: tuning.optimisticReads ?? process.arch === 'x64',
+    stripedLinks: tuning.stripedLinks ?? true,
     mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
     turnover: newTurnoverMemory(),
@@ -1887,5 +2005,6 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     classes: slab.newClassMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS, space.heap.segmentCount),
     control: new SharedArrayBuffer((APPLYING + (tuning.maxThreads ?? DEFAULT_MAX_THREADS) * APPLYING_STRIDE) * 4),
     cells,
+    stripes: new SharedArrayBuffer(LINK_STRIPES * STRIPE_STRIDE * 4),
   };
 }
