@@ -34,8 +34,10 @@
 //
 // Locking: one writer-preferring readers-writer lock (shared-memory.ts
 // SharedExclusiveLock: three Int32 words in `control`; the only lock, so
-// there is no lock order) and, beside it, one sequence word (SEQ, alone on
-// its cache line) for optimistic readers, who take no lock at all. Chosen
+// there is no lock order) and, beside it, sequence words for optimistic
+// readers, who take no lock at all: one for the whole store (SEQ, alone on
+// its cache line) and one per index stripe (LINK_STRIPES of them in
+// handle.stripes, one cache line each; see "Striped links"). Chosen
 // by measurement (benchmarks/RESULTS.md "Reads that share the store" and
 // "Optimistic reads"): with gets under the shared lock a writer spent most
 // of its serial share waiting for readers to leave.
@@ -117,6 +119,51 @@
 //   flush_all (two walkers could both free every segment): they see it as
 //   nothing left (nowShared). Meta gets and gat hold the exclusive lock, as
 //   before.
+// - Striped links: a plain set's link (linkOwned) holds the lock
+//   exclusively as before, but quietly (SharedExclusiveLock.lock(true) /
+//   tryUpgrade(true): SEQ left even), and bumps instead the sequence word
+//   of the one index stripe it writes, odd before its first write and even
+//   after its last, both inside the hold. A stripe is a set of primary
+//   buckets: bucket & (LINK_STRIPES - 1). Measured first (RESULTS.md,
+//   session 7): with one SEQ every link voided every read attempt under
+//   way on another thread (about 1% of attempts at two threads, their wall
+//   time a large part of the serial share).
+//   Why a reader cannot miss a write it depends on: a get of a key whose
+//   hash is h reads the index only in the chains of two primary buckets,
+//   h & mask and altHash(h) & mask (overflow buckets hang off one chain
+//   each), then the record a slot there points to. Before its lookup the
+//   reader notes the words of stripes h & (S-1) and altHash(h) & (S-1)
+//   (noteStripes; S = LINK_STRIPES), and at validation checks them as well
+//   as SEQ. While the table has at least S buckets (mask >= S-1) those are
+//   exactly the stripes of the two chains it walks. A link goes striped
+//   only when everything it changes that any reader reads lies in one
+//   chain, decided read-only before the first write (linkStripe,
+//   HashIndex.confinedBucket): the key's live current version is relinked
+//   in its found slot (chain of that find's primary bucket), or an absent
+//   key fills a free slot of its first or second bucket itself (what
+//   SlotTable.place then does); the table is not doubling, will not start
+//   to, and has at least S buckets; no expired version has to be reclaimed
+//   (that removes a slot and may move another); the record's stamp needs
+//   no widening of its segment's access unit (that rewrites other
+//   records' stamps). The rest of what a link writes no optimistic reader
+//   reads: the new record (reachable only through the slot it gets, and
+//   written before it), the old version's dead bit (reachable through the
+//   slot in the same chain), writeOffset, segment live counts and latest
+//   deadline, counters, ghost keys. Anything else (the own segment taken
+//   back, any of the above failing) raises SEQ first (raiseSeq) and runs
+//   as an ordinary hold; a nested lock(), and waitForMarks (before any
+//   segment renew), raise it too, so no renew or multi-chain change can
+//   run under an even SEQ. Every other exclusive hold raises SEQ at once,
+//   as before. The stripe words are only ever bumped under the exclusive
+//   lock, so two links never interleave on one. A reader that finds a
+//   stripe word odd spins a little (a link holds under a microsecond), then
+//   goes on with the attempt marked void. Memory order: the same argument
+//   as for SEQ (Atomics on both sides, x86 load order), per stripe word.
+//   Marks after validation still re-check SEQ only: renews (the hazard
+//   they guard against) always raise it; a striped relink changes the slot
+//   or word A the mark's compareExchange expects, so the mark is dropped,
+//   or lands on the same key's slot with an identical word (a frequency
+//   count for the new version: the counter is approximate).
 // - Exclusive: every operation that changes the store (store, arith,
 //   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
 //   consistent snapshot), and beginWrite()/endWrite() brackets (meta
@@ -170,6 +217,7 @@
 //   hold on main, the locked lookup (hash, index probe, key compare) was
 //   the largest part (about half), the value copy about 1%, the rest
 //   allocation, header and link; so the lookup had to leave it too.
+//   The link voids only reads of its index stripe ("Striped links").
 //   Not built: linking by compare-and-swap on the hash slot with no
 //   exclusive lock at all (a slot is two words, tag/frequency/high bits and
 //   low location, and cuckoo moves relocate slots, so readers would need a

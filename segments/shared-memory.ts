@@ -153,7 +153,9 @@ const SEQ_SPINS = 64;
  * saw (or -1 when a writer stays inside), it reads store memory with plain
  * loads, and readValid(seen) tells whether no exclusive hold began or was
  * under way meanwhile; if one was, what it read may be torn and it must be
- * discarded (segment-store.ts, "Optimistic reads").
+ * discarded (segment-store.ts, "Optimistic reads"). A quiet hold
+ * (lock(true), tryUpgrade(true)) leaves it even until raiseSeq(): its
+ * holder validates readers another way (segment-store.ts, "Striped links").
  */
 export class SharedExclusiveLock {
   private readonly mutex: StoreLock;
