@@ -14,7 +14,9 @@
 // every void attempt is counted as serial ("lost"): time the reader spent
 // because a writer ran. The line gives the void share of attempts. Set
 // --locked-reads to run gets under the shared lock instead (the store's
-// optimisticReads tuning off), the measured alternative.
+// optimisticReads tuning off), the measured alternative. --whole-links: every
+// plain set's link voids every optimistic read (the store's stripedLinks
+// tuning off; segment-store.ts "Striped links"), the measured alternative.
 //
 //   npm run build && node dist/benchmarks/shared-store-bench.js [--threads 1,2,4] [--ops 300000] [--requests]
 //
@@ -83,6 +85,8 @@ interface Result {
   /** Plain sets through the thread's own segment, and of those the ones upgraded in place (0 on builds before own segments). */
   ownedSets: number;
   ownedUpgrades: number;
+  /** Of ownedSets, those linked with only their index stripe's sequence word bumped (0 on builds before striped links). */
+  stripedLinks: number;
   /** Optimistic read attempts, those void (a writer overlapped), and ns spent in void ones (0 on builds without). */
   readAttempts: number;
   readVoid: number;
@@ -188,7 +192,7 @@ class Batches {
 
 function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> {
   const t = store.lockTimes() as Partial<Omit<Result, 'wallNs' | 'batchShares'>>;
-  const own = store as { ownedSets?: number; ownedUpgrades?: number } & ReadAttempts;
+  const own = store as { ownedSets?: number; ownedUpgrades?: number; stripedLinks?: number } & ReadAttempts;
   return {
     heldNs: t.heldNs ?? 0,
     waitNs: t.waitNs ?? 0,
@@ -197,6 +201,7 @@ function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> 
     sharedAcquisitions: t.sharedAcquisitions ?? 0,
     ownedSets: own.ownedSets ?? 0,
     ownedUpgrades: own.ownedUpgrades ?? 0,
+    stripedLinks: own.stripedLinks ?? 0,
     readAttempts: own.readAttempts ?? 0,
     readVoid: own.readVoid ?? 0,
     lostNs: own.readLostNs ?? 0,
@@ -211,13 +216,14 @@ async function main(): Promise<void> {
       ops: { type: 'string', default: '300000' },
       requests: { type: 'boolean', default: false },
       'locked-reads': { type: 'boolean', default: false },
+      'whole-links': { type: 'boolean', default: false },
     },
   });
   const ops = Number(values.ops);
   const requests = values.requests;
   console.log(`${requests ? 'text requests' : 'store ops'} per thread: ${ops} (90% get, 10% set of 100 B), ${KEYS} keys`);
   for (const threads of values.threads.split(',').map(Number)) {
-    const handle = createSharedStore({ memoryLimitBytes: 64 << 20, itemSizeMax: 1 << 20, hashSeed: 3 }, { measureLock: true, maxThreads: threads + 1, optimisticReads: !values['locked-reads'] });
+    const handle = createSharedStore({ memoryLimitBytes: 64 << 20, itemSizeMax: 1 << 20, hashSeed: 3 }, { measureLock: true, maxThreads: threads + 1, optimisticReads: !values['locked-reads'], stripedLinks: !values['whole-links'] });
     const loader = attachStore(handle, { threadSlot: threads });
     const key = Buffer.alloc(KEY_SIZE);
     for (let i = 0; i < KEYS; i++) loader.store('set', keyOf(i, key), VALUE, 0, 0, 0);
@@ -242,6 +248,7 @@ async function main(): Promise<void> {
     const sharedAcquisitions = results.reduce((n, r) => n + r.sharedAcquisitions, 0);
     const ownedSets = results.reduce((n, r) => n + r.ownedSets, 0);
     const ownedUpgrades = results.reduce((n, r) => n + r.ownedUpgrades, 0);
+    const stripedLinks = results.reduce((n, r) => n + r.stripedLinks, 0);
     const lost = results.reduce((n, r) => n + r.lostNs, 0);
     const readAttempts = results.reduce((n, r) => n + r.readAttempts, 0);
     const readVoid = results.reduce((n, r) => n + r.readVoid, 0);
@@ -262,7 +269,7 @@ async function main(): Promise<void> {
         `redone work ~${((100 * redo) / wall).toFixed(2)}% of wall, serial ${((100 * (held + wait + redo)) / wall).toFixed(1)}% if it replaces the void attempts' wall time), ` +
         `shared held ${((100 * shared) / wall).toFixed(1)}%, ${acquisitions} exclusive / ${sharedAcquisitions} shared acquisitions, ` +
         `${(held / Math.max(1, acquisitions)).toFixed(0)} ns per exclusive hold; ` +
-        `${ownedSets} sets through own segments, ${ownedUpgrades} of them upgraded in place; ` +
+        `${ownedSets} sets through own segments, ${ownedUpgrades} of them upgraded in place, ${stripedLinks} linked by stripe; ` +
         `Amdahl from the serial share: x${amdahl(8)} at 8 threads, x${amdahl(16)} at 16`,
     );
     console.log(

@@ -251,6 +251,29 @@ export class HashIndex {
     countRead(this.foundTable, this.foundBucket, this.foundSlot, nowS, this.control);
   }
 
+  /**
+   * For a striped link (segment-store.ts "Striped links"), before any
+   * write: the one primary bucket whose own words the next change writes,
+   * when that change is confined to it, else -1. `relink`: the change is
+   * relinkFound*() of the last find (its slot is in the chain of that
+   * find's primary bucket); otherwise an insert(hash), which is confined
+   * when it fills a free slot of the key's first or second bucket itself
+   * (what place() does then), with no migration, no expansion and no
+   * overflow chain. -1 also while the table has fewer than `stripes`
+   * buckets (then a bucket's stripe would not be its keys' hash stripe).
+   */
+  confinedBucket(hash: number, relink: boolean, stripes: number): number {
+    if (this.control[EPOCH] !== this.epoch) this.sync();
+    const t = this.cur;
+    if (this.old !== null || t.buckets < stripes) return -1;
+    if (relink) return this.foundTable === t ? this.foundBucket : -1;
+    if (this.control[COUNT]! + 1 > this.maxLoad * t.buckets * SLOTS_PER_BUCKET && t.buckets < this.memory.maxBuckets) return -1;
+    const b1 = hash & t.mask;
+    if (t.emptySlots(b1) > 0) return b1;
+    const b2 = altHash(hash) & t.mask;
+    return b2 !== b1 && t.emptySlots(b2) > 0 ? b2 : -1;
+  }
+
   /** Insert a key known to be absent, with read frequency `freq` (0..127). May start or advance a table expansion. */
   insert(hash: number, tag: number, loc: number, freq = 0): void {
     if (this.control[EPOCH] !== this.epoch) this.sync();

@@ -317,10 +317,20 @@ export class ItemSpace implements KeySource {
    * delayed flush is due, see SegmentStore.nowShared) misses every key.
    */
   lookupShared(key: Uint8Array, nowS: number): number {
+    return this.lookupSharedHashed(key, this.keyHash(key), nowS);
+  }
+
+  /** The index hash of `key` (0 for an empty or too long key, which no lookup finds). */
+  keyHash(key: Uint8Array): number {
+    const n = key.length;
+    return n === 0 || n > MAX_KEY_BYTES ? 0 : hashBytes(key, 0, n, this.seed);
+  }
+
+  /** lookupShared() with the key's hash (keyHash) already computed. */
+  lookupSharedHashed(key: Uint8Array, hash: number, nowS: number): number {
     this.lastMissExpired = false;
     const n = key.length;
     if (n === 0 || n > MAX_KEY_BYTES || nowS < 0) return -1;
-    const hash = hashBytes(key, 0, n, this.seed);
     const tag = tagOf(hash);
     this.lastHash = hash;
     this.lastTag = tag;

@@ -34,8 +34,10 @@
 //
 // Locking: one writer-preferring readers-writer lock (shared-memory.ts
 // SharedExclusiveLock: three Int32 words in `control`; the only lock, so
-// there is no lock order) and, beside it, one sequence word (SEQ, alone on
-// its cache line) for optimistic readers, who take no lock at all. Chosen
+// there is no lock order) and, beside it, sequence words for optimistic
+// readers, who take no lock at all: one for the whole store (SEQ, alone on
+// its cache line) and one per index stripe (LINK_STRIPES of them in
+// handle.stripes, one cache line each; see "Striped links"). Chosen
 // by measurement (benchmarks/RESULTS.md "Reads that share the store" and
 // "Optimistic reads"): with gets under the shared lock a writer spent most
 // of its serial share waiting for readers to leave.
@@ -117,6 +119,51 @@
 //   flush_all (two walkers could both free every segment): they see it as
 //   nothing left (nowShared). Meta gets and gat hold the exclusive lock, as
 //   before.
+// - Striped links: a plain set's link (linkOwned) holds the lock
+//   exclusively as before, but quietly (SharedExclusiveLock.lock(true) /
+//   tryUpgrade(true): SEQ left even), and bumps instead the sequence word
+//   of the one index stripe it writes, odd before its first write and even
+//   after its last, both inside the hold. A stripe is a set of primary
+//   buckets: bucket & (LINK_STRIPES - 1). Measured first (RESULTS.md,
+//   session 7): with one SEQ every link voided every read attempt under
+//   way on another thread (about 1% of attempts at two threads, their wall
+//   time a large part of the serial share).
+//   Why a reader cannot miss a write it depends on: a get of a key whose
+//   hash is h reads the index only in the chains of two primary buckets,
+//   h & mask and altHash(h) & mask (overflow buckets hang off one chain
+//   each), then the record a slot there points to. Before its lookup the
+//   reader notes the words of stripes h & (S-1) and altHash(h) & (S-1)
+//   (noteStripes; S = LINK_STRIPES), and at validation checks them as well
+//   as SEQ. While the table has at least S buckets (mask >= S-1) those are
+//   exactly the stripes of the two chains it walks. A link goes striped
+//   only when everything it changes that any reader reads lies in one
+//   chain, decided read-only before the first write (linkStripe,
+//   HashIndex.confinedBucket): the key's live current version is relinked
+//   in its found slot (chain of that find's primary bucket), or an absent
+//   key fills a free slot of its first or second bucket itself (what
+//   SlotTable.place then does); the table is not doubling, will not start
+//   to, and has at least S buckets; no expired version has to be reclaimed
+//   (that removes a slot and may move another); the record's stamp needs
+//   no widening of its segment's access unit (that rewrites other
+//   records' stamps). The rest of what a link writes no optimistic reader
+//   reads: the new record (reachable only through the slot it gets, and
+//   written before it), the old version's dead bit (reachable through the
+//   slot in the same chain), writeOffset, segment live counts and latest
+//   deadline, counters, ghost keys. Anything else (the own segment taken
+//   back, any of the above failing) raises SEQ first (raiseSeq) and runs
+//   as an ordinary hold; a nested lock(), and waitForMarks (before any
+//   segment renew), raise it too, so no renew or multi-chain change can
+//   run under an even SEQ. Every other exclusive hold raises SEQ at once,
+//   as before. The stripe words are only ever bumped under the exclusive
+//   lock, so two links never interleave on one. A reader that finds a
+//   stripe word odd spins a little (a link holds under a microsecond), then
+//   goes on with the attempt marked void. Memory order: the same argument
+//   as for SEQ (Atomics on both sides, x86 load order), per stripe word.
+//   Marks after validation still re-check SEQ only: renews (the hazard
+//   they guard against) always raise it; a striped relink changes the slot
+//   or word A the mark's compareExchange expects, so the mark is dropped,
+//   or lands on the same key's slot with an identical word (a frequency
+//   count for the new version: the counter is approximate).
 // - Exclusive: every operation that changes the store (store, arith,
 //   touch, getAndTouch, delete, flushAll, expireNow, housekeep, shape's
 //   consistent snapshot), and beginWrite()/endWrite() brackets (meta
@@ -170,6 +217,7 @@
 //   hold on main, the locked lookup (hash, index probe, key compare) was
 //   the largest part (about half), the value copy about 1%, the rest
 //   allocation, header and link; so the lookup had to leave it too.
+//   The link voids only reads of its index stripe ("Striped links").
 //   Not built: linking by compare-and-swap on the hash slot with no
 //   exclusive lock at all (a slot is two words, tag/frequency/high bits and
 //   low location, and cuckoo moves relocate slots, so readers would need a
@@ -266,6 +314,7 @@ import { NOT_A_NUMBER, U64_MASK, applyDelta, formatU64, parseU64 } from './decim
 import { FREE_BUCKET, MAX_ACCESS_STAMP, MERGE_BUSY, NO_SEGMENT, OWNED_MARK } from './segment-heap.js';
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { ceilPowerOfTwo } from './hash-index.js';
+import { altHash } from './index-layout.js';
 import { randomSeed, tagOf } from './key-hash.js';
 import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
@@ -303,6 +352,8 @@ export interface StoreTuning {
   measureLock?: boolean;
   /** Gets in read attempts (beginReadAttempt) run without the lock, validated by the sequence word (default true; false: the shared lock, the measured alternative). */
   optimisticReads?: boolean;
+  /** A plain set's link bumps only the sequence word of the index stripe it writes when it can (default true with optimisticReads; false: every link voids every optimistic read, the measured alternative). See "Striped links". */
+  stripedLinks?: boolean;
   /** Records per slice of the housekeeper's merges (default 256; Infinity: whole merges under one lock, the measured alternative). */
   mergeSliceRecords?: number;
   /** Ghost keys for merge eviction's readmission (default ghost-keys.ts ghostEntries(-m); 0: none, the measured alternative). */
@@ -322,6 +373,7 @@ export interface SharedStoreHandle {
   readonly reserveSegments: number;
   readonly measureLock: boolean;
   readonly optimisticReads: boolean;
+  readonly stripedLinks: boolean;
   readonly mergeSliceRecords: number;
   readonly space: SpaceMemory;
   /** Heap-turnover measurement of merge eviction. */
@@ -333,6 +385,8 @@ export interface SharedStoreHandle {
   /** Int32 control words (LOCK, ...) and Float64 cells (CAS counter, pending flush). */
   readonly control: SharedArrayBuffer;
   readonly cells: SharedArrayBuffer;
+  /** The stripes' sequence words, one per 64-byte line ("Striped links"). */
+  readonly stripes: SharedArrayBuffer;
 }
 
 /** Int32 control words. */
@@ -398,6 +452,15 @@ const PENDING_MAX = 32;
 
 /** A thread claims own segments only in a heap of at least this many (a tiny heap keeps every segment evictable by the old rules). */
 const OWN_MIN_SEGMENTS = 16;
+
+/** Index stripes, each with its own sequence word ("Striped links"); a power of two, at most the smallest table's buckets that links stripes. */
+export const LINK_STRIPES = 64;
+/** Int32 words between two stripes' sequence words (one 64-byte line each). */
+const STRIPE_STRIDE = 16;
+/** Stripe words one read attempt can hold (two per key: its two buckets' stripes); more make the attempt void. */
+const READ_STRIPES_MAX = 4;
+/** Loads of an odd stripe word a reader makes before it starts anyway (the attempt is then void). */
+const STRIPE_SPINS = 64;
 
 /** Optimistic attempts per key before a read takes the shared lock (which always succeeds). */
 const OPTIMISTIC_ATTEMPTS = 3;
@@ -490,6 +553,14 @@ export class SegmentStore implements CacheStore {
   private readValueStart = 0;
   private readLength = 0;
   private readStart = 0n;
+  /** Striped links: the stripe words this attempt read through (index, even value seen), READ_STRIPES_MAX pairs; count -1: one was odd or too many (void). */
+  private readonly readStripes = new Int32Array(READ_STRIPES_MAX * 2);
+  private readStripeCount = 0;
+  /** The stripes' sequence words (handle.stripes), and whether this store's plain sets link by stripe. */
+  private readonly stripes: Int32Array;
+  private readonly striped: boolean;
+  /** Plain sets this thread linked with only their stripe's word bumped (tests and benchmarks; not a stat). */
+  stripedLinks = 0;
   /** Read attempts begun optimistically, and those void because a writer overlapped them (tests and benchmarks; not stats). */
   readAttempts = 0;
   readVoid = 0;
@@ -534,6 +605,8 @@ export class SegmentStore implements CacheStore {
     this.cells = new Float64Array(handle.cells);
     this.lock = new SharedExclusiveLock(this.control, LOCK, handle.measureLock, SEQ);
     this.optimistic = handle.optimisticReads !== false;
+    this.stripes = new Int32Array(handle.stripes);
+    this.striped = this.optimistic && handle.stripedLinks;
     this.applying = APPLYING + slot * APPLYING_STRIDE;
     this.evictor = evictorFor(options.evictionPolicy, options.mergeSegments, handle.turnover);
     this.space = new ItemSpace(
@@ -605,6 +678,7 @@ export class SegmentStore implements CacheStore {
       const seen = this.lock.readBegin();
       if ((seen & 1) === 0) {
         this.readSeen = seen;
+        this.readStripeCount = 0;
         this.readAttempts++;
         this.readStart = start;
         return;
@@ -625,7 +699,7 @@ export class SegmentStore implements CacheStore {
     this.readSeen = -1;
     const kind = this.readKind;
     this.readKind = READ_NONE;
-    if (!this.lock.readValid(seen)) {
+    if (!this.lock.readValid(seen) || !this.stripesValid()) {
       this.readVoid++;
       if (this.lock.measuring) this.readLostNs += Number(process.hrtime.bigint() - this.readStart);
       // Views built from a half-changed table are rebuilt before the next lookup.
@@ -645,7 +719,49 @@ export class SegmentStore implements CacheStore {
 
   /** Inside an optimistic attempt: has a writer overlapped it (so a throw in it came from torn data)? */
   readTorn(): boolean {
-    return this.readSeen !== -1 && !this.lock.readValid(this.readSeen);
+    return this.readSeen !== -1 && (!this.lock.readValid(this.readSeen) || !this.stripesValid());
+  }
+
+  /**
+   * In a read attempt, before the lookup of a key with `hash`: note the
+   * sequence words of the key's two bucket stripes (spinning a little while
+   * one is odd: a link into it is under way). An odd one, or more stripes
+   * than READ_STRIPES_MAX, voids the attempt.
+   */
+  private noteStripes(hash: number): void {
+    const s1 = (hash & (LINK_STRIPES - 1)) * STRIPE_STRIDE;
+    const s2 = (altHash(hash) & (LINK_STRIPES - 1)) * STRIPE_STRIDE;
+    this.noteStripe(s1);
+    if (s2 !== s1) this.noteStripe(s2);
+  }
+
+  private noteStripe(i: number): void {
+    const n = this.readStripeCount;
+    if (n < 0) return;
+    if (n === READ_STRIPES_MAX) {
+      this.readStripeCount = -1;
+      return;
+    }
+    const stripes = this.stripes;
+    let v = Atomics.load(stripes, i);
+    for (let spin = 0; (v & 1) !== 0 && spin < STRIPE_SPINS; spin++) v = Atomics.load(stripes, i);
+    if ((v & 1) !== 0) {
+      this.readStripeCount = -1;
+      return;
+    }
+    this.readStripes[n * 2] = i;
+    this.readStripes[n * 2 + 1] = v;
+    this.readStripeCount = n + 1;
+  }
+
+  /** Are the stripe words this attempt noted still as seen (no link into those stripes began, ran or ended)? */
+  private stripesValid(): boolean {
+    const n = this.readStripeCount;
+    if (n < 0) return false;
+    const stripes = this.stripes;
+    const seen = this.readStripes;
+    for (let k = 0; k < n * 2; k += 2) if (Atomics.load(stripes, seen[k]!) !== seen[k + 1]) return false;
+    return true;
   }
 
   /**
@@ -674,6 +790,8 @@ export class SegmentStore implements CacheStore {
    * terminated at shutdown, mid-mark): it is cleared, so no wait repeats.
    */
   private waitForMarks(): void {
+    // A renew inside a striped link's hold would leave SEQ even: make it odd first (readers' re-check needs it).
+    this.lock.raiseSeq();
     const control = this.control;
     for (let i = APPLYING; i < control.length; i += APPLYING_STRIDE) {
       if (i === this.applying) continue;
@@ -991,7 +1109,10 @@ export class SegmentStore implements CacheStore {
   private getOptimistic(key: Buffer): ItemRef {
     const nowS = this.nowShared();
     const space = this.space;
-    const addr = space.lookupShared(key, nowS);
+    const hash = space.keyHash(key);
+    // Before the lookup's first read of the index (Atomics.load orders it).
+    this.noteStripes(hash);
+    const addr = space.lookupSharedHashed(key, hash, nowS);
     if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
     this.readNow = nowS;
     if (addr < 0) {
@@ -1361,12 +1482,15 @@ export class SegmentStore implements CacheStore {
    * and the exclusive lock taken as usual.
    */
   linkOwned(addr: number, key: Buffer, value: Buffer, flags: number, exptime: number, sharedHeld = false): StoreStatus {
-    const inPlace = sharedHeld && this.lock.tryUpgrade();
+    // Striped: the hold leaves SEQ even until raiseSeq() (see "Striped links").
+    const quiet = this.striped;
+    const inPlace = sharedHeld && this.lock.tryUpgrade(quiet);
     if (inPlace) this.ownedUpgrades++;
     else {
       if (sharedHeld) this.lock.unlockShared();
-      this.lock.lock();
+      this.lock.lock(quiet);
     }
+    let stripe = -1;
     try {
       const nowS = this.now();
       const space = this.space;
@@ -1374,12 +1498,22 @@ export class SegmentStore implements CacheStore {
       const seg = space.segmentOf(addr);
       const off = addr - seg * this.segmentSize;
       if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration || heap.writeOffset[seg] !== off) {
+        this.lock.raiseSeq();
         return this.storeLocked('set', key, value, flags, exptime, 0);
       }
       const hash = this.ownHash;
+      if (quiet) {
+        // Read only, so far: which one bucket the link writes, if it is
+        // confined to one (else the hold goes loud before any write).
+        stripe = this.linkStripe(key, hash, inPlace, seg, nowS);
+        if (stripe < 0) this.lock.raiseSeq();
+        else Atomics.add(this.stripes, stripe, 1);
+      }
       let old: number;
       let fresh = false;
-      if (inPlace) {
+      if (stripe >= 0) {
+        old = this.ownOld;
+      } else if (inPlace) {
         // writeOwned's lookup still holds (found slot included); an expired
         // version found there is reclaimed here as lookup() would have.
         old = this.ownOld;
@@ -1406,8 +1540,39 @@ export class SegmentStore implements CacheStore {
       this.lastCas = this.itemCas(addr);
       return 'stored';
     } finally {
+      // Even again after the link's last write, before the lock lets anyone in.
+      if (stripe >= 0) {
+        Atomics.add(this.stripes, stripe, 1);
+        this.stripedLinks++;
+      }
       this.lock.unlock();
     }
+  }
+
+  /**
+   * For linkOwned in a quiet hold, with nothing written yet: the index of
+   * the sequence word of the one stripe the link writes, or -1 when it
+   * must void every optimistic reader (SEQ) instead. Confined means: the
+   * key's current version (found by a read-only lookup; an expired one,
+   * which must be reclaimed, is not confined) is relinked in its slot, or
+   * an absent key fills a free slot of its own first or second bucket
+   * (HashIndex.confinedBucket), and the record's access stamp needs no
+   * widening of the segment's unit (that rewrites every stamp in it).
+   * Sets ownOld / ownOldExpired to what the link then uses.
+   */
+  private linkStripe(key: Buffer, hash: number, inPlace: boolean, seg: number, nowS: number): number {
+    const space = this.space;
+    const heap = space.heap;
+    if (Math.floor(nowS / heap.accessUnit[seg]!) - heap.accessBase[seg]! > MAX_ACCESS_STAMP) return -1;
+    if (!inPlace) {
+      // Others may have linked, moved or removed the key since writeOwned's lookup.
+      const old = space.lookupSharedHashed(key, hash, nowS);
+      this.ownOld = old >= 0 ? old : space.lastMissExpired ? space.lastFoundAddr : -1;
+      this.ownOldExpired = old < 0 && space.lastMissExpired;
+    }
+    if (this.ownOldExpired) return -1;
+    const bucket = space.index.confinedBucket(hash, this.ownOld >= 0, LINK_STRIPES);
+    return bucket < 0 ? -1 : (bucket & (LINK_STRIPES - 1)) * STRIPE_STRIDE;
   }
 
   /**
@@ -1890,6 +2055,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     measureLock: tuning.measureLock ?? false,
     // The sequence-word validation leans on x86's load order (header, Optimistic reads).
     optimisticReads: tuning.optimisticReads ?? process.arch === 'x64',
+    stripedLinks: tuning.stripedLinks ?? true,
     mergeSliceRecords: tuning.mergeSliceRecords ?? MERGE_SLICE_RECORDS,
     space: space.memory,
     turnover: newTurnoverMemory(),
@@ -1897,5 +2063,6 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     classes: slab.newClassMemory(tuning.maxThreads ?? DEFAULT_MAX_THREADS, space.heap.segmentCount),
     control: new SharedArrayBuffer((APPLYING + (tuning.maxThreads ?? DEFAULT_MAX_THREADS) * APPLYING_STRIDE) * 4),
     cells,
+    stripes: new SharedArrayBuffer(LINK_STRIPES * STRIPE_STRIDE * 4),
   };
 }

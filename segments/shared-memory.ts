@@ -153,7 +153,9 @@ const SEQ_SPINS = 64;
  * saw (or -1 when a writer stays inside), it reads store memory with plain
  * loads, and readValid(seen) tells whether no exclusive hold began or was
  * under way meanwhile; if one was, what it read may be torn and it must be
- * discarded (segment-store.ts, "Optimistic reads").
+ * discarded (segment-store.ts, "Optimistic reads"). A quiet hold
+ * (lock(true), tryUpgrade(true)) leaves it even until raiseSeq(): its
+ * holder validates readers another way (segment-store.ts, "Striped links").
  */
 export class SharedExclusiveLock {
   private readonly mutex: StoreLock;
@@ -163,6 +165,8 @@ export class SharedExclusiveLock {
   private readDepth = 0;
   /** This thread's exclusive hold came through the mutex (contended) rather than the fast path. */
   private queued = false;
+  /** This exclusive hold made the sequence word odd (raiseSeq); unlock makes it even. */
+  private seqRaised = false;
   /** When measuring: ns waiting for either mode, ns holding exclusive / shared, acquisitions of each. */
   waitNs = 0;
   heldNs = 0;
@@ -201,6 +205,22 @@ export class SharedExclusiveLock {
   /** Did no exclusive hold begin, run or end since readBegin() returned `seen`? */
   readValid(seen: number): boolean {
     return Atomics.load(this.word, this.seq) === seen;
+  }
+
+  /**
+   * In an exclusive hold: make the sequence word odd (if this hold has not
+   * yet), so every optimistic reader overlapping the rest of the hold is
+   * void. It goes even again at the hold's unlock. Idempotent.
+   */
+  raiseSeq(): void {
+    if (this.seqRaised || this.seq < 0 || this.writeDepth === 0) return;
+    this.seqRaised = true;
+    Atomics.add(this.word, this.seq, 1);
+  }
+
+  /** Has this exclusive hold made the sequence word odd (every exclusive hold but a quiet one not yet raised)? */
+  get seqHeld(): boolean {
+    return this.seqRaised;
   }
 
   /** Does this thread hold the lock exclusively? */
@@ -254,12 +274,12 @@ export class SharedExclusiveLock {
    * cannot deadlock (at most one can see the state at 1); on false the
    * caller still holds its shared lock.
    */
-  tryUpgrade(): boolean {
+  tryUpgrade(quiet = false): boolean {
     if (this.readDepth !== 1 || this.writeDepth !== 0) return false;
     if (Atomics.compareExchange(this.word, this.state, 1, WRITER_HELD) !== 1) return false;
-    if (this.seq >= 0) Atomics.add(this.word, this.seq, 1);
     this.readDepth = 0;
     this.writeDepth = 1;
+    if (!quiet) this.raiseSeq();
     this.queued = false;
     if (this.measure) {
       const now = process.hrtime.bigint();
@@ -270,9 +290,16 @@ export class SharedExclusiveLock {
     return true;
   }
 
-  lock(): void {
+  /**
+   * Hold exclusively. `quiet`: leave the sequence word as it is (a hold
+   * whose writes other validation covers: segment-store.ts "Striped
+   * links"); raiseSeq() makes it an ordinary hold before its first write
+   * that needs one. A nested lock() that is not quiet raises it too.
+   */
+  lock(quiet = false): void {
     if (this.writeDepth > 0) {
       this.writeDepth++;
+      if (!quiet) this.raiseSeq();
       return;
     }
     if (this.readDepth > 0) throw new Error('store: a write inside a read bracket (use beginWrite)');
@@ -284,7 +311,7 @@ export class SharedExclusiveLock {
     this.queued = Atomics.compareExchange(word, i, 0, WRITER_HELD) !== 0;
     if (this.queued) this.lockQueued();
     // Odd while held: optimistic readers that overlap this hold discard what they read.
-    if (this.seq >= 0) Atomics.add(word, this.seq, 1);
+    if (!quiet) this.raiseSeq();
     if (this.measure) {
       this.since = process.hrtime.bigint();
       this.waitNs += Number(this.since - start);
@@ -297,7 +324,10 @@ export class SharedExclusiveLock {
     if (this.measure) this.heldNs += Number(process.hrtime.bigint() - this.since);
     const word = this.word;
     // Even again before anyone else can hold (every write of this hold is ordered before it).
-    if (this.seq >= 0) Atomics.add(word, this.seq, 1);
+    if (this.seqRaised) {
+      this.seqRaised = false;
+      Atomics.add(word, this.seq, 1);
+    }
     if (this.queued) {
       // Only this writer set the flags; nobody else changes them while it holds.
       Atomics.store(word, this.state, 0);

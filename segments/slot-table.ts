@@ -139,7 +139,8 @@ export class SlotTable {
   }
 
   /** Empty slots in primary bucket `b`. */
-  private emptySlots(b: number): number {
+  /** Empty slots in bucket `b` itself (not its overflow chain). */
+  emptySlots(b: number): number {
     const words = this.words;
     const base = b * WORDS_PER_BUCKET;
     let empty = 0;
