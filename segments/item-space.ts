@@ -1,7 +1,7 @@
 // Where items live: the segment heap, the TTL chains and the hash index, and
 // the operations that keep them consistent with each other and with the
-// byte/item counters: finding a key (treating an expired item as absent and
-// unlinking it on the spot), writing a record, linking or unlinking it,
+// byte/item counters: finding a key (treating an expired or flushed item as
+// absent and unlinking it on the spot), writing a record, linking or unlinking it,
 // freeing whole segments, the expiry sweep and getting a segment for a
 // writer (free pool, then expired segments, then eviction).
 //
@@ -104,6 +104,8 @@ export class ItemSpace implements KeySource {
   lastHash = 0;
   lastTag = 0;
   lastMissExpired = false;
+  /** With lastMissExpired: the item was dead because a flush_all came after it (memcached's get_flushed), not by its deadline. */
+  lastMissFlushed = false;
   /** lookupShared(): the expired record it found (valid with lastMissExpired). */
   lastFoundAddr = -1;
   /** Free segments below which `onLowReserve` is called when a writer takes one. */
@@ -282,6 +284,7 @@ export class ItemSpace implements KeySource {
    */
   lookup(key: Uint8Array, nowS: number): number {
     this.lastMissExpired = false;
+    this.lastMissFlushed = false;
     const n = key.length;
     if (n === 0 || n > MAX_KEY_BYTES) return -1;
     return this.lookupHashed(key, hashBytes(key, 0, n, this.seed), nowS);
@@ -290,6 +293,7 @@ export class ItemSpace implements KeySource {
   /** lookup() of a valid key whose hash the caller computed (outside the lock: it is a pure function of the key). */
   lookupHashed(key: Uint8Array, hash: number, nowS: number): number {
     this.lastMissExpired = false;
+    this.lastMissFlushed = false;
     const tag = tagOf(hash);
     this.lastHash = hash;
     this.lastTag = tag;
@@ -297,7 +301,11 @@ export class ItemSpace implements KeySource {
     if (loc === 0) return -1;
     const addr = (loc - 1) * 8;
     const deadline = this.deadline(addr);
-    if (deadline !== NEVER && nowS >= deadline) {
+    const flushed = this.heap.isFlushed(Math.floor(addr / this.segmentSize));
+    if (flushed || (deadline !== NEVER && nowS >= deadline)) {
+      // Dead either way: unlinked now and counted as reclaimed (memcached
+      // reclaims a flushed item as it does an expired one).
+      this.lastMissFlushed = flushed;
       this.index.removeFound();
       if ((this.wordA(addr) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
       this.countReclaimed(addr);
@@ -314,7 +322,8 @@ export class ItemSpace implements KeySource {
    * but an expired item is only reported (lastMissExpired), never
    * unlinked, since that would write the index and the heap beside other
    * readers; a writer's lookup or the sweep reclaims it. `nowS` -1 (a
-   * delayed flush is due, see SegmentStore.nowShared) misses every key.
+   * delayed flush is due, see SegmentStore.nowShared) finds every item
+   * flushed. A flushed item is reported as expired with lastMissFlushed.
    */
   lookupShared(key: Uint8Array, nowS: number): number {
     return this.lookupSharedHashed(key, this.keyHash(key), nowS);
@@ -329,17 +338,20 @@ export class ItemSpace implements KeySource {
   /** lookupShared() with the key's hash (keyHash) already computed. */
   lookupSharedHashed(key: Uint8Array, hash: number, nowS: number): number {
     this.lastMissExpired = false;
+    this.lastMissFlushed = false;
     const n = key.length;
-    if (n === 0 || n > MAX_KEY_BYTES || nowS < 0) return -1;
+    if (n === 0 || n > MAX_KEY_BYTES) return -1;
     const tag = tagOf(hash);
     this.lastHash = hash;
     this.lastTag = tag;
     const loc = this.index.find(key, hash, tag);
     if (loc === 0) return -1;
     const addr = (loc - 1) * 8;
+    const flushed = nowS < 0 || this.heap.isFlushed(Math.floor(addr / this.segmentSize));
     const deadline = this.deadline(addr);
-    if (deadline !== NEVER && nowS >= deadline) {
+    if (flushed || (deadline !== NEVER && nowS >= deadline)) {
       this.lastMissExpired = true;
+      this.lastMissFlushed = flushed;
       this.lastFoundAddr = addr;
       return -1;
     }
@@ -437,8 +449,14 @@ export class ItemSpace implements KeySource {
     const heap = this.heap;
     const tail = this.chains.tail[bucket]!;
     // A tail a paused merge holds (it became the tail when the one after it was swept) takes no writes.
-    // Nor does a tail another thread owns (its owner appends there beside readers).
-    if (tail !== NO_SEGMENT && heap.writeOffset[tail]! + size <= this.segmentSize && (heap.busy[tail] === 0 || heap.busy[tail] === this.ownMark)) {
+    // Nor does a tail another thread owns (its owner appends there beside readers),
+    // nor one a flush_all left (what it holds is flushed, and so would a new record be).
+    if (
+      tail !== NO_SEGMENT &&
+      heap.writeOffset[tail]! + size <= this.segmentSize &&
+      (heap.busy[tail] === 0 || heap.busy[tail] === this.ownMark) &&
+      !heap.isFlushed(tail)
+    ) {
       const off = heap.writeOffset[tail]!;
       heap.writeOffset[tail] = off + size;
       return tail * this.segmentSize + off;
@@ -581,7 +599,7 @@ export class ItemSpace implements KeySource {
       if (this.index.findLoc(hash, loc)) {
         this.index.removeFound();
         const deadline = recordDeadline(words, w, a);
-        const expired = deadline !== NEVER && nowS >= deadline;
+        const expired = this.heap.isFlushed(seg) || (deadline !== NEVER && nowS >= deadline);
         const classes = this.classes;
         const cls = classes.classOf(a, words[w + 1]!);
         if (classes.crawling) classes.count(cls, F_CRAWLER_ITEMS_CHECKED);
@@ -620,14 +638,27 @@ export class ItemSpace implements KeySource {
     this.sweepRange(nowS, 0, this.heap.segmentCount);
   }
 
-  /** sweep() over segments [start, end) only: the housekeeping thread's bounded step. */
-  sweepRange(nowS: number, start: number, end: number): void {
+  /**
+   * sweep() over segments [start, end) only: the housekeeping thread's
+   * bounded step. Segments a flush_all left are freed too, at most
+   * `flushedBudget` of them (each is a walk of its records; 0: none, they
+   * are passed over); returns the segment after the last one looked at
+   * (`end` unless the budget ran out).
+   */
+  sweepRange(nowS: number, start: number, end: number, flushedBudget = Infinity): number {
     const heap = this.heap;
+    let flushedLeft = flushedBudget;
     for (let seg = start; seg < end; seg++) {
       const bucket = heap.bucket[seg]!;
       // An owned segment is swept like any other (release() ends the ownership; its owner notices).
       if (bucket === FREE_BUCKET || seg === this.pinned || heap.busy[seg] === MERGE_BUSY) continue;
-      if (heap.liveItems[seg] === 0) {
+      if (heap.liveItems[seg] !== 0 && heap.isFlushed(seg) && flushedBudget > 0) {
+        // Lazy flush_all: its items count as reclaimed, as memcached's LRU
+        // maintainer counts the flushed items it finds (not crawler_reclaimed).
+        if (flushedLeft-- <= 0) return seg;
+        this.freeSegment(seg, nowS);
+        heap.mark(seg, EVENT_EXPIRED, nowS);
+      } else if (heap.liveItems[seg] === 0) {
         // Emptied by deletes, overwrites or lazily expired reads.
         const expired = bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS;
         if (expired) this.counters.expiredSegments++;
@@ -648,6 +679,17 @@ export class ItemSpace implements KeySource {
         this.counters.crawlerReclaimed += this.counters.expiredReclaimed - reclaimedBefore;
         this.counters.expiredSegments++;
       }
+    }
+    return end;
+  }
+
+  /** Free every segment a flush_all left (not one a paused merge holds), its items counted as reclaimed. */
+  reclaimFlushed(nowS: number): void {
+    const heap = this.heap;
+    for (let seg = 0; seg < heap.segmentCount; seg++) {
+      if (heap.isFree(seg) || !heap.isFlushed(seg) || seg === this.pinned || heap.busy[seg] === MERGE_BUSY) continue;
+      this.freeSegment(seg, nowS);
+      heap.mark(seg, EVENT_EXPIRED, nowS);
     }
   }
 

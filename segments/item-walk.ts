@@ -4,7 +4,8 @@
 //
 // It reads only SegmentHeap's typed arrays (segment headers and record
 // words), segment by segment in id order, and visits records that are not
-// dead and not expired at the store's current second. Between slices the
+// dead and not expired at the store's current second, in segments no
+// flush_all has left (SegmentHeap.isFlushed). Between slices the
 // store keeps serving writes: a segment that was freed, reused or compacted
 // since the walk stopped in it (its generation changed) is left for the next
 // one, so a walk never reads a torn record; items written or moved meanwhile
@@ -56,7 +57,8 @@ export class ItemWalk {
         this.offset >= heap.writeOffset[this.seg]! ||
         heap.generation[this.seg] !== this.generation ||
         heap.isFree(this.seg) ||
-        heap.busy[this.seg] === MERGE_BUSY
+        heap.busy[this.seg] === MERGE_BUSY ||
+        heap.isFlushed(this.seg)
       ) {
         if (!this.enterNextSegment()) return true;
         continue;
@@ -89,7 +91,8 @@ export class ItemWalk {
     for (let seg = this.seg + 1; seg < heap.segmentCount; seg++) {
       // A segment a paused merge holds may be half compacted: skipped (its items are missed, as a moving item may be).
       // One a writer owns is walked: its records up to writeOffset are linked and whole, its owner writes only past it.
-      if (heap.isFree(seg) || heap.writeOffset[seg] === 0 || heap.busy[seg] === MERGE_BUSY) continue;
+      // One a flush_all left holds only flushed items.
+      if (heap.isFree(seg) || heap.writeOffset[seg] === 0 || heap.busy[seg] === MERGE_BUSY || heap.isFlushed(seg)) continue;
       this.seg = seg;
       this.offset = 0;
       this.generation = heap.generation[seg]!;

@@ -63,7 +63,11 @@
 // live counts are kept per record as items move (not recomputed at the
 // end), and an item overwritten, deleted or expired during a pause is dead
 // or unindexed when the merge reaches it, so findLoc fails and it is
-// skipped. A flush_all during a pause (SegmentHeap.clears) ends the merge.
+// skipped. A store reset during a pause (SegmentHeap.clears) ends the merge.
+// Records in a segment a flush_all left (SegmentHeap.isFlushed) are dead, as
+// expired ones are; after a flush_all during a pause (SegmentHeap.flushes)
+// every record left in the run is too (the run predates it), and a
+// destination renewed before it is flushed with what it holds.
 // The inline merge a writer runs when no segment is free is the same code
 // with no slices.
 
@@ -109,6 +113,10 @@ export class MergeEvictor {
   private slice = Infinity;
   /** SegmentHeap.clears when this merge began: a flush_all during a pause ends it. */
   private clearsAtStart = 0;
+  /** SegmentHeap.flushes when this merge began. */
+  private flushesAtStart = 0;
+  /** Per run position: was that segment flushed when the merge began moving (read before a renew changes it)? */
+  private runFlushed: Uint8Array;
 
   /**
    * `mergeSegments`: segments per pass, clamped to MIN..MAX_MERGE_SEGMENTS.
@@ -118,6 +126,7 @@ export class MergeEvictor {
   constructor(mergeSegments = MERGE_SEGMENTS, turnoverMemory?: SharedArrayBuffer) {
     this.turnover = new HeapTurnover(turnoverMemory);
     this.run = new Int32Array(Math.min(MAX_MERGE_SEGMENTS, Math.max(MIN_MERGE_SEGMENTS, Math.floor(mergeSegments))));
+    this.runFlushed = new Uint8Array(this.run.length);
   }
 
   /**
@@ -143,6 +152,7 @@ export class MergeEvictor {
     this.slice = sliceRecords;
     this.left = sliceRecords;
     this.clearsAtStart = heap.clears;
+    this.flushesAtStart = heap.flushes;
     let freed = -1;
     // Draw over the segments in circulation: the ids above them are
     // cache_memlimit's reserve (retired, free-bucketed), so a store behaves
@@ -195,7 +205,7 @@ export class MergeEvictor {
     const freed = yield* this.merge(space, bucket, length, nowS, cleaning);
     // The eviction sweep resumes where it was (if its segment is still in the chain).
     if (cleaning && cursor !== NO_SEGMENT && space.heap.bucket[cursor] === bucket) chains.mergeCursor[bucket] = cursor;
-    // Freed segments were unmarked by release(); a flush_all cleared every mark.
+    // Freed segments were unmarked by release(); a reset cleared every mark.
     if (!this.abandoned(space)) for (let r = 0; r < length; r++) busy[this.run[r]!] = 0;
     return freed;
   }
@@ -242,7 +252,7 @@ export class MergeEvictor {
       let n = 0;
       for (let s = seg; n < length && s !== NO_SEGMENT && s !== tail && s !== space.pinned && heap.busy[s] === 0; s = heap.next[s]!, n++) {
         const latest = heap.latestDeadline[s]!;
-        if (!(latest !== LATEST_NEVER && latest !== 0 && latest <= nowS)) live += heap.liveBytes[s]!;
+        if (!(latest !== LATEST_NEVER && latest !== 0 && latest <= nowS) && !heap.isFlushed(s)) live += heap.liveBytes[s]!;
       }
       if (n < length) continue;
       if (live <= bestLive) {
@@ -298,7 +308,7 @@ export class MergeEvictor {
     for (let r = 0; r < length; r++) {
       const seg = this.run[r]!;
       const latest = heap.latestDeadline[seg]!;
-      if (latest !== LATEST_NEVER && latest !== 0 && latest <= nowS) continue;
+      if ((latest !== LATEST_NEVER && latest !== 0 && latest <= nowS) || heap.isFlushed(seg)) continue;
       bytes += heap.liveBytes[seg]!;
     }
     return bytes;
@@ -330,6 +340,7 @@ export class MergeEvictor {
       const words = heap.words[src]!;
       const end = heap.writeOffset[src]!;
       const meanSize = heap.meanLiveBytes(src);
+      const srcFlushed = heap.isFlushed(src);
       for (let off = 0; off < end; ) {
         const w = off >>> 2;
         const a = words[w]!;
@@ -346,7 +357,7 @@ export class MergeEvictor {
         n++;
         if (index.findLoc(hash, loc)) {
           const deadline = recordDeadline(words, w, a);
-          if (deadline === NEVER || nowS < deadline) {
+          if (!srcFlushed && (deadline === NEVER || nowS < deadline)) {
             const freq = agedFrequency(index.foundFrequency(), nowS - heap.accessTime(src, a), horizon);
             histogram.add(rankOf(freq, size, meanSize), size);
           }
@@ -374,6 +385,7 @@ export class MergeEvictor {
     const hashes = this.hashes;
     let n = 0;
     this.droppedAtCut = 0;
+    for (let r = 0; r < length; r++) this.runFlushed[r] = heap.isFlushed(this.run[r]!) ? 1 : 0;
     let dst = this.run[0]!;
     heap.renew(dst);
     // A destination's class marks are rebuilt from the records moved into it.
@@ -407,7 +419,7 @@ export class MergeEvictor {
         n++;
         if (index.findLoc(hash, loc)) {
           const deadline = recordDeadline(words, w, a);
-          const expired = deadline !== NEVER && nowS >= deadline;
+          const expired = this.runFlushed[r] === 1 || heap.flushes !== this.flushesAtStart || (deadline !== NEVER && nowS >= deadline);
           const freq = agedFrequency(index.foundFrequency(), nowS - heap.accessTime(src, a), horizon);
           // Packing leaves a gap at the end of each destination: past the
           // last one allowed, what does not fit goes too.

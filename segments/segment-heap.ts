@@ -102,7 +102,7 @@ export interface HeapMemory {
   busy: SharedArrayBuffer;
   /** Int32 [free top, retired count, target active count, clears]. */
   control: SharedArrayBuffer;
-  /** Float64 [next generation, memory limit in bytes]. */
+  /** Float64 [next generation, memory limit in bytes, flush cliff]. */
   counters: SharedArrayBuffer;
 }
 
@@ -111,8 +111,16 @@ const RETIRED_COUNT = 1;
 const TARGET = 2;
 /** releaseAll() calls so far: a merge paused across one gives up. */
 const CLEARS = 3;
+/** flushBelowNext() calls so far: a merge paused across one drops what is left of its run. */
+const FLUSHES = 4;
 const NEXT_GENERATION = 0;
 const LIMIT_BYTES = 1;
+/**
+ * The flush cliff (lazy flush_all): every segment whose generation is below
+ * it holds only flushed items. 0 = no flush yet. A segment opened or
+ * compacted after the flush gets a generation at or above it.
+ */
+const FLUSH_CLIFF = 2;
 
 /** Segments to reserve for a heap that starts with `count`: room for cache_memlimit to grow it. */
 export function reservedSegments(count: number): number {
@@ -151,8 +159,8 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom
     retired: sab(1),
     freeStack: sab(4),
     busy: sab(1),
-    control: new SharedArrayBuffer(16),
-    counters: new SharedArrayBuffer(16),
+    control: new SharedArrayBuffer(20),
+    counters: new SharedArrayBuffer(24),
   };
   new Int32Array(memory.prev).fill(NO_SEGMENT);
   new Int32Array(memory.next).fill(NO_SEGMENT);
@@ -224,7 +232,7 @@ export class SegmentHeap {
   private readonly freeStack: Int32Array;
   /** [free top, retired count, target] */
   private readonly control: Int32Array;
-  /** [next generation, limit bytes] */
+  /** [next generation, limit bytes, flush cliff] */
   private readonly sharedCounters: Float64Array;
 
   /**
@@ -458,6 +466,30 @@ export class SegmentHeap {
     this.control[FREE_TOP] = 0;
     this.control[CLEARS]!++;
     for (let seg = this.segmentCount - 1; seg >= 0; seg--) if (this.retired[seg] === 0) this.release(seg);
+  }
+
+  /**
+   * flush_all, lazily: every segment in circulation now becomes flushed
+   * (isFlushed) in one store: its items are misses from here on, and the
+   * sweep frees it. A merge paused across it drops the rest of its run.
+   */
+  flushBelowNext(): void {
+    this.sharedCounters[FLUSH_CLIFF] = this.sharedCounters[NEXT_GENERATION]!;
+    this.control[FLUSHES]!++;
+  }
+
+  /** flush_all calls so far (flushBelowNext). */
+  get flushes(): number {
+    return this.control[FLUSHES]!;
+  }
+
+  /**
+   * True when `seg` was in circulation at the last flush_all: none of its
+   * records is live. One read of a header word readers already read (an
+   * out-of-range `seg` from a torn read answers false).
+   */
+  isFlushed(seg: number): boolean {
+    return (this.generation[seg] as number) < this.sharedCounters[FLUSH_CLIFF]!;
   }
 
   /** The generation the next opened segment gets (warm restart saves it: tokens must never repeat). */

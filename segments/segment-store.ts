@@ -417,10 +417,18 @@ const PENDING_FLUSH_AT = 1;
  * exact and this stays 0.
  */
 const NOCAS_FLUSH_SECOND = 2;
-const CELLS = 3;
+/** The second the last flush_all took effect (-1: none); the housekeeper frees its segments from the next second. */
+const FLUSHED_SECOND = 3;
+const CELLS = 4;
 
 /** Segment headers one housekeep() sweep step reads. */
 const SWEEP_SLICE = 256;
+/**
+ * Segments a flush_all left that one housekeep() step frees (each is a walk
+ * of its records and an index removal per live item: a step stays short
+ * however full the heap was).
+ */
+const HOUSEKEEP_FLUSHED_SEGMENTS = 4;
 /**
  * Records a housekeeper's merge reads per slice (one housekeep() step under
  * the lock). Measured: ~256 records take 20-60 us on this machine.
@@ -477,6 +485,7 @@ const READ_NONE = 0;
 const READ_HIT = 1;
 const READ_MISS = 2;
 const READ_EXPIRED = 3;
+const READ_FLUSHED = 4;
 
 /** Values up to this many bytes are copied out word by word (see copyValue). */
 const SMALL_VALUE_COPY = 128;
@@ -837,8 +846,10 @@ export class SegmentStore implements CacheStore {
       const space = this.space;
       const heap = space.heap;
       const start = control[SWEEP_CURSOR]!;
-      const end = Math.min(heap.segmentCount, start + SWEEP_SLICE);
-      space.sweepRange(nowS, start, end);
+      // Flushed segments wait out the flush's second (reads right after a flush_all find
+      // their items and count get_flushed, as memcached's do); a writer short of room takes them at once.
+      const flushedBudget = nowS > this.cells[FLUSHED_SECOND]! ? HOUSEKEEP_FLUSHED_SEGMENTS : 0;
+      const end = space.sweepRange(nowS, start, Math.min(heap.segmentCount, start + SWEEP_SLICE), flushedBudget);
       // Widen access units ahead of time, so readers (who may not) rarely need to.
       // (An owned segment too: records up to writeOffset are whole; an owner's record in flight is stamped when linked.)
       for (let seg = start; seg < end; seg++) if (!heap.isFree(seg) && heap.busy[seg] !== MERGE_BUSY) heap.coverAccessTime(seg, nowS + WIDEN_AHEAD_S);
@@ -1065,7 +1076,7 @@ export class SegmentStore implements CacheStore {
     const addr = this.space.lookup(key, nowS);
     if (addr < 0) {
       this.counters.getMisses++;
-      if (this.space.lastMissExpired) this.counters.getExpired++;
+      this.countDeadMiss();
       return -1;
     }
     this.counters.getHits++;
@@ -1088,7 +1099,7 @@ export class SegmentStore implements CacheStore {
     if (addr < 0) {
       this.counters.getMisses++;
       if (space.lastMissExpired) {
-        this.counters.getExpired++;
+        this.countDeadMiss();
         this.defer(PENDING_EXPIRED, space.lastFoundAddr);
       }
       return -1;
@@ -1116,7 +1127,7 @@ export class SegmentStore implements CacheStore {
     if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
     this.readNow = nowS;
     if (addr < 0) {
-      this.readKind = space.lastMissExpired ? READ_EXPIRED : READ_MISS;
+      this.readKind = space.lastMissFlushed ? READ_FLUSHED : space.lastMissExpired ? READ_EXPIRED : READ_MISS;
       this.readAddr = space.lastFoundAddr;
     } else {
       this.readKind = READ_HIT;
@@ -1143,8 +1154,9 @@ export class SegmentStore implements CacheStore {
     const c = this.counters;
     if (kind !== READ_HIT) {
       c.getMisses++;
-      if (kind === READ_EXPIRED) {
-        c.getExpired++;
+      if (kind === READ_EXPIRED || kind === READ_FLUSHED) {
+        if (kind === READ_FLUSHED) c.getFlushed++;
+        else c.getExpired++;
         this.defer(PENDING_EXPIRED, this.readAddr);
       }
       return;
@@ -1185,6 +1197,13 @@ export class SegmentStore implements CacheStore {
     return !wide;
   }
 
+  /** A miss on an item found dead: memcached's get_flushed when a flush_all killed it, get_expired when its deadline did. */
+  private countDeadMiss(): void {
+    if (!this.space.lastMissExpired) return;
+    if (this.space.lastMissFlushed) this.counters.getFlushed++;
+    else this.counters.getExpired++;
+  }
+
   /** Note what a reader could not write under the shared lock, for settleReads(); dropped when the list is full. */
   private defer(kind: number, addr: number): void {
     const n = this.pendingCount;
@@ -1218,7 +1237,7 @@ export class SegmentStore implements CacheStore {
           continue;
         }
         const deadline = space.deadline(addr);
-        if (deadline === NEVER || nowS < deadline) continue;
+        if ((deadline === NEVER || nowS < deadline) && !space.heap.isFlushed(space.segmentOf(addr))) continue;
         index.removeFound();
         if ((space.wordA(addr) & (ITEM_FETCHED << 8)) === 0) this.counters.expiredUnfetched++;
         space.countReclaimed(addr);
@@ -1446,7 +1465,7 @@ export class SegmentStore implements CacheStore {
       const flushAt = this.cells[PENDING_FLUSH_AT]!;
       if (flushAt >= 0 && nowS >= flushAt) return -1;
       if (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS) return -1;
-      if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration) {
+      if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration || heap.isFlushed(seg)) {
         // Taken back (merged, evicted, swept, flushed): a later plain set that opens a segment claims another.
         this.ownSeg = NO_SEGMENT;
         return -1;
@@ -1497,7 +1516,7 @@ export class SegmentStore implements CacheStore {
       const heap = space.heap;
       const seg = space.segmentOf(addr);
       const off = addr - seg * this.segmentSize;
-      if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration || heap.writeOffset[seg] !== off) {
+      if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration || heap.writeOffset[seg] !== off || heap.isFlushed(seg)) {
         this.lock.raiseSeq();
         return this.storeLocked('set', key, value, flags, exptime, 0);
       }
@@ -1650,7 +1669,7 @@ export class SegmentStore implements CacheStore {
     // memcached counts gat/gats as touches (touch_hits / touch_misses), not get_hits.
     if (addr < 0) {
       this.counters.touchMisses++;
-      if (this.space.lastMissExpired) this.counters.getExpired++;
+      this.countDeadMiss();
       return -1;
     }
     this.counters.touchHits++;
@@ -1682,8 +1701,7 @@ export class SegmentStore implements CacheStore {
     const at = flushMomentFor(delay, nowS);
     if (at <= nowS) {
       this.cells[PENDING_FLUSH_AT] = -1;
-      this.space.clearAll();
-      if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = nowS;
+      this.applyFlush(nowS);
     } else {
       // Applied by the first call at or after that second (see now()), so
       // anything stored before it is gone and anything stored from it stays.
@@ -1779,6 +1797,7 @@ export class SegmentStore implements CacheStore {
       scalars: () => ({ nextGeneration: heap.generationCounter, pendingFlushAt: this.cells[PENDING_FLUSH_AT]!, casCounter: this.cells[CAS_COUNTER]! }),
       nowS: () => this.nowSeconds(),
       isPristine: () => space.index.count === 0 && heap.freeCount === heap.activeCount,
+      reclaimFlushed: () => space.reclaimFlushed(this.nowSeconds()),
       appendSegment: (bucket, seg) => space.chains.append(bucket, seg),
       indexMemory: space.index.memory,
       hashSeed: space.seed,
@@ -1819,10 +1838,24 @@ export class SegmentStore implements CacheStore {
     const flushAt = this.cells[PENDING_FLUSH_AT]!;
     if (flushAt >= 0 && nowS >= flushAt) {
       this.cells[PENDING_FLUSH_AT] = -1;
-      this.space.clearAll();
-      if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = flushAt;
+      this.applyFlush(flushAt);
     }
     return nowS;
+  }
+
+  /**
+   * flush_all taking effect (exclusive lock): every segment in circulation
+   * is left below the flush cliff (SegmentHeap.flushBelowNext), so each item
+   * stored so far is a miss from now on (get_flushed), and the housekeeper's
+   * sweep frees those segments a few per step (HOUSEKEEP_FLUSHED_SEGMENTS),
+   * as memcached's crawler and LRU tails reclaim flushed items lazily.
+   * `second`: when it took effect (-C: sets in that second are flushed too).
+   */
+  private applyFlush(second: number): void {
+    this.space.heap.flushBelowNext();
+    if (this.space.ghosts !== null) this.space.ghosts.clear();
+    this.cells[FLUSHED_SECOND] = second;
+    if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = second;
   }
 
   /** The next stored per-item CAS (perItemCas only). */
@@ -2037,6 +2070,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
   const segments = space.heap.activeCount;
   const cells = new SharedArrayBuffer(CELLS * 8);
   new Float64Array(cells)[PENDING_FLUSH_AT] = -1;
+  new Float64Array(cells)[FLUSHED_SECOND] = -1;
   return {
     kind: 'grow-a-cache-store',
     options: {

@@ -132,13 +132,14 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
     s = keys.nextStart(e);
     let hit: boolean;
     const expiredBefore = watching ? store.counters.getExpired : 0;
+    const flushedBefore = watching ? store.counters.getFlushed : 0;
     if (!touching) {
       // A plain get: lookup and copy in read attempts (item-output.ts writeGetHit).
       counters.cmdGet++;
       const length = writeGetHit(out, store, key, req.withCas);
       hit = length >= 0;
       if (detail) ctx.prefixStats.recordGet(key, hit);
-      if (watching) publishGet(key, hit ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? length : 0, session.id);
+      if (watching) publishGet(key, hit ? 1 : store.counters.getFlushed !== flushedBefore ? 2 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? length : 0, session.id);
     } else {
       // gat/gats write: lookup, touch and copy in one exclusive bracket.
       counters.cmdTouch++;
@@ -147,7 +148,7 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
         const ref = store.getAndTouch(key, req.touchExptime as number);
         hit = ref >= 0;
         if (detail) ctx.prefixStats.recordGet(key, hit);
-        if (watching) publishGet(key, hit ? 1 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? store.itemValueLength(ref) : 0, session.id);
+        if (watching) publishGet(key, hit ? 1 : store.counters.getFlushed !== flushedBefore ? 2 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? store.itemValueLength(ref) : 0, session.id);
         if (hit) writeValueItem(out, store, key, ref, req.withCas);
       } finally {
         store.endWrite();

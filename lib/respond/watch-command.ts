@@ -46,7 +46,7 @@ export function respondWatch(req: AdminRequest, ctx: ServerContext, session: Ses
 const GET_STATUS = ['not_found', 'found', 'flushed', 'expired'] as const;
 
 /** item_get, as memcached's do_item_get logs it (call only when watchBus.flags & WATCH.FETCHERS). */
-export function publishGet(key: Uint8Array, status: 0 | 1 | 3, valueBytes: number, cfd: number): void {
+export function publishGet(key: Uint8Array, status: 0 | 1 | 2 | 3, valueBytes: number, cfd: number): void {
   watchBus.publish(
     WATCH.FETCHERS,
     `type=item_get key=${uriEncodeKey(key)} status=${GET_STATUS[status]} clsid=${status === 1 ? 1 : 0} cfd=${cfd} size=${status === 1 ? valueBytes : 0}`,

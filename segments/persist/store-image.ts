@@ -176,6 +176,8 @@ export const INDEX_OMIT_ABOVE = 8 * 1024 * 1024;
 export function saveImage(port: StoreImagePort, file: string, options: SaveOptions = {}): SaveResult {
   const started = performance.now();
   const heap = port.heap;
+  // A flush cliff is not part of the image: the segments below it go first.
+  port.reclaimFlushed();
   const entries: Entry[] = [];
   let liveItems = 0;
   let items = 0;

@@ -83,7 +83,9 @@ t.test('a due delayed flush_all: a walk without the exclusive lock finds nothing
   t.same(walked, [], 'the walk finds nothing once the flush is due');
   t.equal(store.itemSpace.heap.freeCount, freeBefore, 'and frees nothing itself: only an exclusive holder applies the flush');
   t.equal(store.get(Buffer.from('f1')), -1, 'a get misses');
+  t.equal(store.counters.getFlushed, 1, 'and counts get_flushed');
   store.store('set', Buffer.from('after'), value, 0, 0, 0);
-  t.ok(store.itemSpace.heap.freeCount > freeBefore, 'the next write applied the flush');
+  store.expireNow();
+  t.ok(store.itemSpace.heap.freeCount > freeBefore, 'the next write applied the flush, and the sweep freed its segments');
   t.same(keysOf(store, 1_000).keys, ['after'], 'and a walk then sees only what came after it');
 });

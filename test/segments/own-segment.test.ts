@@ -83,8 +83,11 @@ t.test('a flush_all between the halves: the segment is given back, the set still
   for (let i = 0; i < 5; i++) a.store('set', b(`k${i}`), b(`v${i}`), 0, 0, 0);
   const addr = a.writeOwned(b('x'), b('in flight'), 0, 0);
   t.ok(addr >= 0);
+  const owned = ownedBy(a, 1);
   other.flushAll(0);
-  t.equal(ownedBy(a, 1), -1, 'flush_all released the owned segment');
+  t.ok(other.itemSpace.heap.isFlushed(owned), 'flush_all left the owned segment below the flush cliff');
+  other.expireNow();
+  t.equal(ownedBy(a, 1), -1, 'the sweep freed it, ending the ownership');
   // The other thread reuses the freed segments, likely the very one the record lies in.
   for (let i = 0; i < 40; i++) other.store('add', b(`o${i}`), b(`other ${i}`), 0, 0, 0);
   t.equal(a.linkOwned(addr, b('x'), b('in flight'), 0, 0), 'stored', 'fell back to the exclusive path');
