@@ -194,6 +194,8 @@ function sets(): void {
     }
   }
   stats.ownedSets = store.ownedSets;
+  stats.stripedLinks = store.stripedLinks;
+  stats.readVoid = store.readVoid;
 }
 
 /** Counters, CAS increments and appends whose end state is exact. */
