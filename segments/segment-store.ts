@@ -24,8 +24,8 @@
 // segments and their headers, the free stack and generation counter
 // (segment-heap.ts), TTL chains (ttl-buckets.ts), the hash index with its
 // overflow pools, count, migration cursor and RNG (hash-index.ts), the
-// merge turnover measurement (heap-turnover.ts), the CAS counter and pending
-// flush (cells here) and the counters (shared-counters.ts: one row per
+// merge turnover measurement (heap-turnover.ts), the flush cliff
+// (segment-heap.ts), the CAS counter and pending flush (cells here) and the counters (shared-counters.ts: one row per
 // thread slot, items/bytes global). Each thread has its own SegmentStore,
 // ItemSpace, HashIndex and MergeEvictor objects over that memory; their
 // fields are scratch for one locked operation (lastHash, the found slot,
@@ -116,9 +116,9 @@
 //   getReplyTooLarge sizing, and reads with optimisticReads off (StoreTuning;
 //   the measured alternative, and the -t 1 single loop's choice: server.ts).
 //   Item walks outside the exclusive lock never apply a due delayed
-//   flush_all (two walkers could both free every segment): they see it as
-//   nothing left (nowShared). Meta gets and gat hold the exclusive lock, as
-//   before.
+//   flush_all (only an exclusive holder moves the flush cliff): they see it
+//   as nothing left (nowShared). Meta gets and gat hold the exclusive lock,
+//   as before.
 // - Striped links: a plain set's link (linkOwned) holds the lock
 //   exclusively as before, but quietly (SharedExclusiveLock.lock(true) /
 //   tryUpgrade(true): SEQ left even), and bumps instead the sequence word
@@ -194,8 +194,9 @@
 //   access unit widened (a rewrite of every stamp in it) is skipped; both
 //   are queued per thread and redone under the exclusive lock when the
 //   outermost read bracket ends (settleReads, only if the slot still points
-//   at the same record). A due delayed flush_all makes every shared lookup
-//   miss until an exclusive holder applies it. The housekeeper widens
+//   at the same record). A due delayed flush_all makes every item a shared
+//   lookup finds flushed (get_flushed) until an exclusive holder applies
+//   it; a flushed item found is deferred as an expired one. The housekeeper widens
 //   access units an hour ahead, so readers rarely skip a stamp.
 // - Own segments (Segcache's per-thread active segment): a plain set (no
 //   CAS, no lock already held by the thread) writes its whole record under
@@ -263,7 +264,8 @@
 // (SegmentHeap.busy) meanwhile: the sweep, other evictions, item walks and
 // appends to a chain's tail leave them alone; every slot points at a whole
 // record at every pause; an item written, deleted or expired during a pause
-// is skipped when the merge reaches it; a flush_all ends a paused merge.
+// is skipped when the merge reaches it; after a flush_all in a pause the
+// merge drops what is left of its run (all of it predates the flush).
 // A writer that finds no free segment still merges inline, whole, counted
 // in `inlineMerges`. Item refs never reach a socket: item-output.ts copies
 // values out inside the bracket.
@@ -271,6 +273,27 @@
 // alternately (hash-index.ts); threads rebuild fixed-length views when a
 // shared epoch changes, because length-tracking views measured 20-30x
 // slower per access.
+// Lazy flush_all (memcached's: items are invalidated at once and reclaimed
+// as they are found). Applying a flush (flushAllLocked, or now() when a
+// delayed one comes due; exclusive lock) is one store: the flush cliff
+// becomes the heap's next generation (SegmentHeap.flushBelowNext), so every
+// segment in circulation, whose generation is below it, is flushed, and
+// every segment opened or compacted later is not (generations only grow).
+// A lookup that lands in a flushed segment is a miss: get_flushed for a
+// get, reclaimed for the item (unlinked by a writer, deferred by a reader;
+// the check is one read of the segment's generation word, which optimistic
+// readers already may read, so their rules hold). The sweep frees flushed
+// segments, as it frees expired ones: the housekeeper from the second
+// after the flush (so a get right after a flush_all finds its item and
+// counts get_flushed, as in memcached) and HOUSEKEEP_FLUSHED_SEGMENTS per
+// step; a writer that finds no free segment sweeps first, so it takes
+// flushed segments before it evicts anything. Nothing appends to a flushed
+// segment (allocate() skips a flushed chain tail, an owner gives up a
+// flushed own segment), and every walker passes flushed segments by: item
+// walks, merges (their records are dead), the segment map shows them until
+// freed, and a warm-restart save frees them before it writes (the cliff is
+// not in the image; a pending delayed flush is). -C keeps memcached's
+// whole-second cliff on top (NOCAS_FLUSH_SECOND).
 // Housekeeping: housekeep() is one bounded step (a slice of the expiry
 // sweep, some hash migration, one slice of a merge while fewer than
 // `reserveSegments` segments are free), for a background thread's loop
