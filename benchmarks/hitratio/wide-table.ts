@@ -3,6 +3,14 @@
 // case memcached's first run against the compared server (grow-a-cache
 // live, or the store-level replay), the A/A ratio when memcached ran twice,
 // and the summary the issue's targets are judged on.
+//
+// Each server's achieved request rate is shown and compared: the replayer
+// paces its stream by the wall clock but waits when a connection's window
+// is full, so a stream that could not keep its rate ran slower, and on the
+// slower stream more wall time passes between a key's set and its next
+// get: more items reach their TTL first. Where the rates differ the
+// expired misses (and so the miss ratio) compare the two streams' speed as
+// well as the caches; such cases are listed as rate-bound.
 
 import type { WideLine } from '../hitratio-wide.js';
 
@@ -56,7 +64,19 @@ export interface WideSummary {
   aaMissNoise: number;
   /** Cases whose miss ratio is above memcached's by more than the A/A noise. */
   losses: string[];
+  /** Cases whose two achieved rates differ by more than RATE_SKEW: expired misses there measure speed too. */
+  rateBound: string[];
   wrong: number;
+}
+
+/** Largest relative difference of achieved rates at which a live comparison still counts as paced alike. */
+export const RATE_SKEW = 0.02;
+
+/** Whether ours and memcached's run 1 reached achieved rates more than RATE_SKEW apart. */
+export function rateBound(row: WideRow): boolean {
+  const a = row.ours.achievedRate;
+  const b = row.memcached.achievedRate;
+  return Math.abs(a - b) > RATE_SKEW * Math.max(a, b);
 }
 
 function ratioOrOne(a: number, b: number): number {
@@ -90,7 +110,8 @@ export function summarize(rows: readonly WideRow[], aaNoiseFloor = 0): WideSumma
   }
   const noise = Math.max(aaNoiseFloor, Number.isNaN(aa) ? 0 : aa);
   const losses = rows.filter((r) => ratioOrOne(missRatio(r.ours), missRatio(r.memcached)) > 1 + noise).map((r) => r.case);
-  return { cases: rows.length, capacityGeomean: capacityCases > 0 ? Math.exp(logSum / capacityCases) : NaN, capacityCases, worstMissRatio, worstCase, aaMissNoise: aa, losses, wrong };
+  const bound = rows.filter(rateBound).map((r) => r.case);
+  return { cases: rows.length, capacityGeomean: capacityCases > 0 ? Math.exp(logSum / capacityCases) : NaN, capacityCases, worstMissRatio, worstCase, aaMissNoise: aa, losses, rateBound: bound, wrong };
 }
 
 const pct = (x: number): string => (x * 100).toFixed(2);
@@ -98,8 +119,8 @@ const pct = (x: number): string => (x * 100).toFixed(2);
 /** Markdown table and summary lines. */
 export function renderWide(rows: readonly WideRow[], oursName: string, aaNoiseFloor = 0): string {
   const out = [
-    `| case | -m MB | WSS/-m | memcached miss % | ${oursName} miss % | miss ratio | memcached capacity % | ${oursName} capacity % | capacity ratio | A/A miss ratio | evictions mc / ours | items held mc / ours | memcached malloced / -m | wrong |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| case | -m MB | WSS/-m | memcached miss % | ${oursName} miss % | miss ratio | memcached capacity % | ${oursName} capacity % | capacity ratio | A/A miss ratio | evictions mc / ours | items held mc / ours | memcached malloced / -m | wrong | req/s mc / ours |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const mc = r.memcached;
@@ -110,7 +131,7 @@ export function renderWide(rows: readonly WideRow[], oursName: string, aaNoiseFl
     const aa = r.memcachedAgain ? ratioOrOne(missRatio(r.memcachedAgain), missRatio(mc)).toFixed(4) : '-';
     out.push(
       `| ${r.case} | ${r.memoryMb} | ${r.multiple.toFixed(1)} | ${pct(missRatio(mc))} | ${pct(missRatio(o))} | ${ratioOrOne(missRatio(o), missRatio(mc)).toFixed(3)} | ` +
-        `${pct(capacityRatio(mc))} | ${pct(capacityRatio(o))} | ${capRatio} | ${aa} | ${mc.evictions} / ${o.evictions} | ${mc.itemsHeld} / ${o.itemsHeld} | ${over} | ${o.wrongValues + o.expiredServed} |`,
+        `${pct(capacityRatio(mc))} | ${pct(capacityRatio(o))} | ${capRatio} | ${aa} | ${mc.evictions} / ${o.evictions} | ${mc.itemsHeld} / ${o.itemsHeld} | ${over} | ${o.wrongValues + o.expiredServed} | ${Math.round(mc.achievedRate)} / ${Math.round(o.achievedRate)}${rateBound(r) ? ' (rate-bound)' : ''} |`,
     );
   }
   const s = summarize(rows, aaNoiseFloor);
@@ -118,7 +139,8 @@ export function renderWide(rows: readonly WideRow[], oursName: string, aaNoiseFl
   out.push(
     `${s.cases} cases. Capacity misses ${oursName}/memcached, geometric mean over the ${s.capacityCases} cases where both had some: ${s.capacityGeomean.toFixed(3)}. ` +
       `Worst miss ratio: ${s.worstMissRatio.toFixed(3)} (${s.worstCase}). A/A (memcached run 2 / run 1) miss-ratio noise: ${Number.isNaN(s.aaMissNoise) ? 'not measured' : s.aaMissNoise.toFixed(4)}. ` +
-      `Above memcached beyond the noise: ${s.losses.length === 0 ? 'none' : s.losses.join(', ')}. Wrong or expired values served: ${s.wrong}.`,
+      `Above memcached beyond the noise: ${s.losses.length === 0 ? 'none' : s.losses.join(', ')}. Wrong or expired values served: ${s.wrong}. ` +
+      `Rate-bound (achieved rates more than ${RATE_SKEW * 100}% apart; expired misses compare speed too): ${s.rateBound.length === 0 ? 'none' : s.rateBound.join(', ')}.`,
   );
   return out.join('\n');
 }

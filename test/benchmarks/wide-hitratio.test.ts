@@ -50,10 +50,10 @@ t.test('a scaled case multiplies -m and the key space and keeps WSS / -m', async
   t.equal(big.multiple, big.size.workingSetBytes / (big.memoryMb * MIB));
 });
 
-function line(id: string, server: string, run: number, gets: number, hits: number, capacity: number, wrong = 0): WideLine {
+function line(id: string, server: string, run: number, gets: number, hits: number, capacity: number, wrong = 0, achievedRate = 1): WideLine {
   return {
     case: id, profile: id.split('@')[0]!, target: 2, memoryMb: 8, multiple: 2, server, run,
-    result: { gets, hits, compulsory: gets - hits - capacity, expired: 0, capacity, deleted: 0, wrongValues: wrong, expiredServed: 0, evictions: 1, itemsHeld: 1, achievedRate: 1, malloced: 8 * MIB },
+    result: { gets, hits, compulsory: gets - hits - capacity, expired: 0, capacity, deleted: 0, wrongValues: wrong, expiredServed: 0, evictions: 1, itemsHeld: 1, achievedRate, malloced: 8 * MIB },
   };
 }
 
@@ -78,4 +78,21 @@ t.test('the wide table pairs memcached run 1 with ours and measures A/A', async 
   t.same(summarize(rows, 0.05).losses, [], 'within a 5% noise floor');
   t.equal(s.wrong, 1);
   t.match(renderWide(rows, 'grow-a-cache'), /\| a@2x \| 8 \| 2\.0 \|/);
+});
+
+t.test('a case whose streams reached different rates is listed as rate-bound', async (t) => {
+  const rows = wideRows(
+    [
+      line('a@2x', 'memcached', 1, 1000, 600, 0, 0, 11185),
+      line('a@2x', 'grow-a-cache', 1, 1000, 590, 0, 0, 10818), // 3.3% slower: its items had more wall time to expire
+      line('b@2x', 'memcached', 1, 1000, 600, 0, 0, 6000),
+      line('b@2x', 'grow-a-cache', 1, 1000, 600, 0, 0, 5950), // 0.8% apart: paced alike
+    ],
+    'grow-a-cache',
+  );
+  t.same(summarize(rows).rateBound, ['a@2x']);
+  const table = renderWide(rows, 'grow-a-cache');
+  t.match(table, /\| 11185 \/ 10818 \(rate-bound\) \|/);
+  t.match(table, /\| 6000 \/ 5950 \|/);
+  t.match(table, /Rate-bound \(achieved rates more than 2% apart; expired misses compare speed too\): a@2x\./);
 });
