@@ -78,6 +78,8 @@ export interface SpaceMemory {
 
 /** Smallest record (8-byte header, 1-byte key, padded): the most items a heap can hold is its bytes / this. */
 const MIN_RECORD_BYTES = 16;
+/** Segments a flush_all left that one sweep() frees (see sweep). */
+const FLUSHED_PER_SWEEP = 1;
 
 const TWO_32 = 0x100000000;
 
@@ -635,7 +637,10 @@ export class ItemSpace implements KeySource {
    * headers only; item records are read just in the segments being freed.
    */
   sweep(nowS: number): void {
-    this.sweepRange(nowS, 0, this.heap.segmentCount);
+    // Flushed segments cost a walk of their records each (an index removal
+    // per item): one per sweep, so a writer short of room after a flush_all
+    // on a full heap holds the lock for one segment's walk, not the heap's.
+    this.sweepRange(nowS, 0, this.heap.segmentCount, FLUSHED_PER_SWEEP);
   }
 
   /**
@@ -683,14 +688,24 @@ export class ItemSpace implements KeySource {
     return end;
   }
 
-  /** Free every segment a flush_all left (not one a paused merge holds), its items counted as reclaimed. */
-  reclaimFlushed(nowS: number): void {
+  /**
+   * Free every segment a flush_all left (not one a paused merge holds), its
+   * items counted as reclaimed. True if a flushed segment with items was
+   * left (a paused merge or a pin holds it).
+   */
+  reclaimFlushed(nowS: number): boolean {
     const heap = this.heap;
+    let left = false;
     for (let seg = 0; seg < heap.segmentCount; seg++) {
-      if (heap.isFree(seg) || !heap.isFlushed(seg) || seg === this.pinned || heap.busy[seg] === MERGE_BUSY) continue;
+      if (heap.isFree(seg) || !heap.isFlushed(seg)) continue;
+      if (seg === this.pinned || heap.busy[seg] === MERGE_BUSY) {
+        if (heap.liveItems[seg]! > 0) left = true;
+        continue;
+      }
       this.freeSegment(seg, nowS);
       heap.mark(seg, EVENT_EXPIRED, nowS);
     }
+    return left;
   }
 
   /**

@@ -882,9 +882,10 @@ export class SegmentStore implements CacheStore {
       const evictor = this.evictor;
       if (heap.freeCount < reserve && evictor !== null) {
         // Expired bytes first (a full header sweep), then one eviction pass,
-        // in slices when the policy has them.
-        space.sweep(nowS);
-        if (heap.freeCount < reserve) {
+        // in slices when the policy has them. Segments a flush_all left go a
+        // few per step; while any wait, nothing live is evicted.
+        const swept = space.sweepRange(nowS, 0, heap.segmentCount, HOUSEKEEP_FLUSHED_SEGMENTS);
+        if (heap.freeCount < reserve && swept >= heap.segmentCount) {
           if (evictor.slices !== undefined) {
             this.mergeSteps = evictor.slices(space, nowS, this.handle.mergeSliceRecords);
             this.mergeSlice();
@@ -1860,8 +1861,10 @@ export class SegmentStore implements CacheStore {
     const nowS = this.nowSeconds();
     const flushAt = this.cells[PENDING_FLUSH_AT]!;
     if (flushAt >= 0 && nowS >= flushAt) {
-      this.cells[PENDING_FLUSH_AT] = -1;
+      // The cliff moves before the pending cell clears, so a reader between
+      // the two stores sees one or the other (applyFlush raises SEQ first).
       this.applyFlush(flushAt);
+      this.cells[PENDING_FLUSH_AT] = -1;
     }
     return nowS;
   }
@@ -1875,6 +1878,9 @@ export class SegmentStore implements CacheStore {
    * `second`: when it took effect (-C: sets in that second are flushed too).
    */
   private applyFlush(second: number): void {
+    // A quiet (striped) link may be the hold that applies a due delayed
+    // flush: optimistic readers must see SEQ move before the cliff does.
+    this.lock.raiseSeq();
     this.space.heap.flushBelowNext();
     if (this.space.ghosts !== null) this.space.ghosts.clear();
     this.cells[FLUSHED_SECOND] = second;

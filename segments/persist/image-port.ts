@@ -72,8 +72,8 @@ export interface StoreImagePort {
   scalars(): ImageScalars;
   /** The store's current unix second. */
   nowS(): number;
-  /** Free every segment a flush_all left (lazy flush: their items are gone, so they are never saved). */
-  reclaimFlushed(): void;
+  /** Free every segment a flush_all left (lazy flush: their items are gone, so they are never saved); true if one could not be (a paused merge holds it). */
+  reclaimFlushed(): boolean;
   /** Nothing stored and every segment free: a restore starts only from here. */
   isPristine(): boolean;
   /** Append `seg` (its headers already written) to the tail of `bucket`'s chain. */

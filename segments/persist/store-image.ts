@@ -177,7 +177,7 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
   const started = performance.now();
   const heap = port.heap;
   // A flush cliff is not part of the image: the segments below it go first.
-  port.reclaimFlushed();
+  const flushedLeft = port.reclaimFlushed();
   const entries: Entry[] = [];
   let liveItems = 0;
   let items = 0;
@@ -201,6 +201,10 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     directNote: writer?.note ?? '',
     writeThread: writer?.threaded ?? false,
   });
+  // A paused merge holds a segment a flush_all left (rare: a stop right
+  // after the flush). Without the cliff in the image its items would come
+  // back, so nothing is saved (the next start is cold).
+  if (flushedLeft) return done(false, 'a flush_all is still being applied to a paused merge: not saved');
   // Chains in order; a cycle (never expected) is cut off by the count.
   const heads = port.chainHeads;
   for (let bucket = 0; bucket < heads.length; bucket++) {

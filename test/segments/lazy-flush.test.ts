@@ -210,3 +210,67 @@ t.test('warm restart: flushed segments are not saved; a pending delayed flush st
   t.equal(third.counters.getFlushed, 1);
   t.same(audit(third), []);
 });
+
+t.test('a writer short of room after flush_all on a full heap frees one flushed segment, not all of them', async (t) => {
+  const { client } = pair(0);
+  let n = 0;
+  for (; client.shape().segmentsFree > 0; n++) client.store('set', b(`k${n}`), VALUE, 0, 0, 0);
+  const heap = client.itemSpace.heap;
+  const flushedSegments = (): number => {
+    let count = 0;
+    for (let seg = 0; seg < heap.segmentCount; seg++) if (!heap.isFree(seg) && heap.isFlushed(seg)) count++;
+    return count;
+  };
+  // Fill the last open segment too, so the next set needs a new one.
+  for (let i = 0; i < 400; i++, n++) client.store('set', b(`k${n}`), VALUE, 0, 0, 0);
+  client.flushAll(0);
+  const before = flushedSegments();
+  const evictionsBefore = client.counters.evictions;
+  t.ok(before >= 8, `${before} flushed segments`);
+  let sets = 0;
+  for (; sets < 400 && flushedSegments() === before; sets++) client.store('set', b(`after${sets}`), VALUE, 0, 0, 0);
+  t.ok(sets < 400, `a set needed room after ${sets} sets`);
+  t.equal(flushedSegments(), before - 1, 'the set that needed room freed exactly one flushed segment');
+  t.equal(client.counters.evictions, evictionsBefore, 'and evicted nothing');
+  t.equal(getString(client, `after${sets - 1}`), VALUE.toString('latin1'), 'the set is readable');
+  t.same(audit(client), []);
+});
+
+t.test('a save while a paused merge still holds flushed items is refused (they would come back)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gac-lazy-flush-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const clock = new ManualClock();
+  const handle = createSharedStore(OPTIONS, { reserveSegments: 4, maxThreads: 2, mergeSliceRecords: 16 });
+  const client = attachStore(handle, { threadSlot: 0, clock });
+  const keeper = attachStore(handle, { threadSlot: 1, clock });
+  let n = 0;
+  for (; client.shape().segmentsFree > 2; n++) client.store('set', b(`k${n}`), VALUE, 0, 0, 0);
+  const heap = client.itemSpace.heap;
+  const mergeHeldItems = (): number => {
+    let items = 0;
+    for (let seg = 0; seg < heap.segmentCount; seg++) if (heap.busy[seg] === 1) items += heap.liveItems[seg]!;
+    return items;
+  };
+  let flushed = false;
+  for (let i = 0; i < 10_000 && keeper.housekeep(); i++) {
+    if (mergeHeldItems() > 0) {
+      client.flushAll(0);
+      flushed = true;
+      break;
+    }
+  }
+  t.ok(flushed, 'flush_all while a merge is paused holding items');
+  const file = join(dir, 'image');
+  const saved = saveImage(client.imagePort(), file);
+  t.notOk(saved.ok, 'not saved');
+  t.match(saved.reason, /flush_all/);
+  const again = new SegmentStore({ ...OPTIONS, clock });
+  const restored = restoreImage(again.imagePort(), file);
+  t.notOk(restored.warm, 'the next start is cold');
+  let back = 0;
+  for (let i = 0; i < n; i++) if (getString(again, `k${i}`) !== undefined) back++;
+  t.equal(back, 0, 'no flushed item comes back');
+  // Once the merge has moved on, the save goes through.
+  settle(keeper);
+  t.ok(saveImage(client.imagePort(), file).ok, 'saved after the housekeeper finished');
+});
