@@ -633,14 +633,16 @@ export class ItemSpace implements KeySource {
 
   /**
    * Proactive expiry: free every segment whose items have all expired (its
-   * latest deadline passed) or that holds no live item. Reads segment
+   * latest deadline passed) or that holds no live item, and one a flush_all
+   * left; false when more flushed segments wait (call again). Reads segment
    * headers only; item records are read just in the segments being freed.
    */
-  sweep(nowS: number): void {
+  sweep(nowS: number): boolean {
     // Flushed segments cost a walk of their records each (an index removal
     // per item): one per sweep, so a writer short of room after a flush_all
     // on a full heap holds the lock for one segment's walk, not the heap's.
-    this.sweepRange(nowS, 0, this.heap.segmentCount, FLUSHED_PER_SWEEP);
+    const n = this.heap.segmentCount;
+    return this.sweepRange(nowS, 0, n, FLUSHED_PER_SWEEP) >= n;
   }
 
   /**

@@ -1076,11 +1076,14 @@ export class SegmentStore implements CacheStore {
   }
 
   expireNow(): void {
-    this.lock.lock();
-    try {
-      this.expireNowLocked();
-    } finally {
-      this.lock.unlock();
+    // One flushed segment per hold (sweep), so other threads get in between.
+    for (let done = false; !done; ) {
+      this.lock.lock();
+      try {
+        done = this.expireNowLocked();
+      } finally {
+        this.lock.unlock();
+      }
     }
   }
 
@@ -1735,10 +1738,12 @@ export class SegmentStore implements CacheStore {
 
   // ---- background work ---------------------------------------------------
 
-  private expireNowLocked(): void {
+  /** One sweep and a hash-migration tick; false when flushed segments are left for another hold. */
+  private expireNowLocked(): boolean {
     const nowS = this.now();
-    this.space.sweep(nowS);
+    const done = this.space.sweep(nowS);
     this.space.index.migrate(MIGRATE_PER_TICK);
+    return done;
   }
 
   start(): void {
