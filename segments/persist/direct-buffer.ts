@@ -32,12 +32,13 @@ interface WasmMemoryApi {
 /**
  * Zeroed memory of at least `bytes + DIRECT_BLOCK` bytes (the spare block
  * leaves room for a probed offset), shared with worker threads when
- * `shared`; page-aligned at offset 0 when it came from a wasm memory.
+ * `shared`; page-aligned at offset 0 when `pageAligned` (the default) and
+ * a wasm memory could be made, else a plain buffer.
  */
-export function stagingMemory(bytes: number, shared: boolean): { memory: Uint8Array; pageAligned: boolean } {
+export function stagingMemory(bytes: number, shared: boolean, pageAligned = true): { memory: Uint8Array; pageAligned: boolean } {
   const total = bytes + DIRECT_BLOCK;
   const wasm = (globalThis as { WebAssembly?: WasmMemoryApi }).WebAssembly;
-  if (wasm !== undefined) {
+  if (pageAligned && wasm !== undefined) {
     try {
       const pages = Math.ceil(total / WASM_PAGE);
       const memory = new wasm.Memory({ initial: pages, maximum: pages, shared });
