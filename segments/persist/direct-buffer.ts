@@ -16,6 +16,9 @@
 //   (WebAssembly disabled, e.g. --jitless) the probe finds the first offset
 //   the kernel takes, which is correct and may be the slow kind.
 //
+// The restore's reader asks for the plain kind: page-aligned direct reads
+// restored slower on the same VM (same RESULTS section).
+//
 // Not here: what is written or read, or the files' layout.
 
 /** File offsets and lengths of direct I/O are multiples of this (covers 512- and 4096-byte devices). */
