@@ -16,6 +16,9 @@
 //   (WebAssembly disabled, e.g. --jitless) the probe finds the first offset
 //   the kernel takes, which is correct and may be the slow kind.
 //
+// The restore's reader asks for the plain kind: page-aligned direct reads
+// restored slower on the same VM (same RESULTS section).
+//
 // Not here: what is written or read, or the files' layout.
 
 /** File offsets and lengths of direct I/O are multiples of this (covers 512- and 4096-byte devices). */
@@ -32,12 +35,13 @@ interface WasmMemoryApi {
 /**
  * Zeroed memory of at least `bytes + DIRECT_BLOCK` bytes (the spare block
  * leaves room for a probed offset), shared with worker threads when
- * `shared`; page-aligned at offset 0 when it came from a wasm memory.
+ * `shared`; page-aligned at offset 0 when `pageAligned` (the default) and
+ * a wasm memory could be made, else a plain buffer.
  */
-export function stagingMemory(bytes: number, shared: boolean): { memory: Uint8Array; pageAligned: boolean } {
+export function stagingMemory(bytes: number, shared: boolean, pageAligned = true): { memory: Uint8Array; pageAligned: boolean } {
   const total = bytes + DIRECT_BLOCK;
   const wasm = (globalThis as { WebAssembly?: WasmMemoryApi }).WebAssembly;
-  if (wasm !== undefined) {
+  if (pageAligned && wasm !== undefined) {
     try {
       const pages = Math.ceil(total / WASM_PAGE);
       const memory = new wasm.Memory({ initial: pages, maximum: pages, shared });

@@ -68,7 +68,10 @@ export function openBulkReader(file: string, fd: number, options: BulkReaderOpti
   }
   const bytes = options.stagingBytes ?? STAGING_BYTES;
   // Two slots back to back; bytes is a multiple of the block, so the second is aligned when the first is.
-  const { memory } = stagingMemory(2 * bytes, true);
+  // A plain buffer, not the page-aligned kind the writer uses: on this VM page-aligned O_DIRECT
+  // reads restored slower (8 of 8 alternated pairs, benchmarks/RESULTS.md issue 12 session 7),
+  // where page-aligned writes saved 2-3x faster.
+  const { memory } = stagingMemory(2 * bytes, true, false);
   let staging: Uint8Array | null = null;
   try {
     staging = probeAligned(memory, 2 * bytes, (offset) => readSync(direct, memory, offset, DIRECT_BLOCK, 0));
