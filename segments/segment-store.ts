@@ -286,8 +286,14 @@
 // segments, as it frees expired ones: the housekeeper from the second
 // after the flush (so a get right after a flush_all finds its item and
 // counts get_flushed, as in memcached) and HOUSEKEEP_FLUSHED_SEGMENTS per
-// step; a writer that finds no free segment sweeps first, so it takes
-// flushed segments before it evicts anything. Nothing appends to a flushed
+// step, evicting nothing while any wait; a writer that finds no free
+// segment sweeps first, so it takes a flushed segment before it evicts
+// anything, one per sweep (each is a walk of its records with an index
+// removal per item: freeing a whole full heap in one hold stalled every
+// client for seconds), and expireNow() frees them one per lock hold. A
+// delayed flush applied by a quiet (striped) link raises SEQ before the
+// cliff moves. A save refuses to write while a paused merge still holds
+// flushed items (the cliff is not in the image). Nothing appends to a flushed
 // segment (allocate() skips a flushed chain tail, an owner gives up a
 // flushed own segment), and every walker passes flushed segments by: item
 // walks, merges (their records are dead), the segment map shows them until
