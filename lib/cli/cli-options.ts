@@ -216,7 +216,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'no_inline_ascii_resp',
   'inline_ascii_resp',
   'modern',
-  'no_modern',
   'no_chunked_items',
   'no_slab_reassign',
   'no_slab_automove',
@@ -337,6 +336,13 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         break;
       case 'no_lru_crawler':
         s.lruCrawler = false;
+        break;
+      case 'no_modern':
+        // Of memcached's pre-1.5 defaults, the one we have is a crawler that
+        // starts disabled (`lru_crawler enable` turns it on); the rest is
+        // slab/LRU tuning.
+        s.lruCrawler = false;
+        warnings.push(`-o ${key}: the LRU crawler starts disabled; the slab/LRU tuning is ignored by the segment store`);
         break;
       case 'lru_crawler_sleep': {
         if (value === undefined) throw fail('Missing lru_crawler_sleep value');

@@ -400,8 +400,9 @@ function slabsStats(store: CacheStore): Lines {
   }
   lines.push(
     ['active_slabs', String(classes.length)],
-    // The heap in circulation: cache_memlimit grows and shrinks it.
-    ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
+    // Heap memory put to use: bytes of segments in circulation that records
+    // have been written to (memcached: slab pages allocated), not the limit.
+    ['total_malloced', String(shape.writtenBytes)],
   );
   return lines;
 }

@@ -163,6 +163,14 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
   t.equal(sub.stdout, 'Illegal suboption "bogus"\n', 'memcached prints this one on stdout');
 });
 
+t.test('-o no_modern starts the LRU crawler disabled, as memcached 1.6.18', async (t) => {
+  t.equal(settingsOf(parseCommandLine([])).lruCrawler, true, 'enabled by default (modern)');
+  t.equal(settingsOf(parseCommandLine(['-o', 'no_modern'])).lruCrawler, false, 'no_modern: disabled');
+  t.equal(settingsOf(parseCommandLine(['-o', 'no_modern,lru_crawler'])).lruCrawler, true, 'a later lru_crawler wins');
+  const r = parseCommandLine(['-o', 'no_modern']);
+  if (r.kind === 'run') t.ok(r.warnings.some((w) => w.startsWith('-o no_modern') && w.includes('crawler starts disabled')), 'says what it does');
+});
+
 t.test('flags with no meaning here are accepted with a warning', async (t) => {
   const r = parseCommandLine(['-d', '-P', '/tmp/pid', '-r', '-k', '-L', '-f', '1.5', '-n', '64', '-u', 'memcache', '-D', ':', '-N', '2', '-X', '-W', '-o', 'no_lru_crawler,modern,maxconns_fast,hash_algorithm=murmur3']);
   const s = settingsOf(r);
