@@ -138,7 +138,6 @@ export class SlotTable {
     return this.buckets + used;
   }
 
-  /** Empty slots in primary bucket `b`. */
   /** Empty slots in bucket `b` itself (not its overflow chain). */
   emptySlots(b: number): number {
     const words = this.words;
