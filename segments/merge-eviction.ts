@@ -555,7 +555,6 @@ export class MergeEvictor {
    */
   private close(space: ItemSpace, seg: number, write: number, liveItems: number, latest: number): boolean {
     const heap = space.heap;
-    heap.noteWritten(seg);
     heap.writeOffset[seg] = write;
     const old = heap.latestDeadline[seg]!;
     heap.latestDeadline[seg] = this.slice === Infinity || liveItems === 0 ? latest : Math.max(latest, old);

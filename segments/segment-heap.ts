@@ -81,8 +81,6 @@ export interface HeapMemory {
   chunks: SharedArrayBuffer[];
   /** One per header array, named as the SegmentHeap field. */
   writeOffset: SharedArrayBuffer;
-  /** Int32 per segment: the furthest its writeOffset has reached (see `written`). */
-  written: SharedArrayBuffer;
   liveBytes: SharedArrayBuffer;
   liveItems: SharedArrayBuffer;
   prev: SharedArrayBuffer;
@@ -145,7 +143,6 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom
     segmentCount: count,
     chunks,
     writeOffset: sab(4),
-    written: sab(4),
     liveBytes: sab(4),
     liveItems: sab(4),
     prev: sab(4),
@@ -190,12 +187,6 @@ export class SegmentHeap {
   // Segment headers, indexed by segment id.
   /** End of written data (next record offset). */
   readonly writeOffset: Int32Array;
-  /**
-   * The furthest writeOffset reached before it last went back (release,
-   * compaction): the bytes of the segment records have been written to.
-   * writtenBytes sums it for stats slabs total_malloced.
-   */
-  private readonly written: Int32Array;
   /** Bytes / count of live (linked) records. */
   readonly liveBytes: Int32Array;
   readonly liveItems: Int32Array;
@@ -267,7 +258,6 @@ export class SegmentHeap {
       }
     }
     this.writeOffset = new Int32Array(memory.writeOffset);
-    this.written = new Int32Array(memory.written);
     this.liveBytes = new Int32Array(memory.liveBytes);
     this.liveItems = new Int32Array(memory.liveItems);
     this.prev = new Int32Array(memory.prev);
@@ -457,7 +447,6 @@ export class SegmentHeap {
     this.bucket[seg] = FREE_BUCKET;
     this.prev[seg] = NO_SEGMENT;
     this.next[seg] = NO_SEGMENT;
-    this.noteWritten(seg);
     this.writeOffset[seg] = 0;
     this.liveBytes[seg] = 0;
     this.liveItems[seg] = 0;
@@ -546,28 +535,6 @@ export class SegmentHeap {
 
   isFree(seg: number): boolean {
     return this.bucket[seg] === FREE_BUCKET;
-  }
-
-  /** Call before lowering `writeOffset[seg]`: keeps how far the segment was written. */
-  noteWritten(seg: number): void {
-    if (this.writeOffset[seg]! > this.written[seg]!) this.written[seg] = this.writeOffset[seg]!;
-  }
-
-  /**
-   * Bytes of the segments in circulation that records have been written to
-   * at least once: the heap the cache has really put to use (the OS backs
-   * segment memory lazily, on first write), as memcached's total_malloced
-   * counts the slab pages it has allocated, not the limit. It grows as the
-   * store writes and stays when items are deleted or flushed; a shrinking
-   * cache_memlimit takes retired segments out of it (their pages stay
-   * mapped: a SharedArrayBuffer cannot give memory back to the OS).
-   */
-  get writtenBytes(): number {
-    let bytes = 0;
-    for (let seg = 0; seg < this.segmentCount; seg++) {
-      if (this.retired[seg] === 0) bytes += Math.max(this.written[seg]!, this.writeOffset[seg]!);
-    }
-    return bytes;
   }
 
   /** Bytes of segment data in circulation (the -m heap). */

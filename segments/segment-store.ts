@@ -1775,7 +1775,6 @@ export class SegmentStore implements CacheStore {
       segmentSize: this.segmentSize,
       segmentsTotal: space.heap.activeCount,
       segmentsFree: space.heap.freeCount,
-      writtenBytes: space.heap.writtenBytes,
       limitBytes: space.heap.limitBytes,
       segmentsReserved: space.heap.segmentCount,
       hashBytes: space.index.bytes,

@@ -129,8 +129,6 @@ export interface StoreShape {
   /** Segments in circulation (taken or free): the current memory limit's worth. */
   segmentsTotal: number;
   segmentsFree: number;
-  /** Bytes of segments in circulation that records have been written to (SegmentHeap.writtenBytes): memcached's total_malloced. */
-  writtenBytes: number;
   /** The memory limit in bytes (-m, then cache_memlimit): memcached's limit_maxbytes. */
   limitBytes: number;
   /** Segments reserved: cache_memlimit can grow the heap up to this many. */

@@ -400,9 +400,8 @@ function slabsStats(store: CacheStore): Lines {
   }
   lines.push(
     ['active_slabs', String(classes.length)],
-    // Heap memory put to use: bytes of segments in circulation that records
-    // have been written to (memcached: slab pages allocated), not the limit.
-    ['total_malloced', String(shape.writtenBytes)],
+    // The heap in circulation: cache_memlimit grows and shrinks it.
+    ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
   );
   return lines;
 }

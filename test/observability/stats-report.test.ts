@@ -229,9 +229,10 @@ t.test('stats settings: memcached names and value spellings', async (t) => {
 t.test('items, slabs and sizes: one series per memcached slab class, never ERROR', async (t) => {
   const src = makeSources();
   t.same(renderStats('items', '', src), [], 'no class has held an item yet');
+  const shape = src.store.shape();
   const totals = [
     ['active_slabs', '0'],
-    ['total_malloced', '0'],
+    ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
   ];
   t.same(renderStats('slabs', '', src), totals);
   src.store.store('set', k('x'), k('y'), 0, 0, 0);
@@ -256,8 +257,6 @@ t.test('items, slabs and sizes: one series per memcached slab class, never ERROR
   t.equal(slabs.get('1:get_hits'), '1');
   t.equal(slabs.get('17:get_hits'), '0');
   t.equal(slabs.get('active_slabs'), '2');
-  const written = Number(slabs.get('total_malloced'));
-  t.ok(written > 3000 && written < src.store.shape().segmentSize, `total_malloced: the two records' bytes, not the limit (${written})`);
   t.same(renderStats('sizes', '', src), [['sizes_status', 'disabled']]);
   // memcached ignores arguments after these groups.
   t.same(renderStats('items', 'extra', src), renderStats('items', '', src));

@@ -40,35 +40,6 @@ t.test('take and release', async (t) => {
   t.equal(heap.freeCount, 4);
 });
 
-t.test('writtenBytes: how far segments in circulation were written, not the limit', async (t) => {
-  const heap = new SegmentHeap(4096, 1024);
-  t.equal(heap.writtenBytes, 0, 'nothing written yet');
-  const a = heap.take(0);
-  heap.writeOffset[a] = 200;
-  t.equal(heap.writtenBytes, 200, 'a record appended counts at once');
-  heap.writeOffset[a] = 300;
-  t.equal(heap.writtenBytes, 300);
-  heap.bucket[a] = 0;
-  heap.release(a);
-  t.equal(heap.writeOffset[a], 0);
-  t.equal(heap.writtenBytes, 300, 'a freed segment keeps what it was written to');
-  t.equal(heap.take(0), a);
-  heap.writeOffset[a] = 100;
-  t.equal(heap.writtenBytes, 300, 'reusing it adds nothing until it is written further');
-  heap.noteWritten(a);
-  heap.writeOffset[a] = 50;
-  t.equal(heap.writtenBytes, 300, 'compaction (noteWritten, then a lower offset) keeps it');
-  const b = heap.take(0);
-  heap.writeOffset[b] = 1024;
-  t.equal(heap.writtenBytes, 1324);
-  heap.releaseAll();
-  t.equal(heap.writtenBytes, 1324, 'flush_all keeps it, as memcached keeps its pages');
-  // Segments are taken from the top of the free stack: retire all but one.
-  t.equal(heap.setTarget(1, 1024), 0, 'every segment is free: the shrink is immediate');
-  t.ok(heap.writtenBytes < 1324, `a shrink takes retired segments out (${heap.writtenBytes})`);
-  t.ok(heap.writtenBytes <= 1024, 'never above the segments in circulation');
-});
-
 t.test('bad sizes are refused at construction', async (t) => {
   t.throws(() => new SegmentHeap(100, 1024), RangeError);
   t.throws(() => new SegmentHeap(4096, 1001), RangeError);
