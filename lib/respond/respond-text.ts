@@ -114,6 +114,13 @@ function getReplyTooLarge(req: GetRequest, ctx: ServerContext): boolean {
   return false;
 }
 
+/** A get's watch status (watch-command.ts GET_STATUS): found, or why not, from the counters its lookup moved. */
+function getStatus(hit: boolean, store: ServerContext['store'], flushedBefore: number, expiredBefore: number): 0 | 1 | 2 | 3 {
+  if (hit) return 1;
+  if (store.counters.getFlushed !== flushedBefore) return 2;
+  return store.counters.getExpired !== expiredBefore ? 3 : 0;
+}
+
 function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: ReplyWriter): void {
   const { store, counters } = ctx;
   const touching = req.touchExptime !== undefined;
@@ -139,7 +146,7 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
       const length = writeGetHit(out, store, key, req.withCas);
       hit = length >= 0;
       if (detail) ctx.prefixStats.recordGet(key, hit);
-      if (watching) publishGet(key, hit ? 1 : store.counters.getFlushed !== flushedBefore ? 2 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? length : 0, session.id);
+      if (watching) publishGet(key, getStatus(hit, store, flushedBefore, expiredBefore), hit ? length : 0, session.id);
     } else {
       // gat/gats write: lookup, touch and copy in one exclusive bracket.
       counters.cmdTouch++;
@@ -148,7 +155,7 @@ function respondGet(req: GetRequest, ctx: ServerContext, session: Session, out: 
         const ref = store.getAndTouch(key, req.touchExptime as number);
         hit = ref >= 0;
         if (detail) ctx.prefixStats.recordGet(key, hit);
-        if (watching) publishGet(key, hit ? 1 : store.counters.getFlushed !== flushedBefore ? 2 : store.counters.getExpired !== expiredBefore ? 3 : 0, hit ? store.itemValueLength(ref) : 0, session.id);
+        if (watching) publishGet(key, getStatus(hit, store, flushedBefore, expiredBefore), hit ? store.itemValueLength(ref) : 0, session.id);
         if (hit) writeValueItem(out, store, key, ref, req.withCas);
       } finally {
         store.endWrite();
