@@ -18,7 +18,7 @@
 // plain set's link voids every optimistic read (the store's stripedLinks
 // tuning off; segment-store.ts "Striped links"), the measured alternative.
 //
-//   npm run build && node dist/benchmarks/shared-store-bench.js [--threads 1,2,4] [--ops 300000] [--requests]
+//   npm run build && node dist/benchmarks/shared-store-bench.js [--threads 1,2,4] [--ops 300000] [--requests] [--histogram]
 //
 // Default: store operations only, the share's upper bound. --requests runs
 // whole text requests instead (parse, respondText with its brackets, reply
@@ -30,6 +30,11 @@
 // twice (shared to write its record into its own segment, then exclusive to
 // link it, or one upgrade when no other thread is inside: segment-store.ts
 // "Own segments"); the line says how many sets went that way.
+// --histogram: one more line per thread count, the serial share split into
+// events (each wait, exclusive hold, void read attempt) under 8 µs and the
+// longer ones (segments/lock-histogram.ts), which on a machine with more
+// runnable threads than cores are mostly a thread descheduled while it
+// held or waited; with Amdahl's figures from the short events alone.
 
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
@@ -43,6 +48,7 @@ import type { Session } from '../lib/server/context.js';
 import { parseTextRequest } from '../protocol/text/parse.js';
 import { DEFAULT_LIMITS } from '../protocol/request.js';
 import { ReplyWriter } from '../protocol/reply-writer.js';
+import { LONG_EVENT_NS, SERIAL_EVENTS, quantileNs, sumHistograms, type HistogramFigures } from '../segments/lock-histogram.js';
 
 const KEYS = 100_000;
 // The LCG multiplies with Math.imul (a plain * loses bits past 2^53 and picked 18-20% sets) and choices use bits 8 and up.
@@ -92,6 +98,8 @@ interface Result {
   readVoid: number;
   lostNs: number;
   standNs: number;
+  /** Serial events by duration (null on builds without lockHistogram). */
+  histogram: HistogramFigures | null;
 }
 
 function keyOf(i: number, into: Buffer): Buffer {
@@ -140,7 +148,7 @@ function work(task: Task): Result {
     }
   }
   const wallNs = Number(process.hrtime.bigint() - t0);
-  return { batchShares: batches.shares, wallNs, ...lockTimes(store) };
+  return { batchShares: batches.shares, wallNs, ...lockTimes(store), histogram: histogramOf(store) };
 }
 
 /** Whole text requests through the responder: 90% `get <key>`, 10% `set <key> 0 0 100`. */
@@ -169,7 +177,7 @@ function serve(task: Task, store: SegmentStore): Result {
     if (taken !== null) sink += taken.length;
   }
   const wallNs = Number(process.hrtime.bigint() - t0);
-  return { batchShares: batches.shares, wallNs: wallNs + (sink === -1 ? 1 : 0), ...lockTimes(store) };
+  return { batchShares: batches.shares, wallNs: wallNs + (sink === -1 ? 1 : 0), ...lockTimes(store), histogram: histogramOf(store) };
 }
 
 /** Serial share per batch of operations (see BATCH). */
@@ -190,8 +198,8 @@ class Batches {
   }
 }
 
-function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> {
-  const t = store.lockTimes() as Partial<Omit<Result, 'wallNs' | 'batchShares'>>;
+function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares' | 'histogram'> {
+  const t = store.lockTimes() as Partial<Omit<Result, 'wallNs' | 'batchShares' | 'histogram'>>;
   const own = store as { ownedSets?: number; ownedUpgrades?: number; stripedLinks?: number } & ReadAttempts;
   return {
     heldNs: t.heldNs ?? 0,
@@ -209,6 +217,35 @@ function lockTimes(store: SegmentStore): Omit<Result, 'wallNs' | 'batchShares'> 
   };
 }
 
+function histogramOf(store: SegmentStore): HistogramFigures | null {
+  const s = store as { lockHistogram?(): HistogramFigures | null };
+  return typeof s.lockHistogram === 'function' ? s.lockHistogram() : null;
+}
+
+/** The --histogram line: the serial share split at LONG_EVENT_NS, summed over threads. */
+function histogramLine(results: readonly Result[], wall: number, amdahl: (n: number, share: number) => string): string {
+  const figures = results.map((r) => r.histogram).filter((h): h is HistogramFigures => h !== null);
+  if (figures.length === 0) return '  histogram: not recorded by this build';
+  const h = sumHistograms(figures);
+  const pct = (ns: number): string => `${((100 * ns) / wall).toFixed(1)}%`;
+  let shortNs = 0;
+  let longNs = 0;
+  const parts: string[] = [];
+  for (const kind of SERIAL_EVENTS) {
+    const f = h[kind];
+    shortNs += f.shortNs;
+    longNs += f.longNs;
+    parts.push(
+      `${kind} ${pct(f.shortNs)} in ${f.shortCount} short + ${pct(f.longNs)} in ${f.longCount} long (p50 < ${quantileNs(f, 0.5)} ns, p99 < ${quantileNs(f, 0.99)} ns)`,
+    );
+  }
+  const short = shortNs / wall;
+  return (
+    `  serial split at ${LONG_EVENT_NS / 1000} µs: short events ${pct(shortNs)} of wall, long ${pct(longNs)}; ${parts.join('; ')}; ` +
+    `Amdahl from the short events alone: x${amdahl(8, short)} at 8 threads, x${amdahl(16, short)} at 16`
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -217,6 +254,7 @@ async function main(): Promise<void> {
       requests: { type: 'boolean', default: false },
       'locked-reads': { type: 'boolean', default: false },
       'whole-links': { type: 'boolean', default: false },
+      histogram: { type: 'boolean', default: false },
     },
   });
   const ops = Number(values.ops);
@@ -276,6 +314,7 @@ async function main(): Promise<void> {
       `  median over ${shares.length} batches of ${BATCH}: serial ${(100 * m).toFixed(1)}% (p25 ${(100 * shares[Math.floor(shares.length / 4)]!).toFixed(1)}%, ` +
         `p75 ${(100 * shares[Math.floor((3 * shares.length) / 4)]!).toFixed(1)}%); Amdahl from it: x${amdahl(8, m)} at 8 threads, x${amdahl(16, m)} at 16`,
     );
+    if (values.histogram) console.log(histogramLine(results, wall, amdahl));
   }
 }
 

@@ -348,6 +348,7 @@ import { randomSeed, tagOf } from './key-hash.js';
 import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
 import { SharedExclusiveLock } from './shared-memory.js';
+import type { HistogramFigures } from './lock-histogram.js';
 import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from './shared-counters.js';
 import * as slab from './slab-classes.js';
 import { newTurnoverMemory } from './heap-turnover.js';
@@ -722,7 +723,11 @@ export class SegmentStore implements CacheStore {
         return;
       }
       // A writer stayed inside: the spin was time lost waiting for it.
-      if (this.lock.measuring) this.lock.waitNs += Number(process.hrtime.bigint() - start);
+      if (this.lock.measuring) {
+        const waited = Number(process.hrtime.bigint() - start);
+        this.lock.waitNs += waited;
+        this.lock.histogram!.add('wait', waited);
+      }
     }
     this.lock.lockShared();
   }
@@ -739,7 +744,11 @@ export class SegmentStore implements CacheStore {
     this.readKind = READ_NONE;
     if (!this.lock.readValid(seen) || !this.stripesValid()) {
       this.readVoid++;
-      if (this.lock.measuring) this.readLostNs += Number(process.hrtime.bigint() - this.readStart);
+      if (this.lock.measuring) {
+        const lost = Number(process.hrtime.bigint() - this.readStart);
+        this.readLostNs += lost;
+        this.lock.histogram!.add('lost', lost);
+      }
       // Views built from a half-changed table are rebuilt before the next lookup.
       this.space.index.forgetViews();
       return false;
@@ -988,6 +997,11 @@ export class SegmentStore implements CacheStore {
   }
 
   /** This thread's lock timings (measureLock tuning only; zeros otherwise). */
+  /** With measureLock: this thread's waits, exclusive holds and void read attempts by duration (lock-histogram.ts), else null. */
+  lockHistogram(): HistogramFigures | null {
+    return this.lock.histogram?.figures ?? null;
+  }
+
   lockTimes(): { waitNs: number; heldNs: number; sharedNs: number; acquisitions: number; sharedAcquisitions: number } {
     const l = this.lock;
     return { waitNs: l.waitNs, heldNs: l.heldNs, sharedNs: l.sharedNs, acquisitions: l.acquisitions, sharedAcquisitions: l.sharedAcquisitions };

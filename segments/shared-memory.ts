@@ -7,6 +7,8 @@
 // Not the store's layout (each part of the store declares its own buffers)
 // and not the lock discipline (segment-store.ts's header says who locks what).
 
+import { LockHistogram } from './lock-histogram.js';
+
 /** A zeroed Int32Array over a new SharedArrayBuffer. */
 export function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, length) * 4));
@@ -173,6 +175,8 @@ export class SharedExclusiveLock {
   sharedNs = 0;
   acquisitions = 0;
   sharedAcquisitions = 0;
+  /** When measuring: the same waits and exclusive holds, one event each, by duration (lock-histogram.ts). */
+  readonly histogram: LockHistogram | null;
   private since = 0n;
 
   constructor(
@@ -184,6 +188,7 @@ export class SharedExclusiveLock {
     this.mutex = new StoreLock(word, base);
     this.state = base + 1;
     this.sleepers = base + 2;
+    this.histogram = measure ? new LockHistogram() : null;
   }
 
   /**
@@ -252,7 +257,9 @@ export class SharedExclusiveLock {
     if ((s & (WRITER_HELD | WRITER_WAITING)) !== 0 || Atomics.compareExchange(word, i, s, s + 1) !== s) this.lockSharedSlow();
     if (this.measure) {
       this.since = process.hrtime.bigint();
-      this.waitNs += Number(this.since - start);
+      const waited = Number(this.since - start);
+      this.waitNs += waited;
+      this.histogram!.add('wait', waited);
       this.sharedAcquisitions++;
     }
   }
@@ -314,14 +321,20 @@ export class SharedExclusiveLock {
     if (!quiet) this.raiseSeq();
     if (this.measure) {
       this.since = process.hrtime.bigint();
-      this.waitNs += Number(this.since - start);
+      const waited = Number(this.since - start);
+      this.waitNs += waited;
+      this.histogram!.add('wait', waited);
       this.acquisitions++;
     }
   }
 
   unlock(): void {
     if (--this.writeDepth > 0) return;
-    if (this.measure) this.heldNs += Number(process.hrtime.bigint() - this.since);
+    if (this.measure) {
+      const held = Number(process.hrtime.bigint() - this.since);
+      this.heldNs += held;
+      this.histogram!.add('held', held);
+    }
     const word = this.word;
     // Even again before anyone else can hold (every write of this hold is ordered before it).
     if (this.seqRaised) {
