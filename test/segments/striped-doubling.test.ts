@@ -95,7 +95,7 @@ t.test('worker threads: writers double the table several times while readers\' o
   const start = main.shape().hashPower;
   const cells = new SharedArrayBuffer(4 * (2 + WRITERS));
   const tasks: DoublingTask[] = [];
-  const common = { handle, writers: WRITERS, readers: READERS, inserts: 5_000, hot: HOT, cells };
+  const common = { handle, writers: WRITERS, readers: READERS, inserts: 3_000, hot: HOT, cells };
   for (let r = 0; r < READERS; r++) tasks.push({ ...common, slot: 1 + r, role: 'reader', id: r });
   for (let w = 0; w < WRITERS; w++) tasks.push({ ...common, slot: 1 + READERS + w, role: 'writer', id: w });
   const reports = await Promise.all(tasks.map(runWorker));
