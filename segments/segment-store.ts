@@ -996,12 +996,12 @@ export class SegmentStore implements CacheStore {
     return sumCounters(this.handle.counters);
   }
 
-  /** This thread's lock timings (measureLock tuning only; zeros otherwise). */
   /** With measureLock: this thread's waits, exclusive holds and void read attempts by duration (lock-histogram.ts), else null. */
   lockHistogram(): HistogramFigures | null {
     return this.lock.histogram?.figures ?? null;
   }
 
+  /** This thread's lock timings (measureLock tuning only; zeros otherwise). */
   lockTimes(): { waitNs: number; heldNs: number; sharedNs: number; acquisitions: number; sharedAcquisitions: number } {
     const l = this.lock;
     return { waitNs: l.waitNs, heldNs: l.heldNs, sharedNs: l.sharedNs, acquisitions: l.acquisitions, sharedAcquisitions: l.sharedAcquisitions };
