@@ -54,6 +54,8 @@ export interface ItemSpaceOptions {
   segmentSize: number;
   /** Reserve segments beyond the limit for cache_memlimit to grow into. */
   growthRoom: boolean;
+  /** Bytes of the limit counted as allocated before the heap (StoreOptions). */
+  preallocatedBytes?: number;
   hashSeed: number;
   /** Initial primary slots of the hash index. */
   hashSlots: number;
@@ -128,7 +130,7 @@ export class ItemSpace implements KeySource {
     readonly counters: StoreCounters,
   ) {
     const memory = options.memory;
-    this.heap = memory ? new SegmentHeap(memory.heap) : new SegmentHeap(options.memoryLimitBytes, options.segmentSize, options.growthRoom);
+    this.heap = memory ? new SegmentHeap(memory.heap) : new SegmentHeap(options.memoryLimitBytes, options.segmentSize, options.growthRoom, options.preallocatedBytes ?? 0);
     this.chains = new TtlChains(this.heap, memory?.chains);
     this.segmentSize = this.heap.segmentSize;
     this.segmentUnits = this.segmentSize / 8;

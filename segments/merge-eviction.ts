@@ -555,7 +555,7 @@ export class MergeEvictor {
    */
   private close(space: ItemSpace, seg: number, write: number, liveItems: number, latest: number): boolean {
     const heap = space.heap;
-    heap.writeOffset[seg] = write;
+    heap.setCompactedEnd(seg, write);
     const old = heap.latestDeadline[seg]!;
     heap.latestDeadline[seg] = this.slice === Infinity || liveItems === 0 ? latest : Math.max(latest, old);
     if (heap.liveItems[seg]! > 0) return false;

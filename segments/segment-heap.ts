@@ -35,6 +35,18 @@
 // reported less than one unit early, and a unit is at most 1/32768 of the
 // segment's age (1 s for its first 18.2 h, 2 s to 36 h, 512 s at a year);
 // no byte per item.
+//
+// Memory put to use (stats slabs total_malloced, committedBytes): the OS
+// backs a segment's bytes only once written, a page at a time, and keeps
+// them backed after (a SharedArrayBuffer never hands pages back). So each
+// segment keeps its high-water mark, the furthest offset ever written,
+// across release, reuse, compaction and flush_all; it is updated only where
+// the write offset moves back (take, release, setCompactedEnd), never on
+// the append path, and the sum is worked out when asked (a sliced merge
+// paused mid-way may have written its destination past the offset: counted
+// once it closes). A preallocation
+// (memcached's T_MEMD_INITIAL_MALLOC test hook, lib/cli) counts against the
+// limit before any segment: the heap gets what the limit leaves.
 
 import { recordBytesAt } from './item-layout.js';
 import { MAX_LOC } from './index-layout.js';
@@ -100,9 +112,11 @@ export interface HeapMemory {
   freeStack: SharedArrayBuffer;
   /** Uint8 per segment: 1 while a sliced merge works on it (see `busy`). */
   busy: SharedArrayBuffer;
+  /** Int32 per segment: the furthest offset ever written (see the header). */
+  highWater: SharedArrayBuffer;
   /** Int32 [free top, retired count, target active count, clears]. */
   control: SharedArrayBuffer;
-  /** Float64 [next generation, memory limit in bytes, flush cliff]. */
+  /** Float64 [next generation, memory limit in bytes, flush cliff, preallocated bytes]. */
   counters: SharedArrayBuffer;
 }
 
@@ -121,18 +135,26 @@ const LIMIT_BYTES = 1;
  * compacted after the flush gets a generation at or above it.
  */
 const FLUSH_CLIFF = 2;
+/** Bytes counted against the limit before the heap (T_MEMD_INITIAL_MALLOC). */
+const PREALLOCATED = 3;
+/** The OS commits memory in pages of this size (x86-64 and arm64 Linux base pages). */
+export const OS_PAGE_BYTES = 4096;
 
 /** Segments to reserve for a heap that starts with `count`: room for cache_memlimit to grow it. */
 export function reservedSegments(count: number): number {
   return Math.max(count, Math.min(MAX_RESERVED_SEGMENTS, count * GROWTH_FACTOR));
 }
 
-function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom: boolean): HeapMemory {
+function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom: boolean, preallocatedBytes: number): HeapMemory {
   if (segmentSize % 8 !== 0 || segmentSize < 64 || segmentSize > MAX_SEGMENT_BYTES) {
     throw new RangeError(`segment size ${segmentSize} must be a multiple of 8 from 64 to ${MAX_SEGMENT_BYTES}`);
   }
-  const active = Math.floor(Math.min(memoryLimitBytes, MAX_HEAP_BYTES) / segmentSize);
-  if (active < 1) throw new RangeError(`memory limit ${memoryLimitBytes} is smaller than one segment (${segmentSize})`);
+  if (!(preallocatedBytes >= 0)) throw new RangeError(`preallocated bytes ${preallocatedBytes} must be 0 or more`);
+  const active = Math.floor(Math.min(memoryLimitBytes - preallocatedBytes, MAX_HEAP_BYTES) / segmentSize);
+  if (active < 1) {
+    const less = preallocatedBytes > 0 ? ` less ${preallocatedBytes} preallocated` : '';
+    throw new RangeError(`memory limit ${memoryLimitBytes}${less} is smaller than one segment (${segmentSize})`);
+  }
   const count = growthRoom ? Math.min(reservedSegments(active), Math.floor(MAX_HEAP_BYTES / segmentSize)) : active;
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / segmentSize));
   const chunks: SharedArrayBuffer[] = [];
@@ -159,8 +181,9 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom
     retired: sab(1),
     freeStack: sab(4),
     busy: sab(1),
+    highWater: sab(4),
     control: new SharedArrayBuffer(20),
-    counters: new SharedArrayBuffer(24),
+    counters: new SharedArrayBuffer(32),
   };
   new Int32Array(memory.prev).fill(NO_SEGMENT);
   new Int32Array(memory.next).fill(NO_SEGMENT);
@@ -168,6 +191,7 @@ function newHeapMemory(memoryLimitBytes: number, segmentSize: number, growthRoom
   new Float64Array(memory.accessUnit).fill(1);
   new Float64Array(memory.counters)[NEXT_GENERATION] = 1;
   new Float64Array(memory.counters)[LIMIT_BYTES] = memoryLimitBytes;
+  new Float64Array(memory.counters)[PREALLOCATED] = preallocatedBytes;
   new Int32Array(memory.control)[TARGET] = active;
   return memory;
 }
@@ -230,21 +254,23 @@ export class SegmentHeap {
   private readonly retired: Uint8Array;
   /** Free segment ids (a stack: the most recently freed is reused first, still warm); retired ids stacked from the top. */
   private readonly freeStack: Int32Array;
+  /** Furthest offset each segment was ever written to, as of its write offset's last move back. */
+  private readonly highWater: Int32Array;
   /** [free top, retired count, target] */
   private readonly control: Int32Array;
   /** [next generation, limit bytes, flush cliff] */
   private readonly sharedCounters: Float64Array;
 
   /**
-   * A new heap for `memoryLimitBytes` (every segment free; with `growthRoom`
-   * more segments reserved for cache_memlimit), or one more view of an
-   * existing heap's memory.
+   * A new heap for `memoryLimitBytes` less `preallocatedBytes` (every
+   * segment free; with `growthRoom` more segments reserved for
+   * cache_memlimit), or one more view of an existing heap's memory.
    */
-  constructor(memoryLimitBytes: number, segmentSize: number, growthRoom?: boolean);
+  constructor(memoryLimitBytes: number, segmentSize: number, growthRoom?: boolean, preallocatedBytes?: number);
   constructor(memory: HeapMemory);
-  constructor(limitOrMemory: number | HeapMemory, segmentSizeArg = 0, growthRoom = true) {
+  constructor(limitOrMemory: number | HeapMemory, segmentSizeArg = 0, growthRoom = true, preallocatedBytes = 0) {
     const fresh = typeof limitOrMemory === 'number';
-    const memory = fresh ? newHeapMemory(limitOrMemory, segmentSizeArg, growthRoom) : limitOrMemory;
+    const memory = fresh ? newHeapMemory(limitOrMemory, segmentSizeArg, growthRoom, preallocatedBytes) : limitOrMemory;
     this.memory = memory;
     const segmentSize = memory.segmentSize;
     this.segmentSize = segmentSize;
@@ -274,6 +300,7 @@ export class SegmentHeap {
     this.retired = new Uint8Array(memory.retired);
     this.freeStack = new Int32Array(memory.freeStack);
     this.busy = new Uint8Array(memory.busy);
+    this.highWater = new Int32Array(memory.highWater);
     this.control = new Int32Array(memory.control);
     this.sharedCounters = new Float64Array(memory.counters);
     if (fresh) {
@@ -307,6 +334,47 @@ export class SegmentHeap {
   /** The memory limit in bytes as last set (cache_memlimit reports it as limit_maxbytes). */
   get limitBytes(): number {
     return this.sharedCounters[LIMIT_BYTES]!;
+  }
+
+  /** Bytes counted against the limit before the heap (0 unless T_MEMD_INITIAL_MALLOC). */
+  get preallocatedBytes(): number {
+    return this.sharedCounters[PREALLOCATED]!;
+  }
+
+  /** Segments in circulation a memory limit of `limitBytes` allows (after the preallocation). */
+  segmentsFor(limitBytes: number): number {
+    return Math.floor((limitBytes - this.preallocatedBytes) / this.segmentSize);
+  }
+
+  /** Fold `seg`'s write offset into its high-water mark: before the offset moves back. */
+  private keepHighWater(seg: number): void {
+    const written = this.writeOffset[seg]!;
+    if (written > this.highWater[seg]!) this.highWater[seg] = written;
+  }
+
+  /**
+   * A compaction rewrote `seg` up to `offset` (less or more than before):
+   * set its write offset, remembering how far it had been written.
+   */
+  setCompactedEnd(seg: number, offset: number): void {
+    this.keepHighWater(seg);
+    this.writeOffset[seg] = offset;
+  }
+
+  /**
+   * Bytes of the heap in circulation the OS has had to back: per segment
+   * its high-water mark (or its write offset, if further), rounded up to
+   * whole pages; retired segments left out. One pass over the headers.
+   */
+  get committedBytes(): number {
+    let total = 0;
+    for (let seg = 0; seg < this.segmentCount; seg++) {
+      if (this.retired[seg] === 1) continue;
+      const wo = this.writeOffset[seg]!;
+      const hw = this.highWater[seg]!;
+      total += Math.ceil((wo > hw ? wo : hw) / OS_PAGE_BYTES) * OS_PAGE_BYTES;
+    }
+    return total;
   }
 
   /**
@@ -367,6 +435,7 @@ export class SegmentHeap {
     if (top === 0) return NO_SEGMENT;
     this.control[FREE_TOP] = top - 1;
     const seg = this.freeStack[top - 1]!;
+    this.keepHighWater(seg);
     this.writeOffset[seg] = 0;
     this.liveBytes[seg] = 0;
     this.liveItems[seg] = 0;
@@ -447,6 +516,7 @@ export class SegmentHeap {
     this.bucket[seg] = FREE_BUCKET;
     this.prev[seg] = NO_SEGMENT;
     this.next[seg] = NO_SEGMENT;
+    this.keepHighWater(seg);
     this.writeOffset[seg] = 0;
     this.liveBytes[seg] = 0;
     this.liveItems[seg] = 0;

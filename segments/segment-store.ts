@@ -956,7 +956,7 @@ export class SegmentStore implements CacheStore {
 
   setMemoryLimit(bytes: number): boolean {
     const heap = this.space.heap;
-    const target = Math.floor(bytes / this.segmentSize);
+    const target = heap.segmentsFor(bytes);
     if (!(target >= MIN_LIMIT_SEGMENTS && target <= heap.segmentCount)) return false;
     this.lock.lock();
     let surplus: number;
@@ -1105,6 +1105,11 @@ export class SegmentStore implements CacheStore {
         this.lock.unlock();
       }
     }
+  }
+
+  mallocedBytes(): number {
+    const heap = this.space.heap;
+    return heap.preallocatedBytes + heap.committedBytes;
   }
 
   shape(): StoreShape {
@@ -2112,6 +2117,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
       memoryLimitBytes: options.memoryLimitBytes,
       segmentSize,
       growthRoom: options.fixedSize !== true,
+      preallocatedBytes: options.preallocatedBytes ?? 0,
       hashSeed,
       hashSlots,
       hashMaxLoad: maxLoad,
@@ -2136,6 +2142,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
       mergeSegments: options.mergeSegments ?? MERGE_SEGMENTS,
       hashSeed,
       fixedSize: options.fixedSize ?? false,
+      preallocatedBytes: options.preallocatedBytes ?? 0,
     },
     perItemCas: (tuning.perItemCas ?? false) && casEnabled,
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,

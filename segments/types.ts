@@ -55,6 +55,12 @@ export interface StoreOptions {
    * cache_memlimit cannot grow this store (the sizing advisor's copies).
    */
   fixedSize?: boolean;
+  /**
+   * Bytes counted as allocated before the heap, against `memoryLimitBytes`
+   * (memcached's T_MEMD_INITIAL_MALLOC test hook): the heap gets the rest,
+   * and total_malloced starts from it. Default 0.
+   */
+  preallocatedBytes?: number;
 }
 
 export type StoreStatus =
@@ -245,6 +251,12 @@ export interface CacheStore {
   stop(): void;
 
   shape(): StoreShape;
+  /**
+   * memcached's total_malloced: the preallocation plus the heap memory in
+   * circulation ever written, in whole OS pages (segment-heap.ts). Read
+   * without the store lock: one pass over the segment headers.
+   */
+  mallocedBytes(): number;
   /** Zero every thread's counters (items and bytes stay). */
   resetCounters(): void;
 

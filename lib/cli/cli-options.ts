@@ -9,6 +9,8 @@
 // caller (lib/cli/main.ts) does, so the parsing is testable in-process.
 
 import { MAX_HEAP_BYTES } from '../../segments/segment-heap.js';
+import { defaultSegmentSize } from '../../segments/store-defaults.js';
+import { INITIAL_MALLOC_VARIABLE, parseInitialMalloc } from './initial-malloc.js';
 import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from './settings.js';
 import type { BindingProtocol, Settings } from './settings.js';
 import { PRODUCT_VERSION, SERVER_VERSION } from './version.js';
@@ -481,6 +483,9 @@ function buildSettings(parsed: Parsed, env: NodeJS.ProcessEnv): CliResult {
   if (memoryFile !== undefined) s.memoryFile = memoryFile;
   for (const o of parsed.get('extended') ?? []) applySuboptions(o, s, warnings);
 
+  const initialMalloc = env[INITIAL_MALLOC_VARIABLE];
+  const initialBytes = initialMalloc === undefined ? undefined : parseInitialMalloc(initialMalloc);
+  if (initialBytes !== undefined) s.initialMallocBytes = initialBytes;
   const pwdb = value('sasl-pwdb') ?? env['MEMCACHED_SASL_PWDB'];
   if (pwdb !== undefined && pwdb !== '') s.saslPwdb = pwdb;
   const metrics = value('metrics-listen');
@@ -535,6 +540,18 @@ function validate(s: Settings, protocolGiven: boolean): void {
   if (s.itemSizeMax < ITEM_SIZE_MIN) throw usageError('Item max size cannot be less than 1024 bytes.');
   if (s.itemSizeMax > s.maxBytes / 2) throw usageError('Cannot set item size limit higher than 1/2 of memory max.');
   if (s.itemSizeMax > ITEM_SIZE_MAX) throw usageError('Cannot set item size limit higher than a gigabyte.');
+  if (s.initialMallocBytes !== 0) {
+    // The heap gets what the preallocation leaves of -m: at least one segment.
+    const segment = defaultSegmentSize(s.maxBytes, s.itemSizeMax);
+    const most = s.maxBytes - segment;
+    if (s.initialMallocBytes < 0) throw usageError(`ERROR: ${INITIAL_MALLOC_VARIABLE}=${s.initialMallocBytes} is negative: it is a count of bytes`);
+    if (s.initialMallocBytes > most) {
+      throw usageError(
+        `ERROR: ${INITIAL_MALLOC_VARIABLE}=${s.initialMallocBytes} leaves less than one segment (${segment} bytes) of -m ${s.maxBytes / MIB}: ` +
+          `at most ${Math.max(0, most)} bytes`,
+      );
+    }
+  }
   if (s.saslEnabled) {
     if (!protocolGiven) s.bindingProtocol = 'binary';
     else if (s.bindingProtocol !== 'binary') throw usageError('ERROR: You cannot allow the ASCII protocol while using SASL.');

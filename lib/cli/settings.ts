@@ -23,6 +23,8 @@ export interface Settings {
   unixMask: number;
   /** Segment heap in bytes (-m MiB). */
   maxBytes: number;
+  /** Bytes of -m counted as allocated before the heap (T_MEMD_INITIAL_MALLOC, lib/cli/initial-malloc.ts); 0 = none. */
+  initialMallocBytes: number;
   /** Max simultaneous connections (-c). */
   maxConns: number;
   /** Worker threads (-t): N > 1 starts N worker threads over one shared store; 1 serves on the main thread. */
@@ -113,6 +115,7 @@ export const DEFAULT_SETTINGS: Settings = {
   unixSocket: undefined,
   unixMask: 0o700,
   maxBytes: 64 * 1024 * 1024,
+  initialMallocBytes: 0,
   maxConns: 1024,
   threads: 4,
   itemSizeMax: 1024 * 1024,

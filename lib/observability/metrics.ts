@@ -215,10 +215,7 @@ export function createCacheRegistry(src: StatsSources): Registry {
   gauge('memcached_current_bytes', 'Current number of bytes used to store items.', () => totals().bytes);
   gauge('memcached_limit_bytes', 'Number of bytes this server is allowed to use for storage.', () => store.shape().limitBytes);
   gauge('memcached_current_items', 'Current number of items stored by this instance.', () => totals().items);
-  gauge('memcached_malloced_bytes', 'Bytes of memory allocated to the segment heap.', () => {
-    const shape = store.shape();
-    return shape.segmentsTotal * shape.segmentSize;
-  });
+  gauge('memcached_malloced_bytes', 'Bytes of segment heap memory put to use (stats slabs total_malloced).', () => store.mallocedBytes());
   counter('memcached_items_total', 'Total number of items stored during the life of this instance.', () => totals().totalItems);
   counter('memcached_items_evicted_total', 'Total number of valid items removed from cache to free memory for new items.', () => totals().evictions);
   counter('memcached_items_reclaimed_total', 'Total number of expired items removed by the store.', () => totals().expiredReclaimed);

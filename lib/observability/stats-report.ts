@@ -368,7 +368,6 @@ function itemsStats(src: StatsSources): Lines {
  * records in segments in use, then active_slabs and total_malloced.
  */
 function slabsStats(store: CacheStore): Lines {
-  const shape = store.shape();
   const lines: Lines = [];
   const classes = store.slabClasses();
   for (const c of classes) {
@@ -400,8 +399,11 @@ function slabsStats(store: CacheStore): Lines {
   }
   lines.push(
     ['active_slabs', String(classes.length)],
-    // The heap in circulation: cache_memlimit grows and shrinks it.
-    ['total_malloced', String(shape.segmentsTotal * shape.segmentSize)],
+    // The heap memory put to use: what segments in circulation were ever
+    // written to, in whole pages (what the OS backs), plus any preallocation.
+    // Grows as writes first reach memory, stays as it is reused, falls when
+    // cache_memlimit retires segments: as memcached's slab pages.
+    ['total_malloced', String(store.mallocedBytes())],
   );
   return lines;
 }

@@ -334,6 +334,7 @@ export function storeOptionsFor(settings: Settings, clock: Clock | undefined): S
   return {
     ...(hashSeed !== undefined ? { hashSeed } : {}),
     memoryLimitBytes: settings.maxBytes,
+    ...(settings.initialMallocBytes > 0 ? { preallocatedBytes: settings.initialMallocBytes } : {}),
     itemSizeMax: settings.itemSizeMax,
     evictionPolicy: settings.evictionPolicy,
     casEnabled: settings.casEnabled,

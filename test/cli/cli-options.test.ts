@@ -244,3 +244,24 @@ t.test('-m above what the store can address is refused, not clamped', async (t) 
   t.equal(over.code, 64, "memcached's exit code for a bad option (EX_USAGE)");
   t.match(over.stderr, /^ERROR: -m 8388608 is more than this server supports: at most 8388607 MiB of item memory\n$/);
 });
+
+t.test('T_MEMD_INITIAL_MALLOC: memcached test hook, counted against -m before the heap', async (t) => {
+  const env = (value: string): Settings => settingsOf(parseCommandLine(['-m', '4098'], { T_MEMD_INITIAL_MALLOC: value }));
+  t.equal(settingsOf(parseCommandLine(['-m', '4098'])).initialMallocBytes, 0, 'unset: none');
+  t.equal(env('4294967328').initialMallocBytes, 4294967328, "64bit.t's value");
+  t.equal(env(' 12 trailing').initialMallocBytes, 12, 'strtoll: leading blanks, anything after a blank');
+  t.equal(env('+7').initialMallocBytes, 7);
+  for (const ignored of ['', 'abc', '12x', '99999999999999999999', ' ']) {
+    t.equal(env(ignored).initialMallocBytes, 0, `${JSON.stringify(ignored)} is not a number to memcached: ignored`);
+  }
+  const mib = 1024 * 1024;
+  t.equal(env(String(4098 * mib - mib)).initialMallocBytes, 4097 * mib, 'leaving one 1 MiB segment: accepted');
+  const tooBig = parseCommandLine(['-m', '4098'], { T_MEMD_INITIAL_MALLOC: String(4098 * mib - mib + 1) });
+  t.equal(tooBig.kind, 'exit');
+  if (tooBig.kind === 'exit') {
+    t.equal(tooBig.code, 64);
+    t.match(tooBig.stderr, /T_MEMD_INITIAL_MALLOC=4296015873 leaves less than one segment \(1048576 bytes\) of -m 4098: at most 4296015872 bytes/);
+  }
+  const negative = parseCommandLine([], { T_MEMD_INITIAL_MALLOC: '-5' });
+  t.equal(negative.kind === 'exit' ? negative.stderr : '', 'ERROR: T_MEMD_INITIAL_MALLOC=-5 is negative: it is a count of bytes\n');
+});

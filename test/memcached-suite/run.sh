@@ -58,6 +58,7 @@ left_out() {
     stress-memcached.pl) echo "not a test file" ;;
     conn-limits.t) echo "-o read_buf_mem_limit (a memory limit shared by connection buffers, SERVER_ERROR out of memory writing, response_obj_oom) is not offered: refused at start unless 0" ;;
     line-lengths.t) echo "checks that memcached's own doc/protocol.txt has no line over 80 columns: no server is started" ;;
+    expirations.t) echo "moves the server's clock with debugtime, a command only memcached's debug build has (MEMCACHED_DEBUG): not offered; expiry is covered by our own tests and by the files that wait in real time (issue_14.t, issue_163.t, touch.t, getandtouch.t)" ;;
     # Session 6 (slabs): per-class stats items / slabs are real now; these
     # files assert figures of memcached's allocator that ours honestly differs in.
     issue_22.t) echo "expects exactly one eviction per set (40 for 40 66 KB sets at -m 3): we evict whole segments, ahead of need to keep a free reserve, so the same 40 sets evicted 45 items; items:31:evicted counts those real evictions" ;;

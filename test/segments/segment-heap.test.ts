@@ -57,3 +57,53 @@ t.test('default segment size', async (t) => {
   t.equal(defaultSegmentSize(64 * mib, 1000), mib, 'at least 1 MiB');
   t.equal(defaultSegmentSize(mib / 2, mib), mib, 'too small a limit: the least size (the heap then refuses)');
 });
+
+t.test('committed bytes: written pages, kept across release and reuse, retired segments left out', async (t) => {
+  const seg = 64 * 1024;
+  const heap = new SegmentHeap(4 * seg, seg);
+  t.equal(heap.committedBytes, 0, 'nothing written: nothing committed');
+  const a = heap.take(0);
+  heap.writeOffset[a] = 100;
+  t.equal(heap.committedBytes, 4096, 'a partly written page counts whole');
+  heap.writeOffset[a] = 4096;
+  t.equal(heap.committedBytes, 4096, 'exactly one page');
+  heap.writeOffset[a] = 4104;
+  t.equal(heap.committedBytes, 8192, 'one byte into the next page adds it');
+  heap.release(a);
+  t.equal(heap.committedBytes, 8192, 'released: its pages stay counted');
+  t.equal(heap.take(0), a, 'reused');
+  heap.writeOffset[a] = 200;
+  t.equal(heap.committedBytes, 8192, 'rewritten below its high-water mark: no growth');
+  heap.writeOffset[a] = 8200;
+  t.equal(heap.committedBytes, 12288, 'written past it: grows by the new page');
+  heap.setCompactedEnd(a, 16);
+  t.equal(heap.writeOffset[a], 16);
+  t.equal(heap.committedBytes, 12288, 'compacted down: the pages stay');
+  heap.releaseAll();
+  t.equal(heap.committedBytes, 12288, 'flush_all (release of all) keeps them');
+  t.equal(heap.take(0), a, 'the lowest id comes first after releaseAll');
+  const b = heap.take(0);
+  heap.writeOffset[b] = seg;
+  t.equal(heap.committedBytes, 12288 + seg, 'a second segment written whole');
+  heap.release(b);
+  heap.release(a);
+  // Shrink to one segment: free segments retire from the top of the free stack (a, then b, ...).
+  heap.setTarget(1, seg);
+  t.equal(heap.activeCount, 1);
+  t.ok(heap.isRetired(a) && heap.isRetired(b), 'both written segments retired');
+  t.equal(heap.committedBytes, 0, 'retired segments drop out');
+  heap.setTarget(4, 4 * seg);
+  t.equal(heap.committedBytes, 12288 + seg, 'back in circulation, their pages are counted again (they never left the process)');
+});
+
+t.test('a preallocation counts against the limit before the heap', async (t) => {
+  const seg = 64 * 1024;
+  const heap = new SegmentHeap(10 * seg, seg, true, 7 * seg + 32);
+  t.equal(heap.activeCount, 2, 'the limit less the preallocation: two whole segments');
+  t.equal(heap.limitBytes, 10 * seg, 'the limit stays what was asked');
+  t.equal(heap.preallocatedBytes, 7 * seg + 32);
+  t.equal(heap.segmentsFor(12 * seg), 4, 'a new limit is shared out the same way');
+  t.equal(new SegmentHeap(heap.memory).preallocatedBytes, 7 * seg + 32, 'another view sees it');
+  t.throws(() => new SegmentHeap(10 * seg, seg, true, 9 * seg + 1), /less 589825 preallocated is smaller than one segment/);
+  t.throws(() => new SegmentHeap(10 * seg, seg, true, -1), RangeError);
+});

@@ -18,14 +18,18 @@ export interface RealMemcached {
   stop(): Promise<void>;
 }
 
-/** Callers gate on test/peers.ts needs('memcached') or needs('memcached-oracle') first. */
-export async function startMemcached(args: string[] = []): Promise<RealMemcached> {
+/**
+ * Callers gate on test/peers.ts needs('memcached') or needs('memcached-oracle')
+ * first. `env`: variables added to this process's environment for it.
+ */
+export async function startMemcached(args: string[] = [], env: Record<string, string> = {}): Promise<RealMemcached> {
   const dir = mkdtempSync(join(tmpdir(), 'gac-memcached-'));
   const path = join(dir, 'memcached.sock');
   // As root memcached insists on -u; root keeps access to the socket file.
   const user = process.getuid?.() === 0 ? ['-u', 'root'] : [];
   const child: ChildProcess = spawn(peerCommand('memcached'), ['-U', '0', '-s', path, ...user, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
