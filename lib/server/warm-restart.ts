@@ -3,9 +3,14 @@
 // graceful stop, after the last request was answered, save it there. The
 // image format and the store walk are segments/persist/.
 //
-// A consumed image is removed at once: the store then changes under
+// A consumed image is put out of reach at once: the store then changes under
 // clients, and a crash (SIGKILL, OOM) must not bring back the old copy on
-// the next start. A refused image (damaged, another version, other
+// the next start. It is renamed to FILE.consumed (made durable by a
+// directory fsync) before anything listens, and that name is deleted in
+// the background: on a filesystem that discards freed blocks, a start that
+// unlinked it and fsynced waited 0.6-1 s per GiB for the discard
+// (benchmarks/RESULTS.md, session 9). No start ever reads FILE.consumed;
+// one left by a crash is removed by the next start. A refused image (damaged, another version, other
 // settings) is renamed to FILE.rejected for inspection and never read
 // again. Either way the next graceful stop writes a new FILE, under a name
 // no file holds (the save itself removes any FILE or FILE.tmp first and says
@@ -19,7 +24,7 @@
 //
 // Not here: when a stop happens (lib/cli/main.ts, server.ts close()).
 
-import { accessSync, constants, existsSync, renameSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, existsSync, renameSync, unlink, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CacheStore } from '../../segments/types.js';
 import { SegmentStore } from '../../segments/segment-store.js';
@@ -57,6 +62,7 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
     log.line(ALWAYS, `warm restart: this store cannot be saved; -e ${file} has no effect`);
     return { save: () => {} };
   }
+  removeStaleConsumed(file, log);
   const staleTemp = removeStaleTemp(file, log);
   const result: RestoreResult =
     staleTemp && existsSync(file)
@@ -66,16 +72,20 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
   const present = !/^no image file/.test(reason);
   let removeMs = 0;
   if (warm) {
+    const consumed = consumedPath(file);
     try {
       const t0 = performance.now();
-      unlinkSync(file);
+      renameSync(file, consumed);
       // Durable before anything is served: a power cut must not bring the consumed image back.
       syncDirectory(file);
       removeMs = performance.now() - t0;
+      unlink(consumed, (err) => {
+        if (err !== null) log.line(ALWAYS, `WARNING: warm restart: cannot delete ${consumed} (${err.message}); the next start removes it`);
+      });
     } catch (err) {
       port.reset();
       warm = false;
-      reason = `cannot remove ${file} after reading it (${(err as Error).message}), so a crash could bring back stale items`;
+      reason = `cannot move ${file} out of the way after reading it (${(err as Error).message}), so a crash could bring back stale items`;
     }
   } else if (present) {
     setAside(file);
@@ -91,7 +101,7 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
       ALWAYS,
       `warm restart: restored ${result.items} items in ${result.segments} segments from ${file}` +
         ` (${result.expired} expired while down, ${mib} MiB in ${(result.ms / 1000).toFixed(2)} s, ${perGiB.toFixed(2)} s/GiB; ${index};` +
-        ` image removed in ${(removeMs / 1000).toFixed(2)} s)${note}`,
+        ` image consumed in ${(removeMs / 1000).toFixed(2)} s)${note}`,
     );
   } else {
     log.line(ALWAYS, `cold start: ${reason}; starting with an empty cache`);
@@ -152,6 +162,23 @@ const emptyRestore: RestoreResult = {
   direct: false,
   aheadChunks: 0,
 };
+
+/** Where a start moves the image it read (deleted in the background, never read). */
+export function consumedPath(file: string): string {
+  return `${file}.consumed`;
+}
+
+/** Remove the FILE.consumed of a start whose background delete did not happen (a crash right after it; logged). */
+function removeStaleConsumed(file: string, log: CommandLog): void {
+  const consumed = consumedPath(file);
+  if (!existsSync(consumed)) return;
+  try {
+    unlinkSync(consumed);
+    log.line(ALWAYS, `warm restart: removed ${consumed}, an image an earlier start had already read`);
+  } catch (err) {
+    log.line(ALWAYS, `WARNING: warm restart: cannot remove ${consumed}: ${(err as Error).message}`);
+  }
+}
 
 /** Remove the FILE.tmp of a save that did not finish (logged, made durable); true when there was one. */
 function removeStaleTemp(file: string, log: CommandLog): boolean {

@@ -1,8 +1,8 @@
 // -e FILE: what the built server does with the files it finds at start and
 // what its save leaves, for every mix a crash or an operator can leave in
 // the directory (no file, a stale FILE.tmp alone or beside a valid or a
-// damaged FILE, a complete image under the .tmp name, a valid FILE, a
-// damaged one). Each start must log the right line, come up warm or cold
+// damaged FILE, a complete image under the .tmp name, a FILE.consumed
+// left by a crash right after a warm start, a valid FILE, a damaged one). Each start must log the right line, come up warm or cold
 // as it should and never serve a value from a file it should not trust;
 // the following stop must write the image under a name no file held.
 // Then every graceful stop (three signals, both shutdown commands), with
@@ -37,6 +37,11 @@ async function getValue(port: number, key: string): Promise<string | undefined> 
   return m?.[1];
 }
 
+/** Wait (up to 20 s) for the server's background delete of `path`. */
+async function waitGone(path: string): Promise<void> {
+  for (let i = 0; i < 200 && existsSync(path); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 async function set(port: number, key: string, value: string): Promise<void> {
   const reply = (await exchange(port, `set ${key} 0 0 ${value.length}\r\n${value}\r\n`)).reply.toString();
   if (reply !== 'STORED\r\n') throw new Error(`set ${key}: ${reply}`);
@@ -65,6 +70,8 @@ t.test('start paths: each file mix gives the right log line, warm or cold, and n
     name: string;
     file?: Buffer;
     temp?: Buffer;
+    /** FILE.consumed: an image a start had read, left by a crash before its background delete. */
+    consumed?: Buffer;
     /** The start's lines, in order. */
     log: RegExp[];
     warm: boolean;
@@ -81,7 +88,13 @@ t.test('start paths: each file mix gives the right log line, warm or cold, and n
     },
     { name: 'a complete image under the .tmp name only (crash before the rename)', temp: good, log: [TMP_LINE, /cold start: no image file/], warm: false },
     { name: 'a stale .tmp beside a damaged file', file: flipped, temp: partial, log: [TMP_LINE, /cold start: \S+\.tmp was left/], warm: false },
-    { name: 'a valid file', file: good, log: [/warm restart: restored 1 items in 1 segments .*image removed in \d+\.\d\d s\)/], warm: true },
+    { name: 'a valid file', file: good, log: [/warm restart: restored 1 items in 1 segments .*image consumed in \d+\.\d\d s\)/], warm: true },
+    {
+      name: 'a .consumed left by a crash right after a warm start (never read again)',
+      consumed: good,
+      log: [/warm restart: removed \S+\.consumed, an image an earlier start had already read/, /cold start: no image file/],
+      warm: false,
+    },
     { name: 'a damaged file (a flipped byte in a value)', file: flipped, log: [/cold start: segment data checksum mismatch/], warm: false },
     { name: 'a truncated file', file: partial, log: [/cold start: image is \d+ bytes, its header says \d+/], warm: false },
     { name: 'an empty file', file: Buffer.alloc(0), log: [/cold start: image file is empty/], warm: false },
@@ -92,6 +105,7 @@ t.test('start paths: each file mix gives the right log line, warm or cold, and n
       const file = join(dir, 'cache.img');
       if (c.file !== undefined) writeFileSync(file, c.file);
       if (c.temp !== undefined) writeFileSync(`${file}.tmp`, c.temp);
+      if (c.consumed !== undefined) writeFileSync(`${file}.consumed`, c.consumed);
       const server = await start(t, ['-m', '16', '-e', file]);
       const log = server.stderr();
       let from = 0;
@@ -102,6 +116,7 @@ t.test('start paths: each file mix gives the right log line, warm or cold, and n
       }
       t.equal(TMP_LINE.test(log), c.temp !== undefined, c.temp !== undefined ? 'the .tmp removal is logged' : 'no .tmp line without a .tmp');
       t.notOk(existsSync(`${file}.tmp`), 'no .tmp left after the start');
+      if (c.consumed !== undefined) t.notOk(existsSync(`${file}.consumed`), 'the stale .consumed is removed');
       t.notOk(existsSync(file), c.warm ? 'the consumed image is removed' : 'no file under FILE (refused ones are set aside)');
       if (c.file !== undefined && !c.warm) t.ok(existsSync(`${file}.rejected`), 'the refused file is kept as .rejected');
       t.equal((await statsOf(server.port, 'segcache')).get('restart_warm'), c.warm ? '1' : '0', c.warm ? 'warm' : 'cold');
@@ -141,6 +156,8 @@ for (const threads of ['1', '2']) {
       const second = await start(t, args);
       t.match(second.stderr(), /warm restart: restored 1 items/, 'warm');
       t.notOk(existsSync(file), 'the start consumed the image');
+      await waitGone(`${file}.consumed`);
+      t.notOk(existsSync(`${file}.consumed`), 'and deleted it in the background');
       t.equal(await getValue(second.port, 'marker'), OLD);
       await set(second.port, 'marker', NEW);
       await halt(second);
