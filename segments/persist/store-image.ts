@@ -51,7 +51,7 @@
 // a cold start.
 //
 // Not here: deciding what to do with the file afterwards (lib/server/warm-restart.ts
-// removes a consumed image so a later crash cannot bring back stale items).
+// moves a consumed image out of reach so a later crash cannot bring back stale items).
 
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
