@@ -8,7 +8,7 @@
 // the next start. It is renamed to FILE.consumed (made durable by a
 // directory fsync) before anything listens, and that name is deleted in
 // the background: on a filesystem that discards freed blocks, a start that
-// unlinked it and fsynced waited 0.6-1 s per GiB for the discard
+// unlinked it and fsynced waited 0.5-1.3 s per GiB for the discard
 // (benchmarks/RESULTS.md, session 9). No start ever reads FILE.consumed;
 // one left by a crash is removed by the next start. A refused image (damaged, another version, other
 // settings) is renamed to FILE.rejected for inspection and never read
