@@ -14,7 +14,15 @@
 //    never in the page cache); restore is split into reading + checking
 //    the segment data, the index section, and the record walk (with the
 //    index check and expiry, or the index rebuild when the save left the
-//    index out).
+//    index out). As a server does, the restore consumes the image: it is
+//    renamed out of the way (rename + directory fsync, timed: the server
+//    pays it before it listens) and deleted (untimed: the server does it in
+//    the background), so the next run's save writes a name no file holds;
+//    the other two saves' images are deleted the same way outside the
+//    timings. --over-old-image keeps the image instead, so every save
+//    after the first finds an old one (which the save removes first: its
+//    time and the disk's discard of the freed blocks are in the save's),
+//    the case of back-to-back saves that no server meets.
 // 2. The hit ratio in the first minute after a restart, warm (image
 //    restored) against cold (empty store), on a Twitter-style replay
 //    profile: the same seeded request stream as benchmarks/hitratio runs
@@ -23,7 +31,7 @@
 //    each store on a virtual clock.
 //
 //   npm run build && node --expose-gc dist/benchmarks/warm-restart-bench.js [--mb 1024] [--dir /tmp]
-//     [--only speed|hitratio] [--runs 3] [--rebuild] [--small-pages] [--profile cluster52] [--seed 42] [--down 10] [--rate N]
+//     [--only speed|hitratio] [--runs 3] [--rebuild] [--over-old-image] [--small-pages] [--profile cluster52] [--seed 42] [--down 10] [--rate N]
 //
 // As the server does with -e (lib/cli/huge-pages.ts), the bench first
 // re-executes itself with glibc.malloc.hugetlb=1 so the heap gets
@@ -36,11 +44,11 @@
 // item by item) for comparison.
 
 import { parseArgs } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os, { tmpdir } from 'node:os';
 import { SegmentStore } from '../segments/segment-store.js';
-import { imageHashSeed, restoreImage, saveImage, type RestoreResult, type SaveOptions, type SaveResult } from '../segments/persist/store-image.js';
+import { imageHashSeed, restoreImage, saveImage, syncDirectory, type RestoreResult, type SaveOptions, type SaveResult } from '../segments/persist/store-image.js';
 import { crc32Implementation } from '../segments/persist/checksum.js';
 import { calibrateRun } from './hitratio/calibrate.js';
 import { KeyAttributes } from './hitratio/key-attributes.js';
@@ -66,6 +74,8 @@ interface SpeedRun {
   /** Restore of the default image: its bytes are not in the page cache, so they come from the disk. */
   restore: RestoreResult;
   restoreCpuMs: number;
+  /** Consuming the restored image as the server's start does (rename + directory fsync); 0 with --over-old-image. */
+  consumeMs: number;
   load: number;
 }
 
@@ -94,7 +104,24 @@ function fillHeap(store: SegmentStore, valueBytes: number): number {
   return store.counters.items;
 }
 
-function speed(mb: number, dir: string, label: string, valueBytes: number, runs: number, rebuild: boolean): SpeedRow {
+/**
+ * Consume `path` as a server's start does (lib/server/warm-restart.ts): the
+ * timed part is the rename to .consumed and the directory fsync the start
+ * waits for; the server then deletes it in the background while it serves,
+ * here untimed, with an fsync that waits until the disk has discarded the
+ * freed blocks, so the next save does not overlap it (a server saves long after).
+ */
+function consume(path: string): number {
+  const t0 = performance.now();
+  renameSync(path, `${path}.consumed`);
+  syncDirectory(path);
+  const ms = performance.now() - t0;
+  rmSync(`${path}.consumed`);
+  syncDirectory(path);
+  return ms;
+}
+
+function speed(mb: number, dir: string, label: string, valueBytes: number, runs: number, rebuild: boolean, overOldImage: boolean): SpeedRow {
   const options = { memoryLimitBytes: mb * MIB, itemSizeMax: MIB, hashSeed: 1 };
   const store = new SegmentStore(options);
   const t0 = performance.now();
@@ -122,9 +149,9 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
       [durable, durableCpuMs] = timedSave(durableFile, { sync: true });
       [save, saveCpuMs] = timedSave(file, { sync: false });
     }
-    rmSync(durableFile);
+    consume(durableFile);
     const [cached, cachedCpuMs] = timedSave(cachedFile, { direct: false, sync: false });
-    rmSync(cachedFile);
+    consume(cachedFile);
     global.gc?.();
     // As the server does: the store is created with the image's hash seed, so the saved index is used.
     const again = new SegmentStore({ ...options, hashSeed: imageHashSeed(file) ?? 2 });
@@ -134,12 +161,16 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
     if (!restore.warm || restore.items !== count || restore.indexRestored !== save.indexBytes > 0) {
       throw new Error(`restore: ${restore.reason} ${restore.indexNote} (${restore.items} of ${count})`);
     }
+    // The last run keeps its image for --rebuild.
+    const consumeMs = overOldImage || (rebuild && run === runs - 1) ? 0 : consume(file);
     row.imageMiB = save.fileBytes / MIB;
     row.indexMiB = save.indexBytes / MIB;
-    row.runs.push({ save, saveCpuMs, durable, durableCpuMs, cached, cachedCpuMs, restore, restoreCpuMs: (restoreCpu.user + restoreCpu.system) / 1000, load: (load + os.loadavg()[0]!) / 2 });
+    const restoreCpuMs = (restoreCpu.user + restoreCpu.system) / 1000;
+    row.runs.push({ save, saveCpuMs, durable, durableCpuMs, cached, cachedCpuMs, restore, restoreCpuMs, consumeMs, load: (load + os.loadavg()[0]!) / 2 });
+    const over = save.oldImageBytes >= 0 ? `, over an old image: removed in ${(save.removeMs / 1000).toFixed(2)} s` : ', new file';
     process.stderr.write(
-      `  run ${run + 1}: save ${(save.ms / 1000).toFixed(2)} s (${save.direct ? 'O_DIRECT' : `page cache: ${save.directNote}`}), with sync ${(durable.ms / 1000).toFixed(2)} s, ` +
-        `page cache no sync ${(cached.ms / 1000).toFixed(2)} s, restore ${(restore.ms / 1000).toFixed(2)} s, load ${os.loadavg()[0]!.toFixed(1)}\n`,
+      `  run ${run + 1}: save ${(save.ms / 1000).toFixed(2)} s (${save.direct ? 'O_DIRECT' : `page cache: ${save.directNote}`}${over}), with sync ${(durable.ms / 1000).toFixed(2)} s, ` +
+        `page cache no sync ${(cached.ms / 1000).toFixed(2)} s, restore ${(restore.ms / 1000).toFixed(2)} s, image consumed in ${(consumeMs / 1000).toFixed(2)} s, load ${os.loadavg()[0]!.toFixed(1)}\n`,
     );
     global.gc?.();
   }
@@ -149,7 +180,7 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
     if (row.rebuild.indexRestored || row.rebuild.items !== count) throw new Error('rebuild run did not rebuild');
     global.gc?.();
   }
-  rmSync(file);
+  rmSync(file, { force: true });
   return row;
 }
 
@@ -246,12 +277,20 @@ function perGiB(runs: SpeedRun[], ms: (r: SpeedRun) => number, gib: number): str
   return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
 }
 
-function printSpeed(rows: SpeedRow[], mb: number, runs: number): void {
+function printSpeed(rows: SpeedRow[], mb: number, runs: number, overOldImage: boolean): void {
   console.log(`\nSave / restore, -m ${mb}, heap full, CRC-32 by ${crc32Implementation}, Node ${process.version}, ${runs} runs: median (min-max) s/GiB of image`);
   console.log('(wall clock; CPU = user+system of this process; save = the server default, O_DIRECT where the filesystem takes it, no sync;');
-  console.log(' sync = -o warm_restart_sync, the same + fdatasync + directory fsync; page cache = buffered, no sync; restore = the default image, from the disk)');
-  console.log('| items | count | image MiB (index) | load | save | save per GiB of -m | save CPU | save: CRC | save, sync | its sync part | save, page cache | its CPU | restore | restore per GiB of -m | restore CPU | restore: data read+CRC | restore: index | restore: walk |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(' sync = -o warm_restart_sync, the same + fdatasync + directory fsync; page cache = buffered, no sync; restore = the default image, from the disk;');
+  console.log(
+    overOldImage
+      ? ' --over-old-image: the restored image stays, so saves after the first find an old one; "its removal" = removing it first, part of the save)'
+      : ' as a server: the restored image is renamed away (rename + directory fsync = "consume") and deleted untimed, so every save writes a new file)',
+  );
+  console.log(
+    '| items | count | image MiB (index) | load | save | save per GiB of -m | save CPU | save: CRC | save: its removal | save, sync | its sync part | save, page cache | its CPU | ' +
+      'restore | restore per GiB of -m | restore CPU | restore: data read+CRC | restore: index | restore: walk | restore: consume |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const gib = r.imageMiB / 1024;
     const f = (ms: (x: SpeedRun) => number): string => perGiB(r.runs, ms, gib);
@@ -259,9 +298,10 @@ function printSpeed(rows: SpeedRow[], mb: number, runs: number): void {
     const loads = r.runs.map((x) => x.load);
     console.log(
       `| ${r.items} | ${r.count} | ${r.imageMiB.toFixed(0)} (${r.indexMiB.toFixed(0)}) | ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} | ` +
-        `${f((x) => x.save.ms)} | ${m((x) => x.save.ms)} | ${f((x) => x.saveCpuMs)} | ${f((x) => x.save.checksumMs)} | ` +
+        `${f((x) => x.save.ms)} | ${m((x) => x.save.ms)} | ${f((x) => x.saveCpuMs)} | ${f((x) => x.save.checksumMs)} | ${f((x) => x.save.removeMs)} | ` +
         `${f((x) => x.durable.ms)} | ${f((x) => x.durable.syncMs)} | ${f((x) => x.cached.ms)} | ${f((x) => x.cachedCpuMs)} | ` +
-        `${f((x) => x.restore.ms)} | ${m((x) => x.restore.ms)} | ${f((x) => x.restoreCpuMs)} | ${f((x) => x.restore.readMs)} | ${f((x) => x.restore.indexMs)} | ${f((x) => x.restore.walkMs)} |`,
+        `${f((x) => x.restore.ms)} | ${m((x) => x.restore.ms)} | ${f((x) => x.restoreCpuMs)} | ${f((x) => x.restore.readMs)} | ${f((x) => x.restore.indexMs)} | ` +
+        `${f((x) => x.restore.walkMs)} | ${f((x) => x.consumeMs)} |`,
     );
   }
   for (const r of rows) {
@@ -297,6 +337,7 @@ function main(): void {
       rate: { type: 'string' },
       runs: { type: 'string', default: '3' },
       rebuild: { type: 'boolean', default: false },
+      'over-old-image': { type: 'boolean', default: false },
       'small-pages': { type: 'boolean', default: false },
     },
   });
@@ -305,8 +346,12 @@ function main(): void {
     if (values.only === undefined || values.only === 'speed') {
       const mb = Number(values.mb);
       const runs = Number(values.runs);
-      const rows = [speed(mb, dir, 'small (14 B keys, 50 B values)', 50, runs, values.rebuild!), speed(mb, dir, '100 KiB values', 100 * 1024, runs, values.rebuild!)];
-      printSpeed(rows, mb, runs);
+      const over = values['over-old-image']!;
+      const rows = [
+        speed(mb, dir, 'small (14 B keys, 50 B values)', 50, runs, values.rebuild!, over),
+        speed(mb, dir, '100 KiB values', 100 * 1024, runs, values.rebuild!, over),
+      ];
+      printSpeed(rows, mb, runs, over);
       const tunables = process.env.GLIBC_TUNABLES ?? '';
       console.log(
         `Heap pages: ${process.env[REEXEC_MARK] !== undefined ? 're-executed with' : 'started with'} GLIBC_TUNABLES='${tunables}'; ` +

@@ -9,17 +9,26 @@
 // I/O (PSI), and Dirty/Writeback before and after. Not a pass/fail test.
 //
 //   npm run build && node --expose-gc dist/benchmarks/warm-restart-saves.js
-//     [--mb 1024] [--value 50] [--saves 4] [--dir DIR] [--device vda] [--fresh]
+//     [--mb 1024] [--value 50] [--saves 4] [--dir DIR] [--device vda] [--fresh | --consume]
 //
+// By default every save goes to the same name, so each after the first
+// finds the last image there; the save removes it first (its "removal" time
+// and the disk's discard of the freed blocks are part of the save): the
+// back-to-back case, which no server meets.
+// --consume does between saves what a server's start does: the image is
+// renamed away (rename + directory fsync) and deleted (unlink + directory
+// fsync, which waits for the disk's discard), each timed and reported on
+// its own with what the disk discarded meanwhile, so every save writes a
+// name no file holds, as a server's save does.
 // --fresh saves to a new file name each time and keeps the old images
 // until the end (nothing is freed, so nothing is discarded during a save).
 
 import { parseArgs } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { SegmentStore } from '../segments/segment-store.js';
-import { saveImage } from '../segments/persist/store-image.js';
+import { saveImage, syncDirectory } from '../segments/persist/store-image.js';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -71,8 +80,10 @@ function main(): void {
       dir: { type: 'string' },
       device: { type: 'string', default: 'vda' },
       fresh: { type: 'boolean', default: false },
+      consume: { type: 'boolean', default: false },
     },
   });
+  if (values.fresh && values.consume) throw new Error('--fresh and --consume are two different cases: pick one');
   const valueBytes = Number(values.value);
   const dir = values.dir ?? mkdtempSync(join(os.tmpdir(), 'gac-saves-'));
   const store = new SegmentStore({ memoryLimitBytes: Number(values.mb) * MIB, itemSizeMax: MIB, hashSeed: 1 });
@@ -89,6 +100,23 @@ function main(): void {
   for (let i = 0; i < Number(values.saves); i++) {
     const file = join(dir, values.fresh ? `save-${i}.img` : 'save.img');
     files.push(file);
+    if (values.consume && existsSync(file)) {
+      // As a warm start does after its restore (lib/server/warm-restart.ts): rename away, fsync; then delete.
+      const c0 = device(values.device);
+      const t0 = performance.now();
+      renameSync(file, `${file}.consumed`);
+      syncDirectory(file);
+      const t1 = performance.now();
+      rmSync(`${file}.consumed`);
+      syncDirectory(file);
+      const t2 = performance.now();
+      const c1 = device(values.device);
+      const discarded = c0 !== null && c1 !== null ? `, discarded ${(c1.discardedMiB - c0.discardedMiB).toFixed(0)} MiB meanwhile` : '';
+      process.stdout.write(
+        `consumed the last image: rename + directory fsync ${((t1 - t0) / 1000).toFixed(2)} s (what a start waits for), ` +
+          `then unlink + directory fsync ${((t2 - t1) / 1000).toFixed(2)} s (a server's background delete)${discarded}\n`,
+      );
+    }
     const d0 = device(values.device);
     const p0 = ioStallUs();
     const before = dirty();
@@ -106,6 +134,7 @@ function main(): void {
         : 'no diskstats';
     process.stdout.write(
       `save ${i + 1}: ${(r.ms / 1000 / gib).toFixed(2)} s/GiB (${(r.ms / 1000).toFixed(2)} s, ${(r.fileBytes / MIB).toFixed(0)} MiB, ` +
+        `${r.oldImageBytes >= 0 ? `over an old image: removed in ${(r.removeMs / 1000).toFixed(2)} s` : 'new file'}, ` +
         `${r.direct ? 'O_DIRECT' : `page cache: ${r.directNote}`}), CPU ${((used.user + used.system) / 1e6 / gib).toFixed(2)} s/GiB; ${dev}; ` +
         `I/O stall ${(((ioStallUs() - p0) / 1000 / r.ms) * 100).toFixed(0)}%; before ${before}, after ${dirty()}; load ${load.toFixed(1)}\n`,
     );

@@ -3,13 +3,22 @@
 // through StoreImagePort (image-port.ts); the file layout is image-format.ts
 // and index-section.ts.
 //
-// Save writes the segments in use, in TTL chain order, with their headers,
+// Save first removes FILE and FILE.tmp if they are there (and fsyncs the
+// directory when it removed one): an image still on disk at a save is older
+// than the store being saved, so it must not survive a save that fails; and
+// the new image's writes never overlap the freeing of an old one's blocks
+// (on this VM's disk, which discards freed blocks, a save renamed over a
+// 1 GiB image ran 2-3x slower: benchmarks/RESULTS.md, issue 12). A server
+// meets neither file at its save (its start consumed or set aside the
+// image, and removed a stale FILE.tmp). It then writes the segments in use, in
+// TTL chain order, with their headers,
 // then the hash index's arrays (left out of a large store holding so few
 // items that rebuilding the index at restore is cheaper than writing it), the
 // generation counter, the pending flush_all and the per-item CAS counter, to
-// FILE.tmp, fdatasyncs it (option `sync`) and renames it over FILE (then
-// fsyncs the directory): a crash mid-save leaves the old FILE or none, never
-// a partial one under FILE's name. Without `sync` a power cut or kernel crash
+// FILE.tmp, fdatasyncs it (option `sync`) and renames it to FILE (then
+// fsyncs the directory): a crash mid-save leaves no FILE (a cold start; the
+// server removes the partial FILE.tmp at its next start), never a partial or
+// an old one under FILE's name. Without `sync` a power cut or kernel crash
 // soon after the save can leave FILE with blocks that never reached the disk;
 // its checksums then refuse it (a cold start, never a wrong value). One forward pass:
 // each segment's CRC is taken just before it is handed to the writer
@@ -42,9 +51,9 @@
 // a cold start.
 //
 // Not here: deciding what to do with the file afterwards (lib/server/warm-restart.ts
-// removes a consumed image so a later crash cannot bring back stale items).
+// moves a consumed image out of reach so a later crash cannot bring back stale items).
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoreImagePort } from './image-port.js';
 import {
@@ -124,6 +133,12 @@ export interface SaveResult {
   directNote: string;
   /** A helper thread wrote the direct chunks while the next was filled. */
   writeThread: boolean;
+  /** Bytes of an old FILE removed before writing (-1: there was none, the usual case for a server). */
+  oldImageBytes: number;
+  /** A FILE.tmp (a save that did not finish) was removed before writing. */
+  oldTemp: boolean;
+  /** Of ms: removing them (and the directory fsync that makes it durable). */
+  removeMs: number;
 }
 
 export interface RestoreResult {
@@ -172,10 +187,44 @@ export const INDEX_BYTES_PER_ITEM = 4096;
 /** Index sections up to this size are always written (at most ~15 ms of device time). */
 export const INDEX_OMIT_ABOVE = 8 * 1024 * 1024;
 
-/** Save the store behind `port` to `file` (atomically: temp file, fdatasync when `sync`, rename). Never throws. */
+/** The temporary name a save writes before renaming it to `file`. */
+export function imageTempPath(file: string): string {
+  return `${file}.tmp`;
+}
+
+/** unlink `path`: its size (-1 when it was not there); other errors throw. */
+function removeIfThere(path: string): number {
+  try {
+    const size = statSync(path).size;
+    unlinkSync(path);
+    return size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+    throw err;
+  }
+}
+
+/**
+ * Save the store behind `port` to `file`: remove an old FILE and FILE.tmp,
+ * write FILE.tmp, fdatasync when `sync`, rename. Never throws.
+ */
 export function saveImage(port: StoreImagePort, file: string, options: SaveOptions = {}): SaveResult {
   const started = performance.now();
   const heap = port.heap;
+  const temp = imageTempPath(file);
+  // First, whatever happens next: a save that fails or refuses must not leave an older image behind.
+  let oldImageBytes = -1;
+  let oldTemp = false;
+  let removeError = '';
+  try {
+    oldImageBytes = removeIfThere(file);
+    oldTemp = removeIfThere(temp) >= 0;
+  } catch (err) {
+    removeError = (err as Error).message;
+  }
+  // Durable even without `sync`: after a power cut the old image must not come back.
+  if (oldImageBytes >= 0 || oldTemp) syncDirectory(file);
+  const removeMs = performance.now() - started;
   // A flush cliff is not part of the image: the segments below it go first.
   const flushedLeft = port.reclaimFlushed();
   const entries: Entry[] = [];
@@ -200,7 +249,11 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     direct: writer?.direct ?? false,
     directNote: writer?.note ?? '',
     writeThread: writer?.threaded ?? false,
+    oldImageBytes,
+    oldTemp,
+    removeMs,
   });
+  if (removeError !== '') return done(false, `cannot remove the old image: ${removeError}`);
   // A paused merge holds a segment a flush_all left (rare: a stop right
   // after the flush). Without the cliff in the image its items would come
   // back, so nothing is saved (the next start is cold).
@@ -252,7 +305,6 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
     hashSeed: port.hashSeed,
     indexBytes,
   });
-  const temp = `${file}.tmp`;
   try {
     const headBytes = HEADER_BYTES + tableBytes(entries.length);
     const w = openImageWriter(temp, headBytes, {

@@ -42,7 +42,8 @@ for (const stop of ['SIGTERM', 'SIGINT', 'SIGUSR1', 'shutdown graceful', 'shutdo
     else await exchange(first.port, `${stop}\r\n`, true);
     t.same(await first.exited, { code: 0, signal: null }, 'exit 0');
     t.match(first.stderr(), /warm restart: saved \d+ items in \d+ segments to /);
-    t.match(first.stderr(), sync ? /warm restart: saved .*, synced\)/ : /warm restart: saved .*, not synced: see -o warm_restart_sync\)/, sync ? 'synced, as asked' : 'not synced (the default)');
+    t.match(first.stderr(), sync ? /warm restart: saved .*, synced; / : /warm restart: saved .*, not synced: see -o warm_restart_sync; /, sync ? 'synced, as asked' : 'not synced (the default)');
+    t.match(first.stderr(), /warm restart: saved .*; written as a new file\)/, 'nothing was on disk to write over');
     t.ok(existsSync(file), 'image written');
     t.notOk(existsSync(`${file}.tmp`), 'no temp file left');
 

@@ -642,6 +642,40 @@ t.test('a store whose live counts disagree with its index is not saved', async (
   t.ok(saveImage(store.imagePort(), file).ok, 'saved once consistent');
 });
 
+t.test('a save removes an old FILE and FILE.tmp before writing; a refused save leaves neither', async (t) => {
+  const file = join(tempDir(t), 'image');
+  const clock = new ManualClock();
+  const store = newStore(clock);
+  const model = fill(store, clock, 400, 5);
+  const first = saveImage(store.imagePort(), file);
+  t.ok(first.ok, first.reason);
+  t.equal(first.oldImageBytes, -1, 'first save: no old image');
+  t.notOk(first.oldTemp, 'first save: no stale .tmp');
+  const oldSize = readFileSync(file).length;
+  writeFileSync(`${file}.tmp`, 'partial image of a save that did not finish');
+  const second = saveImage(store.imagePort(), file);
+  t.ok(second.ok, second.reason);
+  t.equal(second.oldImageBytes, oldSize, 'the old image was removed first (its size reported)');
+  t.ok(second.oldTemp, 'the stale .tmp was removed first');
+  t.notOk(existsSync(`${file}.tmp`), 'no temp file left');
+  const again = newStore(clock);
+  const back = restoreImage(again.imagePort(), file);
+  t.ok(back.warm, back.reason);
+  check(t, again, clock, model);
+
+  // A save that refuses still removes the older image: it must not come back at the next start.
+  const heap = store.itemSpace.heap;
+  const seg = store.itemSpace.segmentOf(store.peek(b('counter')));
+  heap.liveItems[seg]!++;
+  writeFileSync(`${file}.tmp`, 'partial');
+  const refused = saveImage(store.imagePort(), file);
+  heap.liveItems[seg]!--;
+  t.notOk(refused.ok, 'refused (inconsistent store)');
+  t.ok(refused.oldImageBytes > 0 && refused.oldTemp, 'it removed both files first');
+  t.notOk(existsSync(file), 'no image left');
+  t.notOk(existsSync(`${file}.tmp`), 'no temp file left');
+});
+
 t.test('unreadable and unwritable paths are reported, never thrown', async (t) => {
   const dir = tempDir(t);
   const clock = new ManualClock();
