@@ -38,17 +38,19 @@ function printSummary(lines: readonly WideLine[], id: string): void {
   const s = summarizeRepeats(lines.filter((l) => l.case === id));
   const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   console.log(`${id}: ${s.rows.length} complete repeats, ${s.gets} gets each; misses and hits past deadline per server (ours / memcached #1 / memcached #2)`);
-  console.log('| repeat | misses ours / mc #1 / mc #2 | ours - mc #1 | mc #2 - mc #1 | hits past deadline | capacity | req/s |');
-  console.log('|---:|---|---:|---:|---|---|---|');
+  console.log('| repeat | misses ours / mc #1 / mc #2 | ours - mc #1 | mc #2 - mc #1 | hits past deadline | expired early | capacity | req/s |');
+  console.log('|---:|---|---:|---:|---|---|---|---|');
   for (const r of s.rows) {
     console.log(
-      `| ${r.repeat} | ${r.ours} / ${r.mc1} / ${r.mc2} | ${r.ours - r.mc1} | ${r.mc2 - r.mc1} | ${r.pastDeadline.join(' / ')} | ${r.capacity.join(' / ')} | ${r.rates.map((x) => Math.round(x)).join(' / ')} |`,
+      `| ${r.repeat} | ${r.ours} / ${r.mc1} / ${r.mc2} | ${r.ours - r.mc1} | ${r.mc2 - r.mc1} | ${r.pastDeadline.join(' / ')} | ${r.expiredEarly.join(' / ')} | ${r.capacity.join(' / ')} | ${r.rates.map((x) => Math.round(x)).join(' / ')} |`,
     );
   }
   console.log(
     `ours - memcached #1: mean ${f(s.oursVsMc.mean)} misses/run, SD ${f(s.oursVsMc.sd)}, SE ${f(s.oursVsMc.se)}, t ${f(s.oursVsMc.t, 2)} (n ${s.oursVsMc.n}); ` +
       `ratio median ${f(s.ratio.median, 4)} (${f(s.ratio.min, 4)}-${f(s.ratio.max, 4)})`,
   );
+  const perServer = (i: number): string => f(s.rows.reduce((a, r) => a + r.pastDeadline[i]!, 0) / s.rows.length);
+  console.log(`hits past deadline, mean per run: ours ${perServer(0)}, memcached #1 ${perServer(1)}, #2 ${perServer(2)}`);
   console.log(
     `A/A memcached #2 - #1: mean ${f(s.aa.mean)}, SD ${f(s.aa.sd)}, SE ${f(s.aa.se)}, t ${f(s.aa.t, 2)}; ratio median ${f(s.aaRatio.median, 4)} (${f(s.aaRatio.min, 4)}-${f(s.aaRatio.max, 4)}); ` +
       `memcached #1 misses SD across repeats ${f(s.mcSd)}; wrong or expired values served: ${s.wrong}`,

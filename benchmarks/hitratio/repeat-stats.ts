@@ -62,6 +62,8 @@ export interface RepeatRow {
   mc2: number;
   /** Hits served after the exact deadline, same order. */
   pastDeadline: [number, number, number];
+  /** Expired misses answered before the earliest exact deadline, same order. */
+  expiredEarly: [number, number, number];
   /** Capacity misses, same order. */
   capacity: [number, number, number];
   /** Achieved requests/s, same order. */
@@ -109,6 +111,7 @@ export function summarizeRepeats(lines: readonly WideLine[]): RepeatSummary {
       mc1: misses(mc1),
       mc2: misses(mc2),
       pastDeadline: three.map((l) => l.result.hitsPastDeadline ?? NaN) as [number, number, number],
+      expiredEarly: three.map((l) => l.result.expiredBeforeDeadline ?? NaN) as [number, number, number],
       capacity: three.map((l) => l.result.capacity) as [number, number, number],
       rates: three.map((l) => l.result.achievedRate) as [number, number, number],
     });

@@ -67,6 +67,7 @@ t.test('repeats are paired by repeat; an incomplete repeat is left out', async (
     [1, 2],
   );
   t.same(s.rows[0]!.pastDeadline, [0, 7, 0], 'ours, memcached #1, #2');
+  t.ok(s.rows[0]!.expiredEarly.every(Number.isNaN), 'lines without the counter give NaN, not 0');
   t.equal(s.oursVsMc.mean, 0, '+2 and -2');
   t.equal(s.oursVsMc.sd, Math.sqrt(8));
   t.equal(s.aa.mean, 0, '+1 and -1');
