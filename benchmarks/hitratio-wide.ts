@@ -20,27 +20,13 @@ import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { planCpus } from './servers/cpu-plan.js';
 import { memcachedSpec, oursSpec, type ServerSpec } from './servers/server-specs.js';
-import { withServer, workerTimeout, type SuiteContext } from './suites/context.js';
-import { runWorker } from './harness/spawn-worker.js';
-import type { ReplayConfig, ReplayResult } from './hitratio/replayer.js';
+import type { SuiteContext } from './suites/context.js';
+import { describeLine, replayWideCase } from './hitratio/wide-run.js';
 import { PROFILES, profileByName } from './hitratio/profiles.js';
 import { caseId, sizedWideCases } from './hitratio/wide-cases.js';
 import { TTL_POLICY } from './suites/hitratio.js';
 
-/** One line of the results file. */
-export interface WideLine {
-  case: string;
-  profile: string;
-  target: number;
-  memoryMb: number;
-  multiple: number;
-  /** Factor the case's -m and key space were scaled by (absent: 1). */
-  scale?: number;
-  /** 'memcached', 'grow-a-cache' or 'store' (store-level replay); `run` counts repeats of one server in a case. */
-  server: string;
-  run: number;
-  result: Pick<ReplayResult, 'gets' | 'hits' | 'compulsory' | 'expired' | 'capacity' | 'deleted' | 'wrongValues' | 'expiredServed' | 'evictions' | 'itemsHeld'> & { achievedRate: number; malloced?: number };
-}
+export type { WideLine } from './hitratio/wide-run.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -89,54 +75,13 @@ async function main(): Promise<void> {
       return { spec, run };
     });
     const one = async ({ spec, run }: { spec: ServerSpec; run: number }): Promise<void> => {
-      const outcome = await withServer(ctx, spec, c.memoryMb, id, (server) => {
-        const config: ReplayConfig = {
-          host: '127.0.0.1',
-          port: server.port,
-          profile: c.profile,
-          keySpace: c.size.keySpace,
-          requests: c.size.requests,
-          ratePerSec: rate,
-          connections: 4,
-          window: 64,
-          seed,
-          ttl: TTL_POLICY,
-          toleranceMs: 1500,
-        };
-        // On a loaded machine the rate falls far below the target: allow down to 500 requests/s.
-        return runWorker<ReplayResult>('replay', config, { core: ctx.plan.clientCore, timeoutMs: Math.max(workerTimeout((c.size.requests / rate) * 1000), c.size.requests * 2) });
-      });
+      const outcome = await replayWideCase(ctx, spec, c, run, rate, seed);
       if (!outcome.ok) {
         log(`${id} ${spec.name}: ${outcome.note}`);
         return;
       }
-      const r = outcome.value;
-      const line: WideLine = {
-        case: id,
-        profile: c.profile.name,
-        target: c.target,
-        memoryMb: c.memoryMb,
-        multiple: c.multiple,
-        scale: c.scale ?? 1,
-        server: spec.name,
-        run,
-        result: {
-          gets: r.gets,
-          hits: r.hits,
-          compulsory: r.compulsory,
-          expired: r.expired,
-          capacity: r.capacity,
-          deleted: r.deleted,
-          wrongValues: r.wrongValues,
-          expiredServed: r.expiredServed,
-          evictions: r.evictions,
-          itemsHeld: r.itemsHeld,
-          achievedRate: r.achievedRate,
-          malloced: r.malloced,
-        },
-      };
-      appendFileSync(values.out!, JSON.stringify(line) + '\n');
-      log(`${id} -m ${c.memoryMb} ${spec.name}#${run}: miss ${(((r.gets - r.hits) / r.gets) * 100).toFixed(2)}% capacity ${r.capacity} malloced ${(r.malloced / 1048576).toFixed(1)} MB wrong ${r.wrongValues + r.expiredServed} ${Math.round(r.achievedRate)} req/s`);
+      appendFileSync(values.out!, JSON.stringify(outcome.line) + '\n');
+      log(describeLine(outcome.line));
     };
     // --parallel: the servers of a case replay at the same time (same machine load for both).
     if (parallel) await Promise.all(jobs.map(one));

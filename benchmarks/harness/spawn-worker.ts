@@ -42,7 +42,8 @@ export function runWorker<T>(task: string, config: object, options: WorkerOption
       clearTimeout(timer);
       reject(e);
     });
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' may come before the last of stdout is read, and the result line with it.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       const last = out.trim().split('\n').pop() ?? '';
       // JSON has no NaN: the worker's NaNs arrive as null and are turned back.

@@ -50,6 +50,13 @@ export interface ReplayResult {
   wrongValues: number;
   /** Hits on items past their deadline: must be 0. */
   expiredServed: number;
+  /**
+   * Hits whose get was sent after the item's latest exact deadline (reply +
+   * TTL), expiredServed included: a clock that ticked late served them.
+   */
+  hitsPastDeadline: number;
+  /** Expired misses answered before the item's earliest exact deadline (send + TTL): whole-second rounding dropped them early. */
+  expiredBeforeDeadline: number;
   sets: number;
   writeErrors: number;
   lastWriteError: string;
@@ -90,6 +97,8 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
     deleted: 0,
     wrongValues: 0,
     expiredServed: 0,
+    hitsPastDeadline: 0,
+    expiredBeforeDeadline: 0,
     sets: 0,
     writeErrors: 0,
     lastWriteError: '',
@@ -154,9 +163,13 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
           const v = reply.kind === 'values' ? reply.values[0] : undefined;
           if (v !== undefined) {
             r.hits++;
+            if (model.pastDeadline(id, sentMs)) r.hitsPastDeadline++;
             checkHit(id, v, sentMs);
           } else {
-            countMiss(model.classifyMiss(id, now()));
+            const answeredMs = now();
+            const cause = model.classifyMiss(id, answeredMs);
+            if (cause === 'expired' && model.beforeDeadline(id, answeredMs)) r.expiredBeforeDeadline++;
+            countMiss(cause);
             write(conn, id, 'set'); // look-aside: fill on miss
           }
         });
@@ -233,6 +246,8 @@ export async function runReplay(config: ReplayConfig): Promise<ReplayResult> {
     capacityMissRatio: r.gets > 0 ? r.capacity / r.gets : NaN,
     wrongValues: r.wrongValues,
     expiredServed: r.expiredServed,
+    hitsPastDeadline: r.hitsPastDeadline,
+    expiredBeforeDeadline: r.expiredBeforeDeadline,
     sets: r.sets,
     writeErrors: r.writeErrors,
     lastWriteError: r.lastWriteError,

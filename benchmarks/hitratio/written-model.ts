@@ -12,6 +12,12 @@
 // seconds, so an item may live up to one second past its exact deadline).
 // The get is handled no earlier than it was sent, so such a hit was served
 // past every deadline the server could have given the item.
+//
+// Two finer counts say how each server's clock treats deadlines, not
+// whether it is right: a hit sent after the latest deadline but within the
+// clock second (`pastDeadline`: served late by a clock that ticked late),
+// and an expired miss answered before the earliest deadline
+// (`beforeDeadline`: dropped early by whole-second rounding).
 
 export type MissCause = 'compulsory' | 'expired' | 'capacity' | 'deleted';
 export type HitVerdict = 'ok' | 'wrong' | 'expired';
@@ -80,6 +86,16 @@ export class WrittenModel {
     if (v === DELETED) return 'deleted';
     if (v === WRITE_FAILED) return 'capacity';
     return answeredMs >= this.deadline(id) - this.toleranceMs ? 'expired' : 'capacity';
+  }
+
+  /** A get sent at `sentMs` came after every exact deadline the server could have given the item (a hit then was served late). */
+  pastDeadline(id: number, sentMs: number): boolean {
+    return this.version(id) > 0 && sentMs > this.latestDeadline(id);
+  }
+
+  /** A miss answered at `answeredMs` came before the item's earliest exact deadline (an expired miss then was dropped early). */
+  beforeDeadline(id: number, answeredMs: number): boolean {
+    return this.version(id) > 0 && answeredMs < this.deadline(id);
   }
 
   /**

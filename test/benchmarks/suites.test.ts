@@ -107,7 +107,7 @@ t.test('expiry rows: not reclaimed in the window, segments for ours', async (t) 
 t.test('hit-ratio rows and the capacity summary', async (t) => {
   const run = (misses: number, capacity: number, wrong: number): ReplayResult => ({
     profile: 'p', requests: 1000, seconds: 1, achievedRate: 1000, gets: 1000, hits: 1000 - misses, misses, missRatio: misses / 1000,
-    compulsory: misses - capacity, expired: 0, capacity, deleted: 0, capacityMissRatio: capacity / 1000, wrongValues: wrong, expiredServed: 0,
+    compulsory: misses - capacity, expired: 0, capacity, deleted: 0, capacityMissRatio: capacity / 1000, wrongValues: wrong, expiredServed: 0, hitsPastDeadline: 0, expiredBeforeDeadline: 0,
     sets: misses, writeErrors: 0, lastWriteError: '', distinctKeys: 1, workingSetBytes: 1, itemsHeld: 1, evictions: 1, malloced: 1,
   });
   const rows = hitRatioRows('h', { memcached: run(300, 100, 0), ours: run(250, 50, 1), memcachedNote: '', oursNote: '' });

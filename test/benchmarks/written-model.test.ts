@@ -64,3 +64,20 @@ t.test('writes beyond the key space are not tracked', async (t) => {
   t.equal(m.version(10), 0);
   t.equal(m.deadline(10), Infinity);
 });
+
+t.test('past-deadline hits and before-deadline misses are told apart from the clock second', async (t) => {
+  const m = new WrittenModel(100, TOL);
+  // Sent at 0 with a 10 s TTL, acknowledged at 2 s.
+  m.stored(1, 1, 10_000, 12_000);
+  t.notOk(m.pastDeadline(1, 12_000), 'at the reply-dated deadline: not provably late');
+  t.ok(m.pastDeadline(1, 12_001), 'after every exact deadline the server could have set');
+  t.equal(m.judgeHit(1, 12_500, () => true), 'ok', 'still within the clock second: not an expired value');
+  t.ok(m.beforeDeadline(1, 9_999), 'a miss before the send-dated deadline was dropped early');
+  t.notOk(m.beforeDeadline(1, 10_000), 'at the send-dated deadline it is due');
+  t.notOk(m.pastDeadline(2, 1e9), 'never stored: no deadline to be past');
+  t.notOk(m.beforeDeadline(2, 0), 'never stored: no deadline to be before');
+  m.stored(3, 1, Infinity, Infinity);
+  t.notOk(m.pastDeadline(3, 1e12), 'no TTL is never past');
+  m.deleted(1);
+  t.notOk(m.pastDeadline(1, 1e9), 'deleted: not judged');
+});
