@@ -22,7 +22,11 @@
 //    timings. --over-old-image keeps the image instead, so every save
 //    after the first finds an old one (which the save removes first: its
 //    time and the disk's discard of the freed blocks are in the save's),
-//    the case of back-to-back saves that no server meets.
+//    the case of back-to-back saves that no server meets. Before each timed
+//    save and the restore the bench waits until the writes before it have
+//    reached the disk (sync(1)): a server's one save at its stop never
+//    follows a GiB of other writes, where this bench's three saves per run
+//    would otherwise queue behind each other's writeback.
 // 2. The hit ratio in the first minute after a restart, warm (image
 //    restored) against cold (empty store), on a Twitter-style replay
 //    profile: the same seeded request stream as benchmarks/hitratio runs
@@ -44,6 +48,7 @@
 // item by item) for comparison.
 
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os, { tmpdir } from 'node:os';
@@ -121,6 +126,11 @@ function consume(path: string): number {
   return ms;
 }
 
+/** Wait until every earlier write has reached the disk, so the next timing is one operation's own. */
+function settleDisk(): void {
+  execFileSync('sync');
+}
+
 function speed(mb: number, dir: string, label: string, valueBytes: number, runs: number, rebuild: boolean, overOldImage: boolean): SpeedRow {
   const options = { memoryLimitBytes: mb * MIB, itemSizeMax: MIB, hashSeed: 1 };
   const store = new SegmentStore(options);
@@ -133,6 +143,7 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
   const cachedFile = join(dir, 'speed-cached.img');
   const row: SpeedRow = { items: label, count, imageMiB: 0, indexMiB: 0, runs: [] };
   const timedSave = (path: string, saveOptions: SaveOptions): [SaveResult, number] => {
+    settleDisk();
     const cpu = process.cpuUsage();
     const r = saveImage(store.imagePort(), path, saveOptions);
     const used = process.cpuUsage(cpu);
@@ -155,6 +166,7 @@ function speed(mb: number, dir: string, label: string, valueBytes: number, runs:
     global.gc?.();
     // As the server does: the store is created with the image's hash seed, so the saved index is used.
     const again = new SegmentStore({ ...options, hashSeed: imageHashSeed(file) ?? 2 });
+    settleDisk();
     const cpu = process.cpuUsage();
     const restore = restoreImage(again.imagePort(), file);
     const restoreCpu = process.cpuUsage(cpu);
