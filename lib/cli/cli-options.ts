@@ -566,6 +566,10 @@ function validate(s: Settings, protocolGiven: boolean): void {
       throw usageError('ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.');
     }
   }
+  // memcached refuses it when it would bind its listeners (exit 71, EX_OSERR).
+  if (!s.tlsEnabled && s.unixSocket === undefined && s.listen.some((l) => l.startsWith('notls:'))) {
+    throw new CliExit(71, "'notls' option is valid only when SSL is enabled\n");
+  }
   if (s.tlsEnabled) {
     if (s.unixSocket !== undefined) throw usageError('ERROR: You cannot enable SSL without a TCP port.');
     // memcached fails the same way in ssl_init when it cannot load the chain.

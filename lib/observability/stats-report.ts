@@ -37,6 +37,8 @@ export interface StatsSources {
   prefixStats?: PrefixStats;
   /** LRU crawler state for lru_crawler_running / lru_crawler_starts. */
   crawler?: CrawlerState;
+  /** -Z: when the certificate in use was read, unix ms (time_since_server_cert_refresh). */
+  tlsCertsLoadedAtMs?: () => number;
 }
 
 type Lines = Array<[name: string, value: string]>;
@@ -215,6 +217,18 @@ function generalStats(src: StatsSources): Lines {
     ['log_watcher_skipped', String(watchBus.skipped)],
     ['log_watcher_sent', String(watchBus.sent)],
     ['log_watchers', String(watchBus.watcherCount)],
+  );
+  // memcached's TLS figures, only under -Z. Not ssl_new_sessions (which it
+  // lists with ssl_session_cache): sessions resume here by ticket only, and
+  // there is no server-side session cache whose additions it would count.
+  if (settings.tlsEnabled) {
+    const loadedAt = src.tlsCertsLoadedAtMs?.() ?? c.startedAtMs;
+    lines.push(
+      ['ssl_handshake_errors', String(c.sslHandshakeErrors)],
+      ['time_since_server_cert_refresh', String(Math.max(0, Math.floor((now - loadedAt) / 1000)))],
+    );
+  }
+  lines.push(
     // No NAPI-id thread selection (memcached's -N): connections go round robin.
     ['unexpected_napi_ids', '0'],
     ['round_robin_fallback', '0'],
