@@ -323,9 +323,13 @@ function settingsStats(st: Settings, limitBytes: number): Lines {
     ['ssl_chain_cert', st.tlsChainCert ?? '(null)'],
     ['ssl_key', st.tlsKey ?? '(null)'],
     ['ssl_verify_mode', String(st.tlsVerifyMode)],
+    // OpenSSL's PEM file type: the only key format accepted (-o ssl_keyformat=1).
+    ['ssl_keyformat', '1'],
     ['ssl_ciphers', st.tlsCiphers ?? 'NULL'],
     ['ssl_ca_cert', st.tlsCaCert ?? 'NULL'],
     ['ssl_session_cache', yesNo(st.tlsSessionCache)],
+    // Never: -Z with ssl_kernel_tls is refused at start.
+    ['ssl_kernel_tls', 'no'],
     ['ssl_min_version', st.tlsMinVersion === 'TLSv1' ? 'tlsv1.0' : st.tlsMinVersion.toLowerCase()],
     ['eviction_policy', st.evictionPolicy],
     ['merge_segments', String(st.mergeSegments)],

@@ -77,6 +77,8 @@ t.test('a TLS client talks to the server as to memcached', async (t) => {
   const r = await tlsExchange(port, 'set a 0 0 5\r\nhello\r\nget a\r\nstats settings\r\nmn\r\n', 'MN\r\n');
   t.match(r.reply, /^STORED\r\nVALUE a 0 5\r\nhello\r\nEND\r\n/);
   t.match(r.reply, /STAT ssl_enabled yes\r\n/);
+  t.match(r.reply, /STAT ssl_verify_mode 0\r\nSTAT ssl_keyformat 1\r\n/);
+  t.match(r.reply, /STAT ssl_session_cache no\r\nSTAT ssl_kernel_tls no\r\nSTAT ssl_min_version tlsv1\.2\r\n/);
   t.equal(server.context.counters.totalConnections, 1);
   const big = 'x'.repeat(500_000);
   const large = await tlsExchange(port, `set big 0 0 ${big.length}\r\n${big}\r\nget big\r\n`, 'END\r\n');
