@@ -331,6 +331,10 @@ function settingsStats(st: Settings, limitBytes: number): Lines {
     // Never: -Z with ssl_kernel_tls is refused at start.
     ['ssl_kernel_tls', 'no'],
     ['ssl_min_version', st.tlsMinVersion === 'TLSv1' ? 'tlsv1.0' : st.tlsMinVersion.toLowerCase()],
+    // No -N (NAPI ids): unset, printed as memcached prints its unset string.
+    ['num_napi_ids', '(null)'],
+    // -e / -o memory_file: the warm-restart image.
+    ['memory_file', st.memoryFile ?? '(null)'],
     ['eviction_policy', st.evictionPolicy],
     ['merge_segments', String(st.mergeSegments)],
     ['metrics_listen', st.metricsListen ?? 'NULL'],
