@@ -225,9 +225,6 @@ const IGNORED_SUBOPTIONS = new Set([
   'no_drop_privileges',
   'drop_privileges',
   'relaxed_privileges',
-  'ssl_keyformat',
-  'ssl_wbuf_size',
-  'ssl_kernel_tls',
   'sock_cookie_id',
   'ext_path',
   'ext_page_size',
@@ -365,6 +362,21 @@ function applySuboptions(text: string, s: Settings, warnings: string[]): void {
         break;
       case 'ssl_session_cache':
         s.tlsSessionCache = true;
+        break;
+      case 'ssl_keyformat':
+        // OpenSSL's file types: 1 PEM (memcached's default), 2 DER. We read PEM only.
+        if (value === undefined) throw fail('Missing ssl_keyformat argument');
+        if (!/^\s*[+-]?\d+\s*$/.test(value)) throw fail('could not parse argument to ssl_keyformat');
+        if (Number(value) !== 1) throw fail(`ssl_keyformat=${value.trim()} is not supported: keys are read as PEM (1) only`);
+        break;
+      case 'ssl_wbuf_size':
+        if (value === undefined) throw fail('Missing ssl_wbuf_size argument');
+        if (!/^\s*\d+\s*$/.test(value)) throw fail('could not parse argument to ssl_wbuf_size');
+        warnings.push("-o ssl_wbuf_size: ignored: Node's TLS socket has no such buffer (each batch of replies goes to OpenSSL whole)");
+        break;
+      case 'ssl_kernel_tls':
+        // Refused with -Z (buildSettings), as a memcached whose OpenSSL lacks kTLS does.
+        s.tlsKernelTls = true;
         break;
       case 'ssl_min_version': {
         if (value === undefined) throw fail('Missing ssl_min_version argument');
@@ -566,8 +578,14 @@ function validate(s: Settings, protocolGiven: boolean): void {
       throw usageError('ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens.');
     }
   }
+  // memcached refuses it when it would bind its listeners (exit 71, EX_OSERR).
+  if (!s.tlsEnabled && s.unixSocket === undefined && s.listen.some((l) => l.startsWith('notls:'))) {
+    throw new CliExit(71, "'notls' option is valid only when SSL is enabled\n");
+  }
   if (s.tlsEnabled) {
     if (s.unixSocket !== undefined) throw usageError('ERROR: You cannot enable SSL without a TCP port.');
+    // Node does TLS in user space: no kernel offload to turn on.
+    if (s.tlsKernelTls) throw usageError('Kernel TLS offload is not available');
     // memcached fails the same way in ssl_init when it cannot load the chain.
     if (s.tlsChainCert === undefined) {
       throw usageError('Error loading the certificate chain: (null) : -Z needs -o ssl_chain_cert=FILE[,ssl_key=FILE]');

@@ -66,6 +66,8 @@ export interface Settings {
   tlsMinVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   /** -o ssl_session_cache: allow session resumption (off: tickets disabled, as memcached's default). */
   tlsSessionCache: boolean;
+  /** -o ssl_kernel_tls was given: refused with -Z (no kernel TLS offload here). */
+  tlsKernelTls: boolean;
   /** -o idle_timeout=N seconds, 0 = never. */
   idleTimeout: number;
   /** -o watcher_logbuf_size (KiB on the command line): a watcher's buffer before it skips lines. */
@@ -138,6 +140,7 @@ export const DEFAULT_SETTINGS: Settings = {
   tlsCiphers: undefined,
   tlsMinVersion: 'TLSv1.2',
   tlsSessionCache: false,
+  tlsKernelTls: false,
   idleTimeout: 0,
   watcherLogbufSize: 256 * 1024,
   workerLogbufSize: 64 * 1024,

@@ -11,7 +11,8 @@ export function usageText(): string {
 -a, --unix-mask=<mask>    unix socket permissions, octal (default: 700)
 -A, --enable-shutdown     allow the "shutdown" command
 -l, --listen=<addr>       address(es) to listen on, comma separated or repeated,
-                          optionally <addr>:<port> (default: 127.0.0.1)
+                          optionally <addr>:<port> (default: 127.0.0.1);
+                          with -Z, notls:<addr>:<port> is a plain TCP listener
 -d, --daemon              accepted; stays in the foreground
 -r, --enable-coredumps    accepted, no effect
 -u, --user=<user>         accepted, no effect

@@ -43,6 +43,8 @@ const FIELDS = [
   'restartWarm',
   /** Items that start restored (never reset; main thread's block). */
   'restartItemsRestored',
+  /** -Z: TLS handshakes that failed (memcached ssl_handshake_errors). */
+  'sslHandshakeErrors',
   /** Connection input buffers held now, and their bytes (gauges, input-buffer.ts). */
   'readBufCount',
   'readBufBytes',

@@ -37,6 +37,8 @@ export interface StatsSources {
   prefixStats?: PrefixStats;
   /** LRU crawler state for lru_crawler_running / lru_crawler_starts. */
   crawler?: CrawlerState;
+  /** -Z: when the certificate in use was read, unix ms (time_since_server_cert_refresh). */
+  tlsCertsLoadedAtMs?: () => number;
 }
 
 type Lines = Array<[name: string, value: string]>;
@@ -215,6 +217,18 @@ function generalStats(src: StatsSources): Lines {
     ['log_watcher_skipped', String(watchBus.skipped)],
     ['log_watcher_sent', String(watchBus.sent)],
     ['log_watchers', String(watchBus.watcherCount)],
+  );
+  // memcached's TLS figures, only under -Z. Not ssl_new_sessions (which it
+  // lists with ssl_session_cache): sessions resume here by ticket only, and
+  // there is no server-side session cache whose additions it would count.
+  if (settings.tlsEnabled) {
+    const loadedAt = src.tlsCertsLoadedAtMs?.() ?? c.startedAtMs;
+    lines.push(
+      ['ssl_handshake_errors', String(c.sslHandshakeErrors)],
+      ['time_since_server_cert_refresh', String(Math.max(0, Math.floor((now - loadedAt) / 1000)))],
+    );
+  }
+  lines.push(
     // No NAPI-id thread selection (memcached's -N): connections go round robin.
     ['unexpected_napi_ids', '0'],
     ['round_robin_fallback', '0'],
@@ -309,10 +323,18 @@ function settingsStats(st: Settings, limitBytes: number): Lines {
     ['ssl_chain_cert', st.tlsChainCert ?? '(null)'],
     ['ssl_key', st.tlsKey ?? '(null)'],
     ['ssl_verify_mode', String(st.tlsVerifyMode)],
+    // OpenSSL's PEM file type: the only key format accepted (-o ssl_keyformat=1).
+    ['ssl_keyformat', '1'],
     ['ssl_ciphers', st.tlsCiphers ?? 'NULL'],
     ['ssl_ca_cert', st.tlsCaCert ?? 'NULL'],
     ['ssl_session_cache', yesNo(st.tlsSessionCache)],
+    // Never: -Z with ssl_kernel_tls is refused at start.
+    ['ssl_kernel_tls', 'no'],
     ['ssl_min_version', st.tlsMinVersion === 'TLSv1' ? 'tlsv1.0' : st.tlsMinVersion.toLowerCase()],
+    // No -N (NAPI ids): unset, printed as memcached prints its unset string.
+    ['num_napi_ids', '(null)'],
+    // -e / -o memory_file: the warm-restart image.
+    ['memory_file', st.memoryFile ?? '(null)'],
     ['eviction_policy', st.evictionPolicy],
     ['merge_segments', String(st.mergeSegments)],
     ['metrics_listen', st.metricsListen ?? 'NULL'],

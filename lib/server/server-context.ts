@@ -21,6 +21,8 @@ export interface ServerContextParts {
   connections(): Iterable<ConnectionInfo>;
   /** refresh_certs (absent: TLS is off). */
   refreshCerts?: () => string | null;
+  /** -Z: when the certificate in use was read, unix ms (absent: TLS is off). */
+  tlsCertsLoadedAtMs?: () => number;
   /** A client's `shutdown` was accepted (-A); graceful for `shutdown graceful`. */
   onShutdown(graceful: boolean): void;
   counters?: ServerCounters;
@@ -54,6 +56,7 @@ export function createServerContext(parts: ServerContextParts): ServerContextWit
     connections: parts.connections,
     ...(parts.storeCounters ? { storeCounters: parts.storeCounters } : {}),
     ...(parts.clock ? { clock: parts.clock } : {}),
+    ...(parts.tlsCertsLoadedAtMs ? { tlsCertsLoadedAtMs: parts.tlsCertsLoadedAtMs } : {}),
   };
   return {
     crawler,

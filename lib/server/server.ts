@@ -39,7 +39,7 @@ import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import type { MetricsServer, startMetricsServer as StartMetricsServer } from '../observability/metrics.js';
 import { SegmentStore } from '../../segments/index.js';
 import { createAdvisedStore } from '../advisor/live-advisor.js';
-import { acceptPeer, tlsServerOptions } from './tls.js';
+import { acceptPeer, newTicketKeys, splitNoTls, tlsServerOptions } from './tls.js';
 import { restoreAtStart, savedHashSeed } from './warm-restart.js';
 import { startUdp, udpFamily, udpInfo } from './udp.js';
 import type { UdpListener } from './udp.js';
@@ -112,20 +112,25 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
   const sasl = opts.sasl ?? (settings.saslEnabled && settings.saslPwdb ? createSaslVerifier(settings.saslPwdb) : undefined);
   const auth = settings.authFile !== undefined ? asciiAuthHandler(loadAuthFile(settings.authFile)) : undefined;
   // -Z: certificates are read (and refused) before anything listens.
-  const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings) : undefined;
+  const ticketKeys = newTicketKeys();
+  const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings, ticketKeys) : undefined;
   /** Listening sockets as `stats conns` shows them (memcached lists them first). */
   const listenerInfos: ConnectionInfo[] = [];
   let closing: Promise<void> | undefined;
 
   /** TLS listeners, for refresh_certs. */
   const secureServers: tls.Server[] = [];
+  /** When the certificate in use was read (time_since_server_cert_refresh). */
+  let certsLoadedAtMs = Date.now();
   const context = createServerContext({
     ...(tlsOptions !== undefined
       ? {
+          tlsCertsLoadedAtMs: () => certsLoadedAtMs,
           refreshCerts: (): string | null => {
             try {
-              const fresh = tlsServerOptions(settings);
+              const fresh = tlsServerOptions(settings, ticketKeys);
               for (const secure of secureServers) secure.setSecureContext(fresh);
+              certsLoadedAtMs = Date.now();
               return null;
             } catch (err) {
               return `${err instanceof Error ? err.message : String(err)}\r\n`;
@@ -190,8 +195,11 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
       // With -p -1, addresses without their own port share the first ephemeral one.
       let sharedPort = listenPort(settings.port);
       for (const entry of settings.listen) {
-        const { host, port: entryPort } = parseListenEntry(entry);
-        const tlsListen = tlsOptions === undefined ? undefined : { options: tlsOptions, maxSockets: settings.maxConns + TLS_HANDSHAKE_SLACK };
+        const { host, port: entryPort, noTls } = parseListenEntry(entry);
+        const tlsListen =
+          tlsOptions === undefined || noTls
+            ? undefined
+            : { options: tlsOptions, maxSockets: settings.maxConns + TLS_HANDSHAKE_SLACK, onHandshakeError: () => counters.sslHandshakeErrors++ };
         // Named once bound: a TLS handshake may complete after close() began, when address() is null.
         let listenAddr = '';
         const server = await listen({ host, port: entryPort ?? sharedPort, backlog: settings.backlog }, tlsListen, (s) =>
@@ -352,6 +360,8 @@ export function delay(ms: number): Promise<void> {
 export interface TlsListen {
   options: TlsOptions;
   maxSockets: number;
+  /** A handshake failed (ssl_handshake_errors). */
+  onHandshakeError(): void;
 }
 
 export function listen(options: net.ListenOptions, tlsListen: TlsListen | undefined, onSocket: (s: Socket) => void): Promise<Server> {
@@ -365,7 +375,7 @@ export function listen(options: net.ListenOptions, tlsListen: TlsListen | undefi
       const secure = tls.createServer({ ...tlsListen.options, allowHalfOpen: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS });
       secure.on('secureConnection', onSocket);
       // Failed handshakes (wrong certificate, plain text on the TLS port) only close that socket.
-      secure.on('tlsClientError', () => {});
+      secure.on('tlsClientError', () => tlsListen.onHandshakeError());
       secure.maxConnections = tlsListen.maxSockets;
       server = secure;
     }
@@ -429,14 +439,15 @@ export function boundTcp(server: Server): BoundPort {
   return { transport: 'TCP', family: where.family === 'IPv6' ? 'INET6' : 'INET', port: where.port };
 }
 
-/** `-l` entries: `host`, `host:port`, `[v6]` or `[v6]:port`. */
-export function parseListenEntry(entry: string): { host: string; port: number | undefined } {
+/** `-l` entries: `host`, `host:port`, `[v6]` or `[v6]:port`, each may start with `notls:` (plain TCP under -Z). */
+export function parseListenEntry(listed: string): { host: string; port: number | undefined; noTls: boolean } {
+  const { entry, noTls } = splitNoTls(listed);
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed) return { host: bracketed[1] as string, port: bracketed[2] === undefined ? undefined : Number(bracketed[2]) };
+  if (bracketed) return { host: bracketed[1] as string, port: bracketed[2] === undefined ? undefined : Number(bracketed[2]), noTls };
   const colon = entry.indexOf(':');
   if (colon >= 0 && colon === entry.lastIndexOf(':')) {
     const port = entry.slice(colon + 1);
-    if (/^\d+$/.test(port)) return { host: entry.slice(0, colon), port: Number(port) };
+    if (/^\d+$/.test(port)) return { host: entry.slice(0, colon), port: Number(port), noTls };
   }
-  return { host: entry, port: undefined };
+  return { host: entry, port: undefined, noTls };
 }

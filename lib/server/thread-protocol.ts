@@ -65,6 +65,8 @@ export interface WorkerData {
   };
   startedAtMs: number;
   closeTimeoutMs: number;
+  /** -Z: session ticket keys every worker shares (ssl_session_cache resumes on any worker). */
+  tlsTicketKeys?: Uint8Array;
 }
 
 /** Main -> worker. */

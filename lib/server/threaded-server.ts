@@ -63,7 +63,7 @@ import type { FromWorker, HousekeeperData, ListenerInfo, ToWorker, WorkerData } 
 import { createSharedStore } from '../../segments/shared-store.js';
 import { attachAdvisedStore, newThreadedAdvisor } from '../advisor/threaded-advisor.js';
 import { restoreAtStart } from './warm-restart.js';
-import { tlsServerOptions } from './tls.js';
+import { newTicketKeys, tlsServerOptions } from './tls.js';
 import { holdEphemeralUdpPort, probeUdpPort, udpFamily } from './udp.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import { loadAuthFile } from '../auth/ascii-auth.js';
@@ -80,6 +80,8 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   if (settings.saslEnabled && settings.saslPwdb) createSaslVerifier(settings.saslPwdb);
   if (settings.authFile !== undefined) loadAuthFile(settings.authFile);
   if (settings.tlsEnabled && settings.unixSocket === undefined) tlsServerOptions(settings);
+  // One set for the server's life: a respawned worker resumes the others' sessions.
+  const tlsTicketKeys = settings.tlsEnabled ? newTicketKeys() : undefined;
 
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT));
   control[CONTROL_VERBOSITY] = settings.verbosity;
@@ -274,6 +276,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
       listeners: listenerList,
       startedAtMs: counters.startedAtMs,
       closeTimeoutMs,
+      ...(tlsTicketKeys ? { tlsTicketKeys } : {}),
     };
     const worker = new Worker(WORKER_URL, { ...THREAD_OPTIONS, workerData: data });
     return new Promise<void>((resolve, reject) => {

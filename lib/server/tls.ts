@@ -17,10 +17,16 @@
 // Files are read at start-up and again on `refresh_certs`; errors carry
 // memcached's wording and at start the CLI exits 64 (EX_USAGE) on them, as
 // memcached's ssl_init does. ssl_ciphers, ssl_min_version and
-// ssl_session_cache are applied to the server's context.
+// ssl_session_cache are applied to the server's context. With
+// ssl_session_cache, sessions resume by ticket: every thread and every
+// refreshed context must share the ticket keys (newTicketKeys, made once
+// per server), or a client that reconnects to another worker starts over.
+//
+// `-l notls:<addr>` (splitNoTls): that listener stays plain TCP under -Z,
+// as memcached's.
 
 import { readFileSync } from 'node:fs';
-import { constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants, randomBytes } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import type { Settings } from '../cli/settings.js';
@@ -48,8 +54,23 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
-/** Build tls.createServer options from the settings; throws TlsConfigError. */
-export function tlsServerOptions(settings: Settings): TlsOptions {
+/** Session ticket keys for one server (Node wants 48 bytes: name, HMAC and AES keys). */
+export function newTicketKeys(): Buffer {
+  return randomBytes(48);
+}
+
+const NO_TLS_PREFIX = 'notls:';
+
+/** A -l entry without memcached's `notls:` prefix, and whether it had one. */
+export function splitNoTls(entry: string): { entry: string; noTls: boolean } {
+  return entry.startsWith(NO_TLS_PREFIX) ? { entry: entry.slice(NO_TLS_PREFIX.length), noTls: true } : { entry, noTls: false };
+}
+
+/**
+ * Build tls.createServer options from the settings; throws TlsConfigError.
+ * `ticketKeys` (newTicketKeys) is used when ssl_session_cache allows tickets.
+ */
+export function tlsServerOptions(settings: Settings, ticketKeys?: Buffer): TlsOptions {
   if (settings.tlsChainCert === undefined) {
     throw new TlsConfigError('Error loading the certificate chain: (null) : -Z needs -o ssl_chain_cert=FILE');
   }
@@ -64,7 +85,7 @@ export function tlsServerOptions(settings: Settings): TlsOptions {
     minVersion: settings.tlsMinVersion,
     ...(settings.tlsCiphers !== undefined ? { ciphers: settings.tlsCiphers } : {}),
     // memcached keeps no session cache unless ssl_session_cache: no resumption by ticket either.
-    ...(settings.tlsSessionCache ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
+    ...(!settings.tlsSessionCache ? { secureOptions: cryptoConstants.SSL_OP_NO_TICKET } : ticketKeys !== undefined ? { ticketKeys } : {}),
     requestCert: mode !== TLS_VERIFY_NONE,
     rejectUnauthorized: mode === TLS_VERIFY_REQUIRE || mode === TLS_VERIFY_ONCE,
     ...(ca !== undefined ? { ca } : {}),

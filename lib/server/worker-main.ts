@@ -29,7 +29,7 @@ import { PrefixStats } from '../observability/prefix-stats.js';
 import { watchEvictions } from '../respond/watch-command.js';
 import type { FromWorker, ToWorker, WorkerData } from './thread-protocol.js';
 import { attachAdvisedStore } from '../advisor/threaded-advisor.js';
-import { acceptPeer, tlsServerOptions } from './tls.js';
+import { acceptPeer, splitNoTls, tlsServerOptions } from './tls.js';
 import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import type { ConnectionInfo } from './context.js';
@@ -45,6 +45,8 @@ const port = parentPort;
 if (port === null) throw new Error('worker-main.ts runs only as a worker thread');
 const data = workerData as WorkerData;
 const { settings } = data;
+/** Shared by every worker (structured clone hands over a Uint8Array; tls wants a Buffer). */
+const ticketKeys = data.tlsTicketKeys === undefined ? undefined : Buffer.from(data.tlsTicketKeys);
 const send = (msg: FromWorker): void => port.postMessage(msg);
 
 const control = new Int32Array(data.control);
@@ -109,9 +111,10 @@ const context = createServerContext({
   // worker through the main thread, so all serve the same certificate.
   ...(settings.tlsEnabled && settings.unixSocket === undefined
     ? {
+        tlsCertsLoadedAtMs: () => certsLoadedAtMs,
         refreshCerts: (): string | null => {
           try {
-            const fresh = tlsServerOptions(settings);
+            const fresh = tlsServerOptions(settings, ticketKeys);
             useCerts(fresh);
             send({ t: 'certs', options: fresh });
             return null;
@@ -157,11 +160,18 @@ function admit(socket: Socket, listener: number): void {
 
 // -Z: per listener a TLS server that never listens; each handed-over socket
 // is fed to the one of its listener.
-const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings) : undefined;
-const secure = tlsOptions === undefined ? undefined : listenAddrs.map((_, listener) => tlsFront(tlsOptions, listener));
+// Listener i is -l entry i; one with `notls:` has no front (plain TCP).
+const tlsOptions = settings.tlsEnabled && settings.unixSocket === undefined ? tlsServerOptions(settings, ticketKeys) : undefined;
+const secure =
+  tlsOptions === undefined
+    ? undefined
+    : listenAddrs.map((_, listener) => (splitNoTls(settings.listen[listener] ?? '').noTls ? undefined : tlsFront(tlsOptions, listener)));
+/** When the certificate in use was read (time_since_server_cert_refresh). */
+let certsLoadedAtMs = data.startedAtMs;
 /** New handshakes on every TLS front use `options` (refresh_certs). */
 function useCerts(options: tls.TlsOptions): void {
-  for (const front of secure ?? []) front.setSecureContext(options);
+  for (const front of secure ?? []) front?.setSecureContext(options);
+  certsLoadedAtMs = Date.now();
 }
 
 function tlsFront(options: tls.TlsOptions, listener: number): tls.Server {
@@ -175,7 +185,7 @@ function tlsFront(options: tls.TlsOptions, listener: number): tls.Server {
     admit(s, listener);
   });
   // Failed handshakes (wrong certificate, plain text on the TLS port) only close that socket.
-  server.on('tlsClientError', () => {});
+  server.on('tlsClientError', () => counters.sslHandshakeErrors++);
   return server;
 }
 

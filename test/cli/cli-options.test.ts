@@ -80,6 +80,9 @@ t.test('getopt clusters and attached values', async (t) => {
   t.equal(run('-p', '1', '-p', '2').port, 2, 'the last value wins');
   t.equal(run('-p', '-1').port, EPHEMERAL_PORT, '-p -1: an ephemeral port, as memcached');
   t.equal(run('-p', '0').port, 0, '-p 0: no TCP listener, as memcached');
+  const tlsTuning = parseCommandLine(['-o', 'ssl_keyformat=1,ssl_wbuf_size=64']);
+  t.equal(tlsTuning.kind, 'run', 'ssl_keyformat=1 (PEM) and ssl_wbuf_size are accepted');
+  if (tlsTuning.kind === 'run') t.same(tlsTuning.warnings, ["-o ssl_wbuf_size: ignored: Node's TLS socket has no such buffer (each batch of replies goes to OpenSSL whole)"]);
   const unlimited = parseCommandLine(['-o', 'read_buf_mem_limit=0,resp_obj_mem_limit=5']);
   t.equal(unlimited.kind, 'run', 'read_buf_mem_limit=0 (unlimited, memcached\'s default) is accepted');
   if (unlimited.kind === 'run') t.same(unlimited.warnings, ['DEPRECATED: resp_obj_mem_limit no longer used. See read_buf_mem_limit,']);
@@ -152,6 +155,11 @@ t.test("bad values: memcached's messages and exit codes", async (t) => {
     [['-Y', '/tmp/auth', '-B', 'binary'], 64, /^ERROR: You cannot allow the BINARY protocol while using ascii authentication tokens\.\n$/],
     [['-Y', '/tmp/auth', '-S', '--sasl-pwdb', '/x'], 64, /cannot be used together/],
     [['-Z'], 64, /certificate chain/],
+    [['-Z', '-o', 'ssl_chain_cert=/x,ssl_kernel_tls'], 64, /^Kernel TLS offload is not available\n$/],
+    [['-o', 'ssl_keyformat=2'], 1, /^ssl_keyformat=2 is not supported: keys are read as PEM \(1\) only\n$/],
+    [['-o', 'ssl_keyformat=x'], 1, /^could not parse argument to ssl_keyformat\n$/],
+    [['-o', 'ssl_wbuf_size=x'], 1, /^could not parse argument to ssl_wbuf_size\n$/],
+    [['-l', 'notls:127.0.0.1:1'], 71, /^'notls' option is valid only when SSL is enabled\n$/],
   ];
   for (const [argv, code, message] of cases) {
     const r = exitOf(...argv);

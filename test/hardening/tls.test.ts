@@ -16,7 +16,7 @@ import type { Settings } from '../../lib/cli/settings.js';
 import { TlsConfigError } from '../../lib/server/tls.js';
 import { startServer } from '../../lib/server/server.js';
 import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
-import { runBin } from './helpers/bin.js';
+import { runBin, serveBin } from './helpers/bin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gac-tls-'));
 const path = (name: string): string => join(dir, name);
@@ -77,6 +77,8 @@ t.test('a TLS client talks to the server as to memcached', async (t) => {
   const r = await tlsExchange(port, 'set a 0 0 5\r\nhello\r\nget a\r\nstats settings\r\nmn\r\n', 'MN\r\n');
   t.match(r.reply, /^STORED\r\nVALUE a 0 5\r\nhello\r\nEND\r\n/);
   t.match(r.reply, /STAT ssl_enabled yes\r\n/);
+  t.match(r.reply, /STAT ssl_verify_mode 0\r\nSTAT ssl_keyformat 1\r\n/);
+  t.match(r.reply, /STAT ssl_session_cache no\r\nSTAT ssl_kernel_tls no\r\nSTAT ssl_min_version tlsv1\.2\r\n/);
   t.equal(server.context.counters.totalConnections, 1);
   const big = 'x'.repeat(500_000);
   const large = await tlsExchange(port, `set big 0 0 ${big.length}\r\n${big}\r\nget big\r\n`, 'END\r\n');
@@ -157,6 +159,9 @@ t.test('bad TLS settings stop the server at start-up', async (t) => {
   const unix = runBin(['-Z', '-s', path('mc.sock'), '-o', `ssl_chain_cert=${path('c.pem')}`]);
   t.equal(unix.status, 64);
   t.match(unix.stderr, /You cannot enable SSL without a TCP port/);
+  const notls = runBin(['-l', 'notls:127.0.0.1:11311']);
+  t.equal(notls.status, 71, 'notls: without -Z exits 71, as memcached');
+  t.equal(notls.stderr, "'notls' option is valid only when SSL is enabled\n");
 });
 
 t.test('refresh_certs reloads the certificate and key from their files', async (t) => {
@@ -225,4 +230,56 @@ t.test('ssl_min_version and ssl_ciphers are applied', async (t) => {
     socket.on('error', () => resolve('refused'));
   });
   t.equal(cipher, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'the one cipher allowed is used');
+});
+
+/** A loopback port free now (for a second -l listener). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+t.test('-t 4: sessions resume on any worker, notls: listener, ssl_handshake_errors, time_since_server_cert_refresh', async (t) => {
+  const plainPort = await freePort();
+  const chain = `ssl_chain_cert=${path('c.pem')},ssl_key=${path('k.pem')},ssl_session_cache`;
+  const server = await serveBin(['-t', '4', '-Z', '-o', chain, '-l', `notls:127.0.0.1:${plainPort}`]);
+  t.teardown(() => server.kill());
+
+  // One TLS 1.2 session, then reconnections offering it: the four workers
+  // take connections in turn, so these land on workers that did not issue it.
+  const connect = (session?: Buffer): Promise<{ reused: boolean; session: Buffer | undefined }> =>
+    new Promise((resolve, reject) => {
+      const socket = tls.connect({ port: server.port, host: '127.0.0.1', ca: serverCa, servername: 'localhost', maxVersion: 'TLSv1.2', ...(session ? { session } : {}) });
+      socket.on('secureConnect', () => {
+        const reused = socket.isSessionReused();
+        const got = socket.getSession();
+        socket.end();
+        resolve({ reused, session: got });
+      });
+      socket.on('error', reject);
+    });
+  const first = await connect();
+  t.equal(first.reused, false, 'the first connection makes a session');
+  const again: boolean[] = [];
+  for (let i = 0; i < 6; i++) again.push((await connect(first.session)).reused);
+  t.same(again, [true, true, true, true, true, true], 'each reconnection resumes it, whichever worker takes it');
+
+  const plain = await exchange(plainPort, 'set p 0 0 1\r\nx\r\nget p\r\n');
+  t.equal(plain.reply.toString(), 'STORED\r\nVALUE p 0 1\r\nx\r\nEND\r\n', 'the notls: listener speaks plain TCP');
+
+  // Plain text on the TLS port: a failed handshake.
+  await exchange(server.port, 'version\r\n');
+  const before = await tlsExchange(server.port, 'stats\r\n', 'END\r\n');
+  t.match(before.reply, /STAT ssl_handshake_errors 1\r\n/);
+  const since = (reply: string): number => Number(/STAT time_since_server_cert_refresh (\d+)\r\n/.exec(reply)?.[1] ?? NaN);
+  await new Promise((r) => setTimeout(r, 1100));
+  const later = since((await tlsExchange(server.port, 'stats\r\n', 'END\r\n')).reply);
+  t.ok(later >= 1, `seconds since the certificate was read: ${later}`);
+  const refreshed = await tlsExchange(server.port, 'refresh_certs\r\nstats\r\n', 'END\r\n');
+  t.match(refreshed.reply, /^OK\r\n/);
+  t.ok(since(refreshed.reply) < later, 'refresh_certs starts the count again');
+  t.notMatch(refreshed.reply, /ssl_new_sessions/);
 });

@@ -2,8 +2,11 @@
 // (passing.txt), run through run.sh: each must still PASS. Needs perl and
 // memcached's source tree: GROW_A_CACHE_MEMCACHED_SRC names it (.ci/run
 // fetches it with fetch-source.sh, apt-get source); without either the
-// file skips and says why. Slow (a few minutes): getset.t alone sends
-// tens of thousands of commands.
+// file skips and says why. The ssl_*.t files (run.sh runs them with
+// SSL_TEST=1, over -Z) also need Perl's IO::Socket::SSL (Debian's
+// libio-socket-ssl-perl, which .ci/run installs): without it they skip,
+// and fail under GROW_A_CACHE_REQUIRE_PEERS=1. Slow (a few minutes):
+// getset.t alone sends tens of thousands of commands.
 
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
@@ -23,10 +26,19 @@ const why =
         ? 'perl is not installed'
         : undefined;
 
-const files = readFileSync(join(here, 'passing.txt'), 'latin1')
+const listed = readFileSync(join(here, 'passing.txt'), 'latin1')
   .split('\n')
   .map((l) => l.trim())
   .filter((l) => l !== '' && !l.startsWith('#'));
+const tlsClient = perl && spawnSync('perl', ['-MIO::Socket::SSL', '-e', '1']).status === 0;
+const noTls = tlsClient ? undefined : "Perl's IO::Socket::SSL is not installed (libio-socket-ssl-perl): memcached's ssl_*.t files cannot run";
+const files = listed.filter((f) => tlsClient || !f.startsWith('ssl_'));
+
+t.test('the ssl_*.t files can run', { skip: why ?? false }, async (t) => {
+  if (noTls === undefined) t.pass('IO::Socket::SSL loads');
+  else if (process.env['GROW_A_CACHE_REQUIRE_PEERS'] === '1') t.fail(`required (GROW_A_CACHE_REQUIRE_PEERS=1): ${noTls}`);
+  else t.pass('IO::Socket::SSL loads', { skip: noTls });
+});
 
 // The root's timeout is the file's: tap's 120 s would cut the run short.
 if (why === undefined) t.setTimeout(20 * 60 * 1000);

@@ -224,6 +224,10 @@ t.test('stats settings: memcached names and value spellings', async (t) => {
   for (const [name, value] of Object.entries(wantChanged)) t.equal(changed.get(name), value, name);
   t.equal(statsMap('settings', makeSources({ listen: [] })).get('inter'), 'NULL');
   t.equal(statsMap('settings', makeSources({ bindingProtocol: 'ascii' })).get('binding_protocol'), 'ascii');
+  // memcached prints its unset strings as (null); restart.t reads memory_file.
+  t.equal(statsMap('settings', makeSources()).get('memory_file'), '(null)');
+  t.equal(statsMap('settings', makeSources({ memoryFile: '/tmp/mc.image' })).get('memory_file'), '/tmp/mc.image');
+  t.equal(statsMap('settings', makeSources()).get('num_napi_ids'), '(null)');
 });
 
 t.test('items, slabs and sizes: one series per memcached slab class, never ERROR', async (t) => {
