@@ -52,8 +52,12 @@ t.test("memcached's t/ files that pass", { skip: why ?? false }, async (t) => {
   });
   const lines = run.stdout.split('\n');
   for (const f of files) {
-    const line = lines.find((l) => l.split(' ')[1] === f || l.startsWith(`PASS ${f} `));
-    t.match(line ?? '(no result line)', new RegExp(`^PASS ${f.replace('.', '\\.')} `), f);
+    const at = lines.findIndex((l) => l.split(' ')[1] === f || l.startsWith(`PASS ${f} `));
+    const line = at < 0 ? '(no result line)' : lines[at]!;
+    // run.sh follows a FAIL line with the failing checks, indented: keep them in the report.
+    const detail = [];
+    for (let i = at + 1; at >= 0 && i < lines.length && lines[i]!.startsWith('    '); i++) detail.push(lines[i]!.trim());
+    t.match(line, new RegExp(`^PASS ${f.replace('.', '\\.')} `), f, detail.length > 0 ? { failing: detail } : {});
   }
   t.equal(run.status, 0, 'run.sh reports no failure');
 });
