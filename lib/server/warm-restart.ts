@@ -29,7 +29,7 @@ import { dirname } from 'node:path';
 import type { CacheStore } from '../../segments/types.js';
 import { SegmentStore } from '../../segments/segment-store.js';
 import type { StoreImagePort } from '../../segments/persist/image-port.js';
-import { imageHashSeed, imageTempPath, restoreImage, saveImage, syncDirectory, type RestoreResult, type SaveResult } from '../../segments/persist/store-image.js';
+import { imageHashSeed, imageTempPath, notRestored, restoreImage, saveImage, syncDirectory, type RestoreResult, type SaveResult } from '../../segments/persist/store-image.js';
 import type { CommandLog } from './context.js';
 import type { ServerCounters } from '../observability/server-stats.js';
 
@@ -66,7 +66,7 @@ export function restoreAtStart(store: CacheStore, file: string, log: CommandLog,
   const staleTemp = removeStaleTemp(file, log);
   const result: RestoreResult =
     staleTemp && existsSync(file)
-      ? { ...emptyRestore, reason: `${imageTempPath(file)} was left by a save that did not finish, so ${file} is older than the cache that save held` }
+      ? notRestored(`${imageTempPath(file)} was left by a save that did not finish, so ${file} is older than the cache that save held`)
       : restoreImage(port, file);
   let { warm, reason } = result;
   const present = !/^no image file/.test(reason);
@@ -142,26 +142,6 @@ function fresh(r: SaveResult): string {
   ];
   return removed.length === 0 ? 'written as a new file' : `written as a new file after removing ${removed.join(' and ')} in ${(r.removeMs / 1000).toFixed(2)} s`;
 }
-
-/** What a start reports when it does not read the image. */
-const emptyRestore: RestoreResult = {
-  warm: false,
-  reason: '',
-  items: 0,
-  expired: 0,
-  segments: 0,
-  fileBytes: 0,
-  indexRestored: false,
-  indexNote: '',
-  ms: 0,
-  readMs: 0,
-  checksumMs: 0,
-  indexMs: 0,
-  walkMs: 0,
-  downSeconds: NaN,
-  direct: false,
-  aheadChunks: 0,
-};
 
 /** Where a start moves the image it read (deleted in the background, never read). */
 export function consumedPath(file: string): string {

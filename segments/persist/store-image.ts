@@ -353,17 +353,11 @@ export function saveImage(port: StoreImagePort, file: string, options: SaveOptio
   return done(true, '', imageBytes({ segments: entries.length, dataBytes, indexBytes }));
 }
 
-/**
- * Restore `file` into the fresh store behind `port`. On any problem with
- * the header, table, data or trailer the store is left empty and `warm` is
- * false with the reason; a problem with the index section only costs a
- * rebuild of the index (indexRestored false, indexNote says why). Never throws.
- */
-export function restoreImage(port: StoreImagePort, file: string, options: BulkReaderOptions & { prefaultAbove?: number } = {}): RestoreResult {
-  const started = performance.now();
-  const result: RestoreResult = {
+/** A restore that read nothing (yet), for `reason`: empty store, nothing timed. */
+export function notRestored(reason: string): RestoreResult {
+  return {
     warm: false,
-    reason: '',
+    reason,
     items: 0,
     expired: 0,
     segments: 0,
@@ -379,6 +373,17 @@ export function restoreImage(port: StoreImagePort, file: string, options: BulkRe
     direct: false,
     aheadChunks: 0,
   };
+}
+
+/**
+ * Restore `file` into the fresh store behind `port`. On any problem with
+ * the header, table, data or trailer the store is left empty and `warm` is
+ * false with the reason; a problem with the index section only costs a
+ * rebuild of the index (indexRestored false, indexNote says why). Never throws.
+ */
+export function restoreImage(port: StoreImagePort, file: string, options: BulkReaderOptions & { prefaultAbove?: number } = {}): RestoreResult {
+  const started = performance.now();
+  const result = notRestored('');
   const finish = (): RestoreResult => {
     result.ms = performance.now() - started;
     return result;
