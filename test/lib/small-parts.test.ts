@@ -61,12 +61,15 @@ t.test('the parsers name the key memcached unlinks when it refuses a set as too 
 });
 
 t.test('-l entries', async (t) => {
-  t.same(parseListenEntry('127.0.0.1'), { host: '127.0.0.1', port: undefined });
-  t.same(parseListenEntry('127.0.0.1:11212'), { host: '127.0.0.1', port: 11212 });
-  t.same(parseListenEntry('[::1]:11212'), { host: '::1', port: 11212 });
-  t.same(parseListenEntry('[::1]'), { host: '::1', port: undefined });
-  t.same(parseListenEntry('::1'), { host: '::1', port: undefined });
-  t.same(parseListenEntry('localhost:x'), { host: 'localhost:x', port: undefined });
+  t.same(parseListenEntry('127.0.0.1'), { host: '127.0.0.1', port: undefined, noTls: false });
+  t.same(parseListenEntry('127.0.0.1:11212'), { host: '127.0.0.1', port: 11212, noTls: false });
+  t.same(parseListenEntry('[::1]:11212'), { host: '::1', port: 11212, noTls: false });
+  t.same(parseListenEntry('[::1]'), { host: '::1', port: undefined, noTls: false });
+  t.same(parseListenEntry('::1'), { host: '::1', port: undefined, noTls: false });
+  t.same(parseListenEntry('localhost:x'), { host: 'localhost:x', port: undefined, noTls: false });
+  // memcached's prefix for a plain listener under -Z.
+  t.same(parseListenEntry('notls:127.0.0.1:11213'), { host: '127.0.0.1', port: 11213, noTls: true });
+  t.same(parseListenEntry('notls:[::1]'), { host: '::1', port: undefined, noTls: true });
 });
 
 t.test("memcached's slab classes (-n 48, -f 1.25)", async (t) => {
