@@ -44,43 +44,25 @@ async function main(): Promise<void> {
   ]);
   for (const warning of parsed.warnings) process.stderr.write(`WARNING: ${warning}\n`);
 
-  let server: RunningServer | undefined;
+  let server: RunningServer;
   let stopping = false;
-  /** A signal came while the server was starting: stop once it has started. */
-  let stopWhenStarted = false;
   const stop = (): void => {
-    if (server === undefined) {
-      stopWhenStarted = true;
-      return;
-    }
-    const running = server;
     if (stopping) {
       process.exit(0);
     }
     stopping = true;
     const deadline = setTimeout(() => {
       // -e: connections that would not drain must not cost the cache.
-      running.saveImage();
+      server.saveImage();
       process.exit(0);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    running.close().then(
+    server.close().then(
       () => process.exit(0),
       () => process.exit(0),
     );
   };
 
-  // Handlers first: a client may connect (and a test harness signal) as soon
-  // as a port is bound, before startServer returns; a signal then must not
-  // end the process unsaved (an -e image restored at start is consumed).
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  // memcached stops gracefully on SIGUSR1 (`shutdown graceful` raises it)
-  // and survives SIGHUP, which would otherwise end a Node process.
-  process.on('SIGUSR1', stop);
-  process.on('SIGHUP', () => {
-    if (settings.verbosity > 0) process.stderr.write('SIGHUP: ignored\n');
-  });
   try {
     // memcached's port file, once every port is bound (not with -s, as memcached).
     const portFile = process.env[PORT_FILE_VARIABLE];
@@ -104,7 +86,7 @@ async function main(): Promise<void> {
         // without answering what other clients have sent; with -e the
         // store is still saved first (issue 12 lists it among the saving stops).
         if (settings.verbosity > 0) process.stderr.write('Exiting normally\n');
-        server?.saveImage();
+        server.saveImage();
         process.exit(0);
       },
     });
@@ -125,11 +107,18 @@ async function main(): Promise<void> {
     process.exitCode = EX_OSERR;
     return;
   }
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // memcached stops gracefully on SIGUSR1 (`shutdown graceful` raises it)
+  // and survives SIGHUP, which would otherwise end a Node process.
+  process.on('SIGUSR1', stop);
+  process.on('SIGHUP', () => {
+    if (settings.verbosity > 0) process.stderr.write('SIGHUP: ignored\n');
+  });
   if (settings.verbosity > 0) {
     const where = settings.unixSocket ?? (server.address === '' ? 'no TCP port (-p 0)' : `${server.address}:${server.port}`);
     process.stderr.write(`grow-a-cache listening on ${where}\n`);
   }
-  if (stopWhenStarted) stop();
 }
 
 main().catch((err: unknown) => {
