@@ -15,7 +15,19 @@ export async function startWatcher(target: number | string, args: string): Promi
   return { socket, text: () => text };
 }
 
-/** Poll every 10 ms until `check` holds (the test's own timeout bounds it). */
-export async function waitFor(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
+/**
+ * Poll every 10 ms until `check` holds. A wait that never ends fails with
+ * `what` and `state()` after `patienceMs` (a bound on a hang, not a
+ * performance threshold: it only turns tap's silent file timeout into a
+ * message that says which wait hung and what had arrived).
+ */
+export async function waitFor(check: () => boolean, what = 'a condition', state: () => string = () => '', patienceMs = 60_000): Promise<void> {
+  const giveUp = Date.now() + patienceMs;
+  while (!check()) {
+    if (Date.now() > giveUp) {
+      const seen = state();
+      throw new Error(`waited ${patienceMs / 1000} s for ${what}${seen === '' ? '' : `; had: ${seen.slice(-2000)}`}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
