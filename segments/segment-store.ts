@@ -675,6 +675,11 @@ export class SegmentStore implements CacheStore {
     };
   }
 
+  /** Whether a housekeeping thread has taken a step on this store (from then on writers wake it). */
+  get housekeeperStarted(): boolean {
+    return Atomics.load(this.control, HOUSEKEEPER_ACTIVE) !== 0;
+  }
+
   /**
    * The key hash the last lookup on this thread computed (the hash index's
    * own): the sizing advisor samples by it instead of hashing the key again.
@@ -1801,6 +1806,7 @@ export class SegmentStore implements CacheStore {
       hashLoad: space.index.count / space.index.slots,
       hashIsExpanding: space.index.isExpanding,
       ttlBucketSegments,
+      housekeeperStarted: this.housekeeperStarted,
     };
   }
 

@@ -147,6 +147,8 @@ export interface StoreShape {
   hashIsExpanding: boolean;
   /** Per TTL bucket with at least one segment: [bucket index, segment count]. */
   ttlBucketSegments: Array<[number, number]>;
+  /** A housekeeping thread has taken a step on this store (expiry and eviction run beside the request path). */
+  housekeeperStarted: boolean;
 }
 
 /**

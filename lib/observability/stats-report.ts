@@ -267,6 +267,8 @@ function segcacheStats(src: StatsSources): Lines {
     // Writers that found no free segment and merged themselves (0 while the housekeeper keeps up).
     ['segcache_inline_merges', String(s.inlineMerges)],
     ['segcache_expired_segments', String(s.expiredSegments)],
+    // 1 once the housekeeping thread runs (a server listens only after that); 0 when writers evict inline.
+    ['segcache_housekeeper', shape.housekeeperStarted ? '1' : '0'],
     ['segcache_hash_load', shape.hashLoad.toFixed(4)],
     ['segcache_bytes_per_item', s.items > 0 ? (s.bytes / s.items).toFixed(1) : '0.0'],
     ['text_requests', String(c.textRequests)],

@@ -18,6 +18,14 @@ const HOUSEKEEPER_URL = threadEntry('housekeeper-main');
 const HOUSEKEEPER_STOP_MS = 5000;
 
 export interface HousekeeperThread {
+  /**
+   * Settles once the thread runs its loop (or has failed or exited): a
+   * server listens only after it, so the first writes that take the free
+   * pool below the reserve find a housekeeper to refill it. Booting a
+   * thread takes tens of milliseconds, far more on a loaded machine, and
+   * writes in that window would evict only inline, or late.
+   */
+  readonly ready: Promise<void>;
   /** Let the thread finish its step (a merge under way included), then end it. */
   stop(): Promise<void>;
 }
@@ -35,6 +43,11 @@ export function startHousekeeperThread(data: HousekeeperData, onFail: (line: str
     onFail(`housekeeping thread failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   });
   worker.unref();
+  const ready = new Promise<void>((resolve) => {
+    worker.once('message', () => resolve());
+    worker.once('error', () => resolve());
+    worker.once('exit', () => resolve());
+  });
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     worker.once('exit', () => {
@@ -44,6 +57,7 @@ export function startHousekeeperThread(data: HousekeeperData, onFail: (line: str
   );
   let stopping: Promise<void> | undefined;
   return {
+    ready,
     stop: () =>
       (stopping ??= (async () => {
         if (exited) return;

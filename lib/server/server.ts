@@ -178,6 +178,15 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     conns.adopt(socket, { id: nextId++, addr: describePeer(socket, listenAddr), listenAddr });
   };
 
+  // The housekeeper runs before anything listens: the first writes that need a refill find it.
+  const housekeeping = housekept !== undefined ? startLoopHousekeeper(housekept, settings, opts.logSink ?? stderrSink) : undefined;
+  if (housekeeping === undefined) store.start();
+  await housekeeping?.ready;
+  const stopHousekeeping = async (): Promise<void> => {
+    await housekeeping?.stop();
+    store.stop();
+  };
+
   const listeners: Server[] = [];
   const bound: BoundPort[] = [];
   let port = 0;
@@ -219,6 +228,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     }
   } catch (err) {
     for (const l of listeners) l.close();
+    await stopHousekeeping();
     // The image was consumed at start: put the cache back for the next try.
     warmRestart?.save();
     throw err;
@@ -241,14 +251,12 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     } catch (err) {
       for (const l of listeners) l.close();
       for (const u of udpListeners) void u.close();
+      await stopHousekeeping();
       throw err;
     }
   }
 
   opts.onListening?.(bound);
-
-  const housekeeping = housekept !== undefined ? startLoopHousekeeper(housekept, settings, opts.logSink ?? stderrSink) : undefined;
-  if (housekeeping === undefined) store.start();
 
   let metrics: MetricsServer | undefined;
   if (settings.metricsListen !== undefined) {
@@ -257,8 +265,7 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     } catch (err) {
       for (const l of listeners) l.close();
       void conns.drain(0);
-      await housekeeping?.stop();
-      store.stop();
+      await stopHousekeeping();
       throw err;
     }
   }
@@ -321,13 +328,14 @@ const LOOP_HOUSEKEEPER_SLOT = 1;
  * this thread's watchers: loop-watch.ts). Should the thread fail, the
  * store's own timer takes over the expiry sweep and writers merge inline.
  */
-function startLoopHousekeeper(store: SegmentStore, settings: Settings, sink: LogSink): { stop(): Promise<void> } {
+function startLoopHousekeeper(store: SegmentStore, settings: Settings, sink: LogSink): { ready: Promise<void>; stop(): Promise<void> } {
   const ring = claimHousekeeperRing(settings.workerLogbufSize);
   const thread = startHousekeeperThread({ store: store.handle, threadSlot: LOOP_HOUSEKEEPER_SLOT, watch: ring.memory, watchRing: ring.ring }, (line) => {
     sink(line);
     store.start();
   });
   return {
+    ready: thread.ready,
     stop: async () => {
       await thread.stop();
       ring.release();

@@ -335,6 +335,8 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     await spawnWorker(0);
     if (settings.unixSocket !== undefined) chmodSync(settings.unixSocket, settings.unixMask);
     await Promise.all(Array.from({ length: workers - 1 }, (_, i) => spawnWorker(i + 1)));
+    // No request before the housekeeper runs: the first writes that need a refill find it.
+    await housekeeper.ready;
     const waiting = early;
     early = undefined;
     for (const [socket, listener] of waiting) handOver(socket, listener);

@@ -16,7 +16,7 @@ import type net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer } from './helpers/server.js';
 import { connect, send } from './helpers/exchange.js';
-import { defaultReserveSegments } from '../../segments/segment-store.js';
+import { defaultReserveSegments, type SegmentStore } from '../../segments/segment-store.js';
 
 const MB = 1024 * 1024;
 /** 15 segments of about 1 MiB. */
@@ -77,4 +77,23 @@ t.test('with an injected clock the loop has no housekeeping thread: a full cache
   const after = await stats(socket);
   t.ok((after.get('evictions') ?? 0) > 0, `${after.get('evictions')} evictions`);
   t.ok((after.get('segcache_inline_merges') ?? 0) > 0, `${after.get('segcache_inline_merges')} sets merged inline`);
+  t.equal(after.get('segcache_housekeeper'), 0, 'stats says no housekeeper runs');
+});
+
+// A thread takes tens of milliseconds to boot (far more on a loaded
+// machine); a server that listened before its housekeeper ran would let
+// the first writes take the free pool below the reserve with nobody to
+// refill it (memcached's dyn-maxbytes.t once saw no evictions that way).
+t.test('the server takes no request before its housekeeping thread runs', async (t) => {
+  for (const threads of [1, 2]) {
+    const { server } = await startTestServer(t, { threads, maxBytes: MEMORY });
+    // -t 1 serves from this thread's store; -t N's store lives in the workers (attached here for the check).
+    const store = threads === 1 ? (server.context.store as SegmentStore) : undefined;
+    if (store !== undefined) t.ok(store.housekeeperStarted, '-t 1: the housekeeper has taken a step when startServer returns');
+    else {
+      const socket = await connect(server.port);
+      t.teardown(() => socket.destroy());
+      t.equal((await stats(socket)).get('segcache_housekeeper'), 1, `-t ${threads}: stats says the housekeeper runs`);
+    }
+  }
 });
