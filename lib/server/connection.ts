@@ -17,7 +17,8 @@
 // - -R: after `reqsPerEvent` requests in one turn the connection yields to
 //   other connections (setImmediate) and counts conn_yields.
 // - Requests may hold views into the read buffer; they are executed before
-//   the next read touches it.
+//   the read callback returns (plain sockets read into one buffer shared by
+//   the thread's connections: direct-reads.ts); what must wait is copied.
 // - Fault containment: an exception escaping a parser or responder ends only
 //   this connection (replies of earlier requests, then SERVER_ERROR, then
 //   close), is logged once without values and counted (request_faults).
@@ -27,6 +28,7 @@ import type { ConnectionInfo, ReplyStream, Responder, ServerContext, Session } f
 import type { ParseResult, ParserLimits, Request } from '../../protocol/request.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
+import { readDirect } from './direct-reads.js';
 import { formatCommandLine, formatReplyLine, formatRequestFault } from '../observability/logger.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { batchClock } from '../../segments/batch-clock.js';
@@ -142,7 +144,10 @@ export class Connection implements Session, ConnectionInfo {
     this.input = new InputBuffer(opts.ctx.counters);
 
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Plain TCP and Unix sockets read into the thread's shared buffer
+    // (direct-reads.ts): the bytes are all used or copied before this returns.
+    if (readDirect(socket, (buf, bytes) => this.onData(bytes === buf.length ? buf : buf.subarray(0, bytes)))) socket.resume();
+    else socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {
