@@ -150,7 +150,7 @@ export class Connection implements Session, ConnectionInfo {
     socket.setNoDelay(true);
     // Plain TCP and Unix sockets read into the thread's shared buffer
     // (direct-reads.ts): the bytes are all used or copied before this returns.
-    if (readDirect(socket, (buf, bytes) => this.onData(bytes === buf.length ? buf : buf.subarray(0, bytes)))) {
+    if (readDirect(socket, (chunk) => this.onData(chunk))) {
       this.writer = DirectWriter.for(socket, () => this.onDrain());
       socket.resume();
     } else {

@@ -33,11 +33,17 @@
 import { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
-/** What one read delivered: `buf[0, bytes)` until the callback returns. */
-export type DirectRead = (buf: Buffer, bytes: number) => void;
+/** What one read delivered: a view of the shared buffer, valid until the callback returns. */
+export type DirectRead = (chunk: Buffer) => void;
 
 /** Bytes per read (what Node's stream path asks libuv for, too). */
 const READ_BYTES = 64 * 1024;
+/**
+ * Views of the shared buffer are made once per length up to this many
+ * bytes and handed out again (a request-sized read has one of a few
+ * lengths): no view object per read. Longer reads get a fresh view.
+ */
+const CACHED_VIEWS = 4096;
 
 interface Slots {
   buffer: symbol;
@@ -47,6 +53,14 @@ interface Slots {
 
 /** The thread's read buffer, made on first use. */
 let shared: Buffer | null = null;
+/** views[n] = shared[0, n), made when first needed. */
+const views: Array<Buffer | undefined> = [];
+
+function viewOf(buf: Buffer, bytes: number): Buffer {
+  if (bytes === buf.length) return buf;
+  if (buf !== shared || bytes > CACHED_VIEWS) return buf.subarray(0, bytes);
+  return (views[bytes] ??= buf.subarray(0, bytes));
+}
 const disabled = process.env.GROW_A_CACHE_STREAM_READS === '1';
 
 type Internal = Record<symbol, unknown> & { _handle?: { useUserBuffer?: (buf: Uint8Array) => void } | null };
@@ -80,7 +94,7 @@ export function readDirect(socket: Socket, onRead: DirectRead): boolean {
   if (s[slots.buffer] !== null || s[slots.callback] !== null || s[slots.generator] !== null) return false;
   const buf = (shared ??= Buffer.allocUnsafe(READ_BYTES));
   s[slots.buffer] = buf;
-  s[slots.callback] = (bytes: number, into: Buffer): void => onRead(into, bytes);
+  s[slots.callback] = (bytes: number, into: Buffer): void => onRead(viewOf(into, bytes));
   handle.useUserBuffer(buf);
   return true;
 }

@@ -24,9 +24,9 @@ async function serveOne(listen: net.ListenOptions, send: (socket: net.Socket) =>
   const server = net.createServer({ allowHalfOpen: true });
   const accepted = new Promise<void>((resolve) => {
     server.on('connection', (socket) => {
-      applied = readDirect(socket, (buf, bytes) => {
-        received.buffers.add(buf.buffer);
-        received.text += buf.toString('latin1', 0, bytes);
+      applied = readDirect(socket, (chunk) => {
+        received.buffers.add(chunk.buffer);
+        received.text += chunk.toString('latin1');
       });
       socket.resume();
       dataListeners = socket.listenerCount('data');
