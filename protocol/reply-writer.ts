@@ -93,6 +93,13 @@ export class ReplyWriter {
   private retired: Buffer[] = [];
   /** Standard-size chunks free for reuse. */
   private spares: Buffer[] = [];
+  /**
+   * The last view take() made of `chunk` from its start. A busy connection
+   * recycles after each write and its next replies start at 0 again, often
+   * with the same length (STORED): the view is handed out again instead of
+   * a new one per reply. Only a view of the current chunk is kept.
+   */
+  private head: Buffer | null = null;
   private readonly chunkSize: number;
 
   constructor(chunkSize = DEFAULT_CHUNK) {
@@ -167,7 +174,15 @@ export class ReplyWriter {
    * else one Buffer, or several when replies spanned chunks.
    */
   take(): Buffer | Buffer[] | null {
-    const tail = this.pos > this.start ? this.chunk.subarray(this.start, this.pos) : null;
+    let tail: Buffer | null = null;
+    if (this.pos > this.start) {
+      if (this.start === 0) {
+        if (this.head === null || this.head.length !== this.pos) this.head = this.chunk.subarray(0, this.pos);
+        tail = this.head;
+      } else {
+        tail = this.chunk.subarray(this.start, this.pos);
+      }
+    }
     this.start = this.pos;
     if (this.full.length === 0) return tail;
     const out = this.full;
@@ -238,6 +253,7 @@ export class ReplyWriter {
     const spare = n <= this.chunkSize ? this.spares.pop() : undefined;
     this.chunk = spare ?? Buffer.allocUnsafe(Math.max(this.chunkSize, n));
     this.view = viewOf(this.chunk);
+    this.head = null;
     this.pos = 0;
     this.start = 0;
   }

@@ -8,7 +8,8 @@
 //   leave in one socket write.
 // - Partial input waits in an InputBuffer (no re-copy per chunk).
 // - Backpressure: when unsent replies pass OUTPUT_LIMIT bytes the connection
-//   stops parsing and reading, and resumes on 'drain'; a client that
+//   stops parsing and reading, and resumes on 'drain' (plain sockets write
+//   past the Writable, direct-writes.ts, and count their own); a client that
 //   pipelines without reading cannot make the server buffer without bound.
 //   The bound holds inside one multi-get too: the responder sends what it
 //   has when it passes `replyRoom`, and if the client still is not reading
@@ -17,7 +18,8 @@
 // - -R: after `reqsPerEvent` requests in one turn the connection yields to
 //   other connections (setImmediate) and counts conn_yields.
 // - Requests may hold views into the read buffer; they are executed before
-//   the next read touches it.
+//   the read callback returns (plain sockets read into one buffer shared by
+//   the thread's connections: direct-reads.ts); what must wait is copied.
 // - Fault containment: an exception escaping a parser or responder ends only
 //   this connection (replies of earlier requests, then SERVER_ERROR, then
 //   close), is logged once without values and counted (request_faults).
@@ -27,6 +29,8 @@ import type { ConnectionInfo, ReplyStream, Responder, ServerContext, Session } f
 import type { ParseResult, ParserLimits, Request } from '../../protocol/request.js';
 import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
+import { readDirect } from './direct-reads.js';
+import { DirectWriter } from './direct-writes.js';
 import { formatCommandLine, formatReplyLine, formatRequestFault } from '../observability/logger.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { batchClock } from '../../segments/batch-clock.js';
@@ -102,6 +106,8 @@ export class Connection implements Session, ConnectionInfo {
   private readonly copiesOnWrite: boolean;
   private readonly input: InputBuffer;
   private readonly maxPendingInput: number;
+  /** Plain sockets: replies bypass the Writable (direct-writes.ts); null = socket.write(). */
+  private readonly writer: DirectWriter | null = null;
 
   private handler: ProtocolHandler | null = null;
   private phase: Phase = 'new_cmd';
@@ -142,7 +148,14 @@ export class Connection implements Session, ConnectionInfo {
     this.input = new InputBuffer(opts.ctx.counters);
 
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Plain TCP and Unix sockets read into the thread's shared buffer
+    // (direct-reads.ts): the bytes are all used or copied before this returns.
+    if (readDirect(socket, (chunk) => this.onData(chunk))) {
+      this.writer = DirectWriter.for(socket, () => this.onDrain());
+      socket.resume();
+    } else {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    }
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => {
@@ -194,7 +207,7 @@ export class Connection implements Session, ConnectionInfo {
     this.flush();
     // What was sent cannot be taken back if this request then faults.
     this.currentReplyStart = 0;
-    const pending = this.socket.writableLength;
+    const pending = this.queuedOutput();
     this.replyRoom = OUTPUT_LIMIT - pending;
     return pending <= OUTPUT_LIMIT;
   }
@@ -411,10 +424,10 @@ export class Connection implements Session, ConnectionInfo {
   private runBatch(buf: Buffer, offset: number, budget: number): number {
     const end = buf.length;
     let count = 0;
-    this.replyRoom = OUTPUT_LIMIT - this.socket.writableLength;
+    this.replyRoom = OUTPUT_LIMIT - this.queuedOutput();
     if (this.resumable !== null && !this.resumeReply()) return offset;
     while (offset < end && !this.isClosing() && !this.closeRequested) {
-      if (this.out.length + this.socket.writableLength > OUTPUT_LIMIT) {
+      if (this.out.length + this.queuedOutput() > OUTPUT_LIMIT) {
         this.flush();
         if (this.pendingOutput() > OUTPUT_LIMIT) {
           this.pauseForDrain();
@@ -566,7 +579,12 @@ export class Connection implements Session, ConnectionInfo {
   // ---- output and flow control ----------------------------------------------
 
   private pendingOutput(): number {
-    return this.out.length + this.socket.writableLength;
+    return this.out.length + this.queuedOutput();
+  }
+
+  /** Reply bytes handed to the socket and not yet taken by the kernel. */
+  private queuedOutput(): number {
+    return this.writer === null ? this.socket.writableLength : this.writer.queued + this.socket.writableLength;
   }
 
   /** Hand everything written so far to the socket in one write. */
@@ -580,14 +598,19 @@ export class Connection implements Session, ConnectionInfo {
       let bytes = 0;
       for (const part of data) bytes += part.length;
       this.ctx.counters.bytesWritten += bytes;
-      this.socket.cork();
-      for (const part of data) this.socket.write(part);
-      this.socket.uncork();
+      if (this.writer !== null) {
+        this.writer.write(data, bytes);
+      } else {
+        this.socket.cork();
+        for (const part of data) this.socket.write(part);
+        this.socket.uncork();
+      }
     } else {
       this.ctx.counters.bytesWritten += data.length;
-      this.socket.write(data);
+      if (this.writer !== null) this.writer.write(data, data.length);
+      else this.socket.write(data);
     }
-    const pending = this.socket.writableLength;
+    const pending = this.queuedOutput();
     if (pending > this.peakPendingOutput) this.peakPendingOutput = pending;
     // Nothing queued: the kernel took every byte during write(), no view of
     // the chunk is held any more, and the next replies may overwrite it
@@ -621,7 +644,7 @@ export class Connection implements Session, ConnectionInfo {
 
   /** After a run: flush replies, then close if asked to and nothing is left. */
   private afterRun(): void {
-    const peak = this.out.length + this.socket.writableLength;
+    const peak = this.out.length + this.queuedOutput();
     if (peak > this.peakPendingOutput) this.peakPendingOutput = peak;
     this.flush();
     this.finishIfDone();

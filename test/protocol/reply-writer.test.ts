@@ -66,6 +66,31 @@ t.test('take() hands out views; recycle() rewinds only when everything was taken
   t.equal(text(out.take()), 'again');
 });
 
+t.test('after each recycle a reply of the same length comes out in the same view, with the new bytes', async (t) => {
+  const out = new ReplyWriter(16);
+  out.writeAscii('STORED\r\n');
+  const first = out.take() as Buffer;
+  out.recycle();
+  out.writeAscii('EXISTS\r\n');
+  const second = out.take() as Buffer;
+  t.equal(second, first, 'no new view object');
+  t.equal(second.toString(), 'EXISTS\r\n');
+  out.recycle();
+  out.writeAscii('END\r\n');
+  const third = out.take() as Buffer;
+  t.not(third, first, 'another length: another view');
+  t.equal(third.toString(), 'END\r\n');
+  out.recycle();
+  // 14 bytes, then 5 that do not fit: they start a new chunk, and the part
+  // in it is as long as the view kept of the old chunk.
+  out.writeAscii('VALUE k 0 1\r\n');
+  out.writeAscii('x\r\nE\n');
+  const parts = out.take() as Buffer[];
+  t.equal(text(parts), 'VALUE k 0 1\r\nx\r\nE\n');
+  const last = parts[parts.length - 1]!;
+  t.ok(last.buffer === out.chunk.buffer && last.byteOffset === out.chunk.byteOffset, 'a view of the new chunk, not the one kept of the old');
+});
+
 t.test('replies spanning chunks: several views, then spare chunks are reused after recycle', async (t) => {
   const out = new ReplyWriter(16);
   for (let i = 0; i < 5; i++) out.writeAscii('abcdefghij');
