@@ -11,23 +11,13 @@
 
 import t from 'tap';
 import type { Socket } from 'node:net';
-import { connect, readUntil, send } from '../integration/helpers/exchange.js';
+import { connect, readUntil, send, eventually } from '../integration/helpers/exchange.js';
 import { startTestServer } from '../integration/helpers/server.js';
 import { OUTPUT_LIMIT } from '../../lib/server/connection.js';
 import type { Connection } from '../../lib/server/connection.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { binaryPacket } from '../../fuzz/corpus.js';
 
-/** Resolve once `cond()` holds, checking after each turn of the event loop. */
-function eventually(cond: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (cond()) resolve();
-      else setImmediate(check);
-    };
-    check();
-  });
-}
 
 function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

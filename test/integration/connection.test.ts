@@ -7,7 +7,7 @@ import net from 'node:net';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, exchange, readUntil, send } from './helpers/exchange.js';
+import { connect, exchange, readUntil, send, eventually } from './helpers/exchange.js';
 import { startTestServer } from './helpers/server.js';
 import { OUTPUT_LIMIT } from '../../lib/server/connection.js';
 import type { Connection } from '../../lib/server/connection.js';
@@ -18,16 +18,6 @@ function onlyConnection(conns: Iterable<Connection>): Connection {
   return all[0] as Connection;
 }
 
-/** Resolve once `cond()` holds, checking after each turn of the event loop. */
-function eventually(cond: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (cond()) resolve();
-      else setImmediate(check);
-    };
-    check();
-  });
-}
 
 t.test('a pipelined batch is answered in order', async (t) => {
   const { port } = await startTestServer(t);

@@ -5,19 +5,10 @@
 // with its own value.
 
 import t from 'tap';
-import { connect, readUntil, send } from './helpers/exchange.js';
+import { connect, readUntil, send, eventually } from './helpers/exchange.js';
 import { startTestServer } from './helpers/server.js';
 import type { Connection } from '../../lib/server/connection.js';
 
-function eventually(cond: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (cond()) resolve();
-      else setImmediate(check);
-    };
-    check();
-  });
-}
 
 t.test('the rest of a stopped multi-get survives other connections reading', async (t) => {
   const { server, port } = await startTestServer(t, { threads: 1, maxBytes: 64 * 1024 * 1024 });

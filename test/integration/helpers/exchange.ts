@@ -93,3 +93,14 @@ export function show(buf: Buffer | string, max = 160): string {
   if (text.length > max) text = `${text.slice(0, max / 2)}...(${text.length} bytes)...${text.slice(-max / 2)}`;
   return text.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
+
+/** Resolve once `cond()` holds, checking after each turn of the event loop. */
+export function eventually(cond: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (cond()) resolve();
+      else setImmediate(check);
+    };
+    check();
+  });
+}
