@@ -41,6 +41,7 @@ import { PROFILES } from './hitratio/profiles.js';
 import { caseId, sizedWideCases, type CaseScale } from './hitratio/wide-cases.js';
 import { renderWide, wideRows } from './hitratio/wide-table.js';
 import type { WideLine } from './hitratio-wide.js';
+import { caseFields } from './hitratio/wide-run.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 
 const MEMORY_MB = 32;
@@ -264,12 +265,7 @@ function runWide(
     if (atMalloced && memoryBytes === undefined) continue;
     const res = replayOnStore(c.profile, seed, policy, 0, mergeSegments, { memoryMb: c.memoryMb, size: c.size, rate, memoryBytes }, tuning(memoryBytes ?? c.memoryMb * 1048576));
     const line: WideLine = {
-      case: id,
-      profile: c.profile.name,
-      target: c.target,
-      memoryMb: c.memoryMb,
-      multiple: c.multiple,
-      scale: c.scale ?? 1,
+      ...caseFields(c),
       server: 'store',
       run: 1,
       result: {

@@ -61,12 +61,7 @@ export async function replayWideCase(
   return {
     ok: true,
     line: {
-      case: id,
-      profile: c.profile.name,
-      target: c.target,
-      memoryMb: c.memoryMb,
-      multiple: c.multiple,
-      scale: c.scale ?? 1,
+      ...caseFields(c),
       server: spec.name,
       run,
       result: {
@@ -87,6 +82,11 @@ export async function replayWideCase(
       },
     },
   };
+}
+
+/** What every recorded line says of its case (live and store-level replays alike). */
+export function caseFields(c: WideCase): Pick<WideLine, 'case' | 'profile' | 'target' | 'memoryMb' | 'multiple' | 'scale'> {
+  return { case: caseId(c.profile.name, c.target), profile: c.profile.name, target: c.target, memoryMb: c.memoryMb, multiple: c.multiple, scale: c.scale ?? 1 };
 }
 
 /** The log line of one recorded run. */
