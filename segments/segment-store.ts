@@ -304,8 +304,10 @@
 // sweep, some hash migration, one slice of a merge while fewer than
 // `reserveSegments` segments are free), for a background thread's loop
 // with housekeepWait() between steps; writers wake it when they take a
-// segment below the reserve. A writer that finds no free segment still
-// evicts inline, counted in `inlineMerges`.
+// segment below the reserve. The loop paces itself (lib/server/
+// housekeeper-pace.ts) while housekeepUrgent() is false, resting in
+// housekeepPause(), which the same writer wake ends early. A writer that
+// finds no free segment still evicts inline, counted in `inlineMerges`.
 
 import type {
   ArithStatus,
@@ -948,6 +950,26 @@ export class SegmentStore implements CacheStore {
     const seen = Atomics.load(this.control, HOUSEKEEP_WAKE);
     if (this.evictor !== null && this.space.heap.freeCount < this.reserveSegments()) return;
     Atomics.wait(this.control, HOUSEKEEP_WAKE, seen, timeoutMs);
+  }
+
+  /**
+   * Whether writers are close to finding no free segment: this store evicts
+   * and fewer than half its reserve is free (or none at all). While it is
+   * not, the housekeeping loop paces its merge; when it is, it runs flat out.
+   */
+  housekeepUrgent(): boolean {
+    if (this.evictor === null) return false;
+    const free = this.space.heap.freeCount;
+    return free === 0 || free * 2 < this.reserveSegments();
+  }
+
+  /**
+   * Sleep up to `timeoutMs`, returning early when a writer takes a segment
+   * below the reserve (the same wake as housekeepWait, without its early
+   * return while a merge is owed). For the housekeeping loop's pacing.
+   */
+  housekeepPause(timeoutMs: number): void {
+    Atomics.wait(this.control, HOUSEKEEP_WAKE, Atomics.load(this.control, HOUSEKEEP_WAKE), timeoutMs);
   }
 
   /** Free segments to keep: the handle's reserve, less while cache_memlimit keeps the heap small. */

@@ -4,7 +4,11 @@
 // free segments by merging) so requests do not wait for merges. A step that
 // reports more work to do is followed at once; otherwise the thread sleeps
 // in housekeepWait() until a writer takes the free pool below the reserve,
-// or WAIT_MS passes (the expiry sweep's pace). Each step goes through
+// or WAIT_MS passes (the expiry sweep's pace). While the reserve is not
+// urgent, it rests after each pending step for a multiple of the step's
+// time (housekeeper-pace.ts), so a merge never holds a shared core for a
+// whole scheduler slice; a writer taking a segment below the reserve ends
+// the rest early. Each step goes through
 // setImmediate so the stop message gets through. A dedicated thread rather
 // than the main one: a merge pass holds its thread for milliseconds (in
 // slices of tens of microseconds under the store lock: segment-store.ts), which
@@ -24,6 +28,7 @@ import { AdvisorDrainLoop } from '../advisor/threaded-advisor.js';
 import { WatchRings } from '../observability/watch-rings.js';
 import { watchBus } from '../observability/watch-bus.js';
 import { watchEvictions } from '../respond/watch-command.js';
+import { paceRatio, pauseAfterStep } from './housekeeper-pace.js';
 
 /** Longest sleep between steps when nothing is pending (bounds the shutdown delay too). */
 const WAIT_MS = 250;
@@ -38,13 +43,20 @@ watchEvictions(store);
 // -o advisor: this thread owns the sizing advisor's copies, fed from the workers' rings.
 const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store, store) : undefined;
 
+const pace = paceRatio();
+
 let timer: NodeJS.Immediate | undefined;
 let stopped = false;
 
 function step(): void {
   if (stopped) return;
   advisor?.step();
+  const started = performance.now();
   if (!store.housekeep()) store.housekeepWait(WAIT_MS);
+  else {
+    const rest = pauseAfterStep(performance.now() - started, store.housekeepUrgent(), pace);
+    if (rest > 0) store.housekeepPause(rest);
+  }
   timer = setImmediate(step);
 }
 

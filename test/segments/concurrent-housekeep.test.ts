@@ -1,9 +1,12 @@
 // The housekeeping API of the shared store on one thread: housekeep() keeps
 // a reserve of free segments so writers never evict inline (inlineMerges
 // stays 0), while without it every full-heap write evicts inline and is
-// counted; totals() sums thread slots; attach checks its slot.
+// counted; totals() sums thread slots; attach checks its slot;
+// housekeepUrgent() says when pacing must stop, and a writer on another
+// thread ends housekeepPause() early.
 
 import t from 'tap';
+import { Worker } from 'node:worker_threads';
 import { attachStore, createSharedStore } from '../../segments/shared-store.js';
 import { ManualClock, audit, b } from './helpers.js';
 
@@ -55,6 +58,41 @@ t.test('housekeep() expires and housekeepWait() returns at once when the reserve
   for (let i = 0; store.shape().segmentsFree >= 3; i++) store.store('set', b(`f${i}`), VALUE, 0, 0, 0);
   store.housekeepWait(60_000);
   t.pass('housekeepWait returned');
+});
+
+t.test('housekeepUrgent(): false while half the reserve is free, true below that or with none free', async (t) => {
+  const store = attachStore(createSharedStore(OPTIONS, { reserveSegments: 4 }), { threadSlot: 0, clock: new ManualClock() });
+  const free = (): number => store.shape().segmentsFree;
+  const seen = new Map<number, boolean>();
+  for (let i = 0; free() > 0; i++) {
+    seen.set(free(), store.housekeepUrgent());
+    store.store('set', b(`u${i}`), VALUE, 0, 0, 0);
+  }
+  seen.set(free(), store.housekeepUrgent());
+  t.equal(seen.get(16), false, 'an empty heap');
+  t.equal(seen.get(2), false, 'exactly half the reserve free');
+  t.equal(seen.get(1), true, 'below half the reserve');
+  t.equal(seen.get(0), true, 'none free');
+  const noEviction = attachStore(createSharedStore({ ...OPTIONS, evictionPolicy: 'none' }, { reserveSegments: 4 }), { threadSlot: 0, clock: new ManualClock() });
+  for (let i = 0; noEviction.shape().segmentsFree > 0; i++) noEviction.store('set', b(`n${i}`), VALUE, 0, 0, 0);
+  t.equal(noEviction.housekeepUrgent(), false, 'a store that never evicts is never urgent');
+});
+
+// A pause of an hour that a writer's wake does not end blocks this file until tap's timeout fails it.
+t.test('housekeepPause() ends when a writer on another thread takes a segment below the reserve', async (t) => {
+  const handle = createSharedStore(OPTIONS, { reserveSegments: 3 });
+  const housekeeper = attachStore(handle, { threadSlot: 0, clock: new ManualClock() });
+  housekeeper.housekeep(); // From its first step on, writers wake the housekeeper.
+  const cells = new SharedArrayBuffer(4);
+  const worker = new Worker(new URL('./pause-writer-worker.ts', import.meta.url), { workerData: { handle, cells } });
+  const rounds = new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  housekeeper.housekeepPause(3_600_000);
+  Atomics.store(new Int32Array(cells), 0, 1);
+  t.ok((await rounds) >= 0, 'the pause returned while the writer ran, and the writer stopped');
+  await worker.terminate();
 });
 
 t.test('attach refuses a thread slot outside the counters', async (t) => {

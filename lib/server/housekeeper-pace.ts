@@ -1,0 +1,42 @@
+// How long the housekeeping thread rests after a step that left work pending
+// (a merge slice, a sweep slice, a slice of hash migration), so that its
+// merges do not take a shared core away from the request threads for
+// milliseconds at a time. Not here: the loop itself (housekeeper-main.ts) or
+// what a step does (segment-store.ts housekeep()).
+//
+// Why: when the housekeeper and a request thread share a core (-t 1 on one
+// core, or more runnable threads than cores), the kernel's fair scheduler
+// lets a housekeeper that runs a merge flat out keep the core for its whole
+// time slice, several ms, while the request thread waits with every
+// connection's request. Measured (benchmarks/RESULTS.md, session 11): about
+// 1% of sets waited 4.6-5 ms under constant eviction, a p99 of 2-3.6x
+// memcached's. Resting PACE_RATIO times as long as each step took keeps the
+// housekeeper to at most a quarter of a core while the reserve is healthy,
+// and each request thread waits at most one slice (tens of µs) for it.
+// When writers are close to running dry (SegmentStore.housekeepUrgent) it
+// does not rest at all: an inline merge would stall a writer far longer.
+// GROW_A_CACHE_HOUSEKEEPER_PACE sets the ratio (0 turns pacing off: the
+// measured alternative).
+
+/** Rest this many times as long as the step took (the housekeeper then uses at most 1/(1+ratio) of a core). */
+export const PACE_RATIO = 3;
+/** Never rest longer than this after one step (a step the kernel descheduled midway looks long). */
+export const MAX_PAUSE_MS = 5;
+
+/** The ratio from GROW_A_CACHE_HOUSEKEEPER_PACE (a number >= 0), else PACE_RATIO. */
+export function paceRatio(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.GROW_A_CACHE_HOUSEKEEPER_PACE;
+  if (text === undefined || text.trim() === '') return PACE_RATIO;
+  const ratio = Number(text);
+  return Number.isFinite(ratio) && ratio >= 0 ? ratio : PACE_RATIO;
+}
+
+/**
+ * Milliseconds to rest after a step that took `stepMs` and left work
+ * pending: 0 when writers are close to running dry (`urgent`) or pacing is
+ * off, else `ratio` times the step, at most MAX_PAUSE_MS.
+ */
+export function pauseAfterStep(stepMs: number, urgent: boolean, ratio: number): number {
+  if (urgent || !(ratio > 0) || !(stepMs > 0)) return 0;
+  return Math.min(stepMs * ratio, MAX_PAUSE_MS);
+}
