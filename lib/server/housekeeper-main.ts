@@ -8,7 +8,8 @@
 // urgent, it rests after each pending step for a multiple of the step's
 // time (housekeeper-pace.ts), so a merge never holds a shared core for a
 // whole scheduler slice; a writer taking a segment below the reserve ends
-// the rest early. Each step goes through
+// the rest early. Only where it shares the cores: with more cores than
+// request threads it runs flat out, as before. Each step goes through
 // setImmediate so the stop message gets through. A dedicated thread rather
 // than the main one: a merge pass holds its thread for milliseconds (in
 // slices of tens of microseconds under the store lock: segment-store.ts), which
@@ -21,6 +22,7 @@
 // With -o advisor it also drains the workers' advisor rings into the
 // sizing advisor's copies (lib/advisor/threaded-advisor.ts) at each step.
 
+import { availableParallelism } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { attachStore } from '../../segments/shared-store.js';
 import type { HousekeeperData } from './thread-protocol.js';
@@ -43,7 +45,7 @@ watchEvictions(store);
 // -o advisor: this thread owns the sizing advisor's copies, fed from the workers' rings.
 const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store, store) : undefined;
 
-const pace = paceRatio();
+const pace = paceRatio(process.env, availableParallelism(), data.requestThreads);
 
 let timer: NodeJS.Immediate | undefined;
 let stopped = false;

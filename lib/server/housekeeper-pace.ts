@@ -15,20 +15,33 @@
 // and each request thread waits at most one slice (tens of µs) for it.
 // When writers are close to running dry (SegmentStore.housekeepUrgent) it
 // does not rest at all: an inline merge would stall a writer far longer.
-// GROW_A_CACHE_HOUSEKEEPER_PACE sets the ratio (0 turns pacing off: the
-// measured alternative).
+// Pacing is on by default only where the housekeeper must share: this
+// process may run on no more cores than it has request threads. With a core
+// to spare, resting only slows the merges (a quarter of a core can fall
+// behind fast writers on a small heap, whose reserve is 2 segments, and
+// writers then merge inline), so it runs flat out.
+// GROW_A_CACHE_HOUSEKEEPER_PACE sets the ratio whatever the cores (0 turns
+// pacing off: the measured alternative).
 
 /** Rest this many times as long as the step took (the housekeeper then uses at most 1/(1+ratio) of a core). */
 export const PACE_RATIO = 3;
 /** Never rest longer than this after one step (a step the kernel descheduled midway looks long). */
 export const MAX_PAUSE_MS = 5;
 
-/** The ratio from GROW_A_CACHE_HOUSEKEEPER_PACE (a number >= 0), else PACE_RATIO. */
-export function paceRatio(env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * The pace ratio for a housekeeper beside `requestThreads` request threads
+ * on `cores` usable cores (os.availableParallelism(): the affinity mask):
+ * GROW_A_CACHE_HOUSEKEEPER_PACE when it is a number >= 0; otherwise
+ * PACE_RATIO where the threads must share the cores, 0 (flat out) where the
+ * housekeeper has one to spare.
+ */
+export function paceRatio(env: NodeJS.ProcessEnv, cores: number, requestThreads: number): number {
   const text = env.GROW_A_CACHE_HOUSEKEEPER_PACE;
-  if (text === undefined || text.trim() === '') return PACE_RATIO;
-  const ratio = Number(text);
-  return Number.isFinite(ratio) && ratio >= 0 ? ratio : PACE_RATIO;
+  if (text !== undefined && text.trim() !== '') {
+    const ratio = Number(text);
+    if (Number.isFinite(ratio) && ratio >= 0) return ratio;
+  }
+  return cores > requestThreads ? 0 : PACE_RATIO;
 }
 
 /**

@@ -330,7 +330,7 @@ const LOOP_HOUSEKEEPER_SLOT = 1;
  */
 function startLoopHousekeeper(store: SegmentStore, settings: Settings, sink: LogSink): { ready: Promise<void>; stop(): Promise<void> } {
   const ring = claimHousekeeperRing(settings.workerLogbufSize);
-  const thread = startHousekeeperThread({ store: store.handle, threadSlot: LOOP_HOUSEKEEPER_SLOT, watch: ring.memory, watchRing: ring.ring }, (line) => {
+  const thread = startHousekeeperThread({ store: store.handle, threadSlot: LOOP_HOUSEKEEPER_SLOT, watch: ring.memory, watchRing: ring.ring, requestThreads: 1 }, (line) => {
     sink(line);
     store.start();
   });

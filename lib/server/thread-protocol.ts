@@ -30,6 +30,8 @@ export interface HousekeeperData {
   /** watch: this thread's evictions go to ring `watchRing` (default `threadSlot`); it holds no watchers. */
   watch: WatchRingsMemory;
   watchRing?: number;
+  /** Threads serving requests beside it (-t N: N workers; -t 1: the one loop), for its pacing (housekeeper-pace.ts). */
+  requestThreads: number;
 }
 
 export interface WorkerData {

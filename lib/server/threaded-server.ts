@@ -326,7 +326,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
     });
   };
 
-  const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers, watch: watchMemory, ...(advisor ? { advisor } : {}) };
+  const housekeeperData: HousekeeperData = { store: storeHandle, threadSlot: workers, watch: watchMemory, requestThreads: workers, ...(advisor ? { advisor } : {}) };
   const housekeeper = startHousekeeperThread(housekeeperData, sink);
 
   let metrics: MetricsServer | undefined;
