@@ -430,6 +430,8 @@ const HOUSEKEEP_WAKE = 3;
 const HOUSEKEEPER_ACTIVE = 4;
 /** Next segment the housekeeper's expiry sweep looks at. */
 const SWEEP_CURSOR = 5;
+/** The housekeeping loop's pace ratio in hundredths (lib/server/housekeeper-pace.ts; 0: flat out), for stats. */
+const HOUSEKEEPER_PACE = 6;
 /** The store's sequence word (SharedExclusiveLock; odd while a writer holds), alone on the second 64-byte line. */
 const SEQ = 16;
 /** While nonzero (a warm-restart save), optimistic readers leave every store word as it is (see "Optimistic reads"). */
@@ -680,6 +682,16 @@ export class SegmentStore implements CacheStore {
   /** Whether a housekeeping thread has taken a step on this store (from then on writers wake it). */
   get housekeeperStarted(): boolean {
     return Atomics.load(this.control, HOUSEKEEPER_ACTIVE) !== 0;
+  }
+
+  /** The pace ratio the housekeeping loop runs at (0: flat out), as it recorded it with setHousekeeperPace. */
+  get housekeeperPace(): number {
+    return Atomics.load(this.control, HOUSEKEEPER_PACE) / 100;
+  }
+
+  /** For the housekeeping loop: record its pace ratio (hundredths kept) so every thread's stats can show it. */
+  setHousekeeperPace(ratio: number): void {
+    Atomics.store(this.control, HOUSEKEEPER_PACE, Math.max(0, Math.min(0x7fffffff, Math.round(ratio * 100))));
   }
 
   /**
@@ -1829,6 +1841,7 @@ export class SegmentStore implements CacheStore {
       hashIsExpanding: space.index.isExpanding,
       ttlBucketSegments,
       housekeeperStarted: this.housekeeperStarted,
+      housekeeperPace: this.housekeeperPace,
     };
   }
 

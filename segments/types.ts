@@ -149,6 +149,8 @@ export interface StoreShape {
   ttlBucketSegments: Array<[number, number]>;
   /** A housekeeping thread has taken a step on this store (expiry and eviction run beside the request path). */
   housekeeperStarted: boolean;
+  /** The housekeeping loop's pace ratio (lib/server/housekeeper-pace.ts): it rests this many times each step; 0 = flat out. */
+  housekeeperPace: number;
 }
 
 /**

@@ -269,6 +269,8 @@ function segcacheStats(src: StatsSources): Lines {
     ['segcache_expired_segments', String(s.expiredSegments)],
     // 1 once the housekeeping thread runs (a server listens only after that); 0 when writers evict inline.
     ['segcache_housekeeper', shape.housekeeperStarted ? '1' : '0'],
+    // The housekeeper's pace ratio: it rests this many times each step's time; 0 = flat out (cores to spare).
+    ['segcache_housekeeper_pace', String(shape.housekeeperPace)],
     ['segcache_hash_load', shape.hashLoad.toFixed(4)],
     ['segcache_bytes_per_item', s.items > 0 ? (s.bytes / s.items).toFixed(1) : '0.0'],
     ['text_requests', String(c.textRequests)],

@@ -46,6 +46,7 @@ watchEvictions(store);
 const advisor = data.advisor ? new AdvisorDrainLoop(data.advisor, data.store, store) : undefined;
 
 const pace = paceRatio(process.env, availableParallelism(), data.requestThreads);
+store.setHousekeeperPace(pace);
 
 let timer: NodeJS.Immediate | undefined;
 let stopped = false;

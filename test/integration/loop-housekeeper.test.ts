@@ -13,10 +13,12 @@
 
 import t from 'tap';
 import type net from 'node:net';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer } from './helpers/server.js';
 import { connect, send } from './helpers/exchange.js';
 import { defaultReserveSegments, type SegmentStore } from '../../segments/segment-store.js';
+import { PACE_RATIO } from '../../lib/server/housekeeper-pace.js';
 
 const MB = 1024 * 1024;
 /** 15 segments of about 1 MiB. */
@@ -78,6 +80,7 @@ t.test('with an injected clock the loop has no housekeeping thread: a full cache
   t.ok((after.get('evictions') ?? 0) > 0, `${after.get('evictions')} evictions`);
   t.ok((after.get('segcache_inline_merges') ?? 0) > 0, `${after.get('segcache_inline_merges')} sets merged inline`);
   t.equal(after.get('segcache_housekeeper'), 0, 'stats says no housekeeper runs');
+  t.equal(after.get('segcache_housekeeper_pace'), 0, 'and no pace');
 });
 
 // A thread takes tens of milliseconds to boot (far more on a loaded
@@ -96,4 +99,28 @@ t.test('the server takes no request before its housekeeping thread runs', async 
       t.equal((await stats(socket)).get('segcache_housekeeper'), 1, `-t ${threads}: stats says the housekeeper runs`);
     }
   }
+});
+
+// The housekeeping thread reads the env when it starts (a worker's env is the parent's at that moment).
+t.test('stats segcache says the housekeeper\'s pace: by the cores by default, GROW_A_CACHE_HOUSEKEEPER_PACE when set', async (t) => {
+  const saved = process.env.GROW_A_CACHE_HOUSEKEEPER_PACE;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.GROW_A_CACHE_HOUSEKEEPER_PACE;
+    else process.env.GROW_A_CACHE_HOUSEKEEPER_PACE = saved;
+  });
+  const paceOf = async (threads: number): Promise<number | undefined> => {
+    const { port } = await startTestServer(t, { threads, maxBytes: MEMORY });
+    const socket = await connect(port);
+    t.teardown(() => socket.destroy());
+    return (await stats(socket)).get('segcache_housekeeper_pace');
+  };
+  delete process.env.GROW_A_CACHE_HOUSEKEEPER_PACE;
+  for (const threads of [1, 2]) {
+    const expected = availableParallelism() > threads ? 0 : PACE_RATIO;
+    t.equal(await paceOf(threads), expected, `-t ${threads} on ${availableParallelism()} core(s): ${expected === 0 ? 'flat out' : 'paced'}`);
+  }
+  process.env.GROW_A_CACHE_HOUSEKEEPER_PACE = '2';
+  t.equal(await paceOf(1), 2, 'the env sets it');
+  process.env.GROW_A_CACHE_HOUSEKEEPER_PACE = '0';
+  t.equal(await paceOf(2), 0, 'the env turns it off');
 });
