@@ -5,7 +5,9 @@
 // plays the housekeeper between timed batches (untimed, as the background
 // thread would run it), so the timed sets find free segments and the
 // figure is the request path's cost; inline merges during timed batches
-// are counted and printed (they should be 0). ns per set, median of the
+// are counted and printed (they should be 0). The housekeeper's own CPU
+// per set (expiry and merges, the background thread's share of a set) is
+// timed apart and printed on a second line. ns per set, median of the
 // rounds with min and max (thread CPU time, not wall time). Pin it to one core for A/B between builds:
 //
 //   npm run build && taskset -c 1 node dist/benchmarks/set-cpu.js [--value 100] [--rounds 7] [--keys N]
@@ -63,6 +65,9 @@ function housekeep(): void {
  * them (CPU, not wall time: the machine is shared, and a preempted batch
  * would otherwise count the other processes' time).
  */
+/** Housekeeping CPU (µs) spent by run(), summed since the last reset. */
+let keepUs = 0;
+
 function run(count: number): number {
   let us = 0;
   for (let done = 0; done < count; done += BATCH) {
@@ -77,7 +82,10 @@ function run(count: number): number {
     }
     const used = process.threadCpuUsage(before);
     us += used.user + used.system;
+    const keepBefore = process.threadCpuUsage();
     housekeep();
+    const kept = process.threadCpuUsage(keepBefore);
+    keepUs += kept.user + kept.system;
   }
   return us * 1000;
 }
@@ -87,11 +95,22 @@ function run(count: number): number {
 run(values.keys !== undefined ? KEYSPACE * 2 : Math.ceil(KEYSPACE / 8));
 const mergesBefore = store.totals().inlineMerges;
 const perSet: number[] = [];
-for (let r = 0; r < ROUNDS; r++) perSet.push(run(SETS) / (Math.ceil(SETS / BATCH) * BATCH));
+const keepPerSet: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  keepUs = 0;
+  const sets = Math.ceil(SETS / BATCH) * BATCH;
+  perSet.push(run(SETS) / sets);
+  keepPerSet.push((keepUs * 1000) / sets);
+}
 const totals = store.totals();
 const sorted = [...perSet].sort((a, b) => a - b);
 console.log(
   `set ${VALUE} B, ${KEYSPACE} keys: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ns/set ` +
     `(min ${sorted[0]!.toFixed(0)}, max ${sorted[sorted.length - 1]!.toFixed(0)}; ${ROUNDS} rounds of ${SETS}) ` +
     `evictions ${totals.evictions} inline merges while timed ${totals.inlineMerges - mergesBefore}`,
+);
+const keepSorted = [...keepPerSet].sort((a, b) => a - b);
+console.log(
+  `housekeeping per set: median ${keepSorted[Math.floor(keepSorted.length / 2)]!.toFixed(0)} ns ` +
+    `(min ${keepSorted[0]!.toFixed(0)}, max ${keepSorted[keepSorted.length - 1]!.toFixed(0)})`,
 );
