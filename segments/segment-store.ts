@@ -374,8 +374,8 @@ export interface StoreTuning {
   expiryIntervalMs?: number;
   /**
    * Free segments housekeep() keeps in reserve by evicting ahead of need
-   * (default: 1/32 of the segments, 2 to 64). Only a running housekeeper
-   * evicts early; without one, writers evict when the pool is empty.
+   * (default: defaultReserveSegments). Only a running housekeeper evicts
+   * early; without one, writers evict when the pool is empty.
    */
   reserveSegments?: number;
   /** Thread slots the shared counters have room for (default 64). */
@@ -1842,6 +1842,7 @@ export class SegmentStore implements CacheStore {
       ttlBucketSegments,
       housekeeperStarted: this.housekeeperStarted,
       housekeeperPace: this.housekeeperPace,
+      reserveSegments: this.reserveSegments(),
     };
   }
 
@@ -2135,7 +2136,10 @@ export class SegmentStore implements CacheStore {
 /**
  * Free segments the housekeeping thread keeps ready for writers: 1/32 of the
  * heap, 2 to 64. Below 64 segments only one: a reserved segment holds no
- * items, and two of -m 8's eight would be a quarter of the cache.
+ * items, and two of -m 8's eight would be a quarter of the cache. (One at
+ * -t 1 on -m 64 was measured and not kept: 1.6% more items, but the
+ * housekeeper then runs unpaced whenever the writer takes the one free
+ * segment; benchmarks/RESULTS.md, "Session 12".)
  */
 export function defaultReserveSegments(segments: number): number {
   if (segments < 64) return 1;

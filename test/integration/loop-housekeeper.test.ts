@@ -5,8 +5,8 @@
 // there a full cache still merges inline, as before.
 //
 // "Steady load" here: after each batch of sets, smaller than a segment, the
-// client waits until the reserve is back (segcache_segments_free >= the
-// reserve: defaultReserveSegments of the heap, 1 for -m 16's 15 segments).
+// client waits until the reserve is back (segcache_segments_free >=
+// segcache_reserve_segments, 1 for -m 16's 15 segments).
 // A batch then takes at most one free segment, so a set can only ever wait
 // for a merge if nobody refills the reserve: without the housekeeping thread the free count stays at 0 once
 // the cache is full and the wait gives up.
@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer } from './helpers/server.js';
 import { connect, send } from './helpers/exchange.js';
-import { defaultReserveSegments, type SegmentStore } from '../../segments/segment-store.js';
+import type { SegmentStore } from '../../segments/segment-store.js';
 import { PACE_RATIO } from '../../lib/server/housekeeper-pace.js';
 
 const MB = 1024 * 1024;
@@ -41,7 +41,7 @@ async function stats(socket: net.Socket): Promise<Map<string, number>> {
 
 /** Write `batches` batches of new keys; after each, wait (bounded) for the reserve. False if it never came back. */
 async function steadyLoad(socket: net.Socket, batches: number): Promise<boolean> {
-  const reserve = defaultReserveSegments((await stats(socket)).get('segcache_segments_total') ?? 0);
+  const reserve = (await stats(socket)).get('segcache_reserve_segments') ?? Infinity;
   let key = 0;
   for (let b = 0; b < batches; b++) {
     let request = '';
@@ -123,4 +123,18 @@ t.test('stats segcache says the housekeeper\'s pace: by the cores by default, GR
   t.equal(await paceOf(1), 2, 'the env sets it');
   process.env.GROW_A_CACHE_HOUSEKEEPER_PACE = '0';
   t.equal(await paceOf(2), 0, 'the env turns it off');
+});
+
+// The reserve segment-store.ts defaultReserveSegments gives: 1/32 of the
+// heap, at least 2 from 64 segments, one below.
+t.test('stats segcache says the reserve of free segments the housekeeper keeps', async (t) => {
+  const reserveOf = async (threads: number, maxBytes: number): Promise<number | undefined> => {
+    const { port } = await startTestServer(t, { threads, maxBytes });
+    const socket = await connect(port);
+    t.teardown(() => socket.destroy());
+    return (await stats(socket)).get('segcache_reserve_segments');
+  };
+  t.equal(await reserveOf(1, MEMORY), 1, '-t 1, 15 segments');
+  t.equal(await reserveOf(1, 64 * MB), 2, '-t 1, 64 segments');
+  t.equal(await reserveOf(2, 64 * MB), 2, '-t 2, 64 segments');
 });

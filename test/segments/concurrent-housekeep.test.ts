@@ -117,3 +117,9 @@ t.test('the default reserve: one free segment below 64 segments, 1/32 of the hea
   t.equal(reserveAt(4096), 64);
   t.equal(reserveAt(8192), 64, 'never more than 64');
 });
+
+t.test('shape() says the reserve in effect', async (t) => {
+  const opts = { memoryLimitBytes: 64 * 64 * 1024, itemSizeMax: 4096, segmentSize: 64 * 1024, hashSeed: 3 };
+  t.equal(attachStore(createSharedStore(opts), { threadSlot: 0, clock: new ManualClock() }).shape().reserveSegments, 2, 'the default at 64 segments');
+  t.equal(attachStore(createSharedStore(opts, { reserveSegments: 5 }), { threadSlot: 0, clock: new ManualClock() }).shape().reserveSegments, 5, 'a tuned one');
+});
