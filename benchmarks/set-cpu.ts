@@ -60,14 +60,14 @@ function housekeep(): void {
   for (let i = 0; i < 10_000 && keeper.housekeep(); i++);
 }
 
+/** Housekeeping CPU (µs) spent by run(), summed since the last reset. */
+let keepUs = 0;
+
 /**
  * `count` sets in timed batches; returns ns of this thread's CPU time in
  * them (CPU, not wall time: the machine is shared, and a preempted batch
  * would otherwise count the other processes' time).
  */
-/** Housekeeping CPU (µs) spent by run(), summed since the last reset. */
-let keepUs = 0;
-
 function run(count: number): number {
   let us = 0;
   for (let done = 0; done < count; done += BATCH) {

@@ -1842,7 +1842,8 @@ export class SegmentStore implements CacheStore {
       ttlBucketSegments,
       housekeeperStarted: this.housekeeperStarted,
       housekeeperPace: this.housekeeperPace,
-      reserveSegments: this.reserveSegments(),
+      // A store that never evicts (-M) keeps nothing in reserve.
+      reserveSegments: this.evictor === null ? 0 : this.reserveSegments(),
     };
   }
 

@@ -151,7 +151,7 @@ export interface StoreShape {
   housekeeperStarted: boolean;
   /** The housekeeping loop's pace ratio (lib/server/housekeeper-pace.ts): it rests this many times each step; 0 = flat out. */
   housekeeperPace: number;
-  /** Free segments a running housekeeper keeps ahead of writers (segment-store.ts defaultReserveSegments); writers merge inline only when these run out. */
+  /** Free segments a running housekeeper keeps ahead of writers (segment-store.ts defaultReserveSegments; 0 for a store that never evicts); writers merge inline only when these run out. */
   reserveSegments: number;
 }
 

@@ -263,7 +263,7 @@ function segcacheStats(src: StatsSources): Lines {
     ['segcache_segments_total', String(shape.segmentsTotal)],
     ['segcache_segments_free', String(shape.segmentsFree)],
     ['segcache_segments_used', String(shape.segmentsTotal - shape.segmentsFree)],
-    // Free segments the housekeeper keeps ahead of writers (1/32 of the heap, 2 to 64; 1 below 64 segments).
+    // Free segments the housekeeper keeps ahead of writers (1/32 of the heap, 2 to 64; 1 below 64 segments; 0 with -M).
     ['segcache_reserve_segments', String(shape.reserveSegments)],
     ['segcache_merges', String(s.merges)],
     // Writers that found no free segment and merged themselves (0 while the housekeeper keeps up).

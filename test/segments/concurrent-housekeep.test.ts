@@ -122,4 +122,6 @@ t.test('shape() says the reserve in effect', async (t) => {
   const opts = { memoryLimitBytes: 64 * 64 * 1024, itemSizeMax: 4096, segmentSize: 64 * 1024, hashSeed: 3 };
   t.equal(attachStore(createSharedStore(opts), { threadSlot: 0, clock: new ManualClock() }).shape().reserveSegments, 2, 'the default at 64 segments');
   t.equal(attachStore(createSharedStore(opts, { reserveSegments: 5 }), { threadSlot: 0, clock: new ManualClock() }).shape().reserveSegments, 5, 'a tuned one');
+  const noEviction = attachStore(createSharedStore({ ...opts, evictionPolicy: 'none' }), { threadSlot: 0, clock: new ManualClock() });
+  t.equal(noEviction.shape().reserveSegments, 0, 'a store that never evicts (-M) keeps none');
 });
