@@ -355,6 +355,7 @@ import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from '.
 import * as slab from './slab-classes.js';
 import { newTurnoverMemory } from './heap-turnover.js';
 import type { StoreImagePort } from './persist/image-port.js';
+import { copyRange, copyView } from './shared-copy.js';
 
 /** Knobs the benchmark and tests use; not part of the server's settings. */
 export interface StoreTuning {
@@ -1375,8 +1376,10 @@ export class SegmentStore implements CacheStore {
     const start = optimistic ? this.readValueStart : this.space.valueStart(ref);
     const n = optimistic ? this.readLength : this.space.valueLength(ref);
     const bytes = this.space.heap.bytes[seg]!;
-    if (targetView === undefined || n > SMALL_VALUE_COPY || offset + n > target.length) {
-      return bytes.copy(target, offset, start, start + n);
+    if (offset + n > target.length) return bytes.copy(target, offset, start, start + n);
+    if (targetView === undefined || n > SMALL_VALUE_COPY) {
+      copyRange(target, offset, bytes, start, start + n);
+      return n;
     }
     // Small values: 4 bytes at a time through DataViews, which allocates
     // nothing (Buffer.copy makes a view object per call) and is faster up
@@ -1508,14 +1511,14 @@ export class SegmentStore implements CacheStore {
       const oldStart = space.valueStart(old);
       const oldLength = space.valueLength(old);
       if (mode === 'append') {
-        oldBytes.copy(target, valueAt, oldStart, oldStart + oldLength);
-        target.set(value, valueAt + oldLength);
+        copyRange(target, valueAt, oldBytes, oldStart, oldStart + oldLength);
+        copyView(target, valueAt + oldLength, value);
       } else {
-        target.set(value, valueAt);
-        oldBytes.copy(target, valueAt + value.length, oldStart, oldStart + oldLength);
+        copyView(target, valueAt, value);
+        copyRange(target, valueAt + value.length, oldBytes, oldStart, oldStart + oldLength);
       }
     } else {
-      target.set(value, valueAt);
+      copyView(target, valueAt, value);
     }
     space.link(addr, old, hash, tag, cls);
     counters.totalItems++;
@@ -1565,7 +1568,7 @@ export class SegmentStore implements CacheStore {
       if (off + size > this.segmentSize || heap.bucket[seg] !== space.bucketFor(deadline, nowS)) return -1;
       const cls = space.classes.classFor(n, value.length, itemFlags);
       const valueAt = space.writeHeader(seg, off, key, value.length, itemFlags, deadline, 0, 0, 0, cls);
-      heap.bytes[seg]!.set(value, valueAt);
+      copyView(heap.bytes[seg]!, valueAt, value);
       // The key's current version, looked up as a reader does (its slot stays
       // the found one): still right at link time if the lock is upgraded in
       // place, since no one can have changed anything in between.
@@ -2128,7 +2131,7 @@ export class SegmentStore implements CacheStore {
     if (moved < 0) return -2;
     const valueAt = space.writeRecord(moved, key, valueLength, flags, deadline, token, bits, nowS, cls);
     const start = space.valueStart(addr);
-    space.heap.bytes[seg]!.copy(space.heap.bytes[space.segmentOf(moved)]!, valueAt, start, start + valueLength);
+    copyRange(space.heap.bytes[space.segmentOf(moved)]!, valueAt, space.heap.bytes[seg]!, start, start + valueLength);
     space.link(moved, addr, hash, tag, cls);
     return moved;
   }
