@@ -36,7 +36,7 @@ import type { IndexMemory } from './hash-index.js';
 import { NEVER } from './expiry-time.js';
 import type { EvictionPolicy, StoreCounters } from './types.js';
 import { ITEM_FETCHED } from './types.js';
-import { GhostKeys } from './ghost-keys.js';
+import { GhostKeys, RECALL_ASKED, RECALL_NONE } from './ghost-keys.js';
 import { ClassCounters, F_CRAWLER_ITEMS_CHECKED, newClassMemory } from './slab-classes.js';
 
 /**
@@ -405,11 +405,17 @@ export class ItemSpace implements KeySource {
     this.classes.added(cls, size);
   }
 
-  /** A key with no live version gets its slot; one evicted lately and written again is admitted as read once (ghost-keys.ts). */
+  /** A get missed the key hashing to `hash` (keyHash): a ghost of it is now asked for (ghost-keys.ts). */
+  noteGetMiss(hash: number): void {
+    if (this.ghosts !== null) this.ghosts.missed(hash);
+  }
+
+  /** A key with no live version gets its slot; one evicted lately and written again is admitted as read once, its segment marked read if a get missed it (ghost-keys.ts). */
   private insertNew(addr: number, hash: number, tag: number, loc: number): void {
-    if (this.ghosts !== null && this.ghosts.recall(hash)) {
+    const recalled = this.ghosts === null ? RECALL_NONE : this.ghosts.recall(hash);
+    if (recalled !== RECALL_NONE) {
       this.index.insert(hash, tag, loc, 1);
-      this.heap.read[this.segmentOf(addr)] = 1;
+      if (recalled === RECALL_ASKED) this.heap.read[this.segmentOf(addr)] = 1;
     } else {
       this.index.insert(hash, tag, loc);
     }

@@ -590,6 +590,8 @@ export class SegmentStore implements CacheStore {
   /** What the attempt's get found, applied only if the attempt stands: READ_* kind, address, second, word A and slot meta word seen. */
   private readKind = 0;
   private readAddr = -1;
+  /** The optimistic get's key hash, for a miss's ghost mark (applyRead). */
+  private readHash = 0;
   private readNow = 0;
   private readWordA = 0;
   private readMeta = 0;
@@ -1168,6 +1170,7 @@ export class SegmentStore implements CacheStore {
     const addr = this.space.lookup(key, nowS);
     if (addr < 0) {
       this.counters.getMisses++;
+      this.space.noteGetMiss(this.space.keyHash(key));
       this.countDeadMiss();
       return -1;
     }
@@ -1190,6 +1193,7 @@ export class SegmentStore implements CacheStore {
     const addr = space.lookupShared(key, nowS);
     if (addr < 0) {
       this.counters.getMisses++;
+      space.noteGetMiss(space.keyHash(key));
       if (space.lastMissExpired) {
         this.countDeadMiss();
         this.defer(PENDING_EXPIRED, space.lastFoundAddr);
@@ -1218,6 +1222,7 @@ export class SegmentStore implements CacheStore {
     const addr = space.lookupSharedHashed(key, hash, nowS);
     if (this.onOptimisticRead !== null) this.onOptimisticRead(addr);
     this.readNow = nowS;
+    this.readHash = hash;
     if (addr < 0) {
       this.readKind = space.lastMissFlushed ? READ_FLUSHED : space.lastMissExpired ? READ_EXPIRED : READ_MISS;
       this.readAddr = space.lastFoundAddr;
@@ -1246,6 +1251,7 @@ export class SegmentStore implements CacheStore {
     const c = this.counters;
     if (kind !== READ_HIT) {
       c.getMisses++;
+      space.noteGetMiss(this.readHash);
       if (kind === READ_EXPIRED || kind === READ_FLUSHED) {
         if (kind === READ_FLUSHED) c.getFlushed++;
         else c.getExpired++;
@@ -1763,6 +1769,7 @@ export class SegmentStore implements CacheStore {
     // memcached counts gat/gats as touches (touch_hits / touch_misses), not get_hits.
     if (addr < 0) {
       this.counters.touchMisses++;
+      this.space.noteGetMiss(this.space.keyHash(key));
       this.countDeadMiss();
       return -1;
     }

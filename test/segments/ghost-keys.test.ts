@@ -1,10 +1,10 @@
-// Ghost keys (segments/ghost-keys.ts): an evicted key written again is
-// admitted at read frequency 1, so the next merge keeps it over the
+// Ghost keys (segments/ghost-keys.ts): an evicted key missed and written
+// again is admitted at read frequency 1, so the next merge keeps it over the
 // never-read items written around it; without ghosts it competes with them
 // as a new item and, the oldest of rank 0, goes first.
 
 import t from 'tap';
-import { GhostKeys, ghostEntries } from '../../segments/ghost-keys.js';
+import { GhostKeys, RECALL_ASKED, RECALL_EVICTED, RECALL_NONE, ghostEntries } from '../../segments/ghost-keys.js';
 import { MergeEvictor } from '../../segments/merge-eviction.js';
 import { NEVER_BUCKET } from '../../segments/ttl-buckets.js';
 import { audit, b, makeStore } from './helpers.js';
@@ -16,26 +16,47 @@ const PER_SEGMENT = Math.floor(SEGMENT / 112);
 const keyOf = (i: number): string => `k${String(i).padStart(3, '0')}`;
 const value = Buffer.alloc(VALUE_BYTES, 0x61);
 
-t.test('the table: recall once per eviction, overwrite forgets, clear forgets', async (t) => {
+/** Evicted, then a get missed it: what a look-aside client does before writing the key again. */
+function evictedAndMissed(g: GhostKeys, hash: number): void {
+  g.remember(hash);
+  g.missed(hash);
+}
+
+t.test('the table: recall once per eviction, asked for after a miss, overwrite forgets, clear forgets', async (t) => {
   const g = new GhostKeys(16);
-  g.remember(0x12345);
-  t.ok(g.recall(0x12345));
-  t.notOk(g.recall(0x12345), 'a recall forgets');
-  g.remember(0x10);
-  g.remember(0x20);
-  t.notOk(g.recall(0x30), 'same slot, another hash');
-  t.ok(g.recall(0x20));
-  g.remember(0x21);
+  evictedAndMissed(g, 0x12345);
+  t.equal(g.recall(0x12345), RECALL_ASKED, 'evicted, missed, written again');
+  t.equal(g.recall(0x12345), RECALL_NONE, 'a recall forgets');
+  g.remember(0x40);
+  t.equal(g.recall(0x40), RECALL_EVICTED, 'written again with no get miss between');
+  g.missed(0x40);
+  t.equal(g.recall(0x40), RECALL_NONE, 'and that write forgot the ghost');
+  g.missed(0x50);
+  t.equal(g.recall(0x50), RECALL_NONE, 'a miss of a key never evicted makes no ghost');
+  evictedAndMissed(g, 0x10);
+  evictedAndMissed(g, 0x20);
+  t.equal(g.recall(0x30), RECALL_NONE, 'same slot, another hash');
+  t.equal(g.recall(0x20), RECALL_ASKED);
+  evictedAndMissed(g, 0x21);
   g.remember(0x31);
-  t.notOk(g.recall(0x21), 'a later eviction into the same slot overwrote it');
-  g.remember(0);
-  t.ok(g.recall(0), 'hash 0 is kept too');
+  g.missed(0x21);
+  t.equal(g.recall(0x21), RECALL_NONE, 'a later eviction into the same slot overwrote it');
+  t.equal(g.recall(0x31), RECALL_EVICTED, 'and the miss of the overwritten key did not mark the new one');
+  evictedAndMissed(g, 0x44);
+  g.remember(0x45);
+  t.equal(g.recall(0x44), RECALL_ASKED, 'hashes one bit 0 apart are told apart (the slot holds bit 0)');
+  t.equal(g.recall(0x45), RECALL_EVICTED);
+  evictedAndMissed(g, 0);
+  t.equal(g.recall(0), RECALL_ASKED, 'hash 0 is kept too');
+  evictedAndMissed(g, 1);
+  t.equal(g.recall(1), RECALL_ASKED, 'hash 1 too');
   g.remember(7);
   const view = new GhostKeys(0, g.memory);
-  t.ok(view.recall(7), "another thread's view shares the table");
-  g.remember(9);
+  view.missed(7);
+  t.equal(g.recall(7), RECALL_ASKED, "another thread's view shares the table");
+  evictedAndMissed(g, 9);
   g.clear();
-  t.notOk(g.recall(9));
+  t.equal(g.recall(9), RECALL_NONE);
   t.equal(ghostEntries(8 * 1048576), 65536);
   t.equal(ghostEntries(8 * 1048576, 512), 16384);
   t.equal(ghostEntries(1), 1024, 'at least 1024');
@@ -50,7 +71,7 @@ t.test('the table: recall once per eviction, overwrite forgets, clear forgets', 
  * four segments. Returns which of the rewritten keys and of the new keys
  * written among them survive a second merge of the oldest three segments.
  */
-function scenario(ghosts: boolean, back: number): { freqs: number[]; backKept: number; newKept: number; newAmong: number; problems: string[] } {
+function scenario(ghosts: boolean, back: number, lookAside = true): { freqs: number[]; marked: number[]; backKept: number; newKept: number; newAmong: number; problems: string[] } {
   const { store, clock } = makeStore({ memoryLimitBytes: 16 * SEGMENT, segmentSize: SEGMENT, evictionPolicy: 'merge' }, { ghostEntries: ghosts ? 1 << 16 : 0 });
   const space = store.itemSpace;
   let next = 0;
@@ -64,11 +85,15 @@ function scenario(ghosts: boolean, back: number): { freqs: number[]; backKept: n
   const evicted: number[] = [];
   for (let i = 0; i < next; i++) if (store.peek(b(keyOf(i))) < 0) evicted.push(i);
   const freqs: number[] = [];
+  const marked: number[] = [];
   const among: number[] = [];
   for (const i of evicted.slice(0, back)) {
+    // Look-aside: the client misses, then writes the key back.
+    if (lookAside && store.get(b(keyOf(i))) >= 0) throw new Error(`${keyOf(i)} was evicted`);
     store.store('set', b(keyOf(i)), value, 0, 0, 0);
-    space.lookup(b(keyOf(i)), clock.seconds);
+    const at = space.lookup(b(keyOf(i)), clock.seconds);
     freqs.push(space.index.foundFrequency());
+    marked.push(space.heap.read[space.segmentOf(at)]!);
     among.push(next);
     store.store('set', b(keyOf(next++)), value, 0, 0, 0);
   }
@@ -77,13 +102,14 @@ function scenario(ghosts: boolean, back: number): { freqs: number[]; backKept: n
   for (let m = 0; m < 3; m++) new MergeEvictor().evict(space, clock.seconds);
   const backKept = evicted.slice(0, back).filter((i) => store.peek(b(keyOf(i))) >= 0).length;
   const newKept = among.filter((i) => store.peek(b(keyOf(i))) >= 0).length;
-  return { freqs, backKept, newKept, newAmong: among.length, problems: audit(store) };
+  return { freqs, marked, backKept, newKept, newAmong: among.length, problems: audit(store) };
 }
 
 t.test('an evicted key set again starts at frequency 1 and outlives new keys', async (t) => {
   const back = 10;
   const on = scenario(true, back);
   t.same(on.freqs, new Array<number>(back).fill(1), 'readmitted at frequency 1');
+  t.same(on.marked, new Array<number>(back).fill(1), 'its segment marked read');
   t.equal(on.backKept, back, 'every readmitted key kept by the later merges');
   t.ok(on.newKept < on.newAmong, `new keys written among them went first (${on.newKept} of ${on.newAmong} kept)`);
   t.same(on.problems, []);
@@ -94,6 +120,14 @@ t.test('an evicted key set again starts at frequency 1 and outlives new keys', a
   t.same(off.problems, []);
 });
 
+t.test('an evicted key written again with no get miss between keeps its rank but marks no segment read', async (t) => {
+  const back = 10;
+  const blind = scenario(true, back, false);
+  t.same(blind.freqs, new Array<number>(back).fill(1), 'readmitted at frequency 1');
+  t.same(blind.marked, new Array<number>(back).fill(0), 'no read was lost, so no read mark (a run with no other read drops its oldest segment whole)');
+  t.same(blind.problems, []);
+});
+
 t.test('expired items are not ghosts, and flush_all forgets ghosts', async (t) => {
   const { store, clock } = makeStore({ memoryLimitBytes: 16 * SEGMENT, segmentSize: SEGMENT, evictionPolicy: 'merge' });
   const space = store.itemSpace;
@@ -101,6 +135,7 @@ t.test('expired items are not ghosts, and flush_all forgets ghosts', async (t) =
   clock.advance(31);
   new MergeEvictor().evict(space, clock.seconds);
   t.equal(store.counters.evictions, 0);
+  t.equal(store.get(b(keyOf(0))), -1);
   store.store('set', b(keyOf(0)), value, 0, 0, 0);
   space.lookup(b(keyOf(0)), clock.seconds);
   t.equal(space.index.foundFrequency(), 0, 'expired, not evicted: a new item');
@@ -111,6 +146,7 @@ t.test('expired items are not ghosts, and flush_all forgets ghosts', async (t) =
   new MergeEvictor().evict(s2.itemSpace, other.clock.seconds);
   t.ok(s2.counters.evictions > 0);
   s2.flushAll(0);
+  t.equal(s2.get(b(keyOf(0))), -1);
   s2.store('set', b(keyOf(0)), value, 0, 0, 0);
   s2.itemSpace.lookup(b(keyOf(0)), other.clock.seconds);
   t.equal(s2.itemSpace.index.foundFrequency(), 0, 'flushed: a new item');
