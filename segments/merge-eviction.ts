@@ -283,6 +283,7 @@ export class MergeEvictor {
         }
       }
       space.releaseSegment(seg, nowS);
+      space.counters.segmentsDropped++;
       return 1;
     }
     // Segments in circulation: reserved ones (cache_memlimit's room) hold nothing to turn over.

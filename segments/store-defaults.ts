@@ -57,6 +57,7 @@ export function newCounters(): StoreCounters {
     expiredReclaimed: 0,
     expiredSegments: 0,
     merges: 0,
+    segmentsDropped: 0,
     storeTooLarge: 0,
     storeNoMemory: 0,
     inlineMerges: 0,

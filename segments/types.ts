@@ -106,8 +106,13 @@ export interface StoreCounters {
   expiredReclaimed: number;
   /** Segments freed whole by proactive expiry. */
   expiredSegments: number;
-  /** Merge-eviction passes. */
+  /** Merge-eviction passes (ranked merges and compactions; not segmentsDropped). */
   merges: number;
+  /**
+   * Segments eviction freed whole, oldest first, because nothing in the run
+   * had been read (no signal to rank by: set-only loads).
+   */
+  segmentsDropped: number;
   /** Sets refused: value over the item limit / no memory (store_too_large, store_no_memory). */
   storeTooLarge: number;
   storeNoMemory: number;

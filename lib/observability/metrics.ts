@@ -231,6 +231,7 @@ export function createCacheRegistry(src: StatsSources): Registry {
     return shape.segmentsTotal - shape.segmentsFree;
   });
   counter('memcached_segcache_merge_evictions_total', 'Merge-eviction passes.', () => totals().merges);
+  counter('memcached_segcache_segments_dropped_total', 'Segments evicted whole, oldest first, from runs nothing had read.', () => totals().segmentsDropped);
   counter('memcached_segcache_inline_merges_total', 'Merges a writer ran itself because no segment was free.', () => totals().inlineMerges);
   counter('memcached_segcache_expired_segments_total', 'Segments freed whole by proactive expiry.', () => totals().expiredSegments);
   gauge('memcached_segcache_hash_power', 'Hash table size as a power of two of slots.', () => store.shape().hashPower);

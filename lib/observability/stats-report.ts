@@ -266,6 +266,8 @@ function segcacheStats(src: StatsSources): Lines {
     // Free segments the housekeeper keeps ahead of writers (1/32 of the heap, 2 to 64; 1 below 64 segments; 0 with -M).
     ['segcache_reserve_segments', String(shape.reserveSegments)],
     ['segcache_merges', String(s.merges)],
+    // Segments evicted whole, oldest first: runs nothing had read (set-only loads), so there was nothing to rank.
+    ['segcache_segments_dropped', String(s.segmentsDropped)],
     // Writers that found no free segment and merged themselves (0 while the housekeeper keeps up).
     ['segcache_inline_merges', String(s.inlineMerges)],
     ['segcache_expired_segments', String(s.expiredSegments)],

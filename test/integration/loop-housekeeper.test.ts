@@ -65,8 +65,45 @@ t.test('-t 1: the housekeeping thread merges, no set waits for an inline merge',
   const after = await stats(socket);
   // Set-only, nothing read: eviction drops whole segments rather than merging them.
   t.ok((after.get('evictions') ?? 0) > 0, `${after.get('evictions')} evictions, all by the housekeeping thread`);
+  t.ok((after.get('segcache_segments_dropped') ?? 0) > 0, `${after.get('segcache_segments_dropped')} segments dropped whole`);
+  t.equal(after.get('segcache_merges'), 0, 'and none merged: nothing was read, so there was nothing to rank');
   t.equal(after.get('segcache_inline_merges'), 0, 'no set evicted inline');
   t.equal(after.get('threads'), 1);
+});
+
+/** Set keys k<from>..k<to-1> (1000-byte values) in batches; `lookAside`: each set follows a get of the key, as a look-aside client writes back a miss. */
+async function writeKeys(socket: net.Socket, from: number, to: number, lookAside: boolean): Promise<void> {
+  for (let key = from; key < to; ) {
+    let request = '';
+    for (let i = 0; i < BATCH && key < to; i++, key++) {
+      if (lookAside) request += `get k${key}\r\n`;
+      request += `set k${key} 0 0 ${VALUE.length} noreply\r\n${VALUE}\r\n`;
+    }
+    await send(socket, request);
+  }
+}
+
+// Ghost keys (segments/ghost-keys.ts) readmit an evicted key written again
+// at frequency 1, but only a get miss since its eviction marks its segment
+// read: a write-only client cycling its keys (write-through, bulk reloads)
+// keeps the whole-segment drops, and look-aside traffic gets ranked merges.
+t.test('keys written again without a get keep the whole-segment drops; look-aside rewrites are merged by rank', async (t) => {
+  const { port } = await startTestServer(t, { threads: 1, maxBytes: MEMORY });
+  const socket = await connect(port);
+  t.teardown(() => socket.destroy());
+  const keys = Math.ceil((2 * MEMORY) / VALUE.length);
+  // Twice the memory, written twice: the second pass rewrites keys the first one's evictions remembered.
+  await writeKeys(socket, 0, keys, false);
+  await writeKeys(socket, 0, keys, false);
+  const blind = await stats(socket);
+  t.ok((blind.get('segcache_segments_dropped') ?? 0) > 0, `write-only: ${blind.get('segcache_segments_dropped')} segments dropped whole`);
+  t.equal(blind.get('segcache_merges'), 0, 'write-only: no merge ranked anything');
+  t.equal(blind.get('get_hits') ?? 0, 0);
+  // Now each rewrite follows a miss.
+  await writeKeys(socket, 0, keys, true);
+  const lookAside = await stats(socket);
+  t.ok((lookAside.get('get_misses') ?? 0) > 0, `${lookAside.get('get_misses')} get misses before the rewrites`);
+  t.ok((lookAside.get('segcache_merges') ?? 0) > 0, `look-aside: ${lookAside.get('segcache_merges')} ranked merges`);
 });
 
 t.test('with an injected clock the loop has no housekeeping thread: a full cache merges inline', async (t) => {

@@ -69,7 +69,7 @@ t.test('/metrics serves the cache, store and process metrics', async (t) => {
   t.equal(res.type, 'text/plain; version=0.0.4; charset=utf-8');
   const types = new Set([...res.body.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
   for (const name of EXPORTER_NAMES) t.ok(types.has(name), name);
-  for (const name of ['memcached_segcache_segments_free', 'memcached_segcache_heap_segments', 'memcached_segcache_merge_evictions_total', 'memcached_segcache_expired_segments_total'])
+  for (const name of ['memcached_segcache_segments_free', 'memcached_segcache_heap_segments', 'memcached_segcache_merge_evictions_total', 'memcached_segcache_segments_dropped_total', 'memcached_segcache_expired_segments_total'])
     t.ok(types.has(name), name);
   for (const name of ['nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes'])
     t.ok(types.has(name), `process metric ${name}`);

@@ -137,6 +137,7 @@ t.test('segment store fields describe the heap and hash table', async (t) => {
   t.match(map.get('segcache_hash_load'), /^\d+\.\d{4}$/);
   t.equal(map.get('segcache_bytes_per_item'), '0.0', 'empty store');
   t.equal(map.get('segcache_merges'), '0');
+  t.equal(map.get('segcache_segments_dropped'), '0');
   t.equal(map.get('segcache_expired_segments'), '0');
 
   // Filling segments moves segments from free to used.
