@@ -78,7 +78,7 @@ import { EVENT_MERGED, FREE_BUCKET, LATEST_NEVER, MERGE_BUSY, NO_SEGMENT } from 
 import { BUCKET_COUNT } from './ttl-buckets.js';
 import { NEVER } from './expiry-time.js';
 import { RankHistogram, agedFrequency, rankOf } from './merge-ranking.js';
-import { relaxedCopyWins } from './shared-copy.js';
+import { memcpyRange, relaxedCopyWins } from './shared-copy.js';
 import { HeapTurnover } from './heap-turnover.js';
 
 /** Segments merged per pass by default; a merge frees one of them. */
@@ -524,14 +524,14 @@ export class MergeEvictor {
     if (src === dst) {
       if (write === off) return;
       // Compaction moves toward the start: disjoint once the gap is a record long.
-      if (write + size <= off && !relaxedCopyWins(size, write, off)) srcBytes.fill(srcBytes.subarray(off, off + size), write, write + size);
+      if (write + size <= off && !relaxedCopyWins(size, write, off)) memcpyRange(srcBytes, write, srcBytes, off, off + size);
       else srcBytes.copyWithin(write, off, off + size);
       return;
     }
     const dstBytes = heap.bytes[dst]!;
     if (!relaxedCopyWins(size, dstBytes.byteOffset + write, srcBytes.byteOffset + off)) {
       // Two segments never overlap: a memcpy (shared-copy.ts) instead of V8's byte-wise relaxed copy.
-      dstBytes.fill(srcBytes.subarray(off, off + size), write, write + size);
+      memcpyRange(dstBytes, write, srcBytes, off, off + size);
     } else if (dstBytes.buffer === srcBytes.buffer) {
       const from = srcBytes.byteOffset + off;
       chunk.copyWithin(dstBytes.byteOffset + write, from, from + size);

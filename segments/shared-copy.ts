@@ -39,6 +39,14 @@ export function copyView(dst: Buffer, dstAt: number, src: Uint8Array): void {
 }
 
 /**
+ * Copy `src[start, end)` into `dst` at `dstAt` by memcpy whatever the size
+ * (callers that chose already, by relaxedCopyWins); non-empty, not overlapping.
+ */
+export function memcpyRange(dst: Buffer, dstAt: number, src: Buffer, start: number, end: number): void {
+  dst.fill(src.subarray(start, end), dstAt, dstAt + end - start);
+}
+
+/**
  * Copy `src[start, end)` into `dst` at `dstAt` (the range fits in dst), as
  * copyView; the ranges must not overlap.
  */

@@ -2,7 +2,7 @@
 // bytes asked for and nothing around them, on both of its paths.
 
 import t from 'tap';
-import { ALIGNED_RELAXED_MAX_BYTES, FILL_COPY_MIN_BYTES, copyRange, copyView, relaxedCopyWins } from '../../segments/shared-copy.js';
+import { ALIGNED_RELAXED_MAX_BYTES, FILL_COPY_MIN_BYTES, copyRange, copyView, memcpyRange, relaxedCopyWins } from '../../segments/shared-copy.js';
 
 function pattern(n: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(n);
@@ -65,4 +65,15 @@ t.test('copies between two views of one shared buffer (segments of a chunk)', as
   copyRange(b, 5, a, 2, 2 + 9000);
   t.ok(b.subarray(5, 9005).equals(a.subarray(2, 9002)));
   t.ok(a.equals(pattern(1 << 15, 4)), 'the source is unchanged');
+});
+
+t.test('memcpyRange: any size, and within one buffer when the ranges are disjoint (a compaction)', async (t) => {
+  const seg = Buffer.from(new SharedArrayBuffer(1 << 14));
+  pattern(1 << 14, 2).copy(seg);
+  const want = Buffer.from(seg.subarray(5000, 5000 + 3000));
+  memcpyRange(seg, 16, seg, 5000, 8000);
+  t.ok(seg.subarray(16, 3016).equals(want), 'moved toward the start');
+  const small = Buffer.alloc(8, 0xee);
+  memcpyRange(small, 1, seg, 16, 19);
+  t.same([...small], [0xee, want[0], want[1], want[2], 0xee, 0xee, 0xee, 0xee], 'three bytes, nothing around them');
 });
