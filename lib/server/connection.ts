@@ -31,6 +31,7 @@ import { ReplyWriter } from '../../protocol/reply-writer.js';
 import { InputBuffer } from './input-buffer.js';
 import { readDirect } from './direct-reads.js';
 import { DirectWriter } from './direct-writes.js';
+import { loopYield } from './loop-yield.js';
 import { formatCommandLine, formatReplyLine, formatRequestFault } from '../observability/logger.js';
 import { MAX_GET_LINE_BYTES } from '../../protocol/text/parse.js';
 import { batchClock } from '../../segments/batch-clock.js';
@@ -301,10 +302,12 @@ export class Connection implements Session, ConnectionInfo {
       const stop = this.runRequests(chunk, from, this.ctx.settings.reqsPerEvent);
       if (stop < chunk.length && !this.isClosing()) this.input.append(chunk, stop);
       this.afterRun();
+      loopYield.afterInput();
       return;
     }
     this.input.append(chunk, from);
     if (this.paused === 'no') this.processInput(this.ctx.settings.reqsPerEvent);
+    loopYield.afterInput();
   }
 
   /** Input while a stream owns the connection: dropped (watch) or kept for afterwards, within bounds. */

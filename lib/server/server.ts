@@ -19,6 +19,7 @@
 // no free segment evicts inline.
 
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import tls from 'node:tls';
 import type { TLSSocket, TlsOptions } from 'node:tls';
 import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
@@ -44,6 +45,7 @@ import { restoreAtStart, savedHashSeed } from './warm-restart.js';
 import { startUdp, udpFamily, udpInfo } from './udp.js';
 import type { UdpListener } from './udp.js';
 import { startHousekeeperThread } from './housekeeper-thread.js';
+import { configureLoopYield, yieldBudgetMs } from './loop-yield.js';
 import { claimHousekeeperRing } from './loop-watch.js';
 
 /** How long close() waits for clients to take their last replies. */
@@ -178,6 +180,8 @@ async function startSingleLoopServer(settings: Settings, opts: ServerOptions): P
     conns.adopt(socket, { id: nextId++, addr: describePeer(socket, listenAddr), listenAddr });
   };
 
+  // One request loop never shares its core with another (loop-yield.ts), unless GROW_A_CACHE_YIELD_US says so.
+  configureLoopYield(yieldBudgetMs(process.env, availableParallelism(), 1));
   // The housekeeper runs before anything listens: the first writes that need a refill find it.
   const housekeeping = housekept !== undefined ? startLoopHousekeeper(housekept, settings, opts.logSink ?? stderrSink) : undefined;
   if (housekeeping === undefined) store.start();

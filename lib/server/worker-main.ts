@@ -13,6 +13,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -34,6 +35,7 @@ import { asciiAuthHandler, loadAuthFile } from '../auth/ascii-auth.js';
 import { createSaslVerifier } from '../auth/sasl.js';
 import type { ConnectionInfo } from './context.js';
 import { startUdp, udpInfo } from './udp.js';
+import { configureLoopYield, yieldBudgetMs } from './loop-yield.js';
 import type { UdpListener } from './udp.js';
 
 /** A TLS client must finish its handshake within this long. */
@@ -45,6 +47,8 @@ const port = parentPort;
 if (port === null) throw new Error('worker-main.ts runs only as a worker thread');
 const data = workerData as WorkerData;
 const { settings } = data;
+// More workers than cores: each gives its core away after a stretch of unbroken work (loop-yield.ts).
+configureLoopYield(yieldBudgetMs(process.env, availableParallelism(), data.workers));
 /** Shared by every worker (structured clone hands over a Uint8Array; tls wants a Buffer). */
 const ticketKeys = data.tlsTicketKeys === undefined ? undefined : Buffer.from(data.tlsTicketKeys);
 const send = (msg: FromWorker): void => port.postMessage(msg);
