@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS, EPHEMERAL_PORT } from '../../lib/cli/settings.js';
 import type { Settings } from '../../lib/cli/settings.js';
 import { RawClient, parseStatLines, run, scrapeMetrics } from './helpers.js';
 import { MEMCACHED_TOOL_SCRIPT as TOOL, needs, peerCommand } from '../peers.js';
+import { waitFor } from '../integration/helpers/watcher.js';
 
 async function start(t: Test, extra: Partial<Settings> = {}, sasl = false) {
   const lines: string[] = [];
@@ -127,6 +128,8 @@ t.test('-vv logs commands and replies, never values', async (t) => {
   await c.call('get nothing\r\n');
   await c.call('set counter 0 0 4\r\n7100\r\n', /STORED\r\n$/);
   await c.call('incr counter 1\r\n', /7101\r\n$/);
+  // Worker threads post their log lines; the reply can reach the client first.
+  await waitFor(() => lines.some((l) => /^>\d+ \[number\]$/.test(l)), 'the incr reply logged', () => lines.join('\n'));
   const log = lines.join('\n');
   t.match(log, /^>\d+ \[number\]$/m, 'incr result hidden');
   t.notMatch(log, '7101');
@@ -160,6 +163,7 @@ t.test('-vv never logs a SASL password', async (t) => {
   header.writeUInt32BE(0xabcd, 12);
   // Any complete binary reply header (24 bytes or more) ends the wait.
   await c.call(Buffer.concat([header, mechanism, data]), /^\x81[\s\S]{23}/);
+  await waitFor(() => lines.some((l) => l.includes('sasl_auth PLAIN')), 'the SASL request logged', () => lines.join('\n'));
   const log = lines.join('\n');
   t.notMatch(log, 'hunter2');
   t.match(log, /sasl_auth PLAIN/);
