@@ -8,6 +8,26 @@
 // events make. Only a store built with measureLock records (StoreTuning):
 // a server never does. Per thread, plain numbers, no shared memory.
 
+/** The longest span nsBetween reports (ns, about 1.07 s): the largest Smi, so no span needs a heap box. */
+const MAX_SPAN_NS = 0x3fffffff;
+
+/**
+ * Nanoseconds between two performance.now() readings, as a small integer.
+ * Not process.hrtime.bigint(): each call allocates a BigInt, and the minor
+ * GCs those allocations brought on began inside the very holds and waits
+ * they timed, stretching some to hundreds of µs (RESULTS.md, session 15).
+ * Readings stay plain doubles in locals and fields; a span is a Smi.
+ */
+export function nsBetween(fromMs: number, toMs: number): number {
+  const ns = Math.round((toMs - fromMs) * 1e6);
+  return ns > MAX_SPAN_NS ? MAX_SPAN_NS : ns > 0 ? ns | 0 : 0;
+}
+
+/** nsBetween(fromMs, now). */
+export function nsSince(fromMs: number): number {
+  return nsBetween(fromMs, performance.now());
+}
+
 /** Events this long or longer (ns) count as long: several times any hold measured undisturbed. */
 export const LONG_EVENT_NS = 8000;
 /** Buckets: bucket b holds events of [2^(b-1), 2^b) ns, bucket 0 those under 1 ns; the last one everything above. */

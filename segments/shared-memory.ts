@@ -7,7 +7,7 @@
 // Not the store's layout (each part of the store declares its own buffers)
 // and not the lock discipline (segment-store.ts's header says who locks what).
 
-import { LockHistogram } from './lock-histogram.js';
+import { LockHistogram, nsBetween, nsSince } from './lock-histogram.js';
 
 /** A zeroed Int32Array over a new SharedArrayBuffer. */
 export function sharedInt32(length: number): Int32Array {
@@ -54,6 +54,25 @@ export function growShared(sab: SharedArrayBuffer, byteLength: number): boolean 
   return true;
 }
 
+/** Spacing of touchForWrite's touches: the smallest page size there is (x64; arm64 with 4 KiB pages). */
+const PAGE_STRIDE = 4096;
+
+/**
+ * Fault in, for writing, every page under bytes [from, end) without
+ * changing a byte: an atomic add of 0 at one byte per page and at the last
+ * one (a view need not start on a page boundary). An atomic read-modify-
+ * write is a write access to the CPU and the kernel, so the page comes in
+ * writable (a plain read would map the shared zero page and fault again on
+ * the first write), and as an atomic it cannot undo another thread's
+ * concurrent write of that byte. So it is safe on memory other threads are
+ * using. No-op when end <= from.
+ */
+export function touchForWrite(bytes: Uint8Array, from: number, end: number): void {
+  if (end <= from) return;
+  for (let at = from; at < end; at += PAGE_STRIDE) Atomics.add(bytes, at, 0);
+  Atomics.add(bytes, end - 1, 0);
+}
+
 /** Spins before a contended lock sleeps (an uncontended lock+unlock costs ~25 ns, a sleep/wake several us). */
 const SPINS = 100;
 
@@ -70,7 +89,7 @@ export class StoreLock {
   waitNs = 0;
   heldNs = 0;
   acquisitions = 0;
-  private heldSince = 0n;
+  private heldSince = 0.5;
 
   constructor(
     private readonly word: Int32Array,
@@ -90,7 +109,7 @@ export class StoreLock {
 
   unlock(): void {
     if (--this.depth > 0) return;
-    if (this.measure) this.heldNs += Number(process.hrtime.bigint() - this.heldSince);
+    if (this.measure) this.heldNs += nsSince(this.heldSince);
     if (Atomics.sub(this.word, this.index, 1) !== 1) {
       Atomics.store(this.word, this.index, 0);
       Atomics.notify(this.word, this.index, 1);
@@ -111,10 +130,10 @@ export class StoreLock {
   }
 
   private lockMeasured(): void {
-    const start = process.hrtime.bigint();
+    const start = performance.now();
     if (Atomics.compareExchange(this.word, this.index, 0, 1) !== 0) this.lockSlow();
-    this.heldSince = process.hrtime.bigint();
-    this.waitNs += Number(this.heldSince - start);
+    this.heldSince = performance.now();
+    this.waitNs += nsBetween(start, this.heldSince);
     this.acquisitions++;
   }
 }
@@ -177,7 +196,8 @@ export class SharedExclusiveLock {
   sharedAcquisitions = 0;
   /** When measuring: the same waits and exclusive holds, one event each, by duration (lock-histogram.ts). */
   readonly histogram: LockHistogram | null;
-  private since = 0n;
+  /** When measuring: performance.now() at the start of this thread's current hold. */
+  private since = 0.5;
 
   constructor(
     private readonly word: Int32Array,
@@ -250,14 +270,14 @@ export class SharedExclusiveLock {
 
   lockShared(): void {
     if (this.readDepth++ > 0 || this.writeDepth > 0) return;
-    const start = this.measure ? process.hrtime.bigint() : 0n;
+    const start = this.measure ? performance.now() : 0;
     const word = this.word;
     const i = this.state;
     const s = Atomics.load(word, i);
     if ((s & (WRITER_HELD | WRITER_WAITING)) !== 0 || Atomics.compareExchange(word, i, s, s + 1) !== s) this.lockSharedSlow();
     if (this.measure) {
-      this.since = process.hrtime.bigint();
-      const waited = Number(this.since - start);
+      this.since = performance.now();
+      const waited = nsBetween(start, this.since);
       this.waitNs += waited;
       this.histogram!.add('wait', waited);
       this.sharedAcquisitions++;
@@ -266,7 +286,7 @@ export class SharedExclusiveLock {
 
   unlockShared(): void {
     if (--this.readDepth > 0 || this.writeDepth > 0) return;
-    if (this.measure) this.sharedNs += Number(process.hrtime.bigint() - this.since);
+    if (this.measure) this.sharedNs += nsSince(this.since);
     const word = this.word;
     const left = Atomics.sub(word, this.state, 1) - 1;
     // The last reader out lets a waiting writer in.
@@ -289,8 +309,8 @@ export class SharedExclusiveLock {
     if (!quiet) this.raiseSeq();
     this.queued = false;
     if (this.measure) {
-      const now = process.hrtime.bigint();
-      this.sharedNs += Number(now - this.since);
+      const now = performance.now();
+      this.sharedNs += nsBetween(this.since, now);
       this.since = now;
       this.acquisitions++;
     }
@@ -311,7 +331,7 @@ export class SharedExclusiveLock {
     }
     if (this.readDepth > 0) throw new Error('store: a write inside a read bracket (use beginWrite)');
     this.writeDepth = 1;
-    const start = this.measure ? process.hrtime.bigint() : 0n;
+    const start = this.measure ? performance.now() : 0;
     const word = this.word;
     const i = this.state;
     // Uncontended: straight in, no mutex (one compareExchange, as the old store mutex).
@@ -320,8 +340,8 @@ export class SharedExclusiveLock {
     // Odd while held: optimistic readers that overlap this hold discard what they read.
     if (!quiet) this.raiseSeq();
     if (this.measure) {
-      this.since = process.hrtime.bigint();
-      const waited = Number(this.since - start);
+      this.since = performance.now();
+      const waited = nsBetween(start, this.since);
       this.waitNs += waited;
       this.histogram!.add('wait', waited);
       this.acquisitions++;
@@ -331,7 +351,7 @@ export class SharedExclusiveLock {
   unlock(): void {
     if (--this.writeDepth > 0) return;
     if (this.measure) {
-      const held = Number(process.hrtime.bigint() - this.since);
+      const held = nsSince(this.since);
       this.heldNs += held;
       this.histogram!.add('held', held);
     }

@@ -1,10 +1,10 @@
 // The serial-event histogram (segments/lock-histogram.ts): events split at
 // LONG_EVENT_NS, power-of-two buckets, sums over threads; and a store built
 // with measureLock records one event per wait and exclusive hold, a store
-// built without records nothing.
+// built without records nothing; spans are read without allocating (nsBetween).
 
 import t from 'tap';
-import { HISTOGRAM_BUCKETS, LONG_EVENT_NS, LockHistogram, quantileNs, sumHistograms } from '../../segments/lock-histogram.js';
+import { HISTOGRAM_BUCKETS, LONG_EVENT_NS, LockHistogram, nsBetween, nsSince, quantileNs, sumHistograms } from '../../segments/lock-histogram.js';
 import { attachStore, createSharedStore } from '../../segments/shared-store.js';
 
 t.test('events split at LONG_EVENT_NS, bucketed by power of two, summed over threads', async (t) => {
@@ -24,6 +24,17 @@ t.test('events split at LONG_EVENT_NS, bucketed by power of two, summed over thr
   const sum = sumHistograms([h.figures, h.figures]);
   t.same([sum.held.shortCount, sum.held.longNs, sum.wait.longCount, sum.lost.shortCount], [6, 2 * LONG_EVENT_NS, 2, 0]);
   t.equal(quantileNs(sum.lost, 0.5), Infinity, 'no events: no quantile');
+});
+
+t.test('spans between performance.now() readings: whole ns, never negative, capped below 2^30', (t) => {
+  t.equal(nsBetween(1000, 1000.0005), 500);
+  t.equal(nsBetween(2.25, 2.25), 0);
+  t.equal(nsBetween(5, 4), 0, 'a reading before the start counts as no time');
+  t.equal(nsBetween(0, 5000), 0x3fffffff, '5 s is capped at about 1.07 s');
+  t.ok(Number.isInteger(nsBetween(1.1, 1.2345678)));
+  const start = performance.now() - 2;
+  t.ok(nsSince(start) >= 2e6, 'at least the 2 ms before now');
+  t.end();
 });
 
 t.test('a store built with measureLock records each exclusive hold once; one built without records nothing', async (t) => {
