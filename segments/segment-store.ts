@@ -1723,8 +1723,9 @@ export class SegmentStore implements CacheStore {
     if (seg === NO_SEGMENT) return;
     const heap = this.space.heap;
     const from = heap.writeOffset[seg]!;
+    // Once per TOUCH_AHEAD bytes written, not once per record.
+    if (from + size <= this.ownTouchedTo) return;
     const end = Math.min(this.segmentSize, from + size + TOUCH_AHEAD);
-    if (end <= this.ownTouchedTo) return;
     touchForWrite(heap.bytes[seg]!, Math.max(this.ownTouchedTo, from), end);
     this.ownTouchedTo = end;
   }
