@@ -349,7 +349,7 @@ import { altHash } from './index-layout.js';
 import { randomSeed, tagOf } from './key-hash.js';
 import { defaultSegmentSize } from './store-defaults.js';
 import { batchClock } from './batch-clock.js';
-import { SharedExclusiveLock, touchForWrite } from './shared-memory.js';
+import { SharedExclusiveLock, spinPause, touchForWrite } from './shared-memory.js';
 import { nsSince, type HistogramFigures } from './lock-histogram.js';
 import { newCounterMemory, resetCounterRows, slotCounters, sumCounters } from './shared-counters.js';
 import * as slab from './slab-classes.js';
@@ -817,7 +817,10 @@ export class SegmentStore implements CacheStore {
     }
     const stripes = this.stripes;
     let v = Atomics.load(stripes, i);
-    for (let spin = 0; (v & 1) !== 0 && spin < STRIPE_SPINS; spin++) v = Atomics.load(stripes, i);
+    for (let spin = 0; (v & 1) !== 0 && spin < STRIPE_SPINS; spin++) {
+      spinPause();
+      v = Atomics.load(stripes, i);
+    }
     if ((v & 1) !== 0) {
       this.readStripeCount = -1;
       return;
@@ -869,7 +872,10 @@ export class SegmentStore implements CacheStore {
     for (let i = APPLYING; i < control.length; i += APPLYING_STRIDE) {
       if (i === this.applying) continue;
       for (let spin = 0; Atomics.load(control, i) !== 0; spin++) {
-        if (spin < MARK_WAIT_SPINS) continue;
+        if (spin < MARK_WAIT_SPINS) {
+          spinPause();
+          continue;
+        }
         if (spin >= MARK_WAIT_SPINS + MARK_WAIT_MS) {
           Atomics.compareExchange(control, i, 1, 0);
           break;

@@ -73,6 +73,20 @@ export function touchForWrite(bytes: Uint8Array, from: number, end: number): voi
   Atomics.add(bytes, end - 1, 0);
 }
 
+/** Node 24 has Atomics.pause (ES2025); Node 22 does not. */
+const HAS_PAUSE = typeof (Atomics as { pause?: unknown }).pause === 'function';
+
+/**
+ * One turn of a spin-wait: x86's PAUSE (Atomics.pause) where the runtime
+ * has it, else nothing. A loop of loads on a line another core is writing
+ * otherwise issues them as fast as it can: each load that misses takes the
+ * line away from the holder, and the loop's exit pays a pipeline flush.
+ * Every spin loop over the store's lock words calls it once per turn.
+ */
+export function spinPause(): void {
+  if (HAS_PAUSE) (Atomics as unknown as { pause(): void }).pause();
+}
+
 /** Spins before a contended lock sleeps (an uncontended lock+unlock costs ~25 ns, a sleep/wake several us). */
 const SPINS = 100;
 
@@ -121,6 +135,7 @@ export class StoreLock {
     const i = this.index;
     for (let spin = 0; spin < SPINS; spin++) {
       if (Atomics.load(word, i) === 0 && Atomics.compareExchange(word, i, 0, 1) === 0) return;
+      spinPause();
     }
     let state = Atomics.exchange(word, i, 2);
     while (state !== 0) {
@@ -223,6 +238,7 @@ export class SharedExclusiveLock {
     for (let spin = 0; spin < SEQ_SPINS; spin++) {
       const v = Atomics.load(word, seq);
       if ((v & 1) === 0) return v;
+      spinPause();
     }
     return -1;
   }
@@ -394,6 +410,8 @@ export class SharedExclusiveLock {
       } else if (spin >= READ_SPINS) {
         this.sleep(s, slept);
         slept = true;
+      } else {
+        spinPause();
       }
     }
   }
@@ -438,6 +456,8 @@ export class SharedExclusiveLock {
       } else if (spin >= READ_SPINS) {
         this.sleep(s, slept);
         slept = true;
+      } else {
+        spinPause();
       }
     }
   }
