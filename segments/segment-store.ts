@@ -1706,13 +1706,6 @@ export class SegmentStore implements CacheStore {
   }
 
   /**
-   * Make `seg` (just opened by this thread's plain set, its one record at
-   * offset 0) this thread's own segment, giving back the previous one. The
-   * fresh generation makes the claim unique even if a slot's mark repeats
-   * (two stores of one slot), at the price of the one record's CAS token,
-   * which nobody has seen yet (exclusive lock held).
-   */
-  /**
    * Take the page faults of the own segment's next record before the
    * shared lock instead of under it. The first write to a page of the heap
    * faults it in: a few µs, 10-40 µs on a paravirtualised VM; under the
@@ -1736,6 +1729,13 @@ export class SegmentStore implements CacheStore {
     this.ownTouchedTo = end;
   }
 
+  /**
+   * Make `seg` (just opened by this thread's plain set, its one record at
+   * offset 0) this thread's own segment, giving back the previous one. The
+   * fresh generation makes the claim unique even if a slot's mark repeats
+   * (two stores of one slot), at the price of the one record's CAS token,
+   * which nobody has seen yet (exclusive lock held).
+   */
   private claimOwned(seg: number): void {
     const heap = this.space.heap;
     if (heap.busy[seg] !== 0 || heap.targetCount < OWN_MIN_SEGMENTS || heap.writeOffset[seg] !== this.space.recordSize(seg * this.segmentSize)) return;
