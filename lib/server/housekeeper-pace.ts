@@ -23,6 +23,8 @@
 // GROW_A_CACHE_HOUSEKEEPER_PACE sets the ratio whatever the cores (0 turns
 // pacing off: the measured alternative).
 
+import { nonNegativeEnvNumber } from './env-number.js';
+
 /** Rest this many times as long as the step took (the housekeeper then uses at most 1/(1+ratio) of a core). */
 export const PACE_RATIO = 3;
 /** Never rest longer than this after one step (a step the kernel descheduled midway looks long). */
@@ -36,11 +38,8 @@ export const MAX_PAUSE_MS = 5;
  * housekeeper has one to spare.
  */
 export function paceRatio(env: NodeJS.ProcessEnv, cores: number, requestThreads: number): number {
-  const text = env.GROW_A_CACHE_HOUSEKEEPER_PACE;
-  if (text !== undefined && text.trim() !== '') {
-    const ratio = Number(text);
-    if (Number.isFinite(ratio) && ratio >= 0) return ratio;
-  }
+  const ratio = nonNegativeEnvNumber(env, 'GROW_A_CACHE_HOUSEKEEPER_PACE');
+  if (ratio !== undefined) return ratio;
   return cores > requestThreads ? 0 : PACE_RATIO;
 }
 
