@@ -379,6 +379,8 @@ export interface StoreTuning {
    * early; without one, writers evict when the pool is empty.
    */
   reserveSegments?: number;
+  /** Request threads that write to the store (default 1): the default reserve grows with them (defaultReserveSegments). */
+  writerThreads?: number;
   /** Thread slots the shared counters have room for (default 64). */
   maxThreads?: number;
   /** Time every lock acquisition (wait and hold, in ns per slot: lockTimes()); costs two clock reads per lock. */
@@ -2187,10 +2189,15 @@ export class SegmentStore implements CacheStore {
  * -t 1 on -m 64 was measured and not kept: 1.6% more items, but the
  * housekeeper then runs unpaced whenever the writer takes the one free
  * segment; benchmarks/RESULTS.md, "Session 12".)
+ * At least one per request thread (`writers`), up to 1/16 of the heap:
+ * every writer can claim a segment while the housekeeper waits for a core.
+ * At -t 4 on -m 64 with two, writers ran dry and merged inline in about a
+ * quarter of the steady 3 s windows measured; with four, in none of 14
+ * (RESULTS.md, "Session 16"). From 128 segments the 1/32 share is as many.
  */
-export function defaultReserveSegments(segments: number): number {
-  if (segments < 64) return 1;
-  return Math.max(2, Math.min(64, Math.floor(segments / 32)));
+export function defaultReserveSegments(segments: number, writers = 1): number {
+  const share = segments < 64 ? 1 : Math.max(2, Math.min(64, Math.floor(segments / 32)));
+  return Math.max(share, Math.min(writers, Math.floor(segments / 16)));
 }
 
 /** A new shared store's memory and settings. */
@@ -2238,7 +2245,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     },
     perItemCas: (tuning.perItemCas ?? false) && casEnabled,
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
-    reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments)),
+    reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments, tuning.writerThreads ?? 1)),
     measureLock: tuning.measureLock ?? false,
     // The sequence-word validation leans on x86's load order (header, Optimistic reads).
     optimisticReads: tuning.optimisticReads ?? process.arch === 'x64',

@@ -104,7 +104,7 @@ export async function startThreadedServer(settings: Settings, opts: ServerOption
   /** This thread's block: accepting_conns. */
   const counters = blocks.block(0);
   const table = new ConnTable(settings.maxConns);
-  const storeHandle = createSharedStore(storeOptionsFor(settings, undefined), { maxThreads: workers + 2 });
+  const storeHandle = createSharedStore(storeOptionsFor(settings, undefined), { maxThreads: workers + 2, writerThreads: workers });
   // Thread slots: workers 0..N-1, the housekeeper N, this thread N + 1.
   // -o advisor: one ring per worker plus this thread's, drained by the housekeeper.
   const advisor = settings.advisor ? newThreadedAdvisor(workers + 1, settings.advisorRate) : undefined;

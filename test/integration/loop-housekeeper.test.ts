@@ -163,7 +163,8 @@ t.test('stats segcache says the housekeeper\'s pace: by the cores by default, GR
 });
 
 // The reserve segment-store.ts defaultReserveSegments gives: 1/32 of the
-// heap, at least 2 from 64 segments, one below.
+// heap, at least 2 from 64 segments, one below; and at least one per
+// request thread, up to 1/16 of the heap.
 t.test('stats segcache says the reserve of free segments the housekeeper keeps', async (t) => {
   const reserveOf = async (threads: number, maxBytes: number): Promise<number | undefined> => {
     const { port } = await startTestServer(t, { threads, maxBytes });
@@ -174,4 +175,6 @@ t.test('stats segcache says the reserve of free segments the housekeeper keeps',
   t.equal(await reserveOf(1, MEMORY), 1, '-t 1, 15 segments');
   t.equal(await reserveOf(1, 64 * MB), 2, '-t 1, 64 segments');
   t.equal(await reserveOf(2, 64 * MB), 2, '-t 2, 64 segments');
+  t.equal(await reserveOf(4, 64 * MB), 4, '-t 4, 64 segments: one per request thread');
+  t.equal(await reserveOf(4, MEMORY), 1, '-t 4, 15 segments: not above 1/16 of the heap');
 });
