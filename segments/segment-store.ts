@@ -406,6 +406,8 @@ export interface SharedStoreHandle {
   readonly perItemCas: boolean;
   readonly expiryIntervalMs: number;
   readonly reserveSegments: number;
+  /** Request threads the default reserve was sized for; 0 when StoreTuning.reserveSegments set it. */
+  readonly reserveWriters: number;
   readonly measureLock: boolean;
   readonly optimisticReads: boolean;
   readonly stripedLinks: boolean;
@@ -1001,7 +1003,11 @@ export class SegmentStore implements CacheStore {
 
   /** Free segments to keep: the handle's reserve, less while cache_memlimit keeps the heap small. */
   private reserveSegments(): number {
-    return Math.min(this.handle.reserveSegments, this.space.heap.targetCount - 1);
+    const handle = this.handle;
+    const target = this.space.heap.targetCount;
+    // A default reserve follows a heap cache_memlimit shrank (its per-writer part stays within 1/16 of it).
+    const fitted = handle.reserveWriters > 1 ? Math.min(handle.reserveSegments, defaultReserveSegments(target, handle.reserveWriters)) : handle.reserveSegments;
+    return Math.min(fitted, target - 1);
   }
 
   setEvictionListener(listener: ((ref: ItemRef) => void) | null): void {
@@ -2246,6 +2252,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
     perItemCas: (tuning.perItemCas ?? false) && casEnabled,
     expiryIntervalMs: tuning.expiryIntervalMs ?? EXPIRY_INTERVAL_MS,
     reserveSegments: Math.min(segments - 1, tuning.reserveSegments ?? defaultReserveSegments(segments, tuning.writerThreads ?? 1)),
+    reserveWriters: tuning.reserveSegments === undefined ? (tuning.writerThreads ?? 1) : 0,
     measureLock: tuning.measureLock ?? false,
     // The sequence-word validation leans on x86's load order (header, Optimistic reads).
     optimisticReads: tuning.optimisticReads ?? process.arch === 'x64',

@@ -5,6 +5,7 @@
 
 import t from 'tap';
 import { defaultReserveSegments } from '../../segments/segment-store.js';
+import { attachStore, createSharedStore } from '../../segments/shared-store.js';
 
 t.test('one writer: 1/32 of the heap, 2 to 64, one below 64 segments', async (t) => {
   t.equal(defaultReserveSegments(8), 1);
@@ -26,4 +27,25 @@ t.test('at least one per request thread, up to 1/16 of the heap', async (t) => {
   t.equal(defaultReserveSegments(128, 8), 8, '-t 8 on 128 segments');
   t.equal(defaultReserveSegments(1024, 16), 32, 'a large heap: the share is more');
   t.equal(defaultReserveSegments(4096, 128), 128, 'past the share cap of 64, one per writer');
+});
+
+t.test('a default reserve follows the heap cache_memlimit sets; one set by tuning stays', async (t) => {
+  const SEG = 64 * 1024;
+  const options = { memoryLimitBytes: 64 * SEG, segmentSize: SEG, itemSizeMax: 4096 };
+  const byDefault = attachStore(createSharedStore(options, { writerThreads: 4 }), { threadSlot: 0 });
+  t.equal(byDefault.shape().reserveSegments, 4, '-t 4 on 64 segments');
+  t.equal(byDefault.setMemoryLimit(16 * SEG), true);
+  t.equal(byDefault.shape().reserveSegments, 1, 'shrunk to 16 segments: 1/16 of them');
+  t.equal(byDefault.setMemoryLimit(64 * SEG), true);
+  t.equal(byDefault.shape().reserveSegments, 4, 'back to 64: 4 again');
+
+  const oneWriter = attachStore(createSharedStore(options), { threadSlot: 0 });
+  t.equal(oneWriter.setMemoryLimit(16 * SEG), true);
+  t.equal(oneWriter.shape().reserveSegments, 2, 'one writer: the reserve sized at start, as before');
+
+  const tuned = attachStore(createSharedStore(options, { reserveSegments: 4, writerThreads: 4 }), { threadSlot: 0 });
+  t.equal(tuned.setMemoryLimit(16 * SEG), true);
+  t.equal(tuned.shape().reserveSegments, 4, 'set by tuning: kept (below the heap)');
+  t.equal(tuned.setMemoryLimit(4 * SEG), true);
+  t.equal(tuned.shape().reserveSegments, 3, 'never the whole heap');
 });
