@@ -2,7 +2,8 @@
 # Where a set's CPU goes under constant eviction, ours against memcached,
 # split by thread and by kernel / user code, from Linux perf samples.
 #
-# Each server in turn: started on core 0 (-m 64, -t 1), filled, then a
+# Each server in turn: started on core 0 (-m 64, -t 1; THREADS and
+# SERVER_CORES change both, e.g. THREADS=4 SERVER_CORES=0,1), filled, then a
 # steady set-only load (50 connections, no pipelining, 16-byte keys, the
 # key space of threads-bench.ts --only eviction) from core 1; `perf record`
 # samples the server for 2 s in the middle of the steady window. Prints
@@ -19,6 +20,8 @@
 #   perf report -i OUT/ours.perf.data --comm WorkerThread --sort sym -g none
 set -euo pipefail
 VALUE=${1:-100}
+THREADS=${THREADS:-1}
+SERVER_CORES=${SERVER_CORES:-0}
 OUT=${2:-$(mktemp -d)}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HZ=2000
@@ -34,7 +37,7 @@ profile() { # name server-command...
   local name=$1
   shift
   local port=$((20000 + RANDOM % 20000))
-  taskset -c 0 "$@" -U 0 -l 127.0.0.1 -p $port -m 64 -t 1 >"$OUT/$name.server.log" 2>&1 &
+  taskset -c "$SERVER_CORES" "$@" -U 0 -l 127.0.0.1 -p $port -m 64 -t "$THREADS" >"$OUT/$name.server.log" 2>&1 &
   local server=$!
   for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   taskset -c 1 node "$ROOT/dist/benchmarks/worker.js" load "$(config true 7 3000 $port $server)" >"$OUT/$name.fill.json"
