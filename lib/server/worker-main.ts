@@ -37,6 +37,7 @@ import type { ConnectionInfo } from './context.js';
 import { startUdp, udpInfo } from './udp.js';
 import { configureLoopYield, yieldBudgetMs } from './loop-yield.js';
 import type { UdpListener } from './udp.js';
+import { adoptTransferred } from './adopt-transferred.js';
 
 /** A TLS client must finish its handshake within this long. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -196,11 +197,13 @@ function tlsFront(options: tls.TlsOptions, listener: number): tls.Server {
 port.on('message', (msg: ToWorker) => {
   switch (msg.t) {
     case 'conn': {
+      // Out of deserialization the socket has slow (dictionary) properties: served as a fresh one.
+      const sock = adoptTransferred(msg.sock);
       // A client that shuts down its side still gets the replies to everything it sent.
-      msg.sock.allowHalfOpen = true;
+      sock.allowHalfOpen = true;
       const front = secure?.[msg.listener];
-      if (front) front.emit('connection', msg.sock);
-      else admit(msg.sock, msg.listener);
+      if (front) front.emit('connection', sock);
+      else admit(sock, msg.listener);
       break;
     }
     case 'certs':
