@@ -677,7 +677,7 @@ export class SegmentStore implements CacheStore {
       },
       this.counters,
     );
-    this.space.reserve = handle.reserveSegments;
+    this.space.reserve = this.reserveSegments();
     this.space.classes = new slab.ClassCounters(handle.classes, slot, options.casEnabled);
     if (this.optimistic) this.space.heap.onRenew = (): void => this.waitForMarks();
     this.ownMark = OWNED_MARK + slot <= 0xff ? OWNED_MARK + slot : 0;
@@ -2199,7 +2199,8 @@ export class SegmentStore implements CacheStore {
  * every writer can claim a segment while the housekeeper waits for a core.
  * At -t 4 on -m 64 with two, writers ran dry and merged inline in about a
  * quarter of the steady 3 s windows measured; with four, in none of 14
- * (RESULTS.md, "Session 16"). From 128 segments the 1/32 share is as many.
+ * (RESULTS.md, "Session 16"). From 128 segments on, the 1/32 share
+ * already covers -t 4.
  */
 export function defaultReserveSegments(segments: number, writers = 1): number {
   const share = segments < 64 ? 1 : Math.max(2, Math.min(64, Math.floor(segments / 32)));
