@@ -19,8 +19,8 @@
 // is read before the caller sets up its reads, as with the received socket.
 // The received object gives up its handle and is dropped: it has no
 // listeners, has read nothing and never will.
-// Relies on Node internals (`_handle`, the `handle` and `manualStart`
-// constructor options, public since Node's first releases but undocumented).
+// Relies on Node internals: `_handle`, and the undocumented `handle` and
+// `manualStart` options of the Socket constructor.
 // Anything unexpected (no handle, data already buffered, the stream already
 // ended or destroyed) leaves the received socket as it is, which only loses
 // the speed-up. GROW_A_CACHE_KEEP_TRANSFERRED=1 keeps it always (the
