@@ -23,7 +23,9 @@
 // scaling|eviction  --eviction-threads N  --connections N  --rate N (eviction
 // only: open loop at N sets/s over all connections, so both servers are
 // compared at the same offered load instead of each at its own saturation;
-// adds latency counted from each request's scheduled time).
+// adds latency counted from each request's scheduled time)  --ours-threads N
+// (eviction only: ours at -t N against memcached at --eviction-threads, the
+// operator's question "which -t on this machine"; default: the same -t).
 // env THREADS_BENCH_OURS_ARGS: extra arguments for ours (e.g. '-o advisor');
 // THREADS_BENCH_OURS_ENTRY: another build's dist/lib/cli/main.js as ours (to
 // alternate two builds under one harness); THREADS_BENCH_OURS_NODE_ARGS: node
@@ -53,10 +55,12 @@ interface Options {
   connections: number;
   /** Eviction: open-loop sets per second (0 = closed loop). */
   rate: number;
+  /** Eviction: ours' -t when it differs from memcached's (undefined = the same). */
+  oursThreads: number | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { threads: [1, 2, 4], serverCores: '0', clientCores: '1', seconds: 3, rounds: 3, only: undefined, evictionThreads: 4, connections: 50, rate: 0 };
+  const o: Options = { threads: [1, 2, 4], serverCores: '0', clientCores: '1', seconds: 3, rounds: 3, only: undefined, evictionThreads: 4, connections: 50, rate: 0, oursThreads: undefined };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1] ?? '';
     switch (argv[i]) {
@@ -69,6 +73,7 @@ function parseArgs(argv: string[]): Options {
       case '--eviction-threads': o.evictionThreads = Number(v); i++; break;
       case '--connections': o.connections = Number(v); i++; break;
       case '--rate': o.rate = Number(v); i++; break;
+      case '--ours-threads': o.oursThreads = Number(v); i++; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -177,9 +182,11 @@ async function scaling(o: Options): Promise<void> {
 
 async function eviction(o: Options): Promise<void> {
   const t = o.evictionThreads;
+  const oursT = o.oursThreads ?? t;
   const open = o.rate > 0;
   const loop = open ? `open loop at ${o.rate} sets/s` : 'closed loop';
-  console.log(`\n## Eviction latency: set-only into -m 64, ${o.connections} conns, no pipelining, ${loop}, -t ${t}; ${o.rounds} rounds of ${o.seconds} s\n`);
+  const threads = oursT === t ? `-t ${t}` : `memcached -t ${t}, ours -t ${oursT}`;
+  console.log(`\n## Eviction latency: set-only into -m 64, ${o.connections} conns, no pipelining, ${loop}, ${threads}; ${o.rounds} rounds of ${o.seconds} s\n`);
   const scheduledHead = open ? ' p99 from schedule µs | p99.99 from schedule µs |' : '';
   console.log(`| value | server | sets/s | p99 µs | p99.9 µs | p99.99 µs |${scheduledHead} CPU µs/set | evictions in window | inline merges in window |`);
   console.log(`|---|---|---|---|---|---|${open ? '---|---|' : ''}---|---|---|`);
@@ -189,7 +196,7 @@ async function eviction(o: Options): Promise<void> {
     // Key space ~3x what -m 64 holds, so nearly every set evicts; round 0
     // stores every key once (pipelined) to fill the memory, and is not counted.
     const keyCount = valueSize < 512 ? 1_500_000 : 200_000;
-    const servers = { memcached: await start('memcached', t, 64, o.serverCores), ours: await start('ours', t, 64, o.serverCores) };
+    const servers = { memcached: await start('memcached', t, 64, o.serverCores), ours: await start('ours', oursT, 64, o.serverCores) };
     const runs: Record<Kind, Array<LoadResult & { inline: number; evicted: number }>> = { memcached: [], ours: [] };
     try {
       for (let round = 0; round < o.rounds + 1; round++) {
