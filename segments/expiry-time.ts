@@ -24,16 +24,21 @@ export function deadlineFor(exptime: number, nowS: number): number {
 }
 
 /**
- * The second from which a `flush_all <delay>` takes effect (`nowS` means
- * at once). memcached sets its flush moment one second before
- * realtime(delay): after `flush_all 2` an older item is gone one second later
- * while an item stored in that second stays. Items stored before the
- * returned second become misses once the clock reaches it.
+ * The last second a `flush_all <delay>` removes: memcached's oldest_live, in
+ * unix seconds. Once the clock reaches it, every item stored in that second
+ * or before is a miss, including items stored during that second after the
+ * flush took effect (memcached compares whole seconds: item time <=
+ * oldest_live). With CAS memcached sets it one second before realtime(delay),
+ * and an immediate flush (no delay, or a time already past) one second
+ * before now, so sets after the command survive (its CAS cliff); with -C
+ * it is realtime(delay) itself, and now for an immediate flush. Measured
+ * against memcached 1.6.18: `flush_all 2` empties the cache one second
+ * later and loses the sets of that whole second (-C: two seconds later);
+ * `flush_all 1` loses the rest of the current second's sets (-C: the next
+ * second's).
  */
-export function flushMomentFor(delay: number, nowS: number): number {
-  if (!(delay > 0)) return nowS;
-  const at = deadlineFor(delay, nowS);
-  if (at === EXPIRED) return nowS;
-  return Math.max(nowS, at - 1);
+export function flushMomentFor(delay: number, nowS: number, casEnabled = true): number {
+  const at = delay > 0 ? deadlineFor(delay, nowS) : EXPIRED;
+  const realtime = at === EXPIRED ? nowS : at;
+  return casEnabled ? realtime - 1 : realtime;
 }
-

@@ -17,8 +17,10 @@
 // 928,840 items (72 bytes each); an 8-byte CAS stored in every item keeps
 // 816,340 (80 bytes each), 12% fewer.
 // casEnabled=false (memcached -C): tokens read 0 and compare-and-set answers
-// EXISTS; and, as memcached without CAS, a set in the same second as a
-// flush_all is flushed too (NOCAS_FLUSH_SECOND; not for incr's auto-create).
+// EXISTS. flush_all keeps memcached's whole-second cliff: a set in the last
+// second a flush removes (flushMomentFor: the flush's own second under -C,
+// the second a delayed flush takes effect with or without CAS) is flushed
+// as soon as it is stored (FLUSH_SECOND; not for incr's auto-create).
 //
 // Threads. Every byte of store state is in SharedArrayBuffer (handle):
 // segments and their headers, the free stack and generation counter
@@ -298,8 +300,8 @@
 // flushed own segment), and every walker passes flushed segments by: item
 // walks, merges (their records are dead), the segment map shows them until
 // freed, and a warm-restart save frees them before it writes (the cliff is
-// not in the image; a pending delayed flush is). -C keeps memcached's
-// whole-second cliff on top (NOCAS_FLUSH_SECOND).
+// not in the image; a pending delayed flush is). memcached's whole-second
+// cliff is kept on top (FLUSH_SECOND).
 // Housekeeping: housekeep() is one bounded step (a slice of the expiry
 // sweep, some hash migration, one slice of a merge while fewer than
 // `reserveSegments` segments are free), for a background thread's loop
@@ -446,16 +448,17 @@ const APPLYING = 48;
 const APPLYING_STRIDE = 16;
 /** Float64 cells. */
 const CAS_COUNTER = 0;
-/** Second at which a delayed flush_all takes effect, -1 when none. */
+/** The last second a delayed flush_all removes, not reached yet (it takes effect then); -1 when none. */
 const PENDING_FLUSH_AT = 1;
 /**
- * -C only: the second in which the last flush_all took effect (0: none).
- * Without CAS memcached cannot tell items stored in that second from the
- * flushed ones (its cliff is oldest_live, in whole seconds), so they are
- * flushed as soon as stored; t/flush-all.t checks it. With CAS the cliff is
- * exact and this stays 0.
+ * The last second the last flush_all removed (flushMomentFor; -1: none).
+ * memcached's cliff is oldest_live in whole seconds (item time <=
+ * oldest_live), so an item stored in that second, even after the flush took
+ * effect, is flushed as soon as it is stored; t/flush-all.t checks it. An
+ * immediate flush with CAS names the second before its own, so later sets
+ * in its second survive (memcached's CAS cliff).
  */
-const NOCAS_FLUSH_SECOND = 2;
+const FLUSH_SECOND = 2;
 /** The second the last flush_all took effect (-1: none); the housekeeper frees its segments from the next second. */
 const FLUSHED_SECOND = 3;
 const CELLS = 4;
@@ -1515,8 +1518,8 @@ export class SegmentStore implements CacheStore {
       // as memcached stores it, expired from this second, so the next get
       // misses and counts get_expired; the sweep frees its segment.
       if (deadline === EXPIRED) deadline = nowS;
-      if (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS) {
-        // Under -C, flushed in its second: the old value is gone, the next get misses.
+      if (this.cells[FLUSH_SECOND] === nowS) {
+        // Stored in the last second a flush removes: flushed at once, the old value gone, the next get misses.
         if (old >= 0) space.unlink(old, hash);
         counters.totalItems++;
         this.lastCas = 0;
@@ -1583,7 +1586,7 @@ export class SegmentStore implements CacheStore {
     try {
       const flushAt = this.cells[PENDING_FLUSH_AT]!;
       if (flushAt >= 0 && nowS >= flushAt) return -1;
-      if (!this.casEnabled && this.cells[NOCAS_FLUSH_SECOND] === nowS) return -1;
+      if (this.cells[FLUSH_SECOND] === nowS) return -1;
       if (heap.busy[seg] !== this.ownMark || heap.generation[seg] !== this.ownGeneration || heap.isFlushed(seg)) {
         // Taken back (merged, evicted, swept, flushed): a later plain set that opens a segment claims another.
         this.ownSeg = NO_SEGMENT;
@@ -1843,14 +1846,14 @@ export class SegmentStore implements CacheStore {
 
   private flushAllLocked(delay: number): void {
     const nowS = this.now();
-    const at = flushMomentFor(delay, nowS);
-    if (at <= nowS) {
+    const last = flushMomentFor(delay, nowS, this.casEnabled);
+    if (last <= nowS) {
       this.cells[PENDING_FLUSH_AT] = -1;
-      this.applyFlush(nowS);
+      this.applyFlush(last, nowS);
     } else {
-      // Applied by the first call at or after that second (see now()), so
-      // anything stored before it is gone and anything stored from it stays.
-      this.cells[PENDING_FLUSH_AT] = at;
+      // Applied by the first call at or after that second (see now()): anything
+      // stored before it, or in it, is gone; anything stored later stays.
+      this.cells[PENDING_FLUSH_AT] = last;
     }
   }
 
@@ -1990,7 +1993,7 @@ export class SegmentStore implements CacheStore {
     if (flushAt >= 0 && nowS >= flushAt) {
       // The cliff moves before the pending cell clears, so a reader between
       // the two stores sees one or the other (applyFlush raises SEQ first).
-      this.applyFlush(flushAt);
+      this.applyFlush(flushAt, flushAt);
       this.cells[PENDING_FLUSH_AT] = -1;
     }
     return nowS;
@@ -2002,16 +2005,17 @@ export class SegmentStore implements CacheStore {
    * stored so far is a miss from now on (get_flushed), and the housekeeper's
    * sweep frees those segments a few per step (HOUSEKEEP_FLUSHED_SEGMENTS),
    * as memcached's crawler and LRU tails reclaim flushed items lazily.
-   * `second`: when it took effect (-C: sets in that second are flushed too).
+   * `lastSecond`: the last second it removes (sets in it are flushed too);
+   * `effective`: the second it took effect in.
    */
-  private applyFlush(second: number): void {
+  private applyFlush(lastSecond: number, effective: number): void {
     // A quiet (striped) link may be the hold that applies a due delayed
     // flush: optimistic readers must see SEQ move before the cliff does.
     this.lock.raiseSeq();
     this.space.heap.flushBelowNext();
     if (this.space.ghosts !== null) this.space.ghosts.clear();
-    this.cells[FLUSHED_SECOND] = second;
-    if (!this.casEnabled) this.cells[NOCAS_FLUSH_SECOND] = second;
+    this.cells[FLUSHED_SECOND] = effective;
+    this.cells[FLUSH_SECOND] = lastSecond;
   }
 
   /** The next stored per-item CAS (perItemCas only). */
@@ -2237,6 +2241,7 @@ function newHandle(options: StoreOptions, tuning: StoreTuning = {}): SharedStore
   const cells = new SharedArrayBuffer(CELLS * 8);
   new Float64Array(cells)[PENDING_FLUSH_AT] = -1;
   new Float64Array(cells)[FLUSHED_SECOND] = -1;
+  new Float64Array(cells)[FLUSH_SECOND] = -1;
   return {
     kind: 'grow-a-cache-store',
     options: {

@@ -59,6 +59,16 @@ t.test('TTLs and last access follow the clock', async (t) => {
   t.equal(await ask('get fl\r\n'), 'VALUE fl 0 1\r\na\r\nEND\r\n', 'still there before the delay');
   clock.advance(11);
   t.equal(await ask('get fl\r\n'), 'END\r\n', 'flushed after the delay');
+
+  // memcached 1.6.18 measured: `flush_all 2` takes effect a second later and
+  // flushes every set of that whole second, as its cliff is whole seconds.
+  t.equal(await ask('flush_all 2\r\n'), 'OK\r\n');
+  clock.advance(1);
+  t.equal(await ask('set in 0 0 1\r\ni\r\nget in\r\n'), 'STORED\r\nEND\r\n', 'a set in the flush second is flushed at once');
+  clock.advance(1);
+  t.equal(await ask('set in 0 0 1\r\ni\r\nget in\r\n'), 'STORED\r\nVALUE in 0 1\r\ni\r\nEND\r\n', 'the next second keeps its sets');
+  t.equal(await ask('flush_all 1\r\nset in2 0 0 1\r\nj\r\nget in in2\r\n'), 'OK\r\nSTORED\r\nEND\r\n', 'flush_all 1: at once, and the rest of its second');
+  t.equal(await ask('flush_all\r\nset in3 0 0 1\r\nk\r\nget in3\r\n'), 'OK\r\nSTORED\r\nVALUE in3 0 1\r\nk\r\nEND\r\n', 'flush_all: a set right after it stays');
 });
 
 t.test('meta l and la stay right after days and years of uptime', async (t) => {

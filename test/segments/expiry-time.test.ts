@@ -18,11 +18,16 @@ t.test('deadlines', async (t) => {
   t.equal(deadlineFor(NaN, now), EXPIRED);
 });
 
-t.test('flush moments', async (t) => {
-  t.equal(flushMomentFor(0, now), now);
-  t.equal(flushMomentFor(-1, now), now);
-  t.equal(flushMomentFor(1, now), now, 'memcached: one second before now + 1');
+t.test('flush moments: the last second a flush removes (memcached oldest_live)', async (t) => {
+  t.equal(flushMomentFor(0, now), now - 1, 'at once: the second before, so later sets survive');
+  t.equal(flushMomentFor(-1, now), now - 1);
+  t.equal(flushMomentFor(1, now), now, 'one second before now + 1: the rest of this second too');
   t.equal(flushMomentFor(2, now), now + 1);
   t.equal(flushMomentFor(now + 100, now), now + 99, 'absolute');
-  t.equal(flushMomentFor(now - 100, now), now, 'absolute in the past: at once');
+  t.equal(flushMomentFor(now - 100, now), now - 1, 'absolute in the past: at once');
+  t.equal(flushMomentFor(0, now, false), now, '-C: the whole current second');
+  t.equal(flushMomentFor(1, now, false), now + 1, '-C: realtime(delay) itself');
+  t.equal(flushMomentFor(2, now, false), now + 2);
+  t.equal(flushMomentFor(now + 100, now, false), now + 100);
+  t.equal(flushMomentFor(now - 100, now, false), now);
 });

@@ -31,6 +31,8 @@ function modelDeadline(exptime: number, now: number): number | 'expired' {
 class Model {
   readonly items = new Map<string, Entry>();
   pendingFlush = -1;
+  /** The last second the last flush removed: a set stored in it is flushed at once (memcached: item time <= oldest_live). */
+  flushSecond = -1;
   counters = { getHits: 0, getMisses: 0, casHits: 0, casMisses: 0, casBadval: 0, touchHits: 0, touchMisses: 0, deleteHits: 0, deleteMisses: 0, incrHits: 0, incrMisses: 0, decrHits: 0, decrMisses: 0 };
 
   constructor(private readonly clock: ManualClock) {}
@@ -39,6 +41,7 @@ class Model {
   now(): number {
     const now = this.clock.seconds;
     if (this.pendingFlush >= 0 && now >= this.pendingFlush) {
+      this.flushSecond = this.pendingFlush;
       this.pendingFlush = -1;
       this.items.clear();
     }
@@ -147,7 +150,7 @@ function run(seed: number, ops: number): string[] {
         } else {
           want = 'stored';
           const deadline = modelDeadline(exptime, now);
-          if (deadline === 'expired') model.items.delete(key);
+          if (deadline === 'expired' || now === model.flushSecond) model.items.delete(key);
           else model.items.set(key, { value, flags, deadline, cas: 0 });
         }
       }
@@ -230,12 +233,15 @@ function run(seed: number, ops: number): string[] {
       expect(`op ${op} delete ${key} cas ${cas}`, store.delete(kb, cas), want);
     } else if (r < 0.905) {
       const now = model.now();
-      const delay = pick([0, 0, -1, 1, 2, 3, 10, now + 3]);
-      const at = delay > 0 ? (delay > THIRTY_DAYS ? delay : now + delay) - 1 : now;
-      if (at <= now) {
+      const delay = pick([0, 0, -1, 1, 2, 3, 10, now + 3, now - 3]);
+      // memcached's oldest_live with CAS: the second before realtime(delay), or before now.
+      const realtime = delay > 0 ? (delay > THIRTY_DAYS ? delay : now + delay) : now;
+      const last = (realtime <= now ? now : realtime) - 1;
+      if (last <= now) {
         model.items.clear();
         model.pendingFlush = -1;
-      } else model.pendingFlush = at;
+        model.flushSecond = last;
+      } else model.pendingFlush = last;
       store.flushAll(delay);
     } else if (r < 0.98) {
       clock.ms += Math.floor(random() * 1500);

@@ -223,10 +223,13 @@ t.test('casEnabled=false: a set in the second of a flush_all is flushed too (mem
   clock.advance(1);
   t.equal(store.store('set', b('next'), b('4'), 0, 0, 0), 'stored');
   t.equal(getString(store, 'next'), '4', 'the next second keeps its sets');
-  // A delayed flush covers its own second too (`flush_all 3` takes effect two seconds on).
+  // A delayed flush covers its own second too; without CAS memcached's
+  // `flush_all 3` takes effect three seconds on (with CAS, two).
   store.flushAll(3);
   clock.advance(1);
   t.equal(getString(store, 'next'), '4', 'before the delayed flush');
+  clock.advance(1);
+  t.equal(getString(store, 'next'), '4', 'still before it: -C has no second taken off');
   clock.advance(1);
   store.store('set', b('then'), b('5'), 0, 0, 0);
   t.equal(getString(store, 'next'), undefined, 'delayed flush applied');
@@ -416,12 +419,23 @@ t.test('flush_all now and with a delay', async (t) => {
   clock.advance(0.5);
   store.store('set', b('c'), b('1'), 0, 0, 0);
   clock.advance(0.5);
-  store.store('set', b('d'), b('1'), 0, 0, 0);
+  t.equal(store.store('set', b('d'), b('1'), 0, 0, 0), 'stored');
   t.equal(getString(store, 'b'), undefined, 'older item gone one second later');
   t.equal(getString(store, 'c'), undefined);
-  t.equal(getString(store, 'd'), '1', 'stored in the flush second: stays');
+  t.equal(getString(store, 'd'), undefined, 'stored in the flush second: flushed too (memcached: item time <= oldest_live)');
+  clock.advance(1);
+  store.store('set', b('d'), b('1'), 0, 0, 0);
+  t.equal(getString(store, 'd'), '1', 'stored the second after: stays');
   clock.advance(5);
   t.equal(getString(store, 'd'), '1', 'a delayed flush happens once');
+
+  store.flushAll(1); // the second before now + 1: this one, so the rest of it is flushed too
+  t.equal(getString(store, 'd'), undefined, 'flush_all 1: at once');
+  store.store('set', b('d'), b('1'), 0, 0, 0);
+  t.equal(getString(store, 'd'), undefined, 'and a set in the rest of its second is flushed');
+  clock.advance(1);
+  store.store('set', b('d'), b('1'), 0, 0, 0);
+  t.equal(getString(store, 'd'), '1', 'the next second keeps its sets');
 
   store.flushAll(clock.seconds + 3); // absolute unix time
   store.store('set', b('e'), b('1'), 0, 0, 0);
