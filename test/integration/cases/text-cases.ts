@@ -308,6 +308,17 @@ export const TEXT_CASES: ExchangeCase[] = [
     ],
   },
   {
+    // One send each, so no second boundary falls between the flush and the set.
+    // memcached's cliff is whole seconds: flush_all 1 names this second, so the
+    // rest of its sets are flushed too; a plain flush_all names the second before.
+    name: 'flush_all 1 flushes the rest of its second; a plain flush_all does not',
+    steps: [
+      { send: 'set fs1 0 0 1\r\na\r\n', expect: 'STORED\r\n' },
+      { send: 'flush_all 1\r\nset fs2 0 0 1\r\nb\r\nget fs1 fs2\r\n', expect: 'OK\r\nSTORED\r\nEND\r\n' },
+      { send: 'flush_all\r\nset fs3 0 0 1\r\nc\r\nget fs3\r\n', expect: 'OK\r\nSTORED\r\nVALUE fs3 0 1\r\nc\r\nEND\r\n' },
+    ],
+  },
+  {
     name: 'version is exactly the memcached release (clients parse it)',
     steps: [{ send: 'version\r\n', expect: 'VERSION 1.6.18\r\n' }],
   },
