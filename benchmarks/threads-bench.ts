@@ -185,8 +185,8 @@ async function eviction(o: Options): Promise<void> {
   const oursT = o.oursThreads ?? t;
   const open = o.rate > 0;
   const loop = open ? `open loop at ${o.rate} sets/s` : 'closed loop';
-  const threads = oursT === t ? `-t ${t}` : `memcached -t ${t}, ours -t ${oursT}`;
-  console.log(`\n## Eviction latency: set-only into -m 64, ${o.connections} conns, no pipelining, ${loop}, ${threads}; ${o.rounds} rounds of ${o.seconds} s\n`);
+  const threadCounts = oursT === t ? `-t ${t}` : `memcached -t ${t}, ours -t ${oursT}`;
+  console.log(`\n## Eviction latency: set-only into -m 64, ${o.connections} conns, no pipelining, ${loop}, ${threadCounts}; ${o.rounds} rounds of ${o.seconds} s\n`);
   const scheduledHead = open ? ' p99 from schedule µs | p99.99 from schedule µs |' : '';
   console.log(`| value | server | sets/s | p99 µs | p99.9 µs | p99.99 µs |${scheduledHead} CPU µs/set | evictions in window | inline merges in window |`);
   console.log(`|---|---|---|---|---|---|${open ? '---|---|' : ''}---|---|---|`);
