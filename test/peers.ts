@@ -1,5 +1,6 @@
 // Optional peers: the real programs some tests drive (memcached, libmemcached's
-// tools, Prometheus, a browser). Every test that needs one asks here, so a
+// tools, Prometheus, a browser, client libraries in Python, PHP and Ruby,
+// twemproxy). Every test that needs one asks here, so a
 // fresh machine skips those tests with a reason instead of failing, and the
 // runner (scripts/test.mjs) can end with one line naming what was skipped and
 // how to install it. Not a process manager: tests still start their peers.
@@ -51,6 +52,11 @@ const PEERS = {
   promtool: { pkg: 'prometheus', commands: ['promtool'] },
   prometheus: { pkg: 'prometheus', commands: ['prometheus'] },
   chromium: { pkg: 'chromium', commands: ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'] },
+  /** Debian's python3 (a python3 earlier on PATH, e.g. pyenv's, does not see Debian's modules). */
+  pymemcache: { pkg: 'python3-pymemcache', commands: ['/usr/bin/python3'], check: (path: string) => runsClean(path, ['-c', 'import pymemcache'], 'pymemcache') },
+  'php-memcached': { pkg: 'php-cli php-memcached', commands: ['php'], check: (path: string) => runsClean(path, ['-r', 'exit(class_exists("Memcached") ? 0 : 1);'], 'the php memcached extension') },
+  dalli: { pkg: 'ruby ruby-dalli', commands: ['ruby'], check: (path: string) => runsClean(path, ['-e', 'require "dalli"'], 'the dalli gem') },
+  nutcracker: { pkg: 'nutcracker', commands: ['nutcracker'] },
 } satisfies Record<string, PeerSpec>;
 
 export type Peer = keyof typeof PEERS;
@@ -66,7 +72,21 @@ function isHidden(name: Peer, spec: PeerSpec): boolean {
   return hidden.has('all') || hidden.has(name) || hidden.has(spec.pkg) || spec.commands.some((c) => hidden.has(c));
 }
 
+/** undefined when `path args` exits 0, else why `what` will not do. */
+function runsClean(path: string, args: string[], what: string): string | undefined {
+  const r = spawnSync(path, args, { stdio: 'ignore', timeout: 20_000 });
+  return r.error === undefined && r.status === 0 ? undefined : `${what} is not installed for ${path}`;
+}
+
 function onPath(command: string): string | undefined {
+  if (command.startsWith('/')) {
+    try {
+      accessSync(command, constants.X_OK);
+      return command;
+    } catch {
+      return undefined;
+    }
+  }
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, command);
