@@ -9,6 +9,7 @@
 // read buffer: they are valid only until the connection reads again, so the
 // executor must consume (copy into the store or into a reply) before that.
 
+import { memcachedItemBytes } from '../segments/item-limit.js';
 import type { KeyList } from './key-list.js';
 
 /** Which wire protocol a request came from; decides how replies are encoded. */
@@ -181,6 +182,20 @@ export interface ParserLimits {
   maxValueBytes: number;
   /** Longest key, 250 as memcached. */
   maxKeyBytes: number;
+  /**
+   * memcached's `-I` as it applies it: to the whole item (header, key,
+   * flags, value, CRLF, CAS; segments/item-limit.ts), so a value a few
+   * dozen bytes under `-I` is refused too. Unset: only maxValueBytes.
+   */
+  itemSizeMax?: number;
+  /** Whether CAS counts in the item's size (memcached without -C); default true. */
+  casEnabled?: boolean;
 }
 
-export const DEFAULT_LIMITS: ParserLimits = { maxValueBytes: 1024 * 1024, maxKeyBytes: 250 };
+export const DEFAULT_LIMITS: ParserLimits = { maxValueBytes: 1024 * 1024, maxKeyBytes: 250, itemSizeMax: 1024 * 1024, casEnabled: true };
+
+/** Whether a value of `valueLength` bytes under this key length and client flags is refused as too large. */
+export function valueTooLarge(limits: ParserLimits, keyLength: number, flags: number, valueLength: number): boolean {
+  if (valueLength > limits.maxValueBytes) return true;
+  return limits.itemSizeMax !== undefined && memcachedItemBytes(keyLength, flags, valueLength, limits.casEnabled ?? true) > limits.itemSizeMax;
+}

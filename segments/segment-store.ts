@@ -358,6 +358,7 @@ import * as slab from './slab-classes.js';
 import { newTurnoverMemory } from './heap-turnover.js';
 import type { StoreImagePort } from './persist/image-port.js';
 import { copyRange, copyView } from './shared-copy.js';
+import { memcachedValueMax } from './item-limit.js';
 
 /** Knobs the benchmark and tests use; not part of the server's settings. */
 export interface StoreTuning {
@@ -1467,7 +1468,7 @@ export class SegmentStore implements CacheStore {
     const counters = this.counters;
     const n = key.length;
     if (n === 0 || n > MAX_KEY_BYTES) return 'not_stored';
-    if (value.length > this.valueMax(n)) {
+    if (value.length > this.valueMax(n, flags >>> 0)) {
       counters.storeTooLarge++;
       return 'too_large';
     }
@@ -1509,8 +1510,9 @@ export class SegmentStore implements CacheStore {
     if (joining) {
       // memcached keeps the existing item's flags and exptime.
       valueLength += space.valueLength(old);
-      if (valueLength > this.valueMax(n)) return 'not_stored';
       itemFlags = space.flags(old);
+      // memcached allocates the joined item with the old item's flags; too large is NOT_STORED there.
+      if (valueLength > this.valueMax(n, itemFlags)) return 'not_stored';
       deadline = space.deadline(old);
     } else {
       deadline = deadlineFor(exptime, nowS);
@@ -1571,7 +1573,7 @@ export class SegmentStore implements CacheStore {
    */
   writeOwned(key: Buffer, value: Buffer, flags: number, exptime: number, keepShared = false): number {
     const n = key.length;
-    if (n === 0 || n > MAX_KEY_BYTES || value.length > this.valueMax(n)) return -1;
+    if (n === 0 || n > MAX_KEY_BYTES || value.length > this.valueMax(n, flags >>> 0)) return -1;
     const nowS = this.nowSeconds();
     const deadline = deadlineFor(exptime, nowS);
     if (deadline === EXPIRED) return -1;
@@ -2082,14 +2084,15 @@ export class SegmentStore implements CacheStore {
   }
 
   /**
-   * The longest value stored under a key of `keyLength` bytes: -I, and a
-   * record with every optional field (a later touch or CAS-keeping copy may
-   * add them) must fit one segment. The default segment is -I bytes
-   * (store-defaults.ts), so this refuses only what memcached refuses too
-   * (its item header, key, CRLF and CAS count against -I).
+   * The longest value stored under a key of `keyLength` bytes with client
+   * flags `flags`: what memcached stores under -I (item-limit.ts: its item
+   * header, key, flags, CRLF and CAS count against -I), and a record with
+   * every optional field (a later touch or CAS-keeping copy may add them)
+   * must fit one segment. The default segment is -I bytes
+   * (store-defaults.ts), so the first bound is the one that refuses.
    */
-  private valueMax(keyLength: number): number {
-    return Math.min(this.itemSizeMax, this.segmentSize - MAX_HEADER_BYTES - keyLength);
+  private valueMax(keyLength: number, flags: number): number {
+    return Math.min(memcachedValueMax(keyLength, flags, this.itemSizeMax, this.casEnabled), this.segmentSize - MAX_HEADER_BYTES - keyLength);
   }
 
   /**

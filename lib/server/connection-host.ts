@@ -16,6 +16,7 @@ import { parseTextRequest } from '../../protocol/text/parse.js';
 import { parseBinaryRequest } from '../../protocol/binary/parse.js';
 import { respondText } from '../respond/respond-text.js';
 import { respondBinary } from '../respond/respond-binary.js';
+import type { ParserLimits } from '../../protocol/request.js';
 
 /** Keys longer than this are refused, as memcached. */
 const MAX_KEY_BYTES = 250;
@@ -42,7 +43,7 @@ export class ConnectionHost {
   readonly open = new Set<Connection>();
   private readonly ctx: ServerContext;
   private readonly auth: ProtocolHandler | undefined;
-  readonly limits: { maxValueBytes: number; maxKeyBytes: number };
+  readonly limits: ParserLimits;
   private readonly idleSweep: NodeJS.Timeout | undefined;
   /** Set while drain() waits for the last connection to go. */
   private onLastClosed: (() => void) | undefined;
@@ -50,7 +51,7 @@ export class ConnectionHost {
   constructor(ctx: ServerContext, auth: ProtocolHandler | undefined) {
     this.ctx = ctx;
     this.auth = auth;
-    this.limits = { maxValueBytes: ctx.settings.itemSizeMax, maxKeyBytes: MAX_KEY_BYTES };
+    this.limits = { maxValueBytes: ctx.settings.itemSizeMax, maxKeyBytes: MAX_KEY_BYTES, itemSizeMax: ctx.settings.itemSizeMax, casEnabled: ctx.settings.casEnabled };
     // -o idle_timeout: close TCP connections that sent no command for that
     // long (memcached leaves unix-socket connections alone).
     const idleMs = ctx.settings.idleTimeout * 1000;

@@ -24,7 +24,7 @@
 // Trailing body bytes that memcached would misread as the next packet
 // (Stat, Touch, GAT with a value part) are skipped with the packet.
 
-import type { ParseResult, ParserLimits, Request, StoreMode } from '../request.js';
+import { valueTooLarge, type ParseResult, type ParserLimits, type Request, type StoreMode } from '../request.js';
 import { errorPacket } from './encode.js';
 import { KeyList } from '../key-list.js';
 import {
@@ -258,26 +258,35 @@ export function parseBinaryRequest(buf: Buffer, offset: number, limits: ParserLi
   if (!lengthsValid(info.family, keyLen, extLen, bodyLen)) return fatal(opcode, opaque, STATUS_EINVAL);
 
   // Only the value part can be large; bound it before waiting for it so
-  // no client can make us buffer more than one item's worth.
+  // no client can make us buffer more than one item's worth. memcached
+  // sizes the item with its key and flags (nonzero flags: 4 bytes more),
+  // so near the limit the extras decide.
   const valueLen = bodyLen - keyLen - extLen;
-  if (valueLen > limits.maxValueBytes) {
+  if (valueTooLarge(limits, keyLen, 1, valueLen)) {
     // Like memcached, answer once extras and key are in: the key stays
     // readable in the buffer (the connection drops a refused Set's old value).
     const headLen = HEADER_BYTES + extLen + keyLen;
     switch (info.family) {
       case 'store':
-      case 'concat':
+      case 'concat': {
         if (avail < headLen) return INCOMPLETE;
-        return swallow(opcode, opaque, STATUS_E2BIG, headLen, valueLen, refusedSetKey(buf, offset, opcode, extLen, keyLen));
+        // Append/prepend carry no flags: memcached allocates their data with flags 0.
+        const flags = info.family === 'store' ? readU32(buf, offset + HEADER_BYTES) : 0;
+        if (valueTooLarge(limits, keyLen, flags, valueLen)) {
+          return swallow(opcode, opaque, STATUS_E2BIG, headLen, valueLen, refusedSetKey(buf, offset, opcode, extLen, keyLen));
+        }
+        break;
+      }
       case 'sasl_auth':
       case 'sasl_step':
-        // memcached cannot allocate the item it reads SASL data into.
+        // memcached cannot allocate the item it reads SASL data into (the mechanism as its key, no flags).
         if (avail < headLen) return INCOMPLETE;
-        return swallow(opcode, opaque, STATUS_ENOMEM, headLen, valueLen);
+        if (valueTooLarge(limits, keyLen, 0, valueLen)) return swallow(opcode, opaque, STATUS_ENOMEM, headLen, valueLen);
+        break;
       default:
         // Stat/Touch/GAT with a huge trailing body: memcached would misframe
         // and close on the garbage; refuse it outright.
-        return fatal(opcode, opaque, STATUS_EINVAL);
+        if (valueLen > limits.maxValueBytes) return fatal(opcode, opaque, STATUS_EINVAL);
     }
   }
   if (avail < HEADER_BYTES + bodyLen) return INCOMPLETE;

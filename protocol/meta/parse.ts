@@ -12,7 +12,7 @@
 // after its length token was read swallows the data block; earlier ones
 // (bad length, too many flags) consume only the line.
 
-import type { MetaFlags, MetaRequest, ParseResult, ParserLimits, SimpleRequest } from '../request.js';
+import { valueTooLarge, type MetaFlags, type MetaRequest, type ParseResult, type ParserLimits, type SimpleRequest } from '../request.js';
 import { REPLY } from '../text/replies.js';
 import { fail, INCOMPLETE, ok, swallow } from '../text/results.js';
 import { tokenEnd, tokenLength, tokenStart } from '../text/tokenize.js';
@@ -49,6 +49,12 @@ function metaRequest(
     flags,
     value,
   };
+}
+
+/** The client flags an `ms` stores (its F token, already checked as a uint32 by parseMetaFlags), 0 without one. */
+function clientFlagsOf(flags: MetaFlags): number {
+  const token = flags.get('F');
+  return typeof token === 'string' ? Number(token) : 0;
 }
 
 /** Mode letter given with M, if it is not among `allowed`. */
@@ -121,11 +127,15 @@ function parseMetaSet(buf: Buffer, n: number, next: number, lineBytes: number, l
   if (error !== null) return swallow(error, lineBytes, remaining);
   if (badMode(flags, MS_MODES)) return swallow(REPLY.CLIENT_ERROR_INVALID_MS_MODE, lineBytes, remaining);
   if (opaqueTokenLength > MAX_OPAQUE_TOKEN) return swallow(REPLY.CLIENT_ERROR_OPAQUE_TOO_LONG, lineBytes, remaining);
-  if (length > limits.maxValueBytes) {
-    // memcached unlinks the key's old value, whatever the mode.
+  // Only near the limit does the item's exact size matter: the key as sent
+  // (never shorter than decoded) and nonzero flags bound it from above.
+  if (valueTooLarge(limits, tokenLength(1), 1, length)) {
     const key = buf.subarray(tokenStart[1]!, tokenEnd[1]!);
-    const unlink = flags.has('b') ? Buffer.from(key.toString('latin1'), 'base64') : key;
-    return swallow(REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, remaining, unlink, true);
+    const itemKey = flags.has('b') ? Buffer.from(key.toString('latin1'), 'base64') : key;
+    if (valueTooLarge(limits, itemKey.length, clientFlagsOf(flags), length)) {
+      // memcached unlinks the key's old value, whatever the mode.
+      return swallow(REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, remaining, itemKey, true);
+    }
   }
 
   const framing = frameDataBlock(buf, next, length);

@@ -13,7 +13,7 @@
 //     exactly <bytes>+2 bytes, and parsing resumes right there;
 //   - with `noreply` those errors are not answered either (REPLY.NONE).
 
-import type { ParseResult, ParserLimits, StoreMode, StoreRequest } from '../request.js';
+import { valueTooLarge, type ParseResult, type ParserLimits, type StoreMode, type StoreRequest } from '../request.js';
 import { REPLY } from './replies.js';
 import { fail, INCOMPLETE, ok, swallow } from './results.js';
 import { lastTokenIsNoreply, tokenEnd, tokenStart } from './tokenize.js';
@@ -69,7 +69,7 @@ export function parseStore(
   }
   if (length < 0 || length > MAX_DECLARED_LENGTH) return fail(badLine, lineBytes);
 
-  if (length > limits.maxValueBytes) {
+  if (valueTooLarge(limits, keyEnd - keyStart, flags, length)) {
     // memcached unlinks the old value of a `set` it refuses as too large.
     const unlink = mode === 'set' ? buf.subarray(keyStart, keyEnd) : undefined;
     return swallow(noreply ? REPLY.NONE : REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, length + 2, unlink, true);

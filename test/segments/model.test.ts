@@ -10,6 +10,8 @@ import type { SegmentStore } from '../../segments/segment-store.js';
 import { audit, makeStore, prng, type ManualClock } from './helpers.js';
 
 const ITEM_MAX = 4096;
+/** memcached's size of an item, which -I bounds: 48-byte header, key + NUL, 4 bytes of nonzero flags, value + CRLF, 8 bytes of CAS. */
+const memcachedItemSize = (keyLength: number, flags: number, valueLength: number): number => 48 + keyLength + 1 + (flags === 0 ? 0 : 4) + valueLength + 2 + 8;
 const THIRTY_DAYS = 2592000;
 const U64 = (1n << 64n) - 1n;
 
@@ -132,7 +134,7 @@ function run(seed: number, ops: number): string[] {
       let want: string;
       const compare = mode === 'cas' || (cas !== 0 && mode !== 'add');
       const casCounted = mode === 'cas' || mode === 'set';
-      if (value.length > ITEM_MAX) want = 'too_large';
+      if (memcachedItemSize(key.length, flags, value.length) > ITEM_MAX) want = 'too_large';
       else if (e !== undefined && mode === 'add') want = 'not_stored';
       else if (e === undefined && (mode === 'replace' || mode === 'append' || mode === 'prepend')) want = 'not_stored';
       else if (compare && e === undefined) {
@@ -145,7 +147,7 @@ function run(seed: number, ops: number): string[] {
         if (compare && casCounted) model.counters.casHits++;
         if (mode === 'append' || mode === 'prepend') {
           const joined = mode === 'append' ? Buffer.concat([e!.value, value]) : Buffer.concat([value, e!.value]);
-          want = joined.length > ITEM_MAX ? 'not_stored' : 'stored';
+          want = memcachedItemSize(key.length, e!.flags, joined.length) > ITEM_MAX ? 'not_stored' : 'stored';
           if (want === 'stored') model.items.set(key, { ...e!, value: joined, cas: 0 });
         } else {
           want = 'stored';

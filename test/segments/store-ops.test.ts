@@ -92,18 +92,30 @@ t.test('append and prepend keep flags and exptime, change the CAS', async (t) =>
 });
 
 t.test('append over the item size limit is not stored', async (t) => {
+  // memcached's item under -I 1000 and key 'big': 48 + 3 + 1 + value + 2 + 8 (CAS), so 938 bytes of value.
   const { store } = makeStore({ itemSizeMax: 1000 });
-  store.store('set', b('big'), Buffer.alloc(990, 97), 0, 0, 0);
-  t.equal(store.store('append', b('big'), Buffer.alloc(10, 98), 0, 0, 0), 'stored');
+  store.store('set', b('big'), Buffer.alloc(930, 97), 0, 0, 0);
+  t.equal(store.store('append', b('big'), Buffer.alloc(8, 98), 0, 0, 0), 'stored');
   t.equal(store.store('append', b('big'), Buffer.alloc(1, 98), 0, 0, 0), 'not_stored');
-  t.equal(store.itemValueLength(store.peek(b('big'))), 1000);
+  t.equal(store.itemValueLength(store.peek(b('big'))), 938);
+  // The joined item keeps the old item's flags, and nonzero flags count 4 bytes.
+  // Key 'flagged' with flags: 48 + 7 + 1 + 4 + value + 2 + 8, so 930 bytes of value.
+  store.store('set', b('flagged'), Buffer.alloc(920, 97), 1, 0, 0);
+  t.equal(store.store('append', b('flagged'), Buffer.alloc(11, 98), 0, 0, 0), 'not_stored', 'one byte over, counting the old flags');
+  t.equal(store.store('append', b('flagged'), Buffer.alloc(10, 98), 0, 0, 0), 'stored');
 });
 
-t.test('values too large', async (t) => {
+t.test('values too large: memcached counts its item header, key, flags, CRLF and CAS against -I', async (t) => {
   const { store } = makeStore({ itemSizeMax: 1000 });
-  t.equal(store.store('set', b('v'), Buffer.alloc(1001), 0, 0, 0), 'too_large');
+  // 48 + 1 + 1 + value + 2 + 8 = 1000 at a 940-byte value under key 'v'.
+  t.equal(store.store('set', b('v'), Buffer.alloc(941), 0, 0, 0), 'too_large');
   t.equal(store.counters.storeTooLarge, 1);
-  t.equal(store.store('set', b('v'), Buffer.alloc(1000), 0, 0, 0), 'stored');
+  t.equal(store.store('set', b('v'), Buffer.alloc(940), 0, 0, 0), 'stored');
+  t.equal(store.store('set', b('v'), Buffer.alloc(940), 5, 0, 0), 'too_large', 'nonzero flags take 4 bytes more');
+  t.equal(store.store('set', b('v'), Buffer.alloc(936), 5, 0, 0), 'stored');
+  const noCas = makeStore({ itemSizeMax: 1000, casEnabled: false }).store;
+  t.equal(noCas.store('set', b('v'), Buffer.alloc(948), 0, 0, 0), 'stored', 'with -C the 8 bytes of CAS do not count');
+  t.equal(noCas.store('set', b('v'), Buffer.alloc(949), 0, 0, 0), 'too_large');
   const tiny = makeStore({ itemSizeMax: 1 << 20, segmentSize: 4096 }).store;
   t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 24), 0, 0, 0), 'too_large', 'larger than a segment with every optional field');
   t.equal(tiny.store('set', b('v'), Buffer.alloc(4096 - 25), 0, 0, 0), 'stored');
@@ -114,17 +126,21 @@ t.test('under the default sizes every value memcached stores at -I 1m stores, an
   t.equal(store.shape().segmentsTotal, 8, '-m 8: eight segments of -I bytes');
   t.ok(store.shape().segmentsTotal * store.options.segmentSize <= 8 << 20);
   const key = b('k'.repeat(250));
-  // memcached 1.6.18 -I 1m stores at most 1048267 bytes under a 250-byte key
-  // (48-byte header, key + NUL, CRLF and CAS count against -I; measured).
-  const largest = Buffer.alloc(1048267, 0x61);
+  // memcached 1.6.18 -I 1m stores at most 1048263 bytes under a 250-byte key
+  // with nonzero flags (48-byte header, key + NUL, flags, CRLF and CAS count
+  // against -I; measured), 1048267 with flags 0.
+  t.equal(store.store('set', key, Buffer.alloc(1048264, 0x61), 0xdeadbeef, 0, 0), 'too_large');
+  t.equal(store.store('set', key, Buffer.alloc(1048268, 0x61), 0, 0, 0), 'too_large');
+  t.equal(store.store('set', key, Buffer.alloc(1048267, 0x61), 0, 0, 0), 'stored');
+  const largest = Buffer.alloc(1048263, 0x61);
   t.equal(store.store('set', key, largest, 0xdeadbeef, 0, 0), 'stored');
   t.equal(store.touch(key, 1000), 'touched', 'a deadline and a kept CAS added by copying still fit a segment');
   const ref = store.get(key);
   t.ok(store.itemValue(ref).equals(largest));
   t.equal(store.itemFlags(ref), 0xdeadbeef);
   t.equal(store.store('set', key, Buffer.alloc(1 << 20), 0, 0, 0), 'too_large', 'a 1 MiB value: memcached refuses it too');
-  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 24), 0, 0, 0), 'too_large', 'a record with every optional field must fit a segment');
-  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 25), 0, 0, 0), 'stored');
+  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 59), 0, 0, 0), 'too_large', 'one byte past memcached\'s item under a 1-byte key');
+  t.equal(store.store('set', b('k'), Buffer.alloc((1 << 20) - 60), 0, 0, 0), 'stored');
   t.equal(store.store('append', b('k'), b('x'), 0, 0, 0), 'not_stored', 'an append past the limit');
 });
 
