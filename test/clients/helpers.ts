@@ -74,6 +74,18 @@ export function sameTranscript(t: Test, ours: Map<string, string>, reference: Ma
   for (const [label, value] of reference) t.equal(ours.get(label), value, `${label} (memcached: ${value})`);
 }
 
+/** Run `command script ...args` against servers of ours alone, require a clean exit, and return its transcript. */
+export async function scriptTranscript(t: Test, command: string, script: string, args: string[]): Promise<Map<string, string>> {
+  const run = await runScript(command, [join(SCRIPTS, script), ...args]);
+  t.equal(run.code, 0, `the script ran to its end: ${run.stderr}`);
+  return transcript(run.stdout);
+}
+
+/** Check transcript lines by value, one assertion each (labels missing from `lines` fail too). */
+export function expectLines(t: Test, lines: Map<string, string>, expected: Record<string, string>): void {
+  for (const [label, value] of Object.entries(expected)) t.equal(lines.get(label), value, label);
+}
+
 /** A memcached server address a script takes: `host:port` for TCP, or a unix socket's path. */
 export type ServerSpec = string;
 
