@@ -680,8 +680,12 @@ export class ItemSpace implements KeySource {
         this.chains.unlink(seg);
         heap.release(seg);
         heap.mark(seg, expired ? EVENT_EXPIRED : EVENT_EMPTIED, nowS);
-      } else if (bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS) {
+      } else if (bucket !== NEVER_BUCKET && heap.latestDeadline[seg]! <= nowS && heap.createTime[seg]! < nowS) {
         // The sweep is our LRU crawler: what it frees counts as crawler_reclaimed.
+        // Not a segment opened this second: all it can hold is items stored
+        // already expired (every other deadline lies past its store second),
+        // which memcached keeps until a get meets them and counts get_expired
+        // (t/stats.t); freed from the next second.
         const reclaimedBefore = this.counters.expiredReclaimed;
         this.counters.crawlerItemsChecked += heap.liveItems[seg]!;
         this.classes.crawling = true;

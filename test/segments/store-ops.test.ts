@@ -398,6 +398,20 @@ t.test('a set with an exptime already past stores an expired item: the get count
   t.equal(store.counters.bytes, 0);
 });
 
+t.test('an item stored already expired waits for its get in that second: the sweep frees it from the next one', async (t) => {
+  const { store, clock } = makeStore();
+  t.equal(store.store('set', b('should_expire'), b('fooval'), 0, 2678400, 0), 'stored');
+  store.housekeep();
+  t.equal(store.counters.items, 1, 'a sweep in the same second leaves it');
+  t.equal(getString(store, 'should_expire'), undefined);
+  t.equal(store.counters.getExpired, 1, 'so the get meets it expired, as memcached counts it');
+  t.equal(store.store('set', b('gone'), b('fooval'), 0, -1, 0), 'stored');
+  clock.advance(1);
+  store.housekeep();
+  t.equal(store.counters.items, 0, 'the next second the sweep frees it');
+  t.equal(store.counters.crawlerReclaimed, 1);
+});
+
 t.test('exptime rules: 0 never, negative expired, > 30 days absolute', async (t) => {
   const { store, clock } = makeStore();
   const now = clock.seconds;
