@@ -12,26 +12,15 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { needs, peerCommand } from '../peers.js';
 import { startTestServer } from '../integration/helpers/server.js';
-import { compareScript, expectLines, oursAndMemcached, scriptTranscript, type ServerSpec } from './helpers.js';
+import { expectLines, heldToMemcached, ourServers, scriptTranscript } from './helpers.js';
 
 const SCRIPT = 'dalli_client.rb';
 
 /** Run the Dalli script with `args` against servers of ours: its transcript. */
 const runDalli = (t: Test, args: string[]): Promise<Map<string, string>> => scriptTranscript(t, peerCommand('dalli'), SCRIPT, args);
 
-async function startOurServers(t: Test, count: number): Promise<ServerSpec[]> {
-  const servers: ServerSpec[] = [];
-  for (let i = 0; i < count; i++) {
-    const { port } = await startTestServer(t);
-    servers.push(`127.0.0.1:${port}`);
-  }
-  return servers;
-}
-
 t.test('Dalli on one server: the same transcript as memcached', needs('dalli', 'memcached'), async (t) => {
-  const servers = await oursAndMemcached(t);
-  const lines = await compareScript(t, peerCommand('dalli'), SCRIPT, servers);
-  expectLines(t, lines, {
+  await heldToMemcached(t, peerCommand('dalli'), SCRIPT, {
     get: '"hello"',
     'get_multi': '[["m1", "one"], ["m2", "two"]]',
     'fetch hit': '"computed"',
@@ -51,7 +40,7 @@ t.test('Dalli on one server: the same transcript as memcached', needs('dalli', '
 });
 
 t.test('Dalli ring over three of our servers', needs('dalli'), async (t) => {
-  const servers = await startOurServers(t, 3);
+  const servers = await ourServers(t, 3);
   const lines = await runDalli(t, servers);
   expectLines(t, lines, {
     'ring get_multi count': '300',

@@ -74,6 +74,25 @@ export function sameTranscript(t: Test, ours: Map<string, string>, reference: Ma
   for (const [label, value] of reference) t.equal(ours.get(label), value, `${label} (memcached: ${value})`);
 }
 
+/**
+ * The whole single-server check: our server and memcached, the script run
+ * against both with `args`, the transcripts held equal, then `expected`
+ * lines checked by value. Returns our transcript.
+ */
+export async function heldToMemcached(t: Test, command: string, script: string, expected: Record<string, string>, args: string[] = []): Promise<Map<string, string>> {
+  const servers = await oursAndMemcached(t);
+  const ours = await compareScript(t, command, script, servers, args);
+  expectLines(t, ours, expected);
+  return ours;
+}
+
+/** `count` servers of ours (default -t 4), as `host:port`, closed when the test ends. */
+export async function ourServers(t: Test, count: number): Promise<ServerSpec[]> {
+  const servers: ServerSpec[] = [];
+  for (let i = 0; i < count; i++) servers.push(`127.0.0.1:${(await startTestServer(t)).port}`);
+  return servers;
+}
+
 /** Run `command script ...args` against servers of ours alone, require a clean exit, and return its transcript. */
 export async function scriptTranscript(t: Test, command: string, script: string, args: string[]): Promise<Map<string, string>> {
   const run = await runScript(command, [join(SCRIPTS, script), ...args]);

@@ -10,7 +10,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { join } from 'node:path';
-import { compareScript, expectLines, oursAndMemcached, scriptTranscript } from './helpers.js';
+import { expectLines, heldToMemcached, ourServers, scriptTranscript } from './helpers.js';
 import { startTestServer } from '../integration/helpers/server.js';
 import { needs, peerCommand } from '../peers.js';
 
@@ -27,9 +27,7 @@ async function saslServer(t: Test, user: string, password: string): Promise<stri
 }
 
 t.test('php-memcached, text protocol: the same transcript as memcached', needs('php-memcached', 'memcached'), async (t) => {
-  const servers = await oursAndMemcached(t);
-  const ours = await compareScript(t, peerCommand('php-memcached'), SCRIPT, servers);
-  expectLines(t, ours, {
+  await heldToMemcached(t, peerCommand('php-memcached'), SCRIPT, {
     'binary protocol': 'false',
     get: '"hello"',
     'get miss result': '"16 RES_NOTFOUND"',
@@ -54,9 +52,7 @@ t.test('php-memcached, text protocol: the same transcript as memcached', needs('
 });
 
 t.test('php-memcached, binary protocol: the same transcript as memcached', needs('php-memcached', 'memcached'), async (t) => {
-  const servers = await oursAndMemcached(t);
-  const ours = await compareScript(t, peerCommand('php-memcached'), SCRIPT, servers, ['--binary']);
-  expectLines(t, ours, {
+  const binary = {
     'binary protocol': 'true',
     get: '"hello"',
     'add existing result': '"12 RES_DATA_EXISTS"',
@@ -69,13 +65,12 @@ t.test('php-memcached, binary protocol: the same transcript as memcached', needs
     'increment with initial existing': '105',
     'decrement with initial existing': '95',
     'get after noreply': '{"quiet":"shh"}',
-  });
+  };
+  await heldToMemcached(t, peerCommand('php-memcached'), SCRIPT, binary, ['--binary']);
 });
 
 t.test('php-memcached consistent hashing spreads keys over three of our servers', needs('php-memcached'), async (t) => {
-  const servers: string[] = [];
-  for (let i = 0; i < 3; i++) servers.push(`127.0.0.1:${(await startTestServer(t)).port}`);
-  const lines = await runOnOurs(t, servers);
+  const lines = await runOnOurs(t, await ourServers(t, 3));
   expectLines(t, lines, {
     'ring distribution is not modula': 'true',
     'ring hash is md5': 'true',

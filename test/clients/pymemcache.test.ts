@@ -5,16 +5,13 @@
 // then checked by value. The script is test/clients/scripts/pymemcache_client.py.
 
 import t from 'tap';
-import { compareScript, expectLines, oursAndMemcached, scriptTranscript } from './helpers.js';
-import { startTestServer } from '../integration/helpers/server.js';
+import { expectLines, heldToMemcached, ourServers, scriptTranscript } from './helpers.js';
 import { needs, peerCommand } from '../peers.js';
 
 const SCRIPT = 'pymemcache_client.py';
 
 t.test('pymemcache Client and PooledClient: the same transcript as memcached', needs('pymemcache', 'memcached'), async (t) => {
-  const servers = await oursAndMemcached(t);
-  const ours = await compareScript(t, peerCommand('pymemcache'), SCRIPT, servers);
-  expectLines(t, ours, {
+  await heldToMemcached(t, peerCommand('pymemcache'), SCRIPT, {
     get: "b'hello'",
     'get dict': "{'a': [1, 2, 3], 'b': None}",
     'get 512 KiB intact': 'True',
@@ -28,9 +25,7 @@ t.test('pymemcache Client and PooledClient: the same transcript as memcached', n
 });
 
 t.test('pymemcache HashClient spreads keys over three of our servers', needs('pymemcache'), async (t) => {
-  const ports = [];
-  for (let i = 0; i < 3; i++) ports.push((await startTestServer(t)).port);
-  const lines = await scriptTranscript(t, peerCommand('pymemcache'), SCRIPT, ports.map((p) => `127.0.0.1:${p}`));
+  const lines = await scriptTranscript(t, peerCommand('pymemcache'), SCRIPT, await ourServers(t, 3));
   expectLines(t, lines, {
     'ring set_many failed keys': '[]',
     'ring get_many': 'True',
