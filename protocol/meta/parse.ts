@@ -130,8 +130,8 @@ function parseMetaSet(buf: Buffer, n: number, next: number, lineBytes: number, l
   // Only near the limit does the item's exact size matter: the key as sent
   // (never shorter than decoded) and nonzero flags bound it from above.
   if (valueTooLarge(limits, tokenLength(1), 1, length)) {
-    const key = buf.subarray(tokenStart[1]!, tokenEnd[1]!);
-    const itemKey = flags.has('b') ? Buffer.from(key.toString('latin1'), 'base64') : key;
+    // parseMetaFlags has decoded a base64 (b) key already.
+    const itemKey = decodedKey ?? buf.subarray(tokenStart[1]!, tokenEnd[1]!);
     if (valueTooLarge(limits, itemKey.length, clientFlagsOf(flags), length)) {
       // memcached unlinks the key's old value, whatever the mode.
       return swallow(REPLY.SERVER_ERROR_TOO_LARGE, lineBytes, remaining, itemKey, true);
